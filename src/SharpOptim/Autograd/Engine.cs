@@ -1,0 +1,118 @@
+namespace SharpOptim.Autograd;
+
+/// <summary>The backward pass: visits the graph below a root in reverse topological order.</summary>
+internal static class Engine
+{
+    public static void Backward(Tensor root, Tensor? gradient)
+    {
+        if (!root.RequiresGrad)
+            throw new InvalidOperationException("element 0 of tensors does not require grad and does not have a grad_fn");
+        if (gradient is null)
+        {
+            if (root.Numel != 1)
+                throw new InvalidOperationException("grad can be implicitly created only for scalar outputs");
+            gradient = Torch.OnesLike(root);
+        }
+        else if (!ShapeUtil.SameShape(gradient.ShapeRef, root.ShapeRef))
+            throw new ArgumentException($"Mismatch in shape: grad_output has a shape of {ShapeUtil.Format(gradient.ShapeRef)} and output has a shape of {ShapeUtil.Format(root.ShapeRef)}");
+
+        using var _ = new GradModeScope(false);
+        if (root.GradFn is null)
+        {
+            AccumulateIntoLeaf(root, gradient);
+            return;
+        }
+
+        var order = TopologicalOrder(root.GradFn);
+        var pending = new Dictionary<Node, Tensor> { [root.GradFn] = gradient };
+        foreach (var node in order)
+        {
+            if (!pending.Remove(node, out var gradOut)) continue;
+            RetainOutputs(node, gradOut);
+            var gradIns = node.Apply(gradOut);
+            for (int i = 0; i < node.Edges.Length; i++)
+            {
+                var edge = node.Edges[i];
+                var g = i < gradIns.Length ? gradIns[i] : null;
+                if (!edge.IsValid || g is null) continue;
+                if (edge.Leaf is not null) AccumulateIntoLeaf(edge.Leaf, g);
+                else if (pending.TryGetValue(edge.Function!, out var existing)) pending[edge.Function!] = Sum(existing, g);
+                else pending[edge.Function!] = g;
+            }
+        }
+    }
+
+    private static void RetainOutputs(Node node, Tensor grad)
+    {
+        if (node.RetainedOutputs is null) return;
+        foreach (var weak in node.RetainedOutputs)
+        {
+            if (weak.TryGetTarget(out var t) && ReferenceEquals(t.GradFn, node))
+                t.Grad = t.Grad is null ? grad.Clone() : t.Grad.Add(grad);
+        }
+    }
+
+    private static Tensor Sum(Tensor a, Tensor b)
+    {
+        if (a.IsSparse && b.IsSparse) return a.Add(b);
+        if (a.IsSparse) return b.Add(a);
+        return a.Add(b);
+    }
+
+    /// <summary>Adds a gradient into a leaf's <c>.grad</c>, in place when one exists (as PyTorch's AccumulateGrad).</summary>
+    internal static void AccumulateIntoLeaf(Tensor leaf, Tensor grad)
+    {
+        if (leaf.Grad is null)
+        {
+            leaf.Grad = grad.Clone();
+            return;
+        }
+        if (leaf.Grad.IsSparse && !grad.IsSparse) leaf.Grad = grad.Add(leaf.Grad);
+        else if (leaf.Grad.IsSparse) leaf.Grad = leaf.Grad.Add(grad);
+        else leaf.Grad.Add_(grad);
+    }
+
+    /// <summary>Nodes reachable from <paramref name="root"/>, every node before the nodes it feeds into.</summary>
+    private static List<Node> TopologicalOrder(Node root)
+    {
+        var visited = new HashSet<Node>();
+        var postOrder = new List<Node>();
+        var stack = new Stack<(Node node, int nextEdge)>();
+        stack.Push((root, 0));
+        visited.Add(root);
+        while (stack.Count > 0)
+        {
+            var (node, next) = stack.Pop();
+            if (next < node.Edges.Length)
+            {
+                stack.Push((node, next + 1));
+                var child = node.Edges[next].Function;
+                if (child is not null && visited.Add(child)) stack.Push((child, 0));
+            }
+            else postOrder.Add(node);
+        }
+        postOrder.Reverse();
+        return postOrder;
+    }
+}
+
+/// <summary>Records operations into the graph.</summary>
+internal static class Graph
+{
+    /// <summary>True when an op over these inputs must be recorded.</summary>
+    public static bool NeedsGrad(Tensor a) => GradMode.IsEnabled && a.RequiresGrad;
+
+    public static bool NeedsGrad(Tensor a, Tensor? b) => GradMode.IsEnabled && (a.RequiresGrad || (b?.RequiresGrad ?? false));
+
+    public static bool NeedsGrad(Tensor a, Tensor? b, Tensor? c)
+        => GradMode.IsEnabled && (a.RequiresGrad || (b?.RequiresGrad ?? false) || (c?.RequiresGrad ?? false));
+
+    /// <summary>Makes <paramref name="result"/> the output of a new node over <paramref name="inputs"/>.</summary>
+    public static Tensor Record(Tensor result, string name, Func<Tensor, Tensor?[]> backward, params Tensor?[] inputs)
+    {
+        var edges = new Edge[inputs.Length];
+        for (int i = 0; i < inputs.Length; i++) edges[i] = Edge.To(inputs[i]);
+        result.GradFn = new Node(name, edges, backward);
+        return result;
+    }
+}

@@ -1,0 +1,22 @@
+namespace SharpOptim;
+
+/// <summary>
+/// The flat array behind one or more tensors. Views (reshape, dim-0 slices) share a storage and
+/// differ only in offset and shape, so an in-place op through any of them is seen by all.
+/// </summary>
+internal sealed class Storage
+{
+    public Storage(Array data, DType dtype)
+    {
+        Data = data;
+        DType = dtype;
+    }
+
+    public Array Data { get; }
+
+    public DType DType { get; }
+
+    public int Length => Data.Length;
+
+    public static Storage Allocate(DType dtype, int length) => new(DTypeInfo.Allocate(dtype, length), dtype);
+}

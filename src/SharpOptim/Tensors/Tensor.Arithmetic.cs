@@ -1,0 +1,188 @@
+using SharpOptim.Autograd;
+
+namespace SharpOptim;
+
+// Add, sub, mul, div (tensor and scalar, with alpha) and their in-place forms, with autograd.
+public sealed partial class Tensor
+{
+    /// <summary><c>this + alpha * other</c>, broadcasting.</summary>
+    public Tensor Add(Tensor other, double alpha = 1)
+    {
+        if (IsSparse || other.IsSparse) return SparseAwareAdd(other, alpha);
+        var (a, b) = Promote(this, other);
+        var r = a.NewLike(ShapeUtil.Broadcast(a._shape, b._shape));
+        AddScaledInto(a, b, alpha, r, subtract: false);
+        if (Graph.NeedsGrad(this, other))
+        {
+            int[] sa = _shape, sb = other._shape;
+            Graph.Record(r, "AddBackward0", g => [g.SumToShape(sa), (alpha == 1 ? g : g.Mul(alpha)).SumToShape(sb)], this, other);
+        }
+        return r;
+    }
+
+    /// <summary><c>this - alpha * other</c>, broadcasting.</summary>
+    public Tensor Sub(Tensor other, double alpha = 1)
+    {
+        if (IsSparse || other.IsSparse) return SparseAwareAdd(other, -alpha);
+        var (a, b) = Promote(this, other);
+        var r = a.NewLike(ShapeUtil.Broadcast(a._shape, b._shape));
+        AddScaledInto(a, b, alpha, r, subtract: true);
+        if (Graph.NeedsGrad(this, other))
+        {
+            int[] sa = _shape, sb = other._shape;
+            Graph.Record(r, "SubBackward0", g => [g.SumToShape(sa), g.Mul(-alpha).SumToShape(sb)], this, other);
+        }
+        return r;
+    }
+
+    public Tensor Mul(Tensor other)
+    {
+        if (IsSparse) return SparseMul(other);
+        var r = BinaryOut<MulOp>(this, other);
+        if (Graph.NeedsGrad(this, other))
+        {
+            Tensor a = this, b = other;
+            Graph.Record(r, "MulBackward0", g => [a.RequiresGrad ? g.Mul(b.Detach()).SumToShape(a._shape) : null,
+                                                  b.RequiresGrad ? g.Mul(a.Detach()).SumToShape(b._shape) : null], this, other);
+        }
+        return r;
+    }
+
+    public Tensor Div(Tensor other)
+    {
+        var r = BinaryOut<DivOp>(this, other);
+        if (Graph.NeedsGrad(this, other))
+        {
+            Tensor a = this, b = other;
+            Graph.Record(r, "DivBackward0", g => [a.RequiresGrad ? g.Div(b.Detach()).SumToShape(a._shape) : null,
+                                                  b.RequiresGrad ? g.Neg().Mul(a.Detach()).Div(b.Detach().Mul(b.Detach())).SumToShape(b._shape) : null], this, other);
+        }
+        return r;
+    }
+
+    public Tensor Add(double scalar)
+    {
+        var r = BinaryScalarOut<AddOp>(this, scalar);
+        return Graph.NeedsGrad(this) ? Graph.Record(r, "AddBackward1", g => [g], this) : r;
+    }
+
+    public Tensor Sub(double scalar)
+    {
+        var r = BinaryScalarOut<SubOp>(this, scalar);
+        return Graph.NeedsGrad(this) ? Graph.Record(r, "SubBackward1", g => [g], this) : r;
+    }
+
+    public Tensor Mul(double scalar)
+    {
+        if (IsSparse) return SparseScale(scalar);
+        var r = BinaryScalarOut<MulOp>(this, scalar);
+        return Graph.NeedsGrad(this) ? Graph.Record(r, "MulBackward1", g => [g.Mul(scalar)], this) : r;
+    }
+
+    public Tensor Div(double scalar)
+    {
+        var r = BinaryScalarOut<DivOp>(this, scalar);
+        return Graph.NeedsGrad(this) ? Graph.Record(r, "DivBackward1", g => [g.Div(scalar)], this) : r;
+    }
+
+    /// <summary><c>scalar - this</c>.</summary>
+    public Tensor RSub(double scalar)
+    {
+        var r = BinaryScalarOut<SubOp>(this, scalar, scalarFirst: true);
+        return Graph.NeedsGrad(this) ? Graph.Record(r, "RsubBackward1", g => [g.Neg()], this) : r;
+    }
+
+    /// <summary><c>scalar / this</c>.</summary>
+    public Tensor RDiv(double scalar)
+    {
+        var r = BinaryScalarOut<DivOp>(this, scalar, scalarFirst: true);
+        if (!Graph.NeedsGrad(this)) return r;
+        var x = this;
+        return Graph.Record(r, "DivBackward2", g => [g.Neg().Mul(scalar).Div(x.Detach().Mul(x.Detach()))], this);
+    }
+
+    // ---------------------------------------------------------------- in place
+
+    public Tensor Add_(Tensor other, double alpha = 1)
+    {
+        if (other.IsSparse && !IsSparse && !Graph.NeedsGrad(this, other)) return AddSparseInto_(other, alpha);
+        if (IsSparse) return SparseAdd_(other, alpha);
+        var o = PrepareInPlaceOperand(other);
+        return InPlace(s => s.Add(o, alpha), () => AddScaledInto(this, o, alpha, this, subtract: false), o);
+    }
+
+    public Tensor Sub_(Tensor other, double alpha = 1)
+    {
+        if (other.IsSparse || IsSparse) return Add_(other, -alpha);
+        var o = PrepareInPlaceOperand(other);
+        return InPlace(s => s.Sub(o, alpha), () => AddScaledInto(this, o, alpha, this, subtract: true), o);
+    }
+
+    public Tensor Mul_(Tensor other)
+    {
+        var o = PrepareInPlaceOperand(other);
+        return InPlace(s => s.Mul(o), () => BinaryInto<MulOp>(this, o, this), o);
+    }
+
+    public Tensor Div_(Tensor other)
+    {
+        var o = PrepareInPlaceOperand(other);
+        return InPlace(s => s.Div(o), () => BinaryInto<DivOp>(this, o, this), o);
+    }
+
+    public Tensor Add_(double scalar) => InPlace(s => s.Add(scalar), () => BinaryScalarInto<AddOp>(this, scalar, this));
+
+    public Tensor Sub_(double scalar) => InPlace(s => s.Sub(scalar), () => BinaryScalarInto<SubOp>(this, scalar, this));
+
+    public Tensor Mul_(double scalar)
+    {
+        if (IsSparse) return SparseScale_(scalar);
+        return InPlace(s => s.Mul(scalar), () => BinaryScalarInto<MulOp>(this, scalar, this));
+    }
+
+    public Tensor Div_(double scalar) => InPlace(s => s.Div(scalar), () => BinaryScalarInto<DivOp>(this, scalar, this));
+
+    // ---------------------------------------------------------------- operators
+
+    public static Tensor operator +(Tensor a, Tensor b) => a.Add(b);
+    public static Tensor operator +(Tensor a, double b) => a.Add(b);
+    public static Tensor operator +(double a, Tensor b) => b.Add(a);
+    public static Tensor operator -(Tensor a, Tensor b) => a.Sub(b);
+    public static Tensor operator -(Tensor a, double b) => a.Sub(b);
+    public static Tensor operator -(double a, Tensor b) => b.RSub(a);
+    public static Tensor operator *(Tensor a, Tensor b) => a.Mul(b);
+    public static Tensor operator *(Tensor a, double b) => a.Mul(b);
+    public static Tensor operator *(double a, Tensor b) => b.Mul(a);
+    public static Tensor operator /(Tensor a, Tensor b) => a.Div(b);
+    public static Tensor operator /(Tensor a, double b) => a.Div(b);
+    public static Tensor operator /(double a, Tensor b) => b.RDiv(a);
+    public static Tensor operator -(Tensor a) => a.Neg();
+
+    private static void AddScaledInto(Tensor a, Tensor b, double alpha, Tensor dst, bool subtract)
+    {
+        var ma = BroadcastMap.Create(a._shape, dst._shape);
+        var mb = BroadcastMap.Create(b._shape, dst._shape);
+        if (subtract) alpha = -alpha;
+        switch (dst.DType)
+        {
+            case DType.Float32: ElementKernels.AddScaled(a.Span<float>(), ma, b.Span<float>(), mb, (float)alpha, dst.Span<float>()); break;
+            case DType.Float64: ElementKernels.AddScaled(a.Span<double>(), ma, b.Span<double>(), mb, alpha, dst.Span<double>()); break;
+            default: throw NotFloating(dst, "add");
+        }
+    }
+
+    /// <summary>Sums a broadcast gradient back down to <paramref name="shape"/> (the adjoint of broadcasting).</summary>
+    internal Tensor SumToShape(int[] shape)
+    {
+        if (ShapeUtil.SameShape(_shape, shape)) return this;
+        var r = NewLike(shape);
+        var map = BroadcastMap.Create(shape, _shape);
+        switch (DType)
+        {
+            case DType.Float32: ElementKernels.ReduceInto(Span<float>(), map, r.Span<float>()); break;
+            case DType.Float64: ElementKernels.ReduceInto(Span<double>(), map, r.Span<double>()); break;
+            default: throw NotFloating(this, "sum");
+        }
+        return r;
+    }
+}

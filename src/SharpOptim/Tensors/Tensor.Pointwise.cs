@@ -1,0 +1,344 @@
+using SharpOptim.Autograd;
+
+namespace SharpOptim;
+
+// Unary math, activations, addcmul/addcdiv/lerp, clamp, maximum/minimum, where, comparisons.
+public sealed partial class Tensor
+{
+    public Tensor Neg()
+    {
+        if (IsSparse) return SparseScale(-1);
+        var r = UnaryOut<NegOp>(this);
+        return Graph.NeedsGrad(this) ? Graph.Record(r, "NegBackward0", g => [g.Neg()], this) : r;
+    }
+
+    public Tensor Exp()
+    {
+        var r = UnaryOut<ExpOp>(this);
+        if (!Graph.NeedsGrad(this)) return r;
+        var saved = r.Detach();
+        return Graph.Record(r, "ExpBackward0", g => [g.Mul(saved)], this);
+    }
+
+    public Tensor Log()
+    {
+        var r = UnaryOut<LogOp>(this);
+        if (!Graph.NeedsGrad(this)) return r;
+        var x = Detach();
+        return Graph.Record(r, "LogBackward0", g => [g.Div(x)], this);
+    }
+
+    public Tensor Sqrt()
+    {
+        var r = UnaryOut<SqrtOp>(this);
+        if (!Graph.NeedsGrad(this)) return r;
+        var saved = r.Detach();
+        return Graph.Record(r, "SqrtBackward0", g => [g.Div(saved.Mul(2))], this);
+    }
+
+    public Tensor Rsqrt()
+    {
+        var r = UnaryOut<RsqrtOp>(this);
+        if (!Graph.NeedsGrad(this)) return r;
+        var saved = r.Detach();
+        return Graph.Record(r, "RsqrtBackward0", g => [g.Mul(saved.Mul(saved).Mul(saved)).Mul(-0.5)], this);
+    }
+
+    public Tensor Abs()
+    {
+        var r = UnaryOut<AbsOp>(this);
+        if (!Graph.NeedsGrad(this)) return r;
+        var x = Detach();
+        return Graph.Record(r, "AbsBackward0", g => [g.Mul(x.Sign())], this);
+    }
+
+    public Tensor Sign()
+    {
+        var r = UnaryOut<SignOp>(this);
+        if (!Graph.NeedsGrad(this)) return r;
+        var x = Detach();
+        return Graph.Record(r, "SignBackward0", _ => [Torch.ZerosLike(x)], this);
+    }
+
+    public Tensor Square()
+    {
+        var r = UnaryOut<SquareOp>(this);
+        if (!Graph.NeedsGrad(this)) return r;
+        var x = Detach();
+        return Graph.Record(r, "PowBackward0", g => [g.Mul(x.Mul(2))], this);
+    }
+
+    public Tensor Reciprocal()
+    {
+        var r = UnaryOut<ReciprocalOp>(this);
+        if (!Graph.NeedsGrad(this)) return r;
+        var saved = r.Detach();
+        return Graph.Record(r, "ReciprocalBackward0", g => [g.Neg().Mul(saved.Mul(saved))], this);
+    }
+
+    public Tensor Pow(double exponent)
+    {
+        var r = BinaryScalarOut<PowOp>(this, exponent);
+        if (!Graph.NeedsGrad(this)) return r;
+        var x = Detach();
+        return Graph.Record(r, "PowBackward0", g => [exponent == 0 ? Torch.ZerosLike(x) : g.Mul(x.Pow(exponent - 1).Mul(exponent))], this);
+    }
+
+    public Tensor Tanh()
+    {
+        var r = UnaryOut<TanhOp>(this);
+        if (!Graph.NeedsGrad(this)) return r;
+        var y = r.Detach();
+        return Graph.Record(r, "TanhBackward0", g => [g.Mul(y.Mul(y).RSub(1))], this);
+    }
+
+    public Tensor Sigmoid()
+    {
+        var r = UnaryOut<SigmoidOp>(this);
+        if (!Graph.NeedsGrad(this)) return r;
+        var y = r.Detach();
+        return Graph.Record(r, "SigmoidBackward0", g => [g.Mul(y.Mul(y.RSub(1)))], this);
+    }
+
+    public Tensor Relu()
+    {
+        var r = UnaryOut<ReluOp>(this);
+        if (!Graph.NeedsGrad(this)) return r;
+        var y = r.Detach();
+        return Graph.Record(r, "ReluBackward0", g => [Torch.Where(y.Gt(0), g, Torch.ZerosLike(g))], this);
+    }
+
+    public Tensor Neg_() => IsSparse ? SparseScale_(-1) : InPlace(s => s.Neg(), () => UnaryInto<NegOp>(this, this));
+    public Tensor Exp_() => InPlace(s => s.Exp(), () => UnaryInto<ExpOp>(this, this));
+    public Tensor Log_() => InPlace(s => s.Log(), () => UnaryInto<LogOp>(this, this));
+    public Tensor Sqrt_() => InPlace(s => s.Sqrt(), () => UnaryInto<SqrtOp>(this, this));
+    public Tensor Rsqrt_() => InPlace(s => s.Rsqrt(), () => UnaryInto<RsqrtOp>(this, this));
+    public Tensor Abs_() => InPlace(s => s.Abs(), () => UnaryInto<AbsOp>(this, this));
+    public Tensor Sign_() => InPlace(s => s.Sign(), () => UnaryInto<SignOp>(this, this));
+    public Tensor Square_() => InPlace(s => s.Square(), () => UnaryInto<SquareOp>(this, this));
+    public Tensor Reciprocal_() => InPlace(s => s.Reciprocal(), () => UnaryInto<ReciprocalOp>(this, this));
+    public Tensor Tanh_() => InPlace(s => s.Tanh(), () => UnaryInto<TanhOp>(this, this));
+    public Tensor Sigmoid_() => InPlace(s => s.Sigmoid(), () => UnaryInto<SigmoidOp>(this, this));
+    public Tensor Relu_() => InPlace(s => s.Relu(), () => UnaryInto<ReluOp>(this, this));
+    public Tensor Pow_(double exponent) => InPlace(s => s.Pow(exponent), () => BinaryScalarInto<PowOp>(this, exponent, this));
+
+    // ---------------------------------------------------------------- addcmul / addcdiv / lerp
+
+    /// <summary><c>this + value * t1 * t2</c>.</summary>
+    public Tensor Addcmul(Tensor tensor1, Tensor tensor2, double value = 1)
+    {
+        var r = Clone(recordGraph: false);
+        AddcInto(r, tensor1, tensor2, value, divide: false);
+        if (!Graph.NeedsGrad(this, tensor1, tensor2)) return r;
+        Tensor s = this, t1 = tensor1.Detach(), t2 = tensor2.Detach();
+        return Graph.Record(r, "AddcmulBackward0", g => [g,
+            tensor1.RequiresGrad ? g.Mul(t2).Mul(value).SumToShape(t1._shape) : null,
+            tensor2.RequiresGrad ? g.Mul(t1).Mul(value).SumToShape(t2._shape) : null], s, tensor1, tensor2);
+    }
+
+    /// <summary><c>this + value * t1 / t2</c>.</summary>
+    public Tensor Addcdiv(Tensor tensor1, Tensor tensor2, double value = 1)
+    {
+        var r = Clone(recordGraph: false);
+        AddcInto(r, tensor1, tensor2, value, divide: true);
+        if (!Graph.NeedsGrad(this, tensor1, tensor2)) return r;
+        Tensor s = this, t1 = tensor1.Detach(), t2 = tensor2.Detach();
+        return Graph.Record(r, "AddcdivBackward0", g => [g,
+            tensor1.RequiresGrad ? g.Div(t2).Mul(value).SumToShape(t1._shape) : null,
+            tensor2.RequiresGrad ? g.Neg().Mul(t1).Mul(value).Div(t2.Mul(t2)).SumToShape(t2._shape) : null], s, tensor1, tensor2);
+    }
+
+    public Tensor Addcmul_(Tensor tensor1, Tensor tensor2, double value = 1)
+    {
+        var (t1, t2) = (PrepareInPlaceOperand(tensor1), PrepareInPlaceOperand(tensor2));
+        return InPlace(s => s.Addcmul(t1, t2, value), () => AddcInto(this, t1, t2, value, divide: false), t1, t2);
+    }
+
+    public Tensor Addcdiv_(Tensor tensor1, Tensor tensor2, double value = 1)
+    {
+        var (t1, t2) = (PrepareInPlaceOperand(tensor1), PrepareInPlaceOperand(tensor2));
+        return InPlace(s => s.Addcdiv(t1, t2, value), () => AddcInto(this, t1, t2, value, divide: true), t1, t2);
+    }
+
+    private static void AddcInto(Tensor dst, Tensor t1, Tensor t2, double value, bool divide)
+    {
+        if (t1.DType != dst.DType) t1 = t1.To(dst.DType);
+        if (t2.DType != dst.DType) t2 = t2.To(dst.DType);
+        var m1 = BroadcastMap.Create(t1._shape, dst._shape);
+        var m2 = BroadcastMap.Create(t2._shape, dst._shape);
+        CheckBroadcastsTo(t1, dst);
+        CheckBroadcastsTo(t2, dst);
+        switch (dst.DType)
+        {
+            case DType.Float32:
+                if (divide) ElementKernels.Addcdiv(dst.Span<float>(), t1.Span<float>(), m1, t2.Span<float>(), m2, (float)value, dst.Span<float>());
+                else ElementKernels.Addcmul(dst.Span<float>(), t1.Span<float>(), m1, t2.Span<float>(), m2, (float)value, dst.Span<float>());
+                break;
+            case DType.Float64:
+                if (divide) ElementKernels.Addcdiv(dst.Span<double>(), t1.Span<double>(), m1, t2.Span<double>(), m2, value, dst.Span<double>());
+                else ElementKernels.Addcmul(dst.Span<double>(), t1.Span<double>(), m1, t2.Span<double>(), m2, value, dst.Span<double>());
+                break;
+            default: throw NotFloating(dst, divide ? "addcdiv" : "addcmul");
+        }
+    }
+
+    private static void CheckBroadcastsTo(Tensor t, Tensor dst)
+    {
+        if (!ShapeUtil.SameShape(ShapeUtil.Broadcast(t._shape, dst._shape), dst._shape))
+            throw new ArgumentException($"shape {ShapeUtil.Format(t._shape)} cannot be broadcast to {ShapeUtil.Format(dst._shape)}");
+    }
+
+    /// <summary>Linear interpolation <c>this + weight * (end - this)</c>, in PyTorch's two-branch form.</summary>
+    public Tensor Lerp(Tensor end, double weight) => Lerp(end, Torch.Scalar(weight, DType));
+
+    /// <summary>Linear interpolation with an element-wise (broadcast) weight.</summary>
+    public Tensor Lerp(Tensor end, Tensor weight)
+    {
+        var r = Clone(recordGraph: false);
+        LerpInto(r, end, weight);
+        if (!Graph.NeedsGrad(this, end, weight)) return r;
+        Tensor s = this, e = end.Detach(), w = weight.Detach(), sd = Detach();
+        return Graph.Record(r, "LerpBackward0", g => [
+            s.RequiresGrad ? g.Mul(w.RSub(1)).SumToShape(s._shape) : null,
+            end.RequiresGrad ? g.Mul(w).SumToShape(e._shape) : null,
+            weight.RequiresGrad ? g.Mul(e.Sub(sd)).SumToShape(w._shape) : null], this, end, weight);
+    }
+
+    public Tensor Lerp_(Tensor end, double weight) => Lerp_(end, Torch.Scalar(weight, DType));
+
+    public Tensor Lerp_(Tensor end, Tensor weight)
+    {
+        var (e, w) = (PrepareInPlaceOperand(end), PrepareInPlaceOperand(weight));
+        return InPlace(s => s.Lerp(e, w), () => LerpInto(this, e, w), e, w);
+    }
+
+    private static void LerpInto(Tensor dst, Tensor end, Tensor weight)
+    {
+        if (end.DType != dst.DType) end = end.To(dst.DType);
+        if (weight.DType != dst.DType) weight = weight.To(dst.DType);
+        CheckBroadcastsTo(end, dst);
+        CheckBroadcastsTo(weight, dst);
+        var me = BroadcastMap.Create(end._shape, dst._shape);
+        var mw = BroadcastMap.Create(weight._shape, dst._shape);
+        switch (dst.DType)
+        {
+            case DType.Float32: ElementKernels.Lerp(dst.Span<float>(), end.Span<float>(), me, weight.Span<float>(), mw, dst.Span<float>()); break;
+            case DType.Float64: ElementKernels.Lerp(dst.Span<double>(), end.Span<double>(), me, weight.Span<double>(), mw, dst.Span<double>()); break;
+            default: throw NotFloating(dst, "lerp");
+        }
+    }
+
+    // ---------------------------------------------------------------- clamp, maximum, minimum
+
+    /// <summary>Clamps every element into [min, max]; either bound may be null. NaN stays NaN.</summary>
+    public Tensor Clamp(double? min = null, double? max = null)
+    {
+        if (min is null && max is null) throw new ArgumentException("At least one of 'min' or 'max' must not be None");
+        var r = NewLike();
+        ClampInto(this, min, max, r);
+        if (!Graph.NeedsGrad(this)) return r;
+        var x = Detach();
+        return Graph.Record(r, "ClampBackward1", g =>
+        {
+            var keep = Torch.OnesLike(x).Detach();
+            if (min is double lo) keep = keep.Mul(x.Ge(lo).To(x.DType));
+            if (max is double hi) keep = keep.Mul(x.Le(hi).To(x.DType));
+            return [g.Mul(keep)];
+        }, this);
+    }
+
+    public Tensor Clamp_(double? min = null, double? max = null)
+    {
+        if (min is null && max is null) throw new ArgumentException("At least one of 'min' or 'max' must not be None");
+        return InPlace(s => s.Clamp(min, max), () => ClampInto(this, min, max, this));
+    }
+
+    private static void ClampInto(Tensor x, double? min, double? max, Tensor dst)
+    {
+        switch (x.DType)
+        {
+            case DType.Float32: ElementKernels.Clamp(x.Span<float>(), (float?)min, (float?)max, dst.Span<float>()); break;
+            case DType.Float64: ElementKernels.Clamp(x.Span<double>(), min, max, dst.Span<double>()); break;
+            default: throw NotFloating(x, "clamp");
+        }
+    }
+
+    /// <summary>Element-wise maximum (NaN-propagating). Where equal, the gradient is split evenly.</summary>
+    public Tensor Maximum(Tensor other) => MinMax<MaximumOp>(other, "MaximumBackward0", greater: true);
+
+    /// <summary>Element-wise minimum (NaN-propagating). Where equal, the gradient is split evenly.</summary>
+    public Tensor Minimum(Tensor other) => MinMax<MinimumOp>(other, "MinimumBackward0", greater: false);
+
+    private Tensor MinMax<TOp>(Tensor other, string name, bool greater) where TOp : IBinaryOp
+    {
+        var r = BinaryOut<TOp>(this, other);
+        if (!Graph.NeedsGrad(this, other)) return r;
+        Tensor a = Detach(), b = other.Detach();
+        int[] sa = _shape, sb = other._shape;
+        return Graph.Record(r, name, g =>
+        {
+            var wins = (greater ? a.Gt(b) : a.Lt(b)).To(g.DType);
+            var ties = a.Eq(b).To(g.DType).Mul(0.5);
+            var share = wins.Add(ties);
+            return [g.Mul(share).SumToShape(sa), g.Mul(share.RSub(1)).SumToShape(sb)];
+        }, this, other);
+    }
+
+    // ---------------------------------------------------------------- comparisons and where
+
+    public Tensor Gt(Tensor other) => Compare(other, CompareKind.Gt);
+    public Tensor Lt(Tensor other) => Compare(other, CompareKind.Lt);
+    public Tensor Ge(Tensor other) => Compare(other, CompareKind.Ge);
+    public Tensor Le(Tensor other) => Compare(other, CompareKind.Le);
+    public Tensor Eq(Tensor other) => Compare(other, CompareKind.Eq);
+    public Tensor Ne(Tensor other) => Compare(other, CompareKind.Ne);
+    public Tensor Gt(double other) => Compare(Torch.Scalar(other, DType), CompareKind.Gt);
+    public Tensor Lt(double other) => Compare(Torch.Scalar(other, DType), CompareKind.Lt);
+    public Tensor Ge(double other) => Compare(Torch.Scalar(other, DType), CompareKind.Ge);
+    public Tensor Le(double other) => Compare(Torch.Scalar(other, DType), CompareKind.Le);
+    public Tensor Eq(double other) => Compare(Torch.Scalar(other, DType), CompareKind.Eq);
+    public Tensor Ne(double other) => Compare(Torch.Scalar(other, DType), CompareKind.Ne);
+
+    private Tensor Compare(Tensor other, CompareKind kind)
+    {
+        var (a, b) = Promote(this, other);
+        var shape = ShapeUtil.Broadcast(a._shape, b._shape);
+        var r = new Tensor(Storage.Allocate(DType.Bool, ShapeUtil.Numel(shape)), shape);
+        var ma = BroadcastMap.Create(a._shape, shape);
+        var mb = BroadcastMap.Create(b._shape, shape);
+        switch (a.DType)
+        {
+            case DType.Float32: ElementKernels.Compare(a.Span<float>(), ma, b.Span<float>(), mb, kind, r.Span<bool>()); break;
+            case DType.Float64: ElementKernels.Compare(a.Span<double>(), ma, b.Span<double>(), mb, kind, r.Span<bool>()); break;
+            default: throw NotFloating(a, kind.ToString().ToLowerInvariant());
+        }
+        return r;
+    }
+
+    /// <summary>Elements of <paramref name="a"/> where <paramref name="condition"/> holds, else of <paramref name="b"/>.</summary>
+    internal static Tensor WhereImpl(Tensor condition, Tensor a, Tensor b)
+    {
+        if (condition.DType != DType.Bool) throw new ArgumentException($"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.DType.TorchName()}");
+        (a, b) = Promote(a, b);
+        var shape = ShapeUtil.Broadcast(condition._shape, ShapeUtil.Broadcast(a._shape, b._shape));
+        var r = a.NewLike(shape);
+        var mc = BroadcastMap.Create(condition._shape, shape);
+        var ma = BroadcastMap.Create(a._shape, shape);
+        var mb = BroadcastMap.Create(b._shape, shape);
+        switch (r.DType)
+        {
+            case DType.Float32: ElementKernels.Where(condition.Span<bool>(), mc, a.Span<float>(), ma, b.Span<float>(), mb, r.Span<float>()); break;
+            case DType.Float64: ElementKernels.Where(condition.Span<bool>(), mc, a.Span<double>(), ma, b.Span<double>(), mb, r.Span<double>()); break;
+            case DType.Int64: ElementKernels.Where(condition.Span<bool>(), mc, a.Span<long>(), ma, b.Span<long>(), mb, r.Span<long>()); break;
+            default: ElementKernels.Where(condition.Span<bool>(), mc, a.Span<bool>(), ma, b.Span<bool>(), mb, r.Span<bool>()); break;
+        }
+        if (!Graph.NeedsGrad(a, b)) return r;
+        var cond = condition;
+        int[] sa = a._shape, sb = b._shape;
+        return Graph.Record(r, "WhereBackward0", g =>
+        {
+            var zero = Torch.ZerosLike(g);
+            return [WhereImpl(cond, g, zero).SumToShape(sa), WhereImpl(cond, zero, g).SumToShape(sb)];
+        }, a, b);
+    }
+}

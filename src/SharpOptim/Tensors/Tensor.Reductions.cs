@@ -1,0 +1,231 @@
+using SharpOptim.Autograd;
+
+namespace SharpOptim;
+
+// Sum, mean, max/min, norm and dot. Float32 sums accumulate in double and round once, which is
+// at least as accurate as PyTorch's pairwise summation.
+public sealed partial class Tensor
+{
+    /// <summary>Sum of all elements, as a 0-d tensor.</summary>
+    public Tensor Sum()
+    {
+        ThrowIfSparse();
+        var r = Torch.Scalar(SumAll(), DType);
+        if (!Graph.NeedsGrad(this)) return r;
+        var shape = _shape;
+        return Graph.Record(r, "SumBackward0", g => [g.Expand(shape)], this);
+    }
+
+    /// <summary>Sum along <paramref name="dim"/>.</summary>
+    public Tensor Sum(int dim, bool keepdim = false) => ReduceDim(dim, keepdim, mean: false);
+
+    /// <summary>Mean of all elements, as a 0-d tensor.</summary>
+    public Tensor Mean()
+    {
+        ThrowIfSparse();
+        var r = Torch.Scalar(SumAll() / Numel, DType);
+        if (!Graph.NeedsGrad(this)) return r;
+        var shape = _shape;
+        int n = Numel;
+        return Graph.Record(r, "MeanBackward0", g => [g.Div(n).Expand(shape)], this);
+    }
+
+    /// <summary>Mean along <paramref name="dim"/>.</summary>
+    public Tensor Mean(int dim, bool keepdim = false) => ReduceDim(dim, keepdim, mean: true);
+
+    private double SumAll()
+    {
+        if (!IsFloatingPoint) throw NotFloating(this, "sum");
+        double acc = 0;
+        if (DType == DType.Float32) foreach (var v in Span<float>()) acc += v;
+        else foreach (var v in Span<double>()) acc += v;
+        return acc;
+    }
+
+    /// <summary>Broadcasts this tensor to <paramref name="shape"/> (a new tensor).</summary>
+    internal Tensor Expand(int[] shape)
+    {
+        if (ShapeUtil.SameShape(_shape, shape)) return this;
+        var r = NewLike(shape);
+        CopyInto(this, r);
+        return r;
+    }
+
+    private (int outer, int size, int inner) SplitAt(int dim)
+    {
+        int outer = 1, inner = 1;
+        for (int i = 0; i < dim; i++) outer *= _shape[i];
+        for (int i = dim + 1; i < Dim; i++) inner *= _shape[i];
+        return (outer, Dim == 0 ? 1 : _shape[dim], inner);
+    }
+
+    private static int[] ReducedShape(int[] shape, int dim, bool keepdim)
+    {
+        if (shape.Length == 0) return [];
+        if (keepdim) { var s = (int[])shape.Clone(); s[dim] = 1; return s; }
+        return [.. shape[..dim], .. shape[(dim + 1)..]];
+    }
+
+    private Tensor ReduceDim(int dim, bool keepdim, bool mean)
+    {
+        ThrowIfSparse();
+        if (!IsFloatingPoint) throw NotFloating(this, mean ? "mean" : "sum");
+        dim = ShapeUtil.NormalizeDim(dim, Dim);
+        var (outer, size, inner) = SplitAt(dim);
+        var outShape = ReducedShape(_shape, dim, keepdim);
+        var r = NewLike(outShape);
+        var acc = new double[outer * inner];
+        for (int o = 0; o < outer; o++)
+            for (int k = 0; k < size; k++)
+                for (int i = 0; i < inner; i++) acc[o * inner + i] += GetAsDouble((o * size + k) * inner + i);
+        for (int j = 0; j < acc.Length; j++) r.SetFromDouble(j, mean ? acc[j] / size : acc[j]);
+        if (!Graph.NeedsGrad(this)) return r;
+        var shape = _shape;
+        var keptShape = ReducedShape(_shape, dim, keepdim: true);
+        return Graph.Record(r, mean ? "MeanBackward1" : "SumBackward1", g =>
+        {
+            var gk = g.Reshape(keptShape);
+            return [(mean ? gk.Div(size) : gk).Expand(shape)];
+        }, this);
+    }
+
+    /// <summary>Largest element (NaN if any element is NaN), as a 0-d tensor.</summary>
+    public Tensor Max() => Extreme(max: true);
+
+    /// <summary>Smallest element (NaN if any element is NaN), as a 0-d tensor.</summary>
+    public Tensor Min() => Extreme(max: false);
+
+    private Tensor Extreme(bool max)
+    {
+        ThrowIfSparse();
+        if (Numel == 0)
+            throw new InvalidOperationException($"{(max ? "max" : "min")}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
+        int best = 0;
+        double bestValue = GetAsDouble(0);
+        for (int i = 1; i < Numel && !double.IsNaN(bestValue); i++)
+        {
+            double v = GetAsDouble(i);
+            if (double.IsNaN(v) || (max ? v > bestValue : v < bestValue)) { best = i; bestValue = v; }
+        }
+        var r = Torch.Scalar(bestValue, DType);
+        if (!Graph.NeedsGrad(this)) return r;
+        var x = Detach();
+        return Graph.Record(r, max ? "MaxBackward1" : "MinBackward1", g =>
+        {
+            // The gradient is shared evenly among the elements equal to the extreme, as PyTorch does.
+            var hits = x.Eq(bestValue).To(x.DType);
+            return [hits.Mul(g).Div(hits.SumAll())];
+        }, this);
+    }
+
+    /// <summary>Largest elements along <paramref name="dim"/> and their indices (int64).</summary>
+    public (Tensor Values, Tensor Indices) Max(int dim, bool keepdim = false) => ExtremeDim(dim, keepdim, max: true);
+
+    /// <summary>Smallest elements along <paramref name="dim"/> and their indices (int64).</summary>
+    public (Tensor Values, Tensor Indices) Min(int dim, bool keepdim = false) => ExtremeDim(dim, keepdim, max: false);
+
+    /// <summary>Indices (int64) of the largest elements along <paramref name="dim"/>.</summary>
+    public Tensor Argmax(int dim, bool keepdim = false) => Max(dim, keepdim).Indices;
+
+    private (Tensor, Tensor) ExtremeDim(int dim, bool keepdim, bool max)
+    {
+        ThrowIfSparse();
+        dim = ShapeUtil.NormalizeDim(dim, Dim);
+        var (outer, size, inner) = SplitAt(dim);
+        if (size == 0) throw new InvalidOperationException("cannot compute max/min over an empty dimension");
+        var outShape = ReducedShape(_shape, dim, keepdim);
+        var values = NewLike(outShape);
+        var indices = new Tensor(Storage.Allocate(DType.Int64, ShapeUtil.Numel(outShape)), outShape);
+        var idx = indices.Span<long>().ToArray();
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                int best = 0;
+                double bestValue = GetAsDouble(o * size * inner + i);
+                for (int k = 1; k < size && !double.IsNaN(bestValue); k++)
+                {
+                    double v = GetAsDouble((o * size + k) * inner + i);
+                    if (double.IsNaN(v) || (max ? v > bestValue : v < bestValue)) { best = k; bestValue = v; }
+                }
+                values.SetFromDouble(o * inner + i, bestValue);
+                idx[o * inner + i] = best;
+            }
+        idx.CopyTo(indices.Span<long>());
+        if (!Graph.NeedsGrad(this)) return (values, indices);
+        var shape = _shape;
+        var keptShape = ReducedShape(_shape, dim, keepdim: true);
+        Graph.Record(values, max ? "MaxBackward0" : "MinBackward0", g =>
+        {
+            var gx = g.NewLike(shape);
+            var gk = g.Reshape(keptShape);
+            for (int o = 0; o < outer; o++)
+                for (int i = 0; i < inner; i++)
+                    gx.SetFromDouble((o * size + (int)idx[o * inner + i]) * inner + i, gk.GetAsDouble(o * inner + i));
+            return [gx];
+        }, this);
+        return (values, indices);
+    }
+
+    /// <summary>The p-norm of all elements (p = 2 by default; <c>double.PositiveInfinity</c> for the max-abs norm).</summary>
+    public Tensor Norm(double p = 2)
+    {
+        ThrowIfSparse();
+        return Flatten().Norm(p, 0, keepdim: false).Reshape();
+    }
+
+    /// <summary>The p-norm along <paramref name="dim"/>.</summary>
+    public Tensor Norm(double p, int dim, bool keepdim = false)
+    {
+        ThrowIfSparse();
+        if (!IsFloatingPoint) throw NotFloating(this, "norm");
+        dim = ShapeUtil.NormalizeDim(dim, Dim);
+        var (outer, size, inner) = SplitAt(dim);
+        var outShape = ReducedShape(_shape, dim, keepdim);
+        var r = NewLike(outShape);
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                double acc = 0;
+                for (int k = 0; k < size; k++)
+                {
+                    double v = Math.Abs(GetAsDouble((o * size + k) * inner + i));
+                    if (double.IsPositiveInfinity(p)) acc = double.IsNaN(v) || v > acc ? v : acc;
+                    else if (p == 0) acc += v != 0 ? 1 : 0;
+                    else if (p == 1) acc += v;
+                    else if (p == 2) acc += v * v;
+                    else acc += Math.Pow(v, p);
+                }
+                double norm = double.IsPositiveInfinity(p) || p == 0 || p == 1 ? acc : p == 2 ? Math.Sqrt(acc) : Math.Pow(acc, 1 / p);
+                r.SetFromDouble(o * inner + i, norm);
+            }
+        if (!Graph.NeedsGrad(this)) return r;
+        var x = Detach();
+        var keptShape = ReducedShape(_shape, dim, keepdim: true);
+        var normKept = r.Detach().Reshape(keptShape);
+        return Graph.Record(r, "NormBackward1", g =>
+        {
+            var gk = g.Reshape(keptShape);
+            if (p == 2) return [Torch.Where(normKept.Eq(0), Torch.ZerosLike(x), x.Div(normKept)).Mul(gk)];
+            if (p == 1) return [x.Sign().Mul(gk)];
+            if (double.IsPositiveInfinity(p))
+            {
+                var hits = x.Abs().Eq(normKept).To(x.DType);
+                return [x.Sign().Mul(hits).Div(hits.Sum(dim, keepdim: true)).Mul(gk)];
+            }
+            // d/dx (sum |x|^p)^(1/p) = sign(x) |x|^(p-1) / norm^(p-1)
+            return [x.Sign().Mul(x.Abs().Pow(p - 1)).Div(normKept.Pow(p - 1)).Mul(gk)];
+        }, this);
+    }
+
+    /// <summary>Inner product of two 1-D tensors.</summary>
+    public Tensor Dot(Tensor other)
+    {
+        if (Dim != 1 || other.Dim != 1)
+            throw new ArgumentException($"1D tensors expected, but got {Dim}D and {other.Dim}D tensors");
+        if (Numel != other.Numel)
+            throw new ArgumentException($"inconsistent tensor size, expected tensor [{Numel}] and src [{other.Numel}] to have the same number of elements, but got {Numel} and {other.Numel} elements respectively");
+        if (DType != other.DType)
+            throw new ArgumentException($"dot : expected both vectors to have same dtype, but found {DType.TorchName()} and {other.DType.TorchName()}");
+        return Mul(other).Sum();
+    }
+}

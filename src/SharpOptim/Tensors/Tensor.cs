@@ -1,0 +1,217 @@
+using System.Runtime.InteropServices;
+using SharpOptim.Autograd;
+
+namespace SharpOptim;
+
+/// <summary>
+/// A dense, contiguous, CPU tensor (or a sparse COO tensor, see <see cref="IsSparse"/>), with
+/// reverse-mode autograd. The API mirrors PyTorch's: in-place operations end in <c>_</c>.
+/// </summary>
+public sealed partial class Tensor
+{
+    private readonly int[] _shape;
+    private bool _requiresGrad;
+
+    internal Tensor(Storage storage, int offset, int[] shape)
+    {
+        Storage = storage;
+        Offset = offset;
+        _shape = shape;
+        Numel = ShapeUtil.Numel(shape);
+        if (offset < 0 || offset + Numel > storage.Length)
+            throw new ArgumentException("view does not fit in its storage");
+    }
+
+    internal Tensor(Storage storage, int[] shape) : this(storage, 0, shape) { }
+
+    internal Storage Storage { get; }
+
+    internal int Offset { get; }
+
+    /// <summary>The element type.</summary>
+    public DType DType => Storage.DType;
+
+    /// <summary>The sizes of each dimension (a copy).</summary>
+    public int[] Shape => (int[])_shape.Clone();
+
+    internal int[] ShapeRef => _shape;
+
+    /// <summary>Number of dimensions; 0 for a scalar tensor.</summary>
+    public int Dim => _shape.Length;
+
+    /// <summary>Number of elements.</summary>
+    public int Numel { get; }
+
+    /// <summary>Size of dimension <paramref name="dim"/> (negative counts from the end).</summary>
+    public int Size(int dim) => _shape[ShapeUtil.NormalizeDim(dim, Dim)];
+
+    /// <summary>True for float32 and float64 tensors.</summary>
+    public bool IsFloatingPoint => DType.IsFloatingPoint();
+
+    // ---------------------------------------------------------------- autograd state
+
+    /// <summary>The node that produced this tensor, or null for a leaf.</summary>
+    public Node? GradFn { get; internal set; }
+
+    /// <summary>A leaf is a tensor not produced by a recorded operation (user-created, or made with grad disabled).</summary>
+    public bool IsLeaf => GradFn is null;
+
+    /// <summary>Whether autograd records operations on this tensor.</summary>
+    public bool RequiresGrad
+    {
+        get => _requiresGrad || GradFn is not null;
+        set
+        {
+            if (!IsLeaf)
+            {
+                if (value) return;
+                throw new InvalidOperationException(
+                    "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
+            }
+            if (value && !IsFloatingPoint)
+                throw new InvalidOperationException($"only Tensors of floating point dtype can require gradients, not {DType.TorchName()}");
+            _requiresGrad = value;
+        }
+    }
+
+    /// <summary>Sets <see cref="RequiresGrad"/> and returns this tensor, like PyTorch's <c>requires_grad_()</c>.</summary>
+    public Tensor RequiresGrad_(bool requiresGrad = true)
+    {
+        RequiresGrad = requiresGrad;
+        return this;
+    }
+
+    /// <summary>The accumulated gradient; null until a backward pass reaches this tensor.</summary>
+    public Tensor? Grad
+    {
+        get => _grad;
+        set
+        {
+            if (value is not null)
+            {
+                if (value.DType != DType)
+                    throw new ArgumentException($"assigned grad has data of a different type ({value.DType.TorchName()}) than the tensor ({DType.TorchName()})");
+                if (!ShapeUtil.SameShape(value._shape, _shape))
+                    throw new ArgumentException($"assigned grad has shape {ShapeUtil.Format(value._shape)} but the tensor has shape {ShapeUtil.Format(_shape)}");
+            }
+            _grad = value;
+        }
+    }
+
+    private Tensor? _grad;
+
+    /// <summary>True when <see cref="RetainGrad"/> was called on this non-leaf tensor.</summary>
+    public bool RetainsGrad { get; private set; }
+
+    /// <summary>Keeps the gradient of a non-leaf tensor in <see cref="Grad"/> after backward.</summary>
+    public void RetainGrad()
+    {
+        if (IsLeaf || RetainsGrad) return;
+        RetainsGrad = true;
+        (GradFn!.RetainedOutputs ??= []).Add(new WeakReference<Tensor>(this));
+    }
+
+    /// <summary>Runs backpropagation from this tensor. A non-scalar tensor needs an explicit <paramref name="gradient"/>.</summary>
+    public void Backward(Tensor? gradient = null) => Engine.Backward(this, gradient);
+
+    /// <summary>A tensor sharing this one's data, cut from the graph.</summary>
+    public Tensor Detach() => IsSparse ? SparseDetach() : new Tensor(Storage, Offset, _shape);
+
+    /// <summary>Removes this tensor from the graph in place, making it a leaf that does not require grad.</summary>
+    public Tensor Detach_()
+    {
+        GradFn = null;
+        _requiresGrad = false;
+        return this;
+    }
+
+    // ---------------------------------------------------------------- data access
+
+    /// <summary>The elements as a span over the shared storage. <typeparamref name="T"/> must match <see cref="DType"/>.</summary>
+    public Span<T> AsSpan<T>() where T : unmanaged
+    {
+        ThrowIfSparse();
+        if (DTypeInfo.Of<T>() != DType)
+            throw new InvalidOperationException($"tensor has dtype {DType.TorchName()}, not {DTypeInfo.Of<T>().TorchName()}");
+        return new Span<T>((T[])Storage.Data, Offset, Numel);
+    }
+
+    internal Span<T> Span<T>() where T : unmanaged => new((T[])Storage.Data, Offset, Numel);
+
+    /// <summary>The elements as a new array, in row-major order.</summary>
+    public T[] ToArray<T>() where T : unmanaged => AsSpan<T>().ToArray();
+
+    /// <summary>The elements converted to double, in row-major order.</summary>
+    public double[] ToDoubleArray()
+    {
+        ThrowIfSparse();
+        var result = new double[Numel];
+        switch (DType)
+        {
+            case DType.Float32: { var s = Span<float>(); for (int i = 0; i < s.Length; i++) result[i] = s[i]; break; }
+            case DType.Float64: Span<double>().CopyTo(result); break;
+            case DType.Int64: { var s = Span<long>(); for (int i = 0; i < s.Length; i++) result[i] = s[i]; break; }
+            case DType.Bool: { var s = Span<bool>(); for (int i = 0; i < s.Length; i++) result[i] = s[i] ? 1 : 0; break; }
+        }
+        return result;
+    }
+
+    /// <summary>The value of a one-element tensor, as a double.</summary>
+    public double Item()
+    {
+        ThrowIfSparse();
+        if (Numel != 1)
+            throw new InvalidOperationException($"a Tensor with {Numel} elements cannot be converted to Scalar");
+        return GetAsDouble(0);
+    }
+
+    /// <summary>The value of a one-element tensor, as <typeparamref name="T"/> (which must match the dtype).</summary>
+    public T Item<T>() where T : unmanaged
+    {
+        if (Numel != 1)
+            throw new InvalidOperationException($"a Tensor with {Numel} elements cannot be converted to Scalar");
+        return AsSpan<T>()[0];
+    }
+
+    internal double GetAsDouble(int flatIndex) => DType switch
+    {
+        DType.Float32 => Span<float>()[flatIndex],
+        DType.Float64 => Span<double>()[flatIndex],
+        DType.Int64 => Span<long>()[flatIndex],
+        DType.Bool => Span<bool>()[flatIndex] ? 1 : 0,
+        _ => throw new InvalidOperationException(),
+    };
+
+    internal void SetFromDouble(int flatIndex, double value)
+    {
+        switch (DType)
+        {
+            case DType.Float32: Span<float>()[flatIndex] = (float)value; break;
+            case DType.Float64: Span<double>()[flatIndex] = value; break;
+            case DType.Int64: Span<long>()[flatIndex] = (long)value; break;
+            case DType.Bool: Span<bool>()[flatIndex] = value != 0; break;
+        }
+    }
+
+    internal void ThrowIfSparse()
+    {
+        if (IsSparse)
+            throw new NotSupportedException("this operation is not supported for sparse tensors");
+    }
+
+    /// <summary>True when both are the same tensor object or views of the same elements.</summary>
+    internal bool SharesMemoryWith(Tensor other) => ReferenceEquals(Storage, other.Storage);
+
+    internal Tensor NewLike(int[]? shape = null, DType? dtype = null)
+        => new(Storage.Allocate(dtype ?? DType, ShapeUtil.Numel(shape ?? _shape)), shape ?? (int[])_shape.Clone());
+
+    /// <summary>Raw element memory as bytes (for serialization and hashing).</summary>
+    public ReadOnlySpan<byte> AsBytes() => DType switch
+    {
+        DType.Float32 => MemoryMarshal.AsBytes((ReadOnlySpan<float>)Span<float>()),
+        DType.Float64 => MemoryMarshal.AsBytes((ReadOnlySpan<double>)Span<double>()),
+        DType.Int64 => MemoryMarshal.AsBytes((ReadOnlySpan<long>)Span<long>()),
+        DType.Bool => MemoryMarshal.AsBytes((ReadOnlySpan<bool>)Span<bool>()),
+        _ => throw new InvalidOperationException(),
+    };
+}

@@ -1,0 +1,190 @@
+using SharpOptim.Autograd;
+
+namespace SharpOptim;
+
+/// <summary>The <c>torch.*</c> functions: tensor factories, grad-mode scopes, seeding, joins.</summary>
+public static partial class Torch
+{
+    /// <summary>The dtype factories use when none is given (PyTorch's <c>torch.get_default_dtype()</c>).</summary>
+    public static DType DefaultDType { get; set; } = DType.Float32;
+
+    /// <summary>The generator used when none is passed.</summary>
+    public static Generator DefaultGenerator { get; } = new(0);
+
+    /// <summary>Seeds the default generator, like <c>torch.manual_seed</c>.</summary>
+    public static Generator ManualSeed(long seed) => DefaultGenerator.ManualSeed(seed);
+
+    /// <summary>A scope in which no operation is recorded for autograd: <c>using (Torch.NoGrad()) { ... }</c>.</summary>
+    public static IDisposable NoGrad() => new GradModeScope(false);
+
+    /// <summary>A scope in which operations are recorded again (inside a <see cref="NoGrad"/> scope).</summary>
+    public static IDisposable EnableGrad() => new GradModeScope(true);
+
+    /// <summary>A scope that sets grad mode to <paramref name="enabled"/>.</summary>
+    public static IDisposable SetGradEnabled(bool enabled) => new GradModeScope(enabled);
+
+    /// <summary>True when operations are currently recorded.</summary>
+    public static bool IsGradEnabled => GradMode.IsEnabled;
+
+    // ---------------------------------------------------------------- factories
+
+    public static Tensor Empty(int[] shape, DType? dtype = null, bool requiresGrad = false)
+    {
+        var t = new Tensor(Storage.Allocate(dtype ?? DefaultDType, ShapeUtil.Numel(shape)), (int[])shape.Clone());
+        return requiresGrad ? t.RequiresGrad_() : t;
+    }
+
+    public static Tensor Zeros(int[] shape, DType? dtype = null, bool requiresGrad = false) => Empty(shape, dtype, requiresGrad);
+
+    public static Tensor Zeros(params int[] shape) => Zeros(shape, null);
+
+    public static Tensor Ones(int[] shape, DType? dtype = null, bool requiresGrad = false) => Full(shape, 1, dtype, requiresGrad);
+
+    public static Tensor Ones(params int[] shape) => Ones(shape, null);
+
+    public static Tensor Full(int[] shape, double value, DType? dtype = null, bool requiresGrad = false)
+    {
+        var t = Empty(shape, dtype);
+        using (NoGrad()) t.Fill_(value);
+        return requiresGrad ? t.RequiresGrad_() : t;
+    }
+
+    public static Tensor ZerosLike(Tensor t) => Zeros(t.ShapeRef, t.DType);
+
+    public static Tensor OnesLike(Tensor t) => Ones(t.ShapeRef, t.DType);
+
+    public static Tensor EmptyLike(Tensor t) => Empty(t.ShapeRef, t.DType);
+
+    public static Tensor FullLike(Tensor t, double value) => Full(t.ShapeRef, value, t.DType);
+
+    /// <summary>A 0-d tensor holding <paramref name="value"/>.</summary>
+    public static Tensor Scalar(double value, DType? dtype = null, bool requiresGrad = false) => Full([], value, dtype, requiresGrad);
+
+    /// <summary><c>[start, end)</c> in steps of <paramref name="step"/>, as PyTorch's arange (default dtype float unless told).</summary>
+    public static Tensor Arange(double start, double end, double step = 1, DType? dtype = null)
+    {
+        if (step == 0) throw new ArgumentException("step must be nonzero");
+        if ((end - start) / step < 0) throw new ArgumentException("upper bound and larger bound inconsistent with step sign");
+        int n = (int)Math.Ceiling((end - start) / step);
+        var t = Empty([n], dtype);
+        for (int i = 0; i < n; i++) t.SetFromDouble(i, start + i * step);
+        return t;
+    }
+
+    public static Tensor Arange(double end, DType? dtype = null) => Arange(0, end, 1, dtype);
+
+    /// <summary>Uniform samples in [0, 1).</summary>
+    public static Tensor Rand(int[] shape, DType? dtype = null, Generator? generator = null, bool requiresGrad = false)
+    {
+        var t = Empty(shape, dtype);
+        var g = generator ?? DefaultGenerator;
+        for (int i = 0; i < t.Numel; i++) t.SetFromDouble(i, g.NextDouble());
+        return requiresGrad ? t.RequiresGrad_() : t;
+    }
+
+    public static Tensor Rand(params int[] shape) => Rand(shape, null);
+
+    /// <summary>Standard normal samples.</summary>
+    public static Tensor Randn(int[] shape, DType? dtype = null, Generator? generator = null, bool requiresGrad = false)
+    {
+        var t = Empty(shape, dtype);
+        var g = generator ?? DefaultGenerator;
+        for (int i = 0; i < t.Numel; i++) t.SetFromDouble(i, g.NextNormal());
+        return requiresGrad ? t.RequiresGrad_() : t;
+    }
+
+    public static Tensor Randn(params int[] shape) => Randn(shape, null);
+
+    /// <summary>A random permutation of 0..n-1 (int64).</summary>
+    public static Tensor RandPerm(int n, Generator? generator = null)
+    {
+        var g = generator ?? DefaultGenerator;
+        var values = new long[n];
+        for (int i = 0; i < n; i++) values[i] = i;
+        for (int i = n - 1; i > 0; i--)
+        {
+            int j = (int)g.NextInt64(i + 1);
+            (values[i], values[j]) = (values[j], values[i]);
+        }
+        return Tensor(values, [n]);
+    }
+
+    /// <summary>A float32 tensor copied from <paramref name="data"/> (1-D unless a shape is given).</summary>
+    public static Tensor Tensor(float[] data, int[]? shape = null, bool requiresGrad = false) => FromSpan<float>(data, shape, requiresGrad);
+
+    /// <summary>A float64 tensor copied from <paramref name="data"/> (1-D unless a shape is given).</summary>
+    public static Tensor Tensor(double[] data, int[]? shape = null, bool requiresGrad = false) => FromSpan<double>(data, shape, requiresGrad);
+
+    /// <summary>An int64 tensor copied from <paramref name="data"/> (1-D unless a shape is given).</summary>
+    public static Tensor Tensor(long[] data, int[]? shape = null) => FromSpan<long>(data, shape, false);
+
+    /// <summary>A bool tensor copied from <paramref name="data"/> (1-D unless a shape is given).</summary>
+    public static Tensor Tensor(bool[] data, int[]? shape = null) => FromSpan<bool>(data, shape, false);
+
+    /// <summary>A 0-d tensor of the default dtype, like <c>torch.tensor(0.5)</c>.</summary>
+    public static Tensor Tensor(double value, DType? dtype = null, bool requiresGrad = false) => Scalar(value, dtype, requiresGrad);
+
+    /// <summary>A tensor copied from a span of float, double, long or bool.</summary>
+    public static Tensor FromSpan<T>(ReadOnlySpan<T> data, int[]? shape = null, bool requiresGrad = false) where T : unmanaged
+    {
+        shape ??= [data.Length];
+        if (ShapeUtil.Numel(shape) != data.Length)
+            throw new ArgumentException($"{data.Length} values do not fill shape {ShapeUtil.Format(shape)}");
+        var array = data.ToArray();
+        var t = new Tensor(new Storage(array, DTypeInfo.Of<T>()), (int[])shape.Clone());
+        return requiresGrad ? t.RequiresGrad_() : t;
+    }
+
+    /// <summary>Elements of <paramref name="a"/> where <paramref name="condition"/> holds, else of <paramref name="b"/>.</summary>
+    public static Tensor Where(Tensor condition, Tensor a, Tensor b) => SharpOptim.Tensor.WhereImpl(condition, a, b);
+
+    /// <summary>Joins tensors along dimension 0.</summary>
+    public static Tensor Cat(IReadOnlyList<Tensor> tensors, int dim = 0)
+    {
+        if (tensors.Count == 0) throw new ArgumentException("torch.cat(): expected a non-empty list of Tensors");
+        var first = tensors[0];
+        if (first.Dim == 0) throw new ArgumentException("zero-dimensional tensor (at position 0) cannot be concatenated");
+        if (ShapeUtil.NormalizeDim(dim, first.Dim) != 0) throw new NotSupportedException("cat is supported along dimension 0 only");
+        int rows = 0;
+        foreach (var t in tensors)
+        {
+            if (t.Dim != first.Dim || !t.ShapeRef.AsSpan(1).SequenceEqual(first.ShapeRef.AsSpan(1)))
+                throw new ArgumentException($"Sizes of tensors must match except in dimension 0. Expected {ShapeUtil.Format(first.ShapeRef)} but got {ShapeUtil.Format(t.ShapeRef)}");
+            if (t.DType != first.DType) throw new ArgumentException("torch.cat(): all tensors must have the same dtype here");
+            rows += t.ShapeRef[0];
+        }
+        var shape = (int[])first.ShapeRef.Clone();
+        shape[0] = rows;
+        var r = Empty(shape, first.DType);
+        int at = 0;
+        using (NoGrad())
+            foreach (var t in tensors)
+            {
+                r.Narrow(0, at, t.ShapeRef[0]).Copy_(t);
+                at += t.ShapeRef[0];
+            }
+        if (!GradMode.IsEnabled || !tensors.Any(t => t.RequiresGrad)) return r;
+        var lengths = tensors.Select(t => t.ShapeRef[0]).ToArray();
+        return Graph.Record(r, "CatBackward0", g =>
+        {
+            var grads = new Tensor?[lengths.Length];
+            int start = 0;
+            for (int i = 0; i < lengths.Length; i++)
+            {
+                grads[i] = g.Narrow(0, start, lengths[i]).Clone(recordGraph: false);
+                start += lengths[i];
+            }
+            return grads;
+        }, [.. tensors]);
+    }
+
+    /// <summary>Stacks equally shaped tensors along a new dimension 0.</summary>
+    public static Tensor Stack(IReadOnlyList<Tensor> tensors)
+    {
+        if (tensors.Count == 0) throw new ArgumentException("stack expects a non-empty TensorList");
+        return Cat(tensors.Select(t => t.Reshape([1, .. t.ShapeRef])).ToList());
+    }
+
+    /// <summary>A sparse COO tensor from int64 <paramref name="indices"/> (sparse_dim × nnz) and <paramref name="values"/> (nnz × dense dims).</summary>
+    public static Tensor SparseCooTensor(Tensor indices, Tensor values, int[] shape) => SharpOptim.Tensor.MakeSparse(indices, values, shape);
+}
