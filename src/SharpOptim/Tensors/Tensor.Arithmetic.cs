@@ -3,7 +3,7 @@ using SharpOptim.Autograd;
 namespace SharpOptim;
 
 // Add, sub, mul, div (tensor and scalar, with alpha) and their in-place forms, with autograd.
-public sealed partial class Tensor
+public partial class Tensor
 {
     /// <summary><c>this + alpha * other</c>, broadcasting.</summary>
     public Tensor Add(Tensor other, double alpha = 1)

@@ -3,7 +3,7 @@ using SharpOptim.Autograd;
 namespace SharpOptim;
 
 // Dtype dispatch and the in-place protocol shared by every operation.
-public sealed partial class Tensor
+public partial class Tensor
 {
     internal static Exception NotFloating(Tensor t, string op)
         => new NotSupportedException($"{op} is only supported for float32 and float64 tensors, got {t.DType.TorchName()}");

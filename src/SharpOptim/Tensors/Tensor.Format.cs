@@ -4,7 +4,7 @@ using System.Text;
 namespace SharpOptim;
 
 // PyTorch-like printing, e.g. tensor([[1.0000, 2.0000]], dtype=torch.float64, requires_grad=True).
-public sealed partial class Tensor
+public partial class Tensor
 {
     public override string ToString()
     {

@@ -3,7 +3,7 @@ using SharpOptim.Autograd;
 namespace SharpOptim;
 
 // Row gathers (embedding lookup, class-probability picks) and softmax along a dimension.
-public sealed partial class Tensor
+public partial class Tensor
 {
     /// <summary>Rows of this tensor picked by the int64 <paramref name="index"/> along dimension 0.</summary>
     public Tensor IndexSelect(int dim, Tensor index) => IndexSelect(dim, index, sparseGrad: false);

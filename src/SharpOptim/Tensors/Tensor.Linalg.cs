@@ -3,7 +3,7 @@ using SharpOptim.Autograd;
 namespace SharpOptim;
 
 // Matrix products with autograd.
-public sealed partial class Tensor
+public partial class Tensor
 {
     private enum MatLayout { NN, NT, TN }
 

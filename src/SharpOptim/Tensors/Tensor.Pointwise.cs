@@ -3,7 +3,7 @@ using SharpOptim.Autograd;
 namespace SharpOptim;
 
 // Unary math, activations, addcmul/addcdiv/lerp, clamp, maximum/minimum, where, comparisons.
-public sealed partial class Tensor
+public partial class Tensor
 {
     public Tensor Neg()
     {

@@ -4,7 +4,7 @@ namespace SharpOptim;
 
 // Sum, mean, max/min, norm and dot. Float32 sums accumulate in double and round once, which is
 // at least as accurate as PyTorch's pairwise summation.
-public sealed partial class Tensor
+public partial class Tensor
 {
     /// <summary>Sum of all elements, as a 0-d tensor.</summary>
     public Tensor Sum()

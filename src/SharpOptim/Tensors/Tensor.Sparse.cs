@@ -3,7 +3,7 @@ namespace SharpOptim;
 // Sparse COO tensors, as far as sparse gradients need them: Embedding(sparse: true) produces
 // them; SGD, Adagrad and SparseAdam consume them. Like PyTorch, a sum of sparse tensors simply
 // concatenates their entries (it stays "uncoalesced") until Coalesce() merges duplicates.
-public sealed partial class Tensor
+public partial class Tensor
 {
     private Tensor? _sparseIndices;
     private Tensor? _sparseValues;
@@ -142,7 +142,7 @@ public sealed partial class Tensor
         if (!ShapeUtil.SameShape(other._shape, _shape))
             throw new ArgumentException($"add: expected 'self' and 'other' to have same size, but self has size {ShapeUtil.Format(_shape)} while other has size {ShapeUtil.Format(other._shape)}");
         if (!IsSparse) return Clone(recordGraph: false).AddSparseInto_(other, alpha);
-        if (!other.IsSparse) return ToDense().Add(other, alpha);
+        if (!other.IsSparse) throw new InvalidOperationException("add(sparse, dense) is not supported. Use add(dense, sparse) instead.");
         var scaled = alpha == 1 ? other._sparseValues! : other._sparseValues!.Mul(alpha);
         return new Tensor(Torch.Cat([_sparseIndices!.Transpose01(), other._sparseIndices!.Transpose01()]).Transpose01(),
                           Torch.Cat([_sparseValues!, scaled]), _shape, coalesced: false);

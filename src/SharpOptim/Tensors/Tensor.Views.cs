@@ -3,7 +3,7 @@ using SharpOptim.Autograd;
 namespace SharpOptim;
 
 // Views that share storage (reshape, flatten, dim-0 slices), copies, casts and fills.
-public sealed partial class Tensor
+public partial class Tensor
 {
     /// <summary>A tensor with the same elements and a new shape, sharing storage (one dimension may be -1).</summary>
     public Tensor Reshape(params int[] shape)

@@ -7,7 +7,7 @@ namespace SharpOptim;
 /// A dense, contiguous, CPU tensor (or a sparse COO tensor, see <see cref="IsSparse"/>), with
 /// reverse-mode autograd. The API mirrors PyTorch's: in-place operations end in <c>_</c>.
 /// </summary>
-public sealed partial class Tensor
+public partial class Tensor
 {
     private readonly int[] _shape;
     private bool _requiresGrad;
@@ -23,6 +23,12 @@ public sealed partial class Tensor
     }
 
     internal Tensor(Storage storage, int[] shape) : this(storage, 0, shape) { }
+
+    /// <summary>A new leaf sharing <paramref name="data"/>'s elements (how <c>Parameter</c> wraps a tensor).</summary>
+    protected Tensor(Tensor data) : this(data.Storage, data.Offset, (int[])data._shape.Clone())
+    {
+        data.ThrowIfSparse();
+    }
 
     internal Storage Storage { get; }
 

@@ -1,0 +1,57 @@
+namespace SharpOptim.Optim;
+
+/// <summary>Called before a step; may return replacement arguments (null keeps them).</summary>
+public delegate StepArgs? StepPreHook(Optimizer optimizer, StepArgs args);
+
+/// <summary>Called after a step.</summary>
+public delegate void StepPostHook(Optimizer optimizer, StepArgs args);
+
+/// <summary>Called before <see cref="Optimizer.StateDict"/> builds the dictionary.</summary>
+public delegate void StateDictPreHook(Optimizer optimizer);
+
+/// <summary>Called with the finished state dict; may return a replacement (null keeps it).</summary>
+public delegate OptimizerStateDict? StateDictPostHook(Optimizer optimizer, OptimizerStateDict stateDict);
+
+/// <summary>Called with a shallow copy of the dict about to be loaded; may return a replacement (null keeps it).</summary>
+public delegate OptimizerStateDict? LoadStateDictPreHook(Optimizer optimizer, OptimizerStateDict stateDict);
+
+/// <summary>Called after a state dict was loaded.</summary>
+public delegate void LoadStateDictPostHook(Optimizer optimizer);
+
+// Every hook PyTorch's Optimizer has, each registration returning a removable handle. Order is
+// PyTorch's: global pre, instance pre, step, instance post, global post.
+public abstract partial class Optimizer
+{
+    private static readonly HookList<StepPreHook> GlobalStepPreHooks = new();
+    private static readonly HookList<StepPostHook> GlobalStepPostHooks = new();
+    private readonly HookList<StepPreHook> _stepPreHooks = new();
+    private readonly HookList<StepPostHook> _stepPostHooks = new();
+    private readonly HookList<StateDictPreHook> _stateDictPreHooks = new();
+    private readonly HookList<StateDictPostHook> _stateDictPostHooks = new();
+    private readonly HookList<LoadStateDictPreHook> _loadStateDictPreHooks = new();
+    private readonly HookList<LoadStateDictPostHook> _loadStateDictPostHooks = new();
+
+    /// <summary>A pre-step hook for every optimizer (PyTorch's <c>register_optimizer_step_pre_hook</c>).</summary>
+    public static RemovableHandle RegisterOptimizerStepPreHook(StepPreHook hook)
+    {
+        lock (GlobalStepPreHooks) return GlobalStepPreHooks.Add(hook);
+    }
+
+    /// <summary>A post-step hook for every optimizer (PyTorch's <c>register_optimizer_step_post_hook</c>).</summary>
+    public static RemovableHandle RegisterOptimizerStepPostHook(StepPostHook hook)
+    {
+        lock (GlobalStepPostHooks) return GlobalStepPostHooks.Add(hook);
+    }
+
+    public RemovableHandle RegisterStepPreHook(StepPreHook hook) => _stepPreHooks.Add(hook);
+
+    public RemovableHandle RegisterStepPostHook(StepPostHook hook) => _stepPostHooks.Add(hook);
+
+    public RemovableHandle RegisterStateDictPreHook(StateDictPreHook hook, bool prepend = false) => _stateDictPreHooks.Add(hook, prepend);
+
+    public RemovableHandle RegisterStateDictPostHook(StateDictPostHook hook, bool prepend = false) => _stateDictPostHooks.Add(hook, prepend);
+
+    public RemovableHandle RegisterLoadStateDictPreHook(LoadStateDictPreHook hook, bool prepend = false) => _loadStateDictPreHooks.Add(hook, prepend);
+
+    public RemovableHandle RegisterLoadStateDictPostHook(LoadStateDictPostHook hook, bool prepend = false) => _loadStateDictPostHooks.Add(hook, prepend);
+}

@@ -1,0 +1,199 @@
+using SharpOptim.Autograd;
+
+namespace SharpOptim.Optim;
+
+/// <summary>The arguments of one <see cref="Optimizer.Step(Func{Tensor}?)"/> call, as step hooks see them.</summary>
+public sealed record StepArgs(Func<Tensor>? Closure);
+
+/// <summary>How a group's update is computed (design.md §3).</summary>
+public enum StepImplementation
+{
+    /// <summary>Per-parameter tensor ops in PyTorch's order; runs under autograd when differentiable.</summary>
+    Reference,
+
+    /// <summary>The single-pass kernel with the reference's exact rounding (<c>foreach: true</c>).</summary>
+    ForEach,
+
+    /// <summary>The single-pass kernel allowed to contract into fused multiply-adds (<c>fused: true</c>).</summary>
+    Fused,
+}
+
+/// <summary>
+/// The base of every optimizer, with PyTorch 2.14's semantics: parameter groups with defaults,
+/// per-parameter state, state dicts in PyTorch's layout, and every hook PyTorch has. An algorithm
+/// supplies its defaults and <see cref="StepGroup"/>; everything else lives here.
+/// </summary>
+public abstract partial class Optimizer
+{
+    /// <summary>A default that every group must give itself (PyTorch's <c>torch.optim.optimizer.required</c>).</summary>
+    public static readonly object Required = new RequiredParameter();
+
+    private sealed class RequiredParameter
+    {
+        public override string ToString() => "<required parameter>";
+    }
+
+    private readonly List<ParamGroup> _paramGroups = [];
+
+    /// <summary>
+    /// Builds the groups from <paramref name="parameters"/>: tensors, (name, tensor) tuples, or
+    /// <see cref="ParamGroup"/>s (not mixed), with <paramref name="defaults"/> filling what a group leaves out.
+    /// </summary>
+    protected Optimizer(IEnumerable<object> parameters, OrderedDictionary<string, object?> defaults)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        Defaults = defaults ?? throw new ArgumentNullException(nameof(defaults));
+        if (ParamGroup.IsUnorderedSet(parameters))
+            throw new ArgumentException("optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will change between runs. Please use a list instead.", nameof(parameters));
+        var items = parameters.ToList();
+        if (items.Count == 0) throw new ArgumentException("optimizer got an empty parameter list", nameof(parameters));
+        if (items[0] is ParamGroup)
+        {
+            foreach (var item in items)
+                AddParamGroup(item as ParamGroup ?? throw new ArgumentException($"param_group must be a ParamGroup, but got {item?.GetType().Name ?? "null"}", nameof(parameters)));
+        }
+        else AddParamGroup(new ParamGroup(items));
+    }
+
+    /// <summary>The default option values, keyed by PyTorch's names.</summary>
+    public OrderedDictionary<string, object?> Defaults { get; }
+
+    /// <summary>The parameter groups, in order.</summary>
+    public IReadOnlyList<ParamGroup> ParamGroups => _paramGroups;
+
+    /// <summary>Per-parameter state, keyed by the parameter tensor itself (identity).</summary>
+    public Dictionary<Tensor, OrderedDictionary<string, object?>> State { get; private set; } = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The state of <paramref name="param"/>, created empty on first use (PyTorch's <c>defaultdict</c>).</summary>
+    protected OrderedDictionary<string, object?> StateFor(Tensor param)
+    {
+        if (!State.TryGetValue(param, out var s)) State[param] = s = new OrderedDictionary<string, object?>();
+        return s;
+    }
+
+    /// <summary>Adds a group, with PyTorch's checks; on any error the optimizer and the group are left as they were.</summary>
+    public void AddParamGroup(ParamGroup paramGroup)
+    {
+        ArgumentNullException.ThrowIfNull(paramGroup);
+        bool differentiable = Defaults.TryGetValue("differentiable", out var d) && OptionValues.ToBool(d, "differentiable");
+        foreach (var p in paramGroup.Params)
+        {
+            if (!differentiable && !(p.IsLeaf || p.RetainsGrad))
+                throw new ArgumentException("can't optimize a non-leaf Tensor", nameof(paramGroup));
+        }
+        foreach (var (name, value) in Defaults)
+        {
+            if (ReferenceEquals(value, Required) && !paramGroup.ContainsKey(name))
+                throw new ArgumentException($"parameter group didn't specify a value of required optimization parameter {name}", nameof(paramGroup));
+        }
+        var distinct = new HashSet<Tensor>(paramGroup.Params, ReferenceEqualityComparer.Instance);
+        foreach (var existing in _paramGroups)
+        {
+            bool named = paramGroup.ParamNames is not null;
+            if (named != (existing.ParamNames is not null))
+                throw new ArgumentException($"all optimizer param groups should be with/without names. cannot add param group {(named ? "with" : "without")} names to the optimizer", nameof(paramGroup));
+            if (existing.Params.Any(distinct.Contains))
+                throw new ArgumentException("some parameters appear in more than one parameter group", nameof(paramGroup));
+        }
+        if (distinct.Count != paramGroup.Params.Count)
+            TorchWarnings.Warn("UserWarning", "optimizer contains a parameter group with duplicate parameters; in future, this will cause an error; see github.com/pytorch/pytorch/issues/40967 for more information");
+
+        paramGroup.MoveParamNamesLast();
+        foreach (var (name, value) in Defaults) paramGroup.SetDefault(name, value);
+        _paramGroups.Add(paramGroup);
+    }
+
+    /// <summary>Resets the gradients of every parameter: to null (the default) or to zero.</summary>
+    public virtual void ZeroGrad(bool setToNone = true)
+    {
+        foreach (var group in _paramGroups)
+            foreach (var p in group.Params)
+            {
+                if (p.Grad is null) continue;
+                if (setToNone)
+                {
+                    p.Grad = null;
+                    continue;
+                }
+                var g = p.Grad;
+                if (g.GradFn is not null) g.Detach_();
+                else g.RequiresGrad = false;
+                using (Torch.NoGrad()) g.Zero_();
+            }
+    }
+
+    /// <summary>
+    /// Performs one optimization step. When a <paramref name="closure"/> is given it is run (with
+    /// grad enabled) to re-evaluate the loss, which is returned.
+    /// </summary>
+    public Tensor? Step(Func<Tensor>? closure = null)
+    {
+        var args = new StepArgs(closure);
+        foreach (var hook in GlobalStepPreHooks.Snapshot().Concat(_stepPreHooks.Snapshot()))
+            args = hook(this, args) ?? args;
+        Tensor? loss;
+        using (Torch.SetGradEnabled(IsDifferentiable)) loss = StepImpl(args.Closure);
+        foreach (var hook in _stepPostHooks.Snapshot().Concat(GlobalStepPostHooks.Snapshot()))
+            hook(this, args);
+        return loss;
+    }
+
+    /// <summary>True when the steps themselves are recorded by autograd (<c>differentiable: true</c>).</summary>
+    protected bool IsDifferentiable => Defaults.TryGetValue("differentiable", out var d) && OptionValues.ToBool(d, "differentiable");
+
+    /// <summary>Runs the closure (if any) with grad enabled, then steps each group. LBFGS overrides this whole.</summary>
+    protected virtual Tensor? StepImpl(Func<Tensor>? closure)
+    {
+        var loss = EvaluateClosure(closure);
+        foreach (var group in _paramGroups) StepGroup(group);
+        return loss;
+    }
+
+    /// <summary>Runs <paramref name="closure"/> with grad enabled, as PyTorch's <c>with torch.enable_grad()</c>.</summary>
+    protected static Tensor? EvaluateClosure(Func<Tensor>? closure)
+    {
+        if (closure is null) return null;
+        using (Torch.EnableGrad()) return closure();
+    }
+
+    /// <summary>The algorithm: updates the parameters of one group that have a gradient.</summary>
+    protected abstract void StepGroup(ParamGroup group);
+
+    /// <summary>Parameters of <paramref name="group"/> that have a gradient, the ones a step updates.</summary>
+    protected static List<Tensor> ParamsWithGrad(ParamGroup group)
+    {
+        var result = new List<Tensor>(group.Params.Count);
+        foreach (var p in group.Params)
+            if (p.Grad is not null) result.Add(p);
+        return result;
+    }
+
+    /// <summary>
+    /// Chooses the code path for a group from its <c>foreach</c>, <c>fused</c> and
+    /// <c>differentiable</c> options. Unspecified means the fastest path that can serve the
+    /// group; differentiable steps and sparse gradients always take the reference path.
+    /// </summary>
+    protected static StepImplementation ResolveImplementation(ParamGroup group, bool hasSparseGrad)
+    {
+        bool differentiable = group.ContainsKey("differentiable") && group.GetBool("differentiable");
+        bool? fused = group.ContainsKey("fused") ? group.GetNullableBool("fused") : null;
+        bool? forEach = group.ContainsKey("foreach") ? group.GetNullableBool("foreach") : null;
+        if (differentiable || hasSparseGrad) return StepImplementation.Reference;
+        if (fused == true) return StepImplementation.Fused;
+        if (forEach == true) return StepImplementation.ForEach;
+        if (fused is null && forEach is null) return StepImplementation.Fused;
+        return StepImplementation.Reference;
+    }
+
+    public override string ToString()
+    {
+        var sb = new System.Text.StringBuilder(GetType().Name + " (");
+        for (int i = 0; i < _paramGroups.Count; i++)
+        {
+            sb.Append('\n').Append($"Parameter Group {i}\n");
+            foreach (var key in _paramGroups[i].Keys.Order(StringComparer.Ordinal))
+                sb.Append($"    {key}: {PyFormat.Value(_paramGroups[i][key])}\n");
+        }
+        return sb.Append(')').ToString();
+    }
+}

@@ -1,0 +1,165 @@
+using System.Collections;
+using System.Runtime.CompilerServices;
+
+namespace SharpOptim.Optim;
+
+/// <summary>
+/// One parameter group: its parameters (optionally named) and an ordered dictionary of options
+/// keyed by PyTorch's names (<c>"lr"</c>, <c>"momentum"</c>, ...). Unknown keys are kept, so users
+/// and schedulers can store their own (e.g. <c>"initial_lr"</c>). Build one with a collection
+/// initializer: <c>new ParamGroup(model.Parameters()) { ["lr"] = 1e-2 }</c>.
+/// </summary>
+public sealed class ParamGroup : IEnumerable<KeyValuePair<string, object?>>
+{
+    private readonly OrderedDictionary<string, object?> _options = new();
+    private readonly List<Tensor> _params;
+
+    /// <summary>A group over plain tensors.</summary>
+    public ParamGroup(IEnumerable<Tensor> parameters) : this((IEnumerable<object?>)parameters) { }
+
+    /// <summary>A group over named tensors, as PyTorch's <c>model.named_parameters()</c>.</summary>
+    public ParamGroup(IEnumerable<(string Name, Tensor Param)> namedParameters)
+        : this(namedParameters.Select(p => (object?)p)) { }
+
+    /// <summary>
+    /// A group from a mixed sequence: each item a tensor or a (name, tensor) tuple. All or none
+    /// must be named, as PyTorch requires. An unordered set is refused.
+    /// </summary>
+    public ParamGroup(IEnumerable<object?> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (IsUnorderedSet(parameters))
+            throw new ArgumentException("optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will change between runs. Please use a list instead.", nameof(parameters));
+        _params = [];
+        var names = new List<string>();
+        foreach (var item in parameters)
+        {
+            switch (item)
+            {
+                case Tensor t:
+                    _params.Add(t);
+                    break;
+                case ITuple { Length: 2 } tuple when tuple[0] is string name:
+                    names.Add(name);
+                    _params.Add(tuple[1] as Tensor ?? throw NotATensor(tuple[1]));
+                    break;
+                case KeyValuePair<string, Tensor> kv:
+                    names.Add(kv.Key);
+                    _params.Add(kv.Value);
+                    break;
+                default:
+                    throw NotATensor(item);
+            }
+        }
+        if (names.Count > 0)
+        {
+            if (names.Count != _params.Count)
+                throw new ArgumentException("all optimizer params should be with/without names. Some param names are missing", nameof(parameters));
+            _options["param_names"] = names;
+        }
+    }
+
+    private static ArgumentException NotATensor(object? item)
+        => new($"optimizer can only optimize Tensors, but one of the params is {(item is null ? "None" : item.GetType().Name)}", "parameters");
+
+    internal static bool IsUnorderedSet(object collection)
+        => collection.GetType().GetInterfaces().Any(i => i.IsGenericType &&
+            (i.GetGenericTypeDefinition() == typeof(ISet<>) || i.GetGenericTypeDefinition() == typeof(IReadOnlySet<>)));
+
+    /// <summary>The parameters of this group, in order.</summary>
+    public IReadOnlyList<Tensor> Params => _params;
+
+    /// <summary>The parameters' names when the group was given named parameters; else null.</summary>
+    public IReadOnlyList<string>? ParamNames => _options.TryGetValue("param_names", out var n) ? (IReadOnlyList<string>?)n : null;
+
+    /// <summary>An option by PyTorch's key. Throws <see cref="KeyNotFoundException"/> when absent.</summary>
+    public object? this[string key]
+    {
+        get
+        {
+            if (key == "params") return _params;
+            return _options.TryGetValue(key, out var v) ? v : throw new KeyNotFoundException($"param group has no option '{key}'");
+        }
+        set
+        {
+            if (key is "params" or "param_names")
+                throw new ArgumentException($"'{key}' is set through the ParamGroup constructor, not as an option");
+            _options[key] = value;
+        }
+    }
+
+    public bool ContainsKey(string key) => key == "params" || _options.ContainsKey(key);
+
+    public bool TryGetValue(string key, out object? value)
+    {
+        if (ContainsKey(key)) { value = this[key]; return true; }
+        value = null;
+        return false;
+    }
+
+    /// <summary>Sets <paramref name="key"/> only when absent (Python's <c>setdefault</c>).</summary>
+    public void SetDefault(string key, object? value) => _options.TryAdd(key, value);
+
+    public bool Remove(string key) => _options.Remove(key);
+
+    /// <summary>Option keys other than <c>params</c>, in insertion order (<c>param_names</c> included when present).</summary>
+    public IEnumerable<string> Keys => this.Select(kv => kv.Key);
+
+    // ---------------------------------------------------------------- typed access
+
+    /// <summary>The learning rate as a number (reads a tensor lr's value). Setting it writes into a tensor lr in place, as PyTorch's schedulers do.</summary>
+    public double Lr
+    {
+        get => GetDouble("lr");
+        set
+        {
+            if (_options.TryGetValue("lr", out var current) && current is Tensor t)
+                using (Torch.NoGrad()) t.Fill_(value);
+            else _options["lr"] = value;
+        }
+    }
+
+    /// <summary>An option as a double (numbers of any type, and one-element tensors).</summary>
+    public double GetDouble(string key) => OptionValues.ToDouble(this[key], key);
+
+    /// <summary>An option as a bool (null reads as false, as Python's truthiness does for flags).</summary>
+    public bool GetBool(string key) => OptionValues.ToBool(this[key], key);
+
+    /// <summary>An option that may be null (<c>foreach</c>, <c>fused</c>).</summary>
+    public bool? GetNullableBool(string key) => this[key] switch
+    {
+        null => null,
+        var v => OptionValues.ToBool(v, key),
+    };
+
+    /// <summary>An option as a pair of doubles (e.g. <c>"betas"</c>).</summary>
+    public (double, double) GetPair(string key) => OptionValues.ToPair(this[key], key);
+
+    /// <summary>Options in PyTorch's dict order (user keys, then <c>param_names</c>, then defaults); <c>params</c> is held apart.</summary>
+    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() => _options.GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>Moves <c>param_names</c> behind the keys the user gave, where PyTorch's add_param_group puts it.</summary>
+    internal void MoveParamNamesLast()
+    {
+        if (_options.Remove("param_names", out var names)) _options["param_names"] = names;
+    }
+
+    internal void SetParamNames(IReadOnlyList<string>? names)
+    {
+        if (names is null) _options.Remove("param_names");
+        else _options["param_names"] = names.ToList();
+    }
+
+    /// <summary>A group over the same parameters with the given options (used when loading a state dict).</summary>
+    internal ParamGroup WithOptions(IEnumerable<KeyValuePair<string, object?>> options)
+    {
+        var copy = new ParamGroup((IEnumerable<Tensor>)_params);
+        foreach (var kv in options)
+            if (kv.Key != "params") copy._options[kv.Key] = kv.Value;
+        return copy;
+    }
+
+    public override string ToString() => "{" + string.Join(", ", this.Select(kv => $"'{kv.Key}': {PyFormat.Value(kv.Value)}")) + "}";
+}

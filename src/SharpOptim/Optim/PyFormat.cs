@@ -1,0 +1,35 @@
+using System.Collections;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+
+namespace SharpOptim.Optim;
+
+/// <summary>Formats values the way PyTorch's messages print them (Python's repr), so error texts match.</summary>
+internal static class PyFormat
+{
+    /// <summary>Shortest round-trip form with Python's exponent style (<c>1e-05</c>, <c>1e+16</c>).</summary>
+    public static string Number(double v)
+    {
+        if (double.IsNaN(v)) return "nan";
+        if (double.IsInfinity(v)) return v > 0 ? "inf" : "-inf";
+        var s = v.ToString("R", CultureInfo.InvariantCulture);
+        int e = s.IndexOf('E');
+        if (e < 0) return s;
+        var mantissa = s[..e];
+        var exponent = int.Parse(s[(e + 1)..], CultureInfo.InvariantCulture);
+        return $"{mantissa}e{(exponent < 0 ? "-" : "+")}{Math.Abs(exponent):00}";
+    }
+
+    public static string Value(object? value) => value switch
+    {
+        null => "None",
+        bool b => b ? "True" : "False",
+        double d => Number(d),
+        float f => Number(f),
+        string s => $"'{s}'",
+        Tensor t => t.ToString(),
+        ITuple tuple => "(" + string.Join(", ", Enumerable.Range(0, tuple.Length).Select(i => Value(tuple[i]))) + ")",
+        IEnumerable list => "[" + string.Join(", ", list.Cast<object?>().Select(Value)) + "]",
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
+    };
+}

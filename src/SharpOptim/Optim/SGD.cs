@@ -1,0 +1,141 @@
+using SharpOptim.Optim.Kernels;
+
+namespace SharpOptim.Optim;
+
+/// <summary>
+/// Stochastic gradient descent with optional momentum, dampening, Nesterov momentum, weight decay
+/// and maximisation — PyTorch's <c>torch.optim.SGD</c>. State: <c>momentum_buffer</c> per parameter
+/// when <c>momentum != 0</c> (none at all otherwise). Sparse gradients are accepted except with
+/// <c>fused: true</c>, as in PyTorch.
+/// </summary>
+public sealed class SGD : Optimizer
+{
+    /// <param name="parameters">Tensors, (name, tensor) tuples, or <see cref="ParamGroup"/>s.</param>
+    /// <param name="lr">Learning rate, a number or a one-element tensor (default 1e-3).</param>
+    /// <param name="momentum">Momentum factor.</param>
+    /// <param name="dampening">Dampening for momentum.</param>
+    /// <param name="weightDecay">L2 penalty.</param>
+    /// <param name="nesterov">Nesterov momentum (needs momentum and zero dampening).</param>
+    /// <param name="maximize">Maximise the objective instead of minimising.</param>
+    /// <param name="foreach">True: the kernel path with the reference's exact rounding. Null with <paramref name="fused"/> null: the fastest path.</param>
+    /// <param name="differentiable">Record the step for autograd (reference path).</param>
+    /// <param name="fused">True: the kernel path with fused multiply-adds.</param>
+    public SGD(IEnumerable<object> parameters, FloatOrTensor? lr = null, double momentum = 0, double dampening = 0,
+               double weightDecay = 0, bool nesterov = false, bool maximize = false, bool? @foreach = null,
+               bool differentiable = false, bool? fused = null)
+        : base(parameters, MakeDefaults(lr ?? 1e-3, momentum, dampening, weightDecay, nesterov, maximize, @foreach, differentiable, fused))
+    {
+        if (fused == true)
+        {
+            if (differentiable) throw new InvalidOperationException("`fused` does not support `differentiable`");
+            if (@foreach == true) throw new InvalidOperationException("`fused` and `foreach` cannot be `True` together.");
+        }
+    }
+
+    private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, double momentum, double dampening, double weightDecay,
+        bool nesterov, bool maximize, bool? forEach, bool differentiable, bool? fused)
+    {
+        Validation.CheckLr(lr);
+        if (momentum < 0) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"Invalid momentum value: {PyFormat.Number(momentum)}");
+        if (weightDecay < 0) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, $"Invalid weight_decay value: {PyFormat.Number(weightDecay)}");
+        if (nesterov && (momentum <= 0 || dampening != 0))
+            throw new ArgumentException("Nesterov momentum requires a momentum and zero dampening", nameof(nesterov));
+        return new()
+        {
+            ["lr"] = lr.AsOption,
+            ["momentum"] = momentum,
+            ["dampening"] = dampening,
+            ["weight_decay"] = weightDecay,
+            ["nesterov"] = nesterov,
+            ["maximize"] = maximize,
+            ["foreach"] = forEach,
+            ["differentiable"] = differentiable,
+            ["fused"] = fused,
+        };
+    }
+
+    protected override IEnumerable<string> ElementwiseStateKeys => ["momentum_buffer"];
+
+    protected override void SetGroupDefaults(ParamGroup group)
+    {
+        group.SetDefault("nesterov", false);
+        group.SetDefault("maximize", false);
+        group.SetDefault("foreach", null);
+        group.SetDefault("differentiable", false);
+        group.SetDefault("fused", false);
+    }
+
+    protected override void StepGroup(ParamGroup group)
+    {
+        var ps = ParamsWithGrad(group);
+        bool hasSparseGrad = ps.Any(p => p.Grad!.IsSparse);
+        if (hasSparseGrad && group.GetNullableBool("fused") == true)
+            throw new InvalidOperationException("`_fused_sgd` does not support sparse gradients");
+
+        var h = new SgdHyper(group.Lr, group.GetDouble("momentum"), group.GetDouble("dampening"), group.GetDouble("weight_decay"),
+                             group.GetBool("nesterov"), group.GetBool("maximize"));
+        var buffers = new Tensor?[ps.Count];
+        if (h.Momentum != 0)
+            for (int i = 0; i < ps.Count; i++) buffers[i] = StateFor(ps[i]).GetValueOrDefault("momentum_buffer") as Tensor;
+
+        switch (ResolveImplementation(group, hasSparseGrad))
+        {
+            case StepImplementation.Reference: Reference(ps, buffers, h, group["lr"] as Tensor); break;
+            case StepImplementation.ForEach: Kernel<ExactMath>(ps, buffers, h); break;
+            default: Kernel<FusedMath>(ps, buffers, h); break;
+        }
+
+        if (h.Momentum != 0)
+            for (int i = 0; i < ps.Count; i++) StateFor(ps[i])["momentum_buffer"] = buffers[i];
+    }
+
+    /// <summary>PyTorch's <c>_single_tensor_sgd</c>, operation for operation.</summary>
+    private static void Reference(List<Tensor> ps, Tensor?[] buffers, SgdHyper h, Tensor? lrTensor)
+    {
+        for (int i = 0; i < ps.Count; i++)
+        {
+            var param = ps[i];
+            var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
+            if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
+            if (h.Momentum != 0)
+            {
+                var buf = buffers[i];
+                if (buf is null) buffers[i] = buf = grad.Detach().Clone();
+                else buf.Mul_(h.Momentum).Add_(grad, alpha: 1 - h.Dampening);
+                grad = h.Nesterov ? grad.Add(buf, alpha: h.Momentum) : buf;
+            }
+            if (lrTensor is { RequiresGrad: true }) param.Addcmul_(grad, lrTensor, value: -1);
+            else param.Add_(grad, alpha: -h.Lr);
+        }
+    }
+
+    /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
+    private static void Kernel<TMath>(List<Tensor> ps, Tensor?[] buffers, SgdHyper h) where TMath : IKernelMath
+    {
+        var init = new bool[ps.Count];
+        if (h.Momentum != 0)
+            for (int i = 0; i < ps.Count; i++)
+                if (buffers[i] is null)
+                {
+                    buffers[i] = Torch.ZerosLike(ps[i]);
+                    init[i] = true;
+                }
+        ParallelChunker.Run(ps.Select(p => p.Numel).ToList(), (t, start, length) =>
+        {
+            var p = ps[t];
+            switch (p.DType)
+            {
+                case DType.Float32:
+                    SgdKernel.Step<float, TMath>(p.AsSpan<float>().Slice(start, length), p.Grad!.AsSpan<float>().Slice(start, length),
+                        h.Momentum != 0 ? buffers[t]!.AsSpan<float>().Slice(start, length) : default, init[t], h);
+                    break;
+                case DType.Float64:
+                    SgdKernel.Step<double, TMath>(p.AsSpan<double>().Slice(start, length), p.Grad!.AsSpan<double>().Slice(start, length),
+                        h.Momentum != 0 ? buffers[t]!.AsSpan<double>().Slice(start, length) : default, init[t], h);
+                    break;
+                default:
+                    throw new NotSupportedException($"SGD supports float32 and float64 parameters, got {p.DType.TorchName()}");
+            }
+        });
+    }
+}
