@@ -60,7 +60,7 @@ public sealed class ParamGroup : IEnumerable<KeyValuePair<string, object?>>
     }
 
     private static ArgumentException NotATensor(object? item)
-        => new($"optimizer can only optimize Tensors, but one of the params is {(item is null ? "None" : item.GetType().Name)}", "parameters");
+        => new($"optimizer can only optimize Tensors, but one of the params is {PyFormat.TypeName(item)}", "parameters");
 
     internal static bool IsUnorderedSet(object collection)
         => collection.GetType().GetInterfaces().Any(i => i.IsGenericType &&

@@ -20,6 +20,17 @@ internal static class PyFormat
         return $"{mantissa}e{(exponent < 0 ? "-" : "+")}{Math.Abs(exponent):00}";
     }
 
+    /// <summary>The Python type name a value of this .NET type corresponds to (<c>float</c>, <c>int</c>, ...).</summary>
+    public static string TypeName(object? value) => value switch
+    {
+        null => "NoneType",
+        double or float => "float",
+        int or long or short or byte => "int",
+        bool => "bool",
+        string => "str",
+        _ => value.GetType().Name,
+    };
+
     public static string Value(object? value) => value switch
     {
         null => "None",

@@ -1,0 +1,62 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Text.Json.Nodes;
+using SharpOptim;
+
+namespace SharpOptim.Tests.Golden;
+
+/// <summary>Reads the fixtures that tools/golden records from PyTorch (see tools/golden/README.md).</summary>
+internal static class Fixture
+{
+    private static readonly Dictionary<string, JsonNode> Cache = new();
+
+    public static JsonNode Load(string name)
+    {
+        lock (Cache)
+        {
+            if (Cache.TryGetValue(name, out var node)) return node;
+            var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
+            using Stream file = File.OpenRead(path);
+            using Stream stream = name.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress) : file;
+            node = JsonNode.Parse(stream) ?? throw new InvalidDataException($"fixture {name} is empty");
+            Cache[name] = node;
+            return node;
+        }
+    }
+
+    /// <summary>A number as written by the generator: JSON number, or "nan"/"inf"/"-inf".</summary>
+    public static double Number(JsonNode? node) => node switch
+    {
+        JsonValue v when v.TryGetValue<double>(out var d) => d,
+        JsonValue v when v.TryGetValue<string>(out var s) => s switch
+        {
+            "nan" => double.NaN,
+            "inf" => double.PositiveInfinity,
+            "-inf" => double.NegativeInfinity,
+            _ => double.Parse(s, CultureInfo.InvariantCulture),
+        },
+        _ => throw new InvalidDataException($"not a number: {node}"),
+    };
+
+    public static double[] Numbers(JsonNode? node) => node!.AsArray().Select(Number).ToArray();
+
+    /// <summary>A flat list as a tensor of <paramref name="shape"/> and <paramref name="dtype"/> (float64 values cast once).</summary>
+    public static Tensor Tensor(JsonNode? data, int[] shape, DType dtype) => Torch.Tensor(Numbers(data), shape).To(dtype);
+
+    /// <summary>A <c>{"tensor": true, "dtype", "shape", "data"}</c> record.</summary>
+    public static Tensor TaggedTensor(JsonNode node)
+    {
+        var dtype = node["dtype"]!.GetValue<string>() switch
+        {
+            "float32" => SharpOptim.DType.Float32,
+            "float64" => SharpOptim.DType.Float64,
+            "int64" => SharpOptim.DType.Int64,
+            var other => throw new InvalidDataException($"unexpected dtype {other}"),
+        };
+        var shape = node["shape"]!.AsArray().Select(x => x!.GetValue<int>()).ToArray();
+        if (dtype == SharpOptim.DType.Int64) return Torch.Tensor(node["data"]!.AsArray().Select(x => x!.GetValue<long>()).ToArray(), shape);
+        return Tensor(node["data"], shape, dtype);
+    }
+
+    public static DType DType(string name) => name == "float32" ? SharpOptim.DType.Float32 : SharpOptim.DType.Float64;
+}

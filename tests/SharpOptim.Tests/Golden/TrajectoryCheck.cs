@@ -1,0 +1,92 @@
+using System.Text.Json.Nodes;
+using SharpOptim;
+using SharpOptim.Optim;
+using Xunit;
+
+namespace SharpOptim.Tests.Golden;
+
+/// <summary>
+/// Replays a recorded PyTorch trajectory through one of our optimizers: each step gets PyTorch's
+/// recorded gradients, and the params and every state entry afterwards must match PyTorch's
+/// within <see cref="Tolerance"/>. Reused by every algorithm's conformance tests.
+/// </summary>
+internal static class TrajectoryCheck
+{
+    /// <summary>Builds our optimizer for a case: (params, kwargs, names of kwargs that were tensors).</summary>
+    public delegate Optimizer Factory(Tensor[] parameters, JsonObject kwargs, ISet<string> tensorKwargs);
+
+    public static JsonObject Case(string fixture, string id)
+        => Fixture.Load(fixture)["cases"]!.AsArray().Single(c => c!["id"]!.GetValue<string>() == id)!.AsObject();
+
+    public static IEnumerable<string> CaseIds(string fixture)
+        => Fixture.Load(fixture)["cases"]!.AsArray().Select(c => c!["id"]!.GetValue<string>());
+
+    /// <summary>Runs every recorded step and returns the worst relative error seen.</summary>
+    public static (Optimizer Optimizer, GoldenProblem Problem) Replay(string fixture, JsonObject testCase, Factory factory, int? steps = null)
+    {
+        var dtype = Fixture.DType(testCase["dtype"]!.GetValue<string>());
+        var problem = new GoldenProblem(Fixture.Load(fixture)["problem"]!, dtype);
+        var optimizer = factory(problem.Params, testCase["kwargs"]!.AsObject(), TensorKwargs(testCase));
+        var records = testCase["steps"]!.AsArray();
+        int n = steps ?? records.Count;
+        for (int k = 0; k < n; k++)
+        {
+            problem.SetRecordedGrads(records[k]!);
+            optimizer.Step();
+            AssertStep(optimizer, problem, records[k]!, dtype, $"{testCase["id"]} step {k + 1}");
+        }
+        return (optimizer, problem);
+    }
+
+    public static ISet<string> TensorKwargs(JsonObject testCase)
+        => testCase["tensor_kwargs"]?.AsArray().Select(x => x!.GetValue<string>()).ToHashSet() ?? [];
+
+    /// <summary>Params and state after one step against PyTorch's record of that step.</summary>
+    public static void AssertStep(Optimizer optimizer, GoldenProblem problem, JsonNode record, DType dtype, string where, double? tolerance = null)
+    {
+        var expectedParams = record["params"]!.AsArray();
+        var expectedState = record["state"]!.AsArray();
+        for (int i = 0; i < problem.Params.Length; i++)
+        {
+            var p = problem.Params[i];
+            Tolerance.AssertClose(p, Fixture.Numbers(expectedParams[i]), dtype, $"{where}: param {GoldenProblem.Names[i]}", tolerance);
+            var expected = expectedState[i]!.AsObject();
+            optimizer.State.TryGetValue(p, out var actual);
+            var actualKeys = actual?.Keys.ToArray() ?? [];
+            Assert.True(expected.Select(kv => kv.Key).SequenceEqual(actualKeys),
+                $"{where}: state keys of {GoldenProblem.Names[i]} are [{string.Join(", ", actualKeys)}], PyTorch has [{string.Join(", ", expected.Select(kv => kv.Key))}]");
+            foreach (var (key, value) in expected)
+                AssertStateValue(actual![key], value!, dtype, $"{where}: state {GoldenProblem.Names[i]}.{key}", tolerance);
+        }
+    }
+
+    public static void AssertStateValue(object? actual, JsonNode expected, DType dtype, string what, double? tolerance = null)
+    {
+        switch (actual)
+        {
+            case Tensor t when expected is JsonArray arr:
+                Tolerance.AssertClose(t, Fixture.Numbers(arr), dtype, what, tolerance);
+                break;
+            case Tensor t:
+                Tolerance.AssertClose(t, [Fixture.Number(expected)], dtype, what, tolerance);
+                break;
+            default:
+                Assert.Equal(Fixture.Number(expected), OptionValuesForTest.ToDouble(actual), 12);
+                break;
+        }
+    }
+}
+
+internal static class OptionValuesForTest
+{
+    public static double ToDouble(object? value) => value switch
+    {
+        double d => d,
+        float f => f,
+        int i => i,
+        long l => l,
+        bool b => b ? 1 : 0,
+        Tensor t => t.Item(),
+        _ => throw new InvalidCastException($"{value} is not a number"),
+    };
+}
