@@ -35,6 +35,7 @@ internal static class Engine
                 var edge = node.Edges[i];
                 var g = i < gradIns.Length ? gradIns[i] : null;
                 if (!edge.IsValid || g is null) continue;
+                if (!g.IsSparse && g.DType != edge.DType) g = g.To(edge.DType);
                 if (edge.Leaf is not null) AccumulateIntoLeaf(edge.Leaf, g);
                 else if (pending.TryGetValue(edge.Function!, out var existing)) pending[edge.Function!] = Sum(existing, g);
                 else pending[edge.Function!] = g;
@@ -113,6 +114,18 @@ internal static class Graph
         var edges = new Edge[inputs.Length];
         for (int i = 0; i < inputs.Length; i++) edges[i] = Edge.To(inputs[i]);
         result.GradFn = new Node(name, edges, backward);
+        return result;
+    }
+
+    /// <summary>
+    /// As <see cref="Record"/>, noting the storage versions of the tensors whose values the
+    /// backward reads, so that an in-place change to any of them before backward is an error
+    /// instead of a silently wrong gradient.
+    /// </summary>
+    public static Tensor RecordSaving(Tensor result, string name, Tensor?[] saved, Func<Tensor, Tensor?[]> backward, params Tensor?[] inputs)
+    {
+        Record(result, name, backward, inputs);
+        result.GradFn!.Saved = [.. saved.OfType<Tensor>().Select(t => (t, t.Storage.Version))];
         return result;
     }
 }

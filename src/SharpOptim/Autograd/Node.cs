@@ -4,16 +4,18 @@ namespace SharpOptim.Autograd;
 /// Where a gradient flows to from a node input: either the node that produced that input, or a
 /// leaf tensor that accumulates it. Captured when the operation runs, so later in-place changes
 /// to the input's own history do not rewire the graph (PyTorch's edges work the same way).
+/// <see cref="DType"/> is the input's dtype: a gradient is cast to it before it flows on, as
+/// PyTorch's engine does (a float32 op with a float64 0-d operand yields a float32 gradient).
 /// </summary>
-internal readonly record struct Edge(Node? Function, Tensor? Leaf)
+internal readonly record struct Edge(Node? Function, Tensor? Leaf, DType DType)
 {
     public bool IsValid => Function is not null || Leaf is not null;
 
     public static Edge To(Tensor? t)
     {
         if (t is null) return default;
-        if (t.GradFn is not null) return new Edge(t.GradFn, null);
-        return t.RequiresGrad ? new Edge(null, t) : default;
+        if (t.GradFn is not null) return new Edge(t.GradFn, null, t.DType);
+        return t.RequiresGrad ? new Edge(null, t, t.DType) : default;
     }
 }
 
@@ -40,7 +42,35 @@ public sealed class Node
     /// <summary>Tensors that asked to keep their gradient (see <see cref="Tensor.RetainGrad"/>).</summary>
     internal List<WeakReference<Tensor>>? RetainedOutputs { get; set; }
 
-    internal Tensor?[] Apply(Tensor gradOutput) => _backward(gradOutput);
+    /// <summary>The tensors this node's backward reads, with their storage versions when it was recorded.</summary>
+    internal (Tensor Tensor, int Version)[]? Saved { get; set; }
+
+    internal Tensor?[] Apply(Tensor gradOutput)
+    {
+        CheckSavedVersions();
+        return _backward(gradOutput);
+    }
+
+    /// <summary>Refuses to run backward on values overwritten in place since they were saved, as PyTorch does.</summary>
+    private void CheckSavedVersions()
+    {
+        if (Saved is null) return;
+        foreach (var (t, version) in Saved)
+        {
+            if (t.Storage.Version == version) continue;
+            var type = t.DType switch
+            {
+                DType.Float32 => "FloatTensor",
+                DType.Float64 => "DoubleTensor",
+                DType.Int64 => "LongTensor",
+                _ => "BoolTensor",
+            };
+            throw new InvalidOperationException(
+                $"one of the variables needed for gradient computation has been modified by an inplace operation: " +
+                $"[torch.{type} {ShapeUtil.Format(t.ShapeRef)}], which is needed by {Name}, is at version {t.Storage.Version}; " +
+                $"expected version {version} instead.");
+        }
+    }
 
     public override string ToString() => $"<{Name}>";
 }

@@ -18,5 +18,11 @@ internal sealed class Storage
 
     public int Length => Data.Length;
 
+    /// <summary>
+    /// Bumped by every in-place write through a tensor op (with or without grad mode), so that
+    /// autograd can tell when a value saved for backward was overwritten (PyTorch's version counter).
+    /// </summary>
+    public int Version { get; set; }
+
     public static Storage Allocate(DType dtype, int length) => new(DTypeInfo.Allocate(dtype, length), dtype);
 }

@@ -42,7 +42,7 @@ public partial class Tensor
         if (Graph.NeedsGrad(this, other))
         {
             Tensor a = this, b = other;
-            Graph.Record(r, "MulBackward0", g => [a.RequiresGrad ? g.Mul(b.Detach()).SumToShape(a._shape) : null,
+            Graph.RecordSaving(r, "MulBackward0", [this, other], g => [a.RequiresGrad ? g.Mul(b.Detach()).SumToShape(a._shape) : null,
                                                   b.RequiresGrad ? g.Mul(a.Detach()).SumToShape(b._shape) : null], this, other);
         }
         return r;
@@ -54,7 +54,7 @@ public partial class Tensor
         if (Graph.NeedsGrad(this, other))
         {
             Tensor a = this, b = other;
-            Graph.Record(r, "DivBackward0", g => [a.RequiresGrad ? g.Div(b.Detach()).SumToShape(a._shape) : null,
+            Graph.RecordSaving(r, "DivBackward0", [this, other], g => [a.RequiresGrad ? g.Div(b.Detach()).SumToShape(a._shape) : null,
                                                   b.RequiresGrad ? g.Neg().Mul(a.Detach()).Div(b.Detach().Mul(b.Detach())).SumToShape(b._shape) : null], this, other);
         }
         return r;
@@ -98,7 +98,7 @@ public partial class Tensor
         var r = BinaryScalarOut<DivOp>(this, scalar, scalarFirst: true);
         if (!Graph.NeedsGrad(this)) return r;
         var x = this;
-        return Graph.Record(r, "DivBackward2", g => [g.Neg().Mul(scalar).Div(x.Detach().Mul(x.Detach()))], this);
+        return Graph.RecordSaving(r, "DivBackward2", [x], g => [g.Neg().Mul(scalar).Div(x.Detach().Mul(x.Detach()))], this);
     }
 
     // ---------------------------------------------------------------- in place

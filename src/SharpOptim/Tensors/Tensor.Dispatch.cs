@@ -109,10 +109,22 @@ public partial class Tensor
         {
             ThrowIfSparse();
             direct();
+            Storage.Version++;
             return this;
         }
         if (IsLeaf && RequiresGrad)
             throw new InvalidOperationException("a leaf Variable that requires grad is being used in an in-place operation.");
+        if (ViewBase is { } viewBase)
+        {
+            // Writing through a view changes its base too. PyTorch rebases the base's history
+            // (CopySlices); this layer does not, so refuse rather than leave the base with a
+            // history that no longer produces its values (a silently wrong gradient).
+            if (viewBase.IsLeaf && viewBase.RequiresGrad)
+                throw new InvalidOperationException("a view of a leaf Variable that requires grad is being used in an in-place operation.");
+            throw new NotSupportedException(
+                "an in-place operation on a view (reshape, view, narrow, select, indexing) is not supported while autograd records it: " +
+                "apply it to the base tensor, or out of place.");
+        }
         var snapshot = new Tensor(Storage.Allocate(DType, Numel), (int[])_shape.Clone());
         CopyElements(this, snapshot);
         snapshot.GradFn = GradFn;
@@ -120,6 +132,7 @@ public partial class Tensor
         if (!ShapeUtil.SameShape(result._shape, _shape))
             throw new ArgumentException($"output with shape {ShapeUtil.Format(_shape)} doesn't match the broadcast shape {ShapeUtil.Format(result._shape)}");
         CopyElements(result.DType == DType ? result : result.To(DType), this);
+        Storage.Version++;
         GradFn = result.GradFn;
         return this;
     }

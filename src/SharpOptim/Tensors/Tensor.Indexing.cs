@@ -108,7 +108,7 @@ public partial class Tensor
             }
         if (!Graph.NeedsGrad(this)) return r;
         var y = r.Detach();
-        return Graph.Record(r, "LogSoftmaxBackward0", g => [g.Sub(y.Exp().Mul(g.Sum(dim, keepdim: true)))], this);
+        return Graph.RecordSaving(r, "LogSoftmaxBackward0", [y], g => [g.Sub(y.Exp().Mul(g.Sum(dim, keepdim: true)))], this);
     }
 
     /// <summary>softmax(x) along <paramref name="dim"/>.</summary>

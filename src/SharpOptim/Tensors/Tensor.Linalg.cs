@@ -59,7 +59,7 @@ public partial class Tensor
         if (!Graph.NeedsGrad(a, b)) return r;
         Tensor ad = a.Detach(), bd = b.Detach();
         bool ga = a.RequiresGrad, gb = b.RequiresGrad;
-        return Graph.Record(r, name, g => layout switch
+        return Graph.RecordSaving(r, name, [ad, bd], g => layout switch
         {
             // C = A B:   dA = G Bᵀ, dB = Aᵀ G
             MatLayout.NN => [ga ? Product(g, bd, MatLayout.NT, name) : null, gb ? Product(ad, g, MatLayout.TN, name) : null],

@@ -17,7 +17,7 @@ public partial class Tensor
         var r = UnaryOut<ExpOp>(this);
         if (!Graph.NeedsGrad(this)) return r;
         var saved = r.Detach();
-        return Graph.Record(r, "ExpBackward0", g => [g.Mul(saved)], this);
+        return Graph.RecordSaving(r, "ExpBackward0", [saved], g => [g.Mul(saved)], this);
     }
 
     public Tensor Log()
@@ -25,7 +25,7 @@ public partial class Tensor
         var r = UnaryOut<LogOp>(this);
         if (!Graph.NeedsGrad(this)) return r;
         var x = Detach();
-        return Graph.Record(r, "LogBackward0", g => [g.Div(x)], this);
+        return Graph.RecordSaving(r, "LogBackward0", [x], g => [g.Div(x)], this);
     }
 
     public Tensor Sqrt()
@@ -33,7 +33,7 @@ public partial class Tensor
         var r = UnaryOut<SqrtOp>(this);
         if (!Graph.NeedsGrad(this)) return r;
         var saved = r.Detach();
-        return Graph.Record(r, "SqrtBackward0", g => [g.Div(saved.Mul(2))], this);
+        return Graph.RecordSaving(r, "SqrtBackward0", [saved], g => [g.Div(saved.Mul(2))], this);
     }
 
     public Tensor Rsqrt()
@@ -41,7 +41,7 @@ public partial class Tensor
         var r = UnaryOut<RsqrtOp>(this);
         if (!Graph.NeedsGrad(this)) return r;
         var saved = r.Detach();
-        return Graph.Record(r, "RsqrtBackward0", g => [g.Mul(saved.Mul(saved).Mul(saved)).Mul(-0.5)], this);
+        return Graph.RecordSaving(r, "RsqrtBackward0", [saved], g => [g.Mul(saved.Mul(saved).Mul(saved)).Mul(-0.5)], this);
     }
 
     public Tensor Abs()
@@ -49,7 +49,7 @@ public partial class Tensor
         var r = UnaryOut<AbsOp>(this);
         if (!Graph.NeedsGrad(this)) return r;
         var x = Detach();
-        return Graph.Record(r, "AbsBackward0", g => [g.Mul(x.Sign())], this);
+        return Graph.RecordSaving(r, "AbsBackward0", [x], g => [g.Mul(x.Sign())], this);
     }
 
     public Tensor Sign()
@@ -65,7 +65,7 @@ public partial class Tensor
         var r = UnaryOut<SquareOp>(this);
         if (!Graph.NeedsGrad(this)) return r;
         var x = Detach();
-        return Graph.Record(r, "PowBackward0", g => [g.Mul(x.Mul(2))], this);
+        return Graph.RecordSaving(r, "PowBackward0", [x], g => [g.Mul(x.Mul(2))], this);
     }
 
     public Tensor Reciprocal()
@@ -73,7 +73,7 @@ public partial class Tensor
         var r = UnaryOut<ReciprocalOp>(this);
         if (!Graph.NeedsGrad(this)) return r;
         var saved = r.Detach();
-        return Graph.Record(r, "ReciprocalBackward0", g => [g.Neg().Mul(saved.Mul(saved))], this);
+        return Graph.RecordSaving(r, "ReciprocalBackward0", [saved], g => [g.Neg().Mul(saved.Mul(saved))], this);
     }
 
     public Tensor Pow(double exponent)
@@ -81,7 +81,7 @@ public partial class Tensor
         var r = BinaryScalarOut<PowOp>(this, exponent);
         if (!Graph.NeedsGrad(this)) return r;
         var x = Detach();
-        return Graph.Record(r, "PowBackward0", g => [exponent == 0 ? Torch.ZerosLike(x) : g.Mul(x.Pow(exponent - 1).Mul(exponent))], this);
+        return Graph.RecordSaving(r, "PowBackward0", [x], g => [exponent == 0 ? Torch.ZerosLike(x) : g.Mul(x.Pow(exponent - 1).Mul(exponent))], this);
     }
 
     public Tensor Tanh()
@@ -89,7 +89,7 @@ public partial class Tensor
         var r = UnaryOut<TanhOp>(this);
         if (!Graph.NeedsGrad(this)) return r;
         var y = r.Detach();
-        return Graph.Record(r, "TanhBackward0", g => [g.Mul(y.Mul(y).RSub(1))], this);
+        return Graph.RecordSaving(r, "TanhBackward0", [y], g => [g.Mul(y.Mul(y).RSub(1))], this);
     }
 
     public Tensor Sigmoid()
@@ -97,7 +97,7 @@ public partial class Tensor
         var r = UnaryOut<SigmoidOp>(this);
         if (!Graph.NeedsGrad(this)) return r;
         var y = r.Detach();
-        return Graph.Record(r, "SigmoidBackward0", g => [g.Mul(y.Mul(y.RSub(1)))], this);
+        return Graph.RecordSaving(r, "SigmoidBackward0", [y], g => [g.Mul(y.Mul(y.RSub(1)))], this);
     }
 
     public Tensor Relu()
@@ -105,7 +105,7 @@ public partial class Tensor
         var r = UnaryOut<ReluOp>(this);
         if (!Graph.NeedsGrad(this)) return r;
         var y = r.Detach();
-        return Graph.Record(r, "ReluBackward0", g => [Torch.Where(y.Gt(0), g, Torch.ZerosLike(g))], this);
+        return Graph.RecordSaving(r, "ReluBackward0", [y], g => [Torch.Where(y.Gt(0), g, Torch.ZerosLike(g))], this);
     }
 
     public Tensor Neg_() => IsSparse ? SparseScale_(-1) : InPlace(s => s.Neg(), () => UnaryInto<NegOp>(this, this));
@@ -131,7 +131,7 @@ public partial class Tensor
         AddcInto(r, tensor1, tensor2, value, divide: false);
         if (!Graph.NeedsGrad(this, tensor1, tensor2)) return r;
         Tensor s = this, t1 = tensor1.Detach(), t2 = tensor2.Detach();
-        return Graph.Record(r, "AddcmulBackward0", g => [g,
+        return Graph.RecordSaving(r, "AddcmulBackward0", [t1, t2], g => [g,
             tensor1.RequiresGrad ? g.Mul(t2).Mul(value).SumToShape(t1._shape) : null,
             tensor2.RequiresGrad ? g.Mul(t1).Mul(value).SumToShape(t2._shape) : null], s, tensor1, tensor2);
     }
@@ -143,7 +143,7 @@ public partial class Tensor
         AddcInto(r, tensor1, tensor2, value, divide: true);
         if (!Graph.NeedsGrad(this, tensor1, tensor2)) return r;
         Tensor s = this, t1 = tensor1.Detach(), t2 = tensor2.Detach();
-        return Graph.Record(r, "AddcdivBackward0", g => [g,
+        return Graph.RecordSaving(r, "AddcdivBackward0", [t1, t2], g => [g,
             tensor1.RequiresGrad ? g.Div(t2).Mul(value).SumToShape(t1._shape) : null,
             tensor2.RequiresGrad ? g.Neg().Mul(t1).Mul(value).Div(t2.Mul(t2)).SumToShape(t2._shape) : null], s, tensor1, tensor2);
     }
@@ -198,7 +198,7 @@ public partial class Tensor
         LerpInto(r, end, weight);
         if (!Graph.NeedsGrad(this, end, weight)) return r;
         Tensor s = this, e = end.Detach(), w = weight.Detach(), sd = Detach();
-        return Graph.Record(r, "LerpBackward0", g => [
+        return Graph.RecordSaving(r, "LerpBackward0", [sd, e, w], g => [
             s.RequiresGrad ? g.Mul(w.RSub(1)).SumToShape(s._shape) : null,
             end.RequiresGrad ? g.Mul(w).SumToShape(e._shape) : null,
             weight.RequiresGrad ? g.Mul(e.Sub(sd)).SumToShape(w._shape) : null], this, end, weight);
@@ -238,7 +238,7 @@ public partial class Tensor
         ClampInto(this, min, max, r);
         if (!Graph.NeedsGrad(this)) return r;
         var x = Detach();
-        return Graph.Record(r, "ClampBackward1", g =>
+        return Graph.RecordSaving(r, "ClampBackward1", [x], g =>
         {
             var keep = Torch.OnesLike(x).Detach();
             if (min is double lo) keep = keep.Mul(x.Ge(lo).To(x.DType));
@@ -275,7 +275,7 @@ public partial class Tensor
         if (!Graph.NeedsGrad(this, other)) return r;
         Tensor a = Detach(), b = other.Detach();
         int[] sa = _shape, sb = other._shape;
-        return Graph.Record(r, name, g =>
+        return Graph.RecordSaving(r, name, [a, b], g =>
         {
             var wins = (greater ? a.Gt(b) : a.Lt(b)).To(g.DType);
             var ties = a.Eq(b).To(g.DType).Mul(0.5);
@@ -335,7 +335,7 @@ public partial class Tensor
         if (!Graph.NeedsGrad(a, b)) return r;
         var cond = condition;
         int[] sa = a._shape, sb = b._shape;
-        return Graph.Record(r, "WhereBackward0", g =>
+        return Graph.RecordSaving(r, "WhereBackward0", [cond], g =>
         {
             var zero = Torch.ZerosLike(g);
             return [WhereImpl(cond, g, zero).SumToShape(sa), WhereImpl(cond, zero, g).SumToShape(sb)];

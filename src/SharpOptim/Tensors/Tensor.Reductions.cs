@@ -110,7 +110,7 @@ public partial class Tensor
         var r = Torch.Scalar(bestValue, DType);
         if (!Graph.NeedsGrad(this)) return r;
         var x = Detach();
-        return Graph.Record(r, max ? "MaxBackward1" : "MinBackward1", g =>
+        return Graph.RecordSaving(r, max ? "MaxBackward1" : "MinBackward1", [x], g =>
         {
             // The gradient is shared evenly among the elements equal to the extreme, as PyTorch does.
             var hits = x.Eq(bestValue).To(x.DType);
@@ -202,7 +202,7 @@ public partial class Tensor
         var x = Detach();
         var keptShape = ReducedShape(_shape, dim, keepdim: true);
         var normKept = r.Detach().Reshape(keptShape);
-        return Graph.Record(r, "NormBackward1", g =>
+        return Graph.RecordSaving(r, "NormBackward1", [x, normKept], g =>
         {
             var gk = g.Reshape(keptShape);
             if (p == 2) return [Torch.Where(normKept.Eq(0), Torch.ZerosLike(x), x.Div(normKept)).Mul(gk)];

@@ -134,6 +134,7 @@ public partial class Tensor
             }
             default: throw NotFloating(this, "add");
         }
+        Storage.Version++;
         return this;
     }
 

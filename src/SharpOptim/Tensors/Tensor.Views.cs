@@ -10,7 +10,7 @@ public partial class Tensor
     {
         ThrowIfSparse();
         var newShape = ShapeUtil.InferShape(shape, Numel);
-        var r = new Tensor(Storage, Offset, newShape);
+        var r = AsViewOf(new Tensor(Storage, Offset, newShape));
         if (!Graph.NeedsGrad(this)) return r;
         var old = _shape;
         return Graph.Record(r, "ViewBackward0", g => [g.Reshape(old)], this);
@@ -35,7 +35,7 @@ public partial class Tensor
         int inner = _shape[0] == 0 ? 0 : Numel / _shape[0];
         var shape = (int[])_shape.Clone();
         shape[0] = length;
-        var r = new Tensor(Storage, Offset + start * inner, shape);
+        var r = AsViewOf(new Tensor(Storage, Offset + start * inner, shape));
         if (!Graph.NeedsGrad(this)) return r;
         var full = _shape;
         return Graph.Record(r, "NarrowBackward0", g =>

@@ -34,6 +34,19 @@ public partial class Tensor
 
     internal int Offset { get; }
 
+    /// <summary>
+    /// For a view made by reshape or narrow (and so select and indexing): the tensor that owns
+    /// the elements (never itself a view). In-place ops under autograd check it, see <c>InPlace</c>.
+    /// </summary>
+    internal Tensor? ViewBase { get; private set; }
+
+    /// <summary>Marks <paramref name="view"/> as a view of this tensor (or of this tensor's own base).</summary>
+    internal Tensor AsViewOf(Tensor view)
+    {
+        view.ViewBase = ViewBase ?? this;
+        return view;
+    }
+
     /// <summary>The element type.</summary>
     public DType DType => Storage.DType;
 

@@ -1,0 +1,50 @@
+namespace SharpOptim.NN;
+
+/// <summary>
+/// Base of the loss modules (PyTorch's <c>_Loss</c>). A loss takes an input and a target, so it
+/// is called with <see cref="Call(Tensor, Tensor)"/>; the one-argument Forward does not apply.
+/// </summary>
+public abstract class Loss : Module
+{
+    /// <param name="reduction">"mean" (default), "sum" or "none".</param>
+    protected Loss(string reduction)
+    {
+        Functional.CheckReduction(reduction);
+        Reduction = reduction;
+    }
+
+    /// <summary>"mean", "sum" or "none".</summary>
+    public string Reduction { get; }
+
+    public abstract Tensor Forward(Tensor input, Tensor target);
+
+    public Tensor Call(Tensor input, Tensor target) => Forward(input, target);
+
+    /// <summary>Not applicable: a loss needs a target. Use <see cref="Forward(Tensor, Tensor)"/>.</summary>
+    public sealed override Tensor Forward(Tensor input)
+        => throw new NotSupportedException($"{GetType().Name} takes an input and a target: call Forward(input, target)");
+}
+
+/// <summary>Mean squared error, as <c>torch.nn.MSELoss</c>.</summary>
+public sealed class MSELoss(string reduction = "mean") : Loss(reduction)
+{
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.MseLoss(input, target, Reduction);
+}
+
+/// <summary>
+/// Cross entropy of logits (N, C) against int64 class indices (N), as
+/// <c>torch.nn.CrossEntropyLoss</c> (log-softmax then negative log-likelihood).
+/// </summary>
+public sealed class CrossEntropyLoss(string reduction = "mean", long ignoreIndex = -100) : Loss(reduction)
+{
+    /// <summary>Targets with this value are skipped (and not counted by "mean").</summary>
+    public long IgnoreIndex { get; } = ignoreIndex;
+
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.CrossEntropy(input, target, Reduction, IgnoreIndex);
+}
+
+/// <summary>Sigmoid plus binary cross entropy in one numerically stable step, as <c>torch.nn.BCEWithLogitsLoss</c>.</summary>
+public sealed class BCEWithLogitsLoss(string reduction = "mean") : Loss(reduction)
+{
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.BinaryCrossEntropyWithLogits(input, target, Reduction);
+}
