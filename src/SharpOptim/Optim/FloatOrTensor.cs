@@ -30,5 +30,5 @@ public readonly struct FloatOrTensor
 
     public static implicit operator FloatOrTensor(Tensor tensor) => new(0, tensor ?? throw new ArgumentNullException(nameof(tensor)));
 
-    public override string ToString() => Tensor?.ToString() ?? PyFormat.Number(Number);
+    public override string ToString() => Tensor?.ToString() ?? PyRepr.Number(Number);
 }

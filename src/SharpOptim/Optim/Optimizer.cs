@@ -192,7 +192,7 @@ public abstract partial class Optimizer
         {
             sb.Append('\n').Append($"Parameter Group {i}\n");
             foreach (var key in _paramGroups[i].Keys.Order(StringComparer.Ordinal))
-                sb.Append($"    {key}: {PyFormat.Value(_paramGroups[i][key])}\n");
+                sb.Append($"    {key}: {PyRepr.Value(_paramGroups[i][key])}\n");
         }
         return sb.Append(')').ToString();
     }

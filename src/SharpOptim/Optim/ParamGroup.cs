@@ -60,7 +60,7 @@ public sealed class ParamGroup : IEnumerable<KeyValuePair<string, object?>>
     }
 
     private static ArgumentException NotATensor(object? item)
-        => new($"optimizer can only optimize Tensors, but one of the params is {PyFormat.TypeName(item)}", "parameters");
+        => new($"optimizer can only optimize Tensors, but one of the params is {PyRepr.TypeName(item)}", "parameters");
 
     internal static bool IsUnorderedSet(object collection)
         => collection.GetType().GetInterfaces().Any(i => i.IsGenericType &&
@@ -161,5 +161,5 @@ public sealed class ParamGroup : IEnumerable<KeyValuePair<string, object?>>
         return copy;
     }
 
-    public override string ToString() => "{" + string.Join(", ", this.Select(kv => $"'{kv.Key}': {PyFormat.Value(kv.Value)}")) + "}";
+    public override string ToString() => "{" + string.Join(", ", this.Select(kv => $"'{kv.Key}': {PyRepr.Value(kv.Value)}")) + "}";
 }

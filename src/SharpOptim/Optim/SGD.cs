@@ -36,8 +36,8 @@ public sealed class SGD : Optimizer
         bool nesterov, bool maximize, bool? forEach, bool differentiable, bool? fused)
     {
         Validation.CheckLr(lr);
-        if (momentum < 0) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"Invalid momentum value: {PyFormat.Number(momentum)}");
-        if (weightDecay < 0) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, $"Invalid weight_decay value: {PyFormat.Number(weightDecay)}");
+        if (momentum < 0) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"Invalid momentum value: {PyRepr.Number(momentum)}");
+        if (weightDecay < 0) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, $"Invalid weight_decay value: {PyRepr.Number(weightDecay)}");
         if (nesterov && (momentum <= 0 || dampening != 0))
             throw new ArgumentException("Nesterov momentum requires a momentum and zero dampening", nameof(nesterov));
         return new()
@@ -137,5 +137,10 @@ public sealed class SGD : Optimizer
                     throw new NotSupportedException($"SGD supports float32 and float64 parameters, got {p.DType.TorchName()}");
             }
         });
+        for (int i = 0; i < ps.Count; i++)
+        {
+            ps[i].MarkModified();
+            buffers[i]?.MarkModified();
+        }
     }
 }

@@ -9,6 +9,6 @@ internal static class Validation
         if (lr.Tensor is { } t && t.Numel != 1)
             throw new ArgumentException("Tensor lr must be 1-element", nameof(lr));
         if (lr.Value < 0)
-            throw new ArgumentOutOfRangeException(nameof(lr), lr.Value, $"Invalid learning rate: {PyFormat.Number(lr.Value)}");
+            throw new ArgumentOutOfRangeException(nameof(lr), lr.Value, $"Invalid learning rate: {PyRepr.Number(lr.Value)}");
     }
 }

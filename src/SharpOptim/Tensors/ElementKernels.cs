@@ -106,7 +106,7 @@ internal static class ElementKernels
     }
 
     public static void Compare<T>(ReadOnlySpan<T> a, BroadcastMap ma, ReadOnlySpan<T> b, BroadcastMap mb, CompareKind kind, Span<bool> dst)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumber<T>
     {
         for (int i = 0; i < dst.Length; i++)
         {

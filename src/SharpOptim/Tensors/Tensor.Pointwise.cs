@@ -301,7 +301,8 @@ public partial class Tensor
 
     private Tensor Compare(Tensor other, CompareKind kind)
     {
-        var (a, b) = Promote(this, other);
+        // Integer tensors compare among themselves (class labels against predictions).
+        var (a, b) = DType == DType.Int64 && other.DType == DType.Int64 ? (this, other) : Promote(this, other);
         var shape = ShapeUtil.Broadcast(a._shape, b._shape);
         var r = new Tensor(Storage.Allocate(DType.Bool, ShapeUtil.Numel(shape)), shape);
         var ma = BroadcastMap.Create(a._shape, shape);
@@ -310,6 +311,7 @@ public partial class Tensor
         {
             case DType.Float32: ElementKernels.Compare(a.Span<float>(), ma, b.Span<float>(), mb, kind, r.Span<bool>()); break;
             case DType.Float64: ElementKernels.Compare(a.Span<double>(), ma, b.Span<double>(), mb, kind, r.Span<bool>()); break;
+            case DType.Int64: ElementKernels.Compare(a.Span<long>(), ma, b.Span<long>(), mb, kind, r.Span<bool>()); break;
             default: throw NotFloating(a, kind.ToString().ToLowerInvariant());
         }
         return r;

@@ -155,6 +155,12 @@ public partial class Tensor
         return new Span<T>((T[])Storage.Data, Offset, Numel);
     }
 
+    /// <summary>
+    /// Records that this tensor's elements were written directly (through <see cref="AsSpan{T}"/>),
+    /// so autograd refuses a backward that saved the old values, as after any in-place op.
+    /// </summary>
+    public void MarkModified() => Storage.Version++;
+
     internal Span<T> Span<T>() where T : unmanaged => new((T[])Storage.Data, Offset, Numel);
 
     /// <summary>The elements as a new array, in row-major order.</summary>

@@ -7,6 +7,16 @@ public class TensorBasicsTests
     // ------------------------------------------------------------ creation and shapes
 
     [Fact]
+    public void Int64TensorsCompareElementWise()
+    {
+        var predicted = Torch.Tensor([1L, 2L, 3L]);
+        var labels = Torch.Tensor([1L, 0L, 3L]);
+        Assert.Equal([true, false, true], predicted.Eq(labels).ToArray<bool>());
+        Assert.Equal([false, true, false], predicted.Gt(labels).ToArray<bool>());
+        Assert.Equal([false, true, false], predicted.Eq(2).ToArray<bool>());
+    }
+
+    [Fact]
     public void Factories()
     {
         var z = Torch.Zeros(2, 3);

@@ -1,6 +1,8 @@
+using System.Collections;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
-namespace SharpOptim.NN;
+namespace SharpOptim;
 
 /// <summary>
 /// Python's spelling of values inside messages and module reprs, so that text PyTorch users
@@ -53,6 +55,41 @@ internal static class PyRepr
     }
 
     public static string Float(double? x) => x is double v ? Float(v) : "None";
+
+    /// <summary>
+    /// A number as PyTorch's messages show a value the user may have passed as an int: Python's
+    /// float repr, but without the <c>.0</c> of an integral value (<c>Invalid weight_decay value: -1</c>).
+    /// </summary>
+    public static string Number(double x)
+    {
+        var s = Float(x);
+        return s.EndsWith(".0", StringComparison.Ordinal) ? s[..^2] : s;
+    }
+
+    /// <summary>The Python type name a value of this .NET type corresponds to (<c>float</c>, <c>int</c>, ...).</summary>
+    public static string TypeName(object? value) => value switch
+    {
+        null => "NoneType",
+        double or float => "float",
+        int or long or short or byte => "int",
+        bool => "bool",
+        string => "str",
+        _ => value.GetType().Name,
+    };
+
+    /// <summary>Python's repr of an option value (numbers as <see cref="Number"/>, so int-valued defaults print as PyTorch prints them).</summary>
+    public static string Value(object? value) => value switch
+    {
+        null => "None",
+        bool b => Bool(b),
+        double d => Number(d),
+        float f => Number(f),
+        string s => $"'{s}'",
+        Tensor t => t.ToString(),
+        ITuple tuple => "(" + string.Join(", ", Enumerable.Range(0, tuple.Length).Select(i => Value(tuple[i]))) + ")",
+        IEnumerable list => "[" + string.Join(", ", list.Cast<object?>().Select(Value)) + "]",
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
+    };
 
     public static string Bool(bool b) => b ? "True" : "False";
 
