@@ -145,7 +145,7 @@ public partial class Tensor
         if (!IsSparse) return Clone(recordGraph: false).AddSparseInto_(other, alpha);
         if (!other.IsSparse) throw new InvalidOperationException("add(sparse, dense) is not supported. Use add(dense, sparse) instead.");
         var scaled = alpha == 1 ? other._sparseValues! : other._sparseValues!.Mul(alpha);
-        return new Tensor(Torch.Cat([_sparseIndices!.Transpose01(), other._sparseIndices!.Transpose01()]).Transpose01(),
+        return new Tensor(Torch.Cat([_sparseIndices!.TransposedCopy(), other._sparseIndices!.TransposedCopy()]).TransposedCopy(),
                           Torch.Cat([_sparseValues!, scaled]), _shape, coalesced: false);
     }
 
@@ -183,15 +183,5 @@ public partial class Tensor
         _sparseValues = _sparseValues!.NewLike([0, .. _sparseValues.ShapeRef[1..]]);
         _coalesced = true;
         return this;
-    }
-
-    /// <summary>Transpose of a 2-D tensor of any dtype (used to join index lists).</summary>
-    private Tensor Transpose01()
-    {
-        int rows = _shape[0], cols = _shape[1];
-        var r = NewLike([cols, rows]);
-        for (int i = 0; i < rows; i++)
-            for (int j = 0; j < cols; j++) r.SetFromDouble(j * rows + i, GetAsDouble(i * cols + j));
-        return r;
     }
 }

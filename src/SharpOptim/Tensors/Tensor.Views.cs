@@ -163,11 +163,29 @@ public partial class Tensor
         ThrowIfSparse();
         if (Dim < 2) return this;
         if (Dim > 2) throw new ArgumentException($"t() expects a tensor with <= 2 dimensions, but self is {Dim}D");
-        int rows = _shape[0], cols = _shape[1];
-        var r = NewLike([cols, rows]);
-        for (int i = 0; i < rows; i++)
-            for (int j = 0; j < cols; j++) r.SetFromDouble(j * rows + i, GetAsDouble(i * cols + j));
+        var r = TransposedCopy();
         if (!Graph.NeedsGrad(this)) return r;
         return Graph.Record(r, "TBackward0", g => [g.T()], this);
+    }
+
+    /// <summary>The transpose of a 2-D tensor of any dtype as a new contiguous tensor, not recorded.</summary>
+    internal Tensor TransposedCopy()
+    {
+        int rows = _shape[0], cols = _shape[1];
+        var r = NewLike([cols, rows]);
+        switch (DType)
+        {
+            case DType.Float32: Transpose(Span<float>(), r.Span<float>(), rows, cols); break;
+            case DType.Float64: Transpose(Span<double>(), r.Span<double>(), rows, cols); break;
+            case DType.Int64: Transpose(Span<long>(), r.Span<long>(), rows, cols); break;
+            default: Transpose(Span<bool>(), r.Span<bool>(), rows, cols); break;
+        }
+        return r;
+
+        static void Transpose<T>(ReadOnlySpan<T> src, Span<T> dst, int rows, int cols)
+        {
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < cols; j++) dst[j * rows + i] = src[i * cols + j];
+        }
     }
 }
