@@ -82,20 +82,15 @@ public class BatchNorm1dTests
             }
     }
 
-    public static TheoryData<string> CaseIds()
-    {
-        var data = new TheoryData<string>();
-        foreach (var c in Section("batchnorm").GetProperty("cases").EnumerateArray()) data.Add(c.GetProperty("id").GetString()!);
-        return data;
-    }
+    public static TheoryData<string> BatchnormCaseIds() => CaseIds("batchnorm");
 
     /// <summary>Outputs, running statistics, gradients and the eval output against PyTorch's, batch by batch.</summary>
     [Theory]
-    [MemberData(nameof(CaseIds))]
+    [MemberData(nameof(BatchnormCaseIds))]
     public void MatchesPyTorch(string id)
     {
         var section = Section("batchnorm");
-        var c = section.GetProperty("cases").EnumerateArray().Single(e => e.GetProperty("id").GetString() == id);
+        var c = Case("batchnorm", id);
         var dtype = DTypeOf(c.GetProperty("dtype").GetString()!);
         var kwargs = c.GetProperty("kwargs");
         double? momentum = kwargs.TryGetProperty("momentum", out var m) ? (m.ValueKind == JsonValueKind.Null ? null : m.GetDouble()) : 0.1;

@@ -168,12 +168,7 @@ public class LayerTests
         Assert.InRange(values.Select(v => v * v).Average(), 0.97, 1.03); // N(0, 1)
     }
 
-    public static TheoryData<string> EmbeddingCaseIds()
-    {
-        var data = new TheoryData<string>();
-        foreach (var c in Section("embedding").GetProperty("cases").EnumerateArray()) data.Add(c.GetProperty("id").GetString()!);
-        return data;
-    }
+    public static TheoryData<string> EmbeddingCaseIds() => CaseIds("embedding");
 
     /// <summary>Output and (sparse or dense) weight gradient against PyTorch's, incl. the uncoalesced sparse layout.</summary>
     [Theory]
@@ -181,7 +176,7 @@ public class LayerTests
     public void EmbeddingMatchesPyTorch(string id)
     {
         var section = Section("embedding");
-        var c = section.GetProperty("cases").EnumerateArray().Single(e => e.GetProperty("id").GetString() == id);
+        var c = Case("embedding", id);
         var dtype = DTypeOf(c.GetProperty("dtype").GetString()!);
         var emb = new Embedding(6, 3, sparse: c.GetProperty("sparse").GetBoolean(), dtype: dtype);
         using (Torch.NoGrad()) emb.Weight.Copy_(Tensor(section.GetProperty("weight")));

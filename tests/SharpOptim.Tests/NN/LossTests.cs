@@ -7,12 +7,7 @@ namespace SharpOptim.Tests.NN;
 
 public class LossTests
 {
-    public static TheoryData<string> CaseIds()
-    {
-        var data = new TheoryData<string>();
-        foreach (var c in Section("losses").GetProperty("cases").EnumerateArray()) data.Add(c.GetProperty("id").GetString()!);
-        return data;
-    }
+    public static TheoryData<string> LossesCaseIds() => CaseIds("losses");
 
     private static (string Input, string Target, string Upstream) InputNames(string loss) => loss switch
     {
@@ -27,11 +22,11 @@ public class LossTests
 
     /// <summary>Loss values and gradients (input and, where floating, target) against PyTorch's, through the loss modules.</summary>
     [Theory]
-    [MemberData(nameof(CaseIds))]
+    [MemberData(nameof(LossesCaseIds))]
     public void MatchesPyTorch(string id)
     {
         var section = Section("losses");
-        var c = section.GetProperty("cases").EnumerateArray().Single(e => e.GetProperty("id").GetString() == id);
+        var c = Case("losses", id);
         var dtype = DTypeOf(c.GetProperty("dtype").GetString()!);
         var reduction = c.GetProperty("reduction").GetString()!;
         var name = c.GetProperty("loss").GetString()!;

@@ -22,6 +22,18 @@ internal static class NNReference
 
     public static JsonElement Section(string name) => Root.GetProperty(name);
 
+    /// <summary>The ids of a section's recorded cases, for a theory's MemberData.</summary>
+    public static TheoryData<string> CaseIds(string section)
+    {
+        var data = new TheoryData<string>();
+        foreach (var c in Section(section).GetProperty("cases").EnumerateArray()) data.Add(c.GetProperty("id").GetString()!);
+        return data;
+    }
+
+    /// <summary>One recorded case of a section, by id.</summary>
+    public static JsonElement Case(string section, string id)
+        => Section(section).GetProperty("cases").EnumerateArray().Single(e => e.GetProperty("id").GetString() == id);
+
     public static double Number(JsonElement e) => e.ValueKind switch
     {
         JsonValueKind.Number => e.GetDouble(),

@@ -45,19 +45,14 @@ public class UtilsTests
         Assert.Equal(DType.Float32, Utils.ClipGradNorm_([noGrad], 1).DType); // torch.tensor(0.0)
     }
 
-    public static TheoryData<string> CaseIds()
-    {
-        var data = new TheoryData<string>();
-        foreach (var c in Section("clip_grad_norm").GetProperty("cases").EnumerateArray()) data.Add(c.GetProperty("id").GetString()!);
-        return data;
-    }
+    public static TheoryData<string> ClipGradNormCaseIds() => CaseIds("clip_grad_norm");
 
     [Theory]
-    [MemberData(nameof(CaseIds))]
+    [MemberData(nameof(ClipGradNormCaseIds))]
     public void ClipGradNormMatchesPyTorch(string id)
     {
         var section = Section("clip_grad_norm");
-        var c = section.GetProperty("cases").EnumerateArray().Single(e => e.GetProperty("id").GetString() == id);
+        var c = Case("clip_grad_norm", id);
         var dtype = DTypeOf(c.GetProperty("dtype").GetString()!);
         var grads = section.GetProperty("grads").EnumerateArray().Select(g => Tensor(g, dtype)).ToArray();
         var ps = grads.Select(g => Torch.Zeros(g.Shape, dtype, requiresGrad: true)).ToArray();
