@@ -75,10 +75,9 @@ public abstract partial class Optimizer
     public void AddParamGroup(ParamGroup paramGroup)
     {
         ArgumentNullException.ThrowIfNull(paramGroup);
-        bool differentiable = Defaults.TryGetValue("differentiable", out var d) && OptionValues.ToBool(d, "differentiable");
         foreach (var p in paramGroup.Params)
         {
-            if (!differentiable && !(p.IsLeaf || p.RetainsGrad))
+            if (!IsDifferentiable && !(p.IsLeaf || p.RetainsGrad))
                 throw new ArgumentException("can't optimize a non-leaf Tensor", nameof(paramGroup));
         }
         foreach (var (name, value) in Defaults)

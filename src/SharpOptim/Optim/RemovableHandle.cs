@@ -34,6 +34,4 @@ internal sealed class HookList<THook> where THook : Delegate
 
     /// <summary>A snapshot, so a hook may remove itself while the list runs.</summary>
     public THook[] Snapshot() => _hooks.Select(h => h.Hook).ToArray();
-
-    public int Count => _hooks.Count;
 }

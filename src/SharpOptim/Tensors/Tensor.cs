@@ -224,9 +224,6 @@ public partial class Tensor
             throw new NotSupportedException("this operation is not supported for sparse tensors");
     }
 
-    /// <summary>True when both are the same tensor object or views of the same elements.</summary>
-    internal bool SharesMemoryWith(Tensor other) => ReferenceEquals(Storage, other.Storage);
-
     internal Tensor NewLike(int[]? shape = null, DType? dtype = null)
         => new(Storage.Allocate(dtype ?? DType, ShapeUtil.Numel(shape ?? _shape)), shape ?? (int[])_shape.Clone());
 
