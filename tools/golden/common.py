@@ -459,3 +459,62 @@ def write_error_fixture(path, records):
     merged = [r for recs in groups.values() for r in recs]
     write_json(path, merged)
     return merged
+
+
+# ---------------------------------------------------------------------------
+# State dicts mid-run
+# ---------------------------------------------------------------------------
+def record_state_dict_cases(opt_cls, prefix, configs_by_desc, descs, trajectories, problem,
+                            dtypes=("float64", "float32"), steps_before_save=50):
+    """Per chosen config and dtype: run `steps_before_save` steps with the config's kwargs only
+    (foreach/fused left at PyTorch's defaults, the for-loop on CPU), save state_dict(), load it
+    into a fresh optimizer on cloned params and continue to step 2*steps_before_save.
+
+    Checks (asserts) that the continuation equals simply carrying on and equals the recorded
+    for-loop trajectory `<prefix>/<slug>/forloop/<dtype>` of `trajectories`. Returns the cases
+    (id `<prefix>_state_dict/<slug>/default/<dtype>`)."""
+    traj_by_id = {c["id"]: c for c in trajectories["cases"]}
+    cases = []
+    for desc in descs:
+        cfg = configs_by_desc[desc]
+        kwargs_json, tensor_names = encode_kwargs(cfg.kwargs)
+        for dt in dtypes:
+            dtype = DTYPES[dt]
+            params = make_params(problem, dtype)
+            opt = opt_cls(params, **copy.deepcopy(cfg.kwargs))
+            first = run_steps(opt, params, problem, steps_before_save)
+            sd = opt.state_dict()
+            sd_json = encode_state_dict(sd)
+            params_at_save = [tensor_flat(p) for p in params]
+
+            new_params = [p.detach().clone().requires_grad_(True) for p in params]
+            opt2 = opt_cls(new_params, **copy.deepcopy(cfg.kwargs))
+            opt2.load_state_dict(copy.deepcopy(sd))
+            loaded_sd_json = encode_state_dict(opt2.state_dict())
+            cont = run_steps(opt2, new_params, problem, steps_before_save)
+            final_sd_json = encode_state_dict(opt2.state_dict())
+
+            carry_on = run_steps(opt, params, problem, steps_before_save)
+            assert dumps(carry_on) == dumps(cont), f"{desc}/{dt}: reload differs"
+            tid = f"{prefix}/{slug(desc)}/forloop/{dt}"
+            t = traj_by_id[tid]["steps"]
+            assert dumps(t[:steps_before_save]) == dumps(first), f"{tid}: first half differs"
+            assert dumps(t[steps_before_save:2 * steps_before_save]) == dumps(cont), f"{tid}: continuation differs"
+            assert loaded_sd_json == sd_json, f"{desc}/{dt}: loaded state_dict differs"
+
+            cases.append({
+                "id": f"{prefix}_state_dict/{slug(desc)}/default/{dt}",
+                "desc": desc,
+                "kwargs": kwargs_json,
+                "tensor_kwargs": tensor_names,
+                "impl": "default",
+                "flags": {},
+                "dtype": dt,
+                "steps_before_save": steps_before_save,
+                "trajectory_id": tid,
+                "params_at_save": params_at_save,
+                "state_dict": sd_json,
+                "continuation": cont,
+                "state_dict_after_continuation": final_sd_json,
+            })
+    return cases

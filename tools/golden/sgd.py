@@ -55,54 +55,8 @@ def record_trajectories(problem):
 # ---------------------------------------------------------------------------
 def record_state_dicts(problem, trajectories):
     configs = {c.desc: c for c in sgd_configs()}
-    traj_by_id = {c["id"]: c for c in trajectories["cases"]}
-    cases = []
-    for desc in ("weight_decay w/ momentum", "nesterov"):
-        cfg = configs[desc]
-        kwargs_json, tensor_names = C.encode_kwargs(cfg.kwargs)
-        for dt in ("float64", "float32"):
-            dtype = C.DTYPES[dt]
-            params = C.make_params(problem, dtype)
-            # constructed with the config's kwargs only: foreach/fused keep
-            # PyTorch's defaults (None), which on CPU resolve to the for-loop path.
-            opt = SGD(params, **copy.deepcopy(cfg.kwargs))
-            first = C.run_steps(opt, params, problem, 50)
-            sd = opt.state_dict()
-            sd_json = C.encode_state_dict(sd)
-            params_at_save = [C.tensor_flat(p) for p in params]
-
-            new_params = [p.detach().clone().requires_grad_(True) for p in params]
-            opt2 = SGD(new_params, **copy.deepcopy(cfg.kwargs))
-            opt2.load_state_dict(copy.deepcopy(sd))
-            loaded_sd_json = C.encode_state_dict(opt2.state_dict())
-            cont = C.run_steps(opt2, new_params, problem, 50)
-            final_sd_json = C.encode_state_dict(opt2.state_dict())
-
-            # Sanity: the reloaded continuation must equal simply carrying on, and
-            # equal steps 51..100 of the recorded for-loop trajectory.
-            carry_on = C.run_steps(opt, params, problem, 50)
-            assert C.dumps(carry_on) == C.dumps(cont), f"{desc}/{dt}: reload differs"
-            tid = f"sgd/{C.slug(desc)}/forloop/{dt}"
-            t = traj_by_id[tid]["steps"]
-            assert C.dumps(t[:50]) == C.dumps(first), f"{tid}: first 50 differ"
-            assert C.dumps(t[50:]) == C.dumps(cont), f"{tid}: last 50 differ"
-            assert loaded_sd_json == sd_json, f"{desc}/{dt}: loaded state_dict differs"
-
-            cases.append({
-                "id": f"sgd_state_dict/{C.slug(desc)}/default/{dt}",
-                "desc": desc,
-                "kwargs": kwargs_json,
-                "tensor_kwargs": tensor_names,
-                "impl": "default",
-                "flags": {},
-                "dtype": dt,
-                "steps_before_save": 50,
-                "trajectory_id": tid,
-                "params_at_save": params_at_save,
-                "state_dict": sd_json,
-                "continuation": cont,
-                "state_dict_after_continuation": final_sd_json,
-            })
+    cases = C.record_state_dict_cases(SGD, "sgd", configs, ("weight_decay w/ momentum", "nesterov"),
+                                      trajectories, problem)
 
     # Two param groups given as dicts with named params.
     W, b, s = C.make_params(problem, torch.float64)

@@ -25,11 +25,7 @@ public sealed class SGD : Optimizer
                bool differentiable = false, bool? fused = null)
         : base(parameters, MakeDefaults(lr ?? 1e-3, momentum, dampening, weightDecay, nesterov, maximize, @foreach, differentiable, fused))
     {
-        if (fused == true)
-        {
-            if (differentiable) throw new InvalidOperationException("`fused` does not support `differentiable`");
-            if (@foreach == true) throw new InvalidOperationException("`fused` and `foreach` cannot be `True` together.");
-        }
+        Validation.CheckFusedFlags(@foreach, fused, differentiable);
     }
 
     private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, double momentum, double dampening, double weightDecay,
@@ -37,7 +33,7 @@ public sealed class SGD : Optimizer
     {
         Validation.CheckLr(lr);
         if (momentum < 0) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"Invalid momentum value: {PyRepr.Number(momentum)}");
-        if (weightDecay < 0) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, $"Invalid weight_decay value: {PyRepr.Number(weightDecay)}");
+        Validation.CheckNonNegative(weightDecay, "weight_decay", nameof(weightDecay));
         if (nesterov && (momentum <= 0 || dampening != 0))
             throw new ArgumentException("Nesterov momentum requires a momentum and zero dampening", nameof(nesterov));
         return new()

@@ -11,4 +11,26 @@ internal static class Validation
         if (lr.Value < 0)
             throw new ArgumentOutOfRangeException(nameof(lr), lr.Value, $"Invalid learning rate: {PyRepr.Number(lr.Value)}");
     }
+
+    /// <summary><c>0 &lt;= value</c>, else PyTorch's <c>Invalid {label} value: {value}</c> (e.g. label "epsilon", "weight_decay").</summary>
+    public static void CheckNonNegative(double value, string label, string paramName)
+    {
+        if (!(value >= 0))
+            throw new ArgumentOutOfRangeException(paramName, value, $"Invalid {label} value: {PyRepr.Number(value)}");
+    }
+
+    /// <summary><c>0 &lt;= beta &lt; 1</c>, else PyTorch's <c>Invalid beta parameter at index {index}: {beta}</c>.</summary>
+    public static void CheckBeta(double beta, int index, string paramName = "betas")
+    {
+        if (!(beta >= 0 && beta < 1))
+            throw new ArgumentOutOfRangeException(paramName, beta, $"Invalid beta parameter at index {index}: {PyRepr.Number(beta)}");
+    }
+
+    /// <summary>PyTorch's checks of the implementation flags that hold for every algorithm with a fused path.</summary>
+    public static void CheckFusedFlags(bool? forEach, bool? fused, bool differentiable)
+    {
+        if (fused != true) return;
+        if (differentiable) throw new InvalidOperationException("`fused` does not support `differentiable`");
+        if (forEach == true) throw new InvalidOperationException("`fused` and `foreach` cannot be `True` together.");
+    }
 }

@@ -12,9 +12,6 @@ namespace SharpOptim.Tests.Golden;
 /// </summary>
 internal static class TrajectoryCheck
 {
-    /// <summary>Builds our optimizer for a case: (params, kwargs, names of kwargs that were tensors).</summary>
-    public delegate Optimizer Factory(Tensor[] parameters, JsonObject kwargs, ISet<string> tensorKwargs);
-
     public static JsonObject Case(string fixture, string id)
         => Fixture.Load(fixture)["cases"]!.AsArray().Single(c => c!["id"]!.GetValue<string>() == id)!.AsObject();
 
@@ -22,7 +19,7 @@ internal static class TrajectoryCheck
         => Fixture.Load(fixture)["cases"]!.AsArray().Select(c => c!["id"]!.GetValue<string>());
 
     /// <summary>Runs every recorded step and returns the worst relative error seen.</summary>
-    public static (Optimizer Optimizer, GoldenProblem Problem) Replay(string fixture, JsonObject testCase, Factory factory, int? steps = null)
+    public static (Optimizer Optimizer, GoldenProblem Problem) Replay(string fixture, JsonObject testCase, OptimizerFactory factory, int? steps = null)
     {
         var dtype = Fixture.DType(testCase["dtype"]!.GetValue<string>());
         var problem = new GoldenProblem(Fixture.Load(fixture)["problem"]!, dtype);

@@ -10,27 +10,13 @@ namespace SharpOptim.Tests.Optim;
 /// SGD against PyTorch 2.14 over PyTorch's own option grid (optim_inputs_func_sgd), float32 and
 /// float64, 100 steps (fixtures by tools/golden/sgd.py).
 /// </summary>
-public class SgdConformanceTests
+public class SgdConformanceTests : OptimizerConformance<SgdConformanceTests>, IOptimizerFixtures
 {
-    private const string Trajectories = "sgd_trajectories.json.gz";
-
-    /// <summary>Each recorded case with each of our paths that should reproduce it.</summary>
-    public static IEnumerable<object[]> Cases()
-    {
-        foreach (var id in TrajectoryCheck.CaseIds(Trajectories))
-        {
-            if (id.Contains("/forloop/"))
-            {
-                yield return [id, "reference"];
-                yield return [id, "foreach"];
-                yield return [id, "default"];
-            }
-            else yield return [id, "fused"];
-        }
-    }
+    public static string Trajectories => "sgd_trajectories.json.gz";
+    public static string StateDicts => "sgd_state_dict.json.gz";
 
     /// <summary>Builds our SGD from a recorded case's kwargs, on the chosen path.</summary>
-    internal static TrajectoryCheck.Factory Factory(string path) => (parameters, kwargs, tensorKwargs) =>
+    public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs) =>
     {
         double Get(string key, double fallback) => kwargs[key] is { } v ? Fixture.Number(v) : fallback;
         FloatOrTensor lr = tensorKwargs.Contains("lr") ? Torch.Tensor(Get("lr", 1e-3), DType.Float32) : Get("lr", 1e-3);
@@ -40,34 +26,6 @@ public class SgdConformanceTests
             @foreach: path switch { "reference" => false, "foreach" => true, _ => null },
             fused: path == "fused" ? true : null);
     };
-
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public void MatchesPyTorchTrajectory(string caseId, string path)
-    {
-        var testCase = TrajectoryCheck.Case(Trajectories, caseId);
-        TrajectoryCheck.Replay(Trajectories, testCase, Factory(path));
-    }
-
-    public static IEnumerable<object[]> ForloopCases()
-        => TrajectoryCheck.CaseIds(Trajectories).Where(id => id.Contains("/forloop/")).Select(id => new object[] { id });
-
-    /// <summary>design.md §3: the foreach kernel rounds exactly as the reference path, bit for bit.</summary>
-    [Theory]
-    [MemberData(nameof(ForloopCases))]
-    public void ForeachKernelIsBitIdenticalToReference(string caseId)
-    {
-        var testCase = TrajectoryCheck.Case(Trajectories, caseId);
-        var (reference, refProblem) = TrajectoryCheck.Replay(Trajectories, testCase, Factory("reference"));
-        var (kernel, kernelProblem) = TrajectoryCheck.Replay(Trajectories, testCase, Factory("foreach"));
-        for (int i = 0; i < refProblem.Params.Length; i++)
-        {
-            Tolerance.AssertIdentical(kernelProblem.Params[i], refProblem.Params[i], $"{caseId} param {i}");
-            if (reference.State.TryGetValue(refProblem.Params[i], out var rs))
-                foreach (var (key, value) in rs)
-                    Tolerance.AssertIdentical((Tensor)kernel.State[kernelProblem.Params[i]][key]!, (Tensor)value!, $"{caseId} state {i}.{key}");
-        }
-    }
 
     /// <summary>
     /// Closed loop: the gradients come from our own autograd on the same loss, so our tensor
