@@ -59,7 +59,10 @@ public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
     [Theory]
     [MemberData(nameof(TrajectoryCases))]
     public void MatchesPyTorchTrajectory(string caseId, string path)
-        => TrajectoryCheck.Replay(T.Trajectories, TrajectoryCheck.Case(T.Trajectories, caseId), T.Factory(path));
+    {
+        using var _ = ErrorLog.Context($"{caseId}#{path}");
+        TrajectoryCheck.Replay(T.Trajectories, TrajectoryCheck.Case(T.Trajectories, caseId), T.Factory(path));
+    }
 
     /// <summary>design.md §3: the foreach kernel rounds exactly as the reference path, bit for bit.</summary>
     [Theory]

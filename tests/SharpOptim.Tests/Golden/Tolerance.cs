@@ -34,6 +34,7 @@ internal static class Tolerance
     {
         double limit = tolerance ?? For(dtype);
         double err = RelativeError(actual.ToDoubleArray(), expected);
+        ErrorLog.Record(what, err);
         Assert.True(err <= limit, $"{what}: relative error {err:E3} exceeds {limit:E0}");
     }
 
