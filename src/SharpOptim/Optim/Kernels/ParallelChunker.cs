@@ -23,7 +23,8 @@ internal static class ParallelChunker
             total += n;
             chunkCount += (n + ChunkElements - 1) / ChunkElements;
         }
-        if (total < ParallelThreshold || Environment.ProcessorCount == 1 || chunkCount < 2)
+        int threads = Torch.GetNumThreads();
+        if (total < ParallelThreshold || threads == 1 || chunkCount < 2)
         {
             for (int t = 0; t < lengths.Count; t++)
                 for (int start = 0; start < lengths[t]; start += ChunkElements)
@@ -35,6 +36,7 @@ internal static class ParallelChunker
         for (int t = 0; t < lengths.Count; t++)
             for (int start = 0; start < lengths[t]; start += ChunkElements)
                 chunks[c++] = (t, start, Math.Min(ChunkElements, lengths[t] - start));
-        Parallel.For(0, chunks.Length, i => body(chunks[i].Tensor, chunks[i].Start, chunks[i].Length));
+        Parallel.For(0, chunks.Length, new ParallelOptions { MaxDegreeOfParallelism = threads },
+            i => body(chunks[i].Tensor, chunks[i].Start, chunks[i].Length));
     }
 }

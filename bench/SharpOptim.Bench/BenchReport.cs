@@ -1,0 +1,62 @@
+using System.Globalization;
+using System.Text;
+
+namespace SharpOptim.Bench;
+
+/// <summary>The results table: ms per step (median), throughput, bandwidth, ratio to PyTorch's fastest, allocation.</summary>
+public sealed class BenchReport(bool withTorch)
+{
+    private readonly List<BenchRow> _rows = [];
+
+    public void Add(BenchRow row)
+    {
+        _rows.Add(row);
+        Console.Error.WriteLine($"  {row.Algorithm} case {row.Shape.Name}: {Ms(row.Default.MedianMs)} ms" +
+            (row.TorchFastest is { } t ? $" (PyTorch {t.Impl} {Ms(t.Ms)} ms)" : ""));
+    }
+
+    private static string Ms(double ms) => ms.ToString(ms < 10 ? "0.000" : "0.0", CultureInfo.InvariantCulture);
+
+    private static string Cell((double? MedianMs, string? Error) r) => r.MedianMs is { } ms ? Ms(ms) : "–";
+
+    private IEnumerable<string> Lines(string? torchVersion)
+    {
+        var header = new List<string> { "algorithm", "case", "ours default ms", "ours foreach ms", "ours fused ms" };
+        if (withTorch) header.AddRange(TorchRunner.Impls.Select(i => $"PyTorch {i} ms"));
+        header.AddRange(["Mparams/s", "GB/s", withTorch ? "speed-up vs PyTorch fastest" : "", "bytes allocated/step"]);
+        header.RemoveAll(string.IsNullOrEmpty);
+        yield return "| " + string.Join(" | ", header) + " |";
+        yield return "|" + string.Concat(header.Select((_, i) => i < 2 ? "---|" : "---:|"));
+        foreach (var row in _rows)
+        {
+            double seconds = row.Default.MedianMs / 1e3;
+            var cells = new List<string>
+            {
+                row.Algorithm, $"{row.Shape.Name} ({row.Shape.Count}×{row.Shape.Size})",
+                Ms(row.Default.MedianMs), Ms(row.Ours[BenchPath.ForEach].MedianMs), Ms(row.Ours[BenchPath.Fused].MedianMs),
+            };
+            if (withTorch) cells.AddRange(TorchRunner.Impls.Select(i => row.Torch.TryGetValue(i, out var r) ? Cell(r) : "–"));
+            cells.Add((row.Shape.Elements / seconds / 1e6).ToString("0", CultureInfo.InvariantCulture));
+            cells.Add((row.Shape.Elements * (double)row.Default.BytesPerElement / seconds / 1e9).ToString("0.0", CultureInfo.InvariantCulture));
+            if (withTorch)
+                cells.Add(row.TorchFastest is { } t ? (t.Ms / row.Default.MedianMs).ToString("0.00", CultureInfo.InvariantCulture) + "×" : "–");
+            cells.Add(row.Default.AllocatedBytesPerStep.ToString(CultureInfo.InvariantCulture));
+            yield return "| " + string.Join(" | ", cells) + " |";
+        }
+        if (withTorch) yield return $"\nPyTorch {torchVersion}; a PyTorch cell is – where PyTorch has no such implementation on CPU.";
+    }
+
+    public void Print(TextWriter writer, string? torchVersion)
+    {
+        foreach (var line in Lines(torchVersion)) writer.WriteLine(line);
+    }
+
+    public void WriteMarkdown(string path, string? torchVersion, int threads)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"Machine: {Environment.ProcessorCount} logical cores, {threads} threads, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}.");
+        sb.AppendLine();
+        foreach (var line in Lines(torchVersion)) sb.AppendLine(line);
+        File.WriteAllText(path, sb.ToString());
+    }
+}

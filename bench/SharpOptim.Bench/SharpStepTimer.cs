@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using SharpOptim.Optim;
+
+namespace SharpOptim.Bench;
+
+/// <summary>What one timed configuration measured.</summary>
+public sealed record StepTiming(double MedianMs, double[] StepsMs, long AllocatedBytesPerStep, int BytesPerElement);
+
+/// <summary>Times SharpOptim's <c>Step()</c> on random params and grads, as torch_bench.py times PyTorch's.</summary>
+public static class SharpStepTimer
+{
+    public static StepTiming Run(string algorithm, BenchCase shape, BenchPath path, int warmup, int repeats, int allocationSteps)
+    {
+        var generator = new Generator(0);
+        var parameters = new Tensor[shape.Count];
+        for (int i = 0; i < shape.Count; i++)
+        {
+            parameters[i] = Torch.Randn([shape.Size], generator: generator);
+            parameters[i].RequiresGrad = true;
+            parameters[i].Grad = Torch.Randn([shape.Size], generator: generator).Mul(1e-2);
+        }
+        var optimizer = BenchAlgorithms.Create(algorithm, parameters, path);
+        for (int i = 0; i < warmup; i++) optimizer.Step();
+
+        var times = new double[repeats];
+        for (int i = 0; i < repeats; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            optimizer.Step();
+            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        for (int i = 0; i < allocationSteps; i++) optimizer.Step();
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        return new StepTiming(Median(times), times, allocationSteps == 0 ? 0 : allocated / allocationSteps,
+                              BytesPerElement(optimizer, parameters[0]));
+    }
+
+    /// <summary>
+    /// Bytes one step moves per parameter element: read param, grad and each element-wise state
+    /// tensor, write param and each state tensor back.
+    /// </summary>
+    private static int BytesPerElement(Optimizer optimizer, Tensor param)
+    {
+        int stateTensors = optimizer.State.TryGetValue(param, out var state)
+            ? state.Values.Count(v => v is Tensor t && t.Numel == param.Numel)
+            : 0;
+        return (3 + 2 * stateTensors) * param.DType.ElementSize();
+    }
+
+    public static double Median(IReadOnlyList<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+}

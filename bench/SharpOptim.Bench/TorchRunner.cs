@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace SharpOptim.Bench;
+
+/// <summary>
+/// Runs bench/torch_bench.py through the PyTorch oracle's python, on the same shapes, in the same
+/// process tree, so both sides share the machine's state. Absent oracle: <see cref="Available"/> is false.
+/// </summary>
+public sealed class TorchRunner(string pythonPath, string script, int threads)
+{
+    public static readonly string[] Impls = ["forloop", "foreach", "fused"];
+
+    /// <summary>The oracle runs scripts relative to the current directory, which must be the repository root.</summary>
+    public bool Available => File.Exists(pythonPath) && File.Exists(script);
+
+    public string? Version { get; private set; }
+
+    /// <summary>PyTorch's median ms per step for each implementation, or the reason it has none.</summary>
+    public Dictionary<string, (double? MedianMs, string? Error)> Run(string algorithm, BenchCase shape, int warmup, int repeats)
+    {
+        var request = new JsonObject
+        {
+            ["algorithm"] = algorithm.ToLowerInvariant(),
+            ["count"] = shape.Count,
+            ["size"] = shape.Size,
+            ["dtype"] = "float32",
+            ["impls"] = new JsonArray(Impls.Select(i => (JsonNode)i).ToArray()),
+            ["warmup"] = warmup,
+            ["repeats"] = repeats,
+            ["threads"] = threads,
+        };
+        var start = new ProcessStartInfo(pythonPath) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(script);
+        start.ArgumentList.Add(request.ToJsonString());
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {pythonPath}");
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"torch_bench.py failed ({process.ExitCode}): {stderr.Result.Trim()}");
+        var reply = JsonNode.Parse(stdout.Trim().Split('\n')[^1]) ?? throw new InvalidDataException("empty reply from torch_bench.py");
+        Version = reply["torch_version"]?.GetValue<string>();
+        var results = new Dictionary<string, (double?, string?)>();
+        foreach (var (impl, value) in reply["results"]!.AsObject())
+            results[impl] = value is JsonArray times
+                ? (SharpStepTimer.Median(times.Select(t => t!.GetValue<double>()).ToArray()), null)
+                : (null, value!.GetValue<string>());
+        return results;
+    }
+}
