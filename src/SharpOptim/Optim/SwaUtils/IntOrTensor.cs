@@ -1,0 +1,33 @@
+namespace SharpOptim.Optim.SwaUtils;
+
+/// <summary>
+/// The number of models averaged so far, as PyTorch's averaging functions take it: an integer
+/// or a tensor (<c>Tensor | int</c>). <see cref="AveragedModel"/> always passes its
+/// <c>n_averaged</c> buffer, a 0-d int64 tensor; a caller of the functions may pass a plain
+/// count. The two can give different results, as in PyTorch: see
+/// <see cref="Swa.GetSwaMultiAvgFn"/>.
+/// </summary>
+public readonly struct IntOrTensor
+{
+    private readonly long _count;
+
+    private IntOrTensor(long count, Tensor? tensor)
+    {
+        _count = count;
+        Tensor = tensor;
+    }
+
+    /// <summary>The tensor, when one was given.</summary>
+    public Tensor? Tensor { get; }
+
+    public bool IsTensor => Tensor is not null;
+
+    /// <summary>The count as a number (a tensor's single element, truncated to an integer).</summary>
+    public long Value => Tensor is null ? _count : (long)Tensor.Item();
+
+    public static implicit operator IntOrTensor(long count) => new(count, null);
+
+    public static implicit operator IntOrTensor(Tensor tensor) => new(0, tensor ?? throw new ArgumentNullException(nameof(tensor)));
+
+    public override string ToString() => Tensor?.ToString() ?? _count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
