@@ -48,9 +48,13 @@ def fn(kind, **params):
     return {"fn": kind, **params}
 
 
-def S(cls, **kwargs):
-    """A scheduler: class name and PyTorch keyword arguments (nested specs allowed)."""
-    return {"class": cls, "kwargs": kwargs}
+def S(cls, on=None, **kwargs):
+    """A scheduler: class name and PyTorch keyword arguments (nested specs allowed). on: an
+    optimizer spec to build it on instead of the case's optimizer."""
+    spec = {"class": cls, "kwargs": kwargs}
+    if on is not None:
+        spec["on"] = on
+    return spec
 
 
 def OPT(kind="SGD", groups=({}, {"lr": 0.037}), **defaults):
@@ -135,6 +139,8 @@ def build_value(v, opt):
 
 
 def build_scheduler(spec, opt):
+    if "on" in spec:
+        opt = build_optimizer(spec["on"])
     cls = getattr(LRS, spec["class"])
     kwargs = {k: build_value(v, opt) for k, v in spec["kwargs"].items()}
     if spec["class"] == "ChainedScheduler":
@@ -438,7 +444,8 @@ def record_grids():
         S("ChainedScheduler", schedulers=[S("LinearLR", start_factor=0.1, total_iters=5),
                                           S("ConstantLR", factor=0.1, total_iters=5)]),
         S("ConstantLR", factor=0.5, total_iters=5)], milestones=[5]), trajectory())
-    case("SequentialLR/linear_then_chained", SGD2, S("SequentialLR", schedulers=[
+    # PyTorch cannot start a ChainedScheduler at a milestone (it has no get_lr): recorded as it fails.
+    case("SequentialLR/linear_then_chained_fails_at_milestone", SGD2, S("SequentialLR", schedulers=[
         S("LinearLR", start_factor=0.5, total_iters=4),
         S("ChainedScheduler", schedulers=[S("ExponentialLR", gamma=0.95), S("StepLR", step_size=5, gamma=0.5)])],
         milestones=[4]), trajectory())
@@ -551,8 +558,10 @@ def record_grids():
     case("OneCycleLR/cos_total_110/tensor_lr_float32", SGD2_T32, S("OneCycleLR", **onecycle[0][1], cycle_momentum=False), trajectory())
     case("OneCycleLR/tensor_max_lr_float32", SGD2_MOM, S("OneCycleLR", max_lr=T(0.1), total_steps=N,
                                                         base_momentum=T(0.85), max_momentum=T(0.95)), trajectory())
-    case("OneCycleLR/cos_total_110/resume_last_epoch_30", with_initial_lr(SGD2_MOM),
-         S("OneCycleLR", **onecycle[0][1], last_epoch=30), steps(30))
+    resumed = copy.deepcopy(SGD2_MOM)
+    for g in resumed["groups"]:
+        g.update(initial_lr=0.004, max_lr=0.1, min_lr=4e-7, max_momentum=0.95, base_momentum=0.85)
+    case("OneCycleLR/cos_total_110/resume_last_epoch_30", resumed, S("OneCycleLR", **onecycle[0][1], last_epoch=30), steps(30))
 
     # get_lr() outside step(): PyTorch warns (and CyclicLR moves momentum as a side effect).
     for spec, opt in ((S("StepLR", step_size=3), SGD2), (S("LambdaLR", lr_lambda=fn("power", base=0.9)), SGD2),
@@ -731,12 +740,14 @@ def record_errors():
     err("SequentialLR/no_schedulers", S("SequentialLR", schedulers=[], milestones=[]))
     err("SequentialLR/none_scheduler", S("SequentialLR", schedulers=[S("ConstantLR"), {"none": True}], milestones=[3]))
     err("SequentialLR/plateau", S("SequentialLR", schedulers=[S("ConstantLR"), S("ReduceLROnPlateau")], milestones=[3]))
+    err("SequentialLR/different_optimizer", S("SequentialLR", schedulers=[S("ConstantLR"), S("ConstantLR", on=SGD2)], milestones=[3]))
     err("SequentialLR/milestone_count", S("SequentialLR", schedulers=[S("ConstantLR"), S("ExponentialLR", gamma=0.9)], milestones=[3, 6]))
     err("SequentialLR/step_with_epoch", S("SequentialLR", schedulers=[S("ConstantLR"), S("ExponentialLR", gamma=0.9)], milestones=[3]),
         ops=[{"op": "opt_step"}, {"op": "step_epoch", "epoch": 1}])
     err("ChainedScheduler/no_schedulers", S("ChainedScheduler", schedulers=[]))
     err("ChainedScheduler/none_scheduler", S("ChainedScheduler", schedulers=[S("ConstantLR"), {"none": True}]))
     err("ChainedScheduler/plateau", S("ChainedScheduler", schedulers=[S("ConstantLR"), S("ReduceLROnPlateau")]))
+    err("ChainedScheduler/different_optimizer", S("ChainedScheduler", schedulers=[S("ConstantLR"), S("ExponentialLR", gamma=0.9, on=SGD2_MOM)]))
     err("ChainedScheduler/step_with_epoch", S("ChainedScheduler", schedulers=[S("ConstantLR")]),
         ops=[{"op": "opt_step"}, {"op": "step_epoch", "epoch": 1}])
     err("ReduceLROnPlateau/factor_1", S("ReduceLROnPlateau", factor=1.0))
@@ -769,6 +780,7 @@ def record_errors():
     err("OneCycleLR/max_lr_count", S("OneCycleLR", max_lr=[0.1, 0.2, 0.3], total_steps=10))
     err("OneCycleLR/no_momentum_or_betas", S("OneCycleLR", max_lr=0.1, total_steps=10), opt=RPROP2)
     err("OneCycleLR/initial_lr_missing", S("OneCycleLR", max_lr=0.1, total_steps=10, last_epoch=3), opt=SGD2_MOM)
+    err("OneCycleLR/resume_without_max_lr", S("OneCycleLR", max_lr=0.1, total_steps=110, last_epoch=30), opt=with_initial_lr(SGD2_MOM))
     err("OneCycleLR/too_many_steps", S("OneCycleLR", max_lr=0.1, total_steps=3), opt=SGD2_MOM, ops=steps(4))
     err("OneCycleLR/zero_length_phase", S("OneCycleLR", max_lr=0.1, total_steps=2, pct_start=0.5), opt=SGD2_MOM, ops=steps(2))
 
