@@ -233,6 +233,16 @@ class Runner:
             opt2.load_state_dict(copy.deepcopy(osd))
             sched2.load_state_dict(copy.deepcopy(sd))
             self.opt, self.sched = opt2, sched2
+        elif kind == "rebuild":
+            # PyTorch's test_lr_scheduler_checkpoint: a new optimizer loads the saved optimizer
+            # state, and a new scheduler resumes on it from last_epoch (no scheduler state dict).
+            _, osd = self.saved
+            opt2 = build_optimizer(self.case["optimizer"])
+            opt2.load_state_dict(copy.deepcopy(osd))
+            spec = copy.deepcopy(self.case["scheduler"])
+            if "last_epoch" in op:
+                spec["kwargs"]["last_epoch"] = op["last_epoch"]
+            self.opt, self.sched = opt2, build_scheduler(spec, opt2)
         elif kind == "load_into":
             # PyTorch's _check_scheduler_state_dict: the saved state loaded into a scheduler
             # built with other arguments on the same optimizer.
@@ -600,6 +610,36 @@ def record_torch_tests():
     sched_run("test_exp_lr", S("ExponentialLR", gamma=0.9), 10)
     sched_run("test_poly_lr", S("PolynomialLR", power=0.9, total_iters=5), 10)
     sched_run("test_cos_anneal_lr", S("CosineAnnealingLR", T_max=10, eta_min=1e-10), 10)
+    for name, spec in (("test_multi_step_lr_with_epoch", S("MultiStepLR", gamma=0.1, milestones=[2, 5, 9])),
+                       ("test_constantlr_with_epoch", S("ConstantLR", factor=1.0 / 2, total_iters=5)),
+                       ("test_linearlr_with_epoch", S("LinearLR", start_factor=1.0 / 2, total_iters=4))):
+        case(P + name, TORCH_OPT, spec, [x for e in range(10) for x in ({"op": "opt_step"}, {"op": "step_epoch", "epoch": e})])
+    # The test_compound_* tests step several schedulers in turn, which is what ChainedScheduler does.
+    for name, schedulers in (
+        ("test_compound_step_and_multistep_lr", [S("StepLR", gamma=0.1, step_size=3), S("MultiStepLR", gamma=0.1, milestones=[2, 5, 9])]),
+        ("test_compound_step_and_exp_lr", [S("StepLR", gamma=0.1, step_size=3), S("ExponentialLR", gamma=0.9)]),
+        ("test_compound_exp_and_multistep_lr", [S("MultiStepLR", gamma=0.1, milestones=[2, 5, 9]), S("ExponentialLR", gamma=0.9)]),
+        ("test_compound_exp_and_linearlr", [S("LinearLR", start_factor=0.4, end_factor=0.9, total_iters=4), S("ExponentialLR", gamma=0.9)]),
+        ("test_compound_step_and_constantlr", [S("StepLR", gamma=0.1, step_size=3), S("ConstantLR", factor=0.4, total_iters=4)]),
+        ("test_compound_linearlr_and_multistep_lr", [S("MultiStepLR", gamma=0.1, milestones=[2, 5, 9]), S("LinearLR", start_factor=0.4, total_iters=4)]),
+        ("test_compound_cosanneal_and_step_lr", [S("CosineAnnealingLR", T_max=10, eta_min=1e-10), S("StepLR", gamma=0.1, step_size=3)]),
+        ("test_compound_cosanneal_and_multistep_lr", [S("CosineAnnealingLR", T_max=10, eta_min=1e-10), S("MultiStepLR", gamma=0.1, milestones=[2, 5, 9])]),
+        ("test_compound_cosanneal_and_linearlr", [S("LinearLR", start_factor=0.4, total_iters=4), S("CosineAnnealingLR", T_max=10, eta_min=1e-10)]),
+        ("test_compound_cosanneal_and_exp_lr", [S("CosineAnnealingLR", T_max=10, eta_min=1e-10), S("ExponentialLR", gamma=0.1)]),
+    ):
+        sched_run(name, S("ChainedScheduler", schedulers=schedulers), 10)
+    # test_lr_scheduler_checkpoint: resuming from the optimizer's state alone with last_epoch=0.
+    adam1 = OPT("Adam", groups=({},), lr=0.001)
+    for spec in (S("ExponentialLR", gamma=0.999), S("LambdaLR", lr_lambda=fn("floor_div", div=30)),
+                 S("MultiplicativeLR", lr_lambda=fn("constant", value=0.95)), S("StepLR", step_size=30),
+                 S("MultiStepLR", milestones=[30, 80]), S("ConstantLR"), S("LinearLR"), S("PolynomialLR"),
+                 S("CosineAnnealingLR", T_max=10), S("CosineAnnealingWarmRestarts", T_0=20),
+                 S("CyclicLR", base_lr=0.01, max_lr=0.1), S("OneCycleLR", max_lr=0.01, total_steps=10)):
+        case(P + f"test_lr_scheduler_checkpoint/{spec['class']}", adam1, spec,
+             steps(1) + [{"op": "save"}, {"op": "rebuild", "last_epoch": 0}] + steps(3))
+    case(P + "test_lr_scheduler_checkpoint_on_plateau", adam1, S("ReduceLROnPlateau", mode="min"),
+         [{"op": "opt_step"}, {"op": "step_metric", "metric": 1.0}, {"op": "save"}, {"op": "rebuild"},
+          {"op": "opt_step"}, {"op": "step_metric", "metric": 2.0}])
     for name, spec in (("step_lr", S("StepLR", gamma=0.1, step_size=3)),
                        ("linearlr", S("LinearLR", start_factor=1.0 / 3, end_factor=0.7, total_iters=4)),
                        ("constantlr", S("ConstantLR", factor=1.0 / 3, total_iters=4)),

@@ -38,6 +38,45 @@ public class LrSchedulerBehaviourTests
         Assert.NotSame(lr, scheduler.GetLastLr()[0].Tensor); // last lrs are copies
     }
 
+    public static TheoryData<string> EpochSchedulers() =>
+    [
+        nameof(LambdaLR), nameof(MultiplicativeLR), nameof(StepLR), nameof(MultiStepLR), nameof(ConstantLR), nameof(LinearLR),
+        nameof(ExponentialLR), nameof(PolynomialLR), nameof(CosineAnnealingLR), nameof(CosineAnnealingWarmRestarts),
+    ];
+
+    /// <summary>PyTorch's test_constant_initial_lr: a tensor lr changed from outside never reaches initial_lr or the base lrs.</summary>
+    [Theory]
+    [MemberData(nameof(EpochSchedulers))]
+    public void InitialLrAndBaseLrsStayConstantWhenATensorLrChanges(string name)
+    {
+        var lr = Torch.Scalar(0.1, DType.Float32);
+        var optimizer = new SGD([Param()], lr: lr);
+        LRScheduler scheduler = name switch
+        {
+            nameof(LambdaLR) => new LambdaLR(optimizer, e => Math.Floor(e / 10.0)),
+            nameof(MultiplicativeLR) => new MultiplicativeLR(optimizer, _ => 0.95),
+            nameof(StepLR) => new StepLR(optimizer, stepSize: 30),
+            nameof(MultiStepLR) => new MultiStepLR(optimizer, [30, 80]),
+            nameof(ConstantLR) => new ConstantLR(optimizer),
+            nameof(LinearLR) => new LinearLR(optimizer),
+            nameof(ExponentialLR) => new ExponentialLR(optimizer, gamma: 0.9),
+            nameof(PolynomialLR) => new PolynomialLR(optimizer),
+            nameof(CosineAnnealingLR) => new CosineAnnealingLR(optimizer, tMax: 10),
+            _ => new CosineAnnealingWarmRestarts(optimizer, t0: 20),
+        };
+        var initialLr = optimizer.ParamGroups[0]["initial_lr"];
+        for (int i = 0; i < 2; i++)
+        {
+            optimizer.Step();
+            scheduler.Step(i);
+            lr.Mul_(0.1);
+            Assert.Same(initialLr, optimizer.ParamGroups[0]["initial_lr"]);
+            Assert.Equal((double)0.1f, ((Tensor)initialLr!).Item());
+            Assert.Equal((double)0.1f, scheduler.BaseLrs[0].Value);
+            Assert.NotSame(scheduler.BaseLrs[0].Tensor, initialLr);
+        }
+    }
+
     [Fact]
     public void CyclicAndOneCycleCopyTheTensorsTheyAreGiven()
     {

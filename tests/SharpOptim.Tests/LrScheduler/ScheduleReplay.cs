@@ -141,6 +141,13 @@ internal sealed class ScheduleReplay
                 scheduler.LoadStateDict(SavedScheduler());
                 (_optimizer, _scheduler) = (optimizer, scheduler);
                 break;
+            case "rebuild":
+                var resumedOptimizer = ScheduleSpec.BuildOptimizer(_case["optimizer"]!);
+                resumedOptimizer.LoadStateDict(SavedOptimizer());
+                var spec = _case["scheduler"]!.DeepClone();
+                if (op["last_epoch"] is { } resumeEpoch) spec["kwargs"]!["last_epoch"] = resumeEpoch.DeepClone();
+                (_optimizer, _scheduler) = (resumedOptimizer, ScheduleSpec.BuildScheduler(spec, resumedOptimizer));
+                break;
             case "load_into":
                 var other = ScheduleSpec.BuildScheduler(op["scheduler"]!, _optimizer);
                 other.LoadStateDict(SavedScheduler());

@@ -153,5 +153,5 @@ public sealed class CyclicLR : LRScheduler
         return base.PrepareLoad(rest);
     }
 
-    private protected override void OnStateLoaded() => InitScaleMode();
+    protected override void OnStateLoaded() => InitScaleMode();
 }

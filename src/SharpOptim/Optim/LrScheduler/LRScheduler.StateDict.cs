@@ -100,5 +100,5 @@ public abstract partial class LRScheduler
     internal Action PrepareLoadInternal(IReadOnlyDictionary<string, object?> stateDict) => PrepareLoad(stateDict);
 
     /// <summary>Runs after a state dict was loaded, to rebuild what derives from the loaded fields.</summary>
-    private protected virtual void OnStateLoaded() { }
+    protected virtual void OnStateLoaded() { }
 }

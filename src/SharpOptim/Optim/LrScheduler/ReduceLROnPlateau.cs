@@ -200,6 +200,9 @@ public sealed class ReduceLROnPlateau : LRScheduler
         _ => a > best + _threshold,
     };
 
+    /// <summary>As PyTorch's load_state_dict: the worst value follows the loaded mode.</summary>
+    protected override void OnStateLoaded() => InitIsBetter(_mode, _threshold, _thresholdMode);
+
     /// <summary>Throws: this scheduler has no base lrs.</summary>
     public override IReadOnlyList<FloatOrTensor> BaseLrs => throw NoAttribute("base_lrs");
 
