@@ -5,7 +5,7 @@ namespace SharpOptim.Optim;
 /// used for <c>lr</c>). Converts implicitly from both, so <c>lr: 0.01</c> and
 /// <c>lr: Torch.Tensor(0.01)</c> read the same at the call site.
 /// </summary>
-public readonly struct FloatOrTensor
+public readonly partial struct FloatOrTensor
 {
     private FloatOrTensor(double value, Tensor? tensor)
     {
