@@ -31,7 +31,21 @@ public static class TrainingDisplay
 
     internal static string Describe(TrainOptions o, int trainCount, int testCount) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"MLP 64-128-10 on digits ({trainCount} train / {testCount} test) · {o.Optimizer.ToUpperInvariant()}(lr={o.Lr}, momentum={TrainOptions.Momentum}) with cosine decay · {o.Epochs} epochs · batch {o.BatchSize} · seed {o.Seed}");
+            $"MLP 64-128-10 on digits ({trainCount} train / {testCount} test) · {OptimizerCatalog.Get(o.Optimizer).Describe(o.BaseLr)} · scheduler {o.Scheduler}{Averaging(o)} · {o.Epochs} epochs · batch {o.BatchSize} · seed {o.Seed}");
+
+    private static string Averaging(TrainOptions o) =>
+        (o.Swa ? string.Create(CultureInfo.InvariantCulture, $" · SWA from epoch {o.SwaStart + 1} (SWALR to {o.SwaLr})") : "")
+        + (o.EmaDecay is double d ? string.Create(CultureInfo.InvariantCulture, $" · EMA decay {d}") : "");
+
+    /// <summary>The summary lines after the run: final accuracy (and the averaged models'), training time.</summary>
+    internal static IEnumerable<(string Label, string Value, bool Accuracy)> SummaryLines(TrainingResult result, int testCount)
+    {
+        string Acc(double acc) => $"{F(acc)} ({Math.Round(acc * testCount)}/{testCount})";
+        yield return ("Final test accuracy", Acc(result.TestAcc), true);
+        if (result.SwaTestAcc is double swa) yield return ("SWA model test accuracy", Acc(swa), true);
+        if (result.EmaTestAcc is double ema) yield return ("EMA model test accuracy", Acc(ema), true);
+        yield return ("Training time", Seconds(result.TrainingTime), false);
+    }
 
     internal static string F(double v, int decimals = 4) => v.ToString("F" + decimals, CultureInfo.InvariantCulture);
 
@@ -54,8 +68,7 @@ internal sealed class PlainDisplay : ITrainingDisplay, ITrainingProgress
 
     public void Summary(TrainingResult result, int testCount)
     {
-        Console.WriteLine($"Final test accuracy: {TrainingDisplay.F(result.TestAcc)} ({Math.Round(result.TestAcc * testCount)}/{testCount})");
-        Console.WriteLine($"Training time: {TrainingDisplay.Seconds(result.TrainingTime)}");
+        foreach (var (label, value, _) in TrainingDisplay.SummaryLines(result, testCount)) Console.WriteLine($"{label}: {value}");
     }
 }
 
@@ -85,8 +98,8 @@ internal sealed class LiveDisplay : ITrainingDisplay
 
     public void Summary(TrainingResult result, int testCount)
     {
-        AnsiConsole.MarkupLine($"Final test accuracy: [bold green]{TrainingDisplay.F(result.TestAcc)}[/] ({Math.Round(result.TestAcc * testCount)}/{testCount})");
-        AnsiConsole.MarkupLine($"Training time: [bold]{TrainingDisplay.Seconds(result.TrainingTime)}[/]");
+        foreach (var (label, value, accuracy) in TrainingDisplay.SummaryLines(result, testCount))
+            AnsiConsole.MarkupLine($"{label}: [bold{(accuracy ? " green" : "")}]{Markup.Escape(value)}[/]");
     }
 
     private sealed class Progress(LiveDisplayContext ctx, Table table) : ITrainingProgress

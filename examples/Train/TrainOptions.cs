@@ -1,29 +1,19 @@
-using SharpOptim.Optim;
-
 namespace SharpOptim.Examples.Train;
 
 /// <summary>What one training run uses; the command line fills it (see Program.cs).</summary>
-public sealed record TrainOptions(string Optimizer, double Lr, int Epochs, long Seed, int BatchSize)
+/// <param name="Lr">Base learning rate; null takes the optimizer's default from <see cref="OptimizerCatalog"/>.</param>
+/// <param name="Swa">Average the weights over the last quarter of the epochs (SWA with SWALR).</param>
+/// <param name="SwaLr">The learning rate SWALR anneals to.</param>
+/// <param name="EmaDecay">Also keep an exponential moving average of the weights with this decay.</param>
+public sealed record TrainOptions(
+    string Optimizer, double? Lr, int Epochs, long Seed, int BatchSize, string Scheduler = "cosine",
+    bool Swa = false, double SwaLr = 0.01, double? EmaDecay = null)
 {
-    public const double Momentum = 0.9;
-}
+    /// <summary>SWA averages the weights from this fraction of the epochs on (PyTorch's docs use 75%).</summary>
+    public const double SwaStartFraction = 0.75;
 
-/// <summary>The optimizers the example can train with, by command-line name.</summary>
-public static class Optimizers
-{
-    private static readonly Dictionary<string, Func<IEnumerable<Tensor>, TrainOptions, Optimizer>> Factories =
-        new(StringComparer.OrdinalIgnoreCase)
-        {
-            ["sgd"] = (ps, o) => new SGD(ps, lr: o.Lr, momentum: TrainOptions.Momentum),
-        };
+    public int SwaStart => (int)(SwaStartFraction * Epochs);
 
-    /// <summary>Supported names, in the order they are listed to the user.</summary>
-    public static IReadOnlyCollection<string> Names => Factories.Keys;
-
-    public static bool IsSupported(string name) => Factories.ContainsKey(name);
-
-    public static Optimizer Create(string name, IEnumerable<Tensor> parameters, TrainOptions options) =>
-        Factories.TryGetValue(name, out var make)
-            ? make(parameters, options)
-            : throw new ArgumentException($"Unknown optimizer '{name}'. Supported: {string.Join(", ", Names)}.");
+    /// <summary>The learning rate this run uses.</summary>
+    public double BaseLr => Lr ?? OptimizerCatalog.Get(Optimizer).DefaultLr;
 }
