@@ -11,6 +11,10 @@ namespace SharpOptim.Tests.Golden;
 /// </summary>
 internal static class RecordedResult
 {
+    /// <summary>True when PyTorch ran case <paramref name="name"/> of <paramref name="fixture"/> without error or warning.</summary>
+    public static bool IsOk(string fixture, string name)
+        => Fixture.Load(fixture).AsArray().Single(c => c!["name"]!.GetValue<string>() == name)!["kind"]!.GetValue<string>() == "ok";
+
     /// <summary>The recorded result of case <paramref name="name"/> in <paramref name="fixture"/>.</summary>
     public static JsonNode Of(string fixture, string name)
         => Fixture.Load(fixture).AsArray().Single(c => c!["name"]!.GetValue<string>() == name)!["result"]!;

@@ -12,7 +12,8 @@ public class AdagradErrorConformanceTests : RecordedErrorConformance<AdagradErro
 
     private static readonly Parameter P = ErrorSetups.AnyParam(1);
 
-    public static IReadOnlyDictionary<string, Action> ErrorCases { get; } = new Dictionary<string, Action>
+    public static IReadOnlyDictionary<string, Action> ErrorCases { get; } = new Dictionary<string, Action>(
+        CommonErrorCases.RequiresGradLr(ErrorFixture, "adagrad", (ps, lr, differentiable) => new Adagrad(ps, lr: lr, differentiable: differentiable)))
     {
         ["adagrad_negative_lr"] = () => _ = new Adagrad([P], lr: -0.1),
         ["adagrad_negative_tensor_lr"] = () => _ = new Adagrad([P], lr: Torch.Tensor(-0.1, DType.Float32)),
@@ -50,21 +51,6 @@ public class AdagradErrorConformanceTests : RecordedErrorConformance<AdagradErro
             var q = new Parameter(Torch.Tensor([1f, 2f, 3f, 4f], [2, 2]));
             q.Grad = Torch.SparseCooTensor(Torch.Tensor([0L, 1L, 0L, 1L, 0L, 1L], [2, 3]), Torch.Tensor([0.5f, -1f, 0.25f]), [2, 2]);
             SparseSteps("adagrad_sparse_grad_uncoalesced", q, q => new Adagrad([q], lr: 0.1), 1);
-        },
-        ["adagrad_requires_grad_lr"] = () =>
-        {
-            var p = new Parameter(RecordedResult.TensorAt(ErrorFixture, "adagrad_requires_grad_lr", 0));
-            var optimizer = new Adagrad([p], lr: Torch.Tensor(0.1, DType.Float32, requiresGrad: true));
-            p.Grad = Torch.OnesLike(p);
-            optimizer.Step();
-            Check("adagrad_requires_grad_lr", RecordedResult.TensorAt(ErrorFixture, "adagrad_requires_grad_lr", 0), p);
-        },
-        ["adagrad_requires_grad_lr_differentiable"] = () =>
-        {
-            var q = P.Mul(1.0);
-            var optimizer = new Adagrad([q], lr: Torch.Tensor(0.1, DType.Float32, requiresGrad: true), differentiable: true);
-            q.Grad = Torch.OnesLike(q);
-            optimizer.Step();
         },
     };
 
