@@ -64,6 +64,7 @@ def sparse_rejected_case(prefix, cls):
 
 
 ADAGRAD_ERRORS = [
+    ("adagrad_repr", "result = repr(torch.optim.Adagrad([p]))"),
     ("adagrad_negative_lr", "torch.optim.Adagrad([p], lr=-0.1)"),
     ("adagrad_negative_tensor_lr", "torch.optim.Adagrad([p], lr=torch.tensor(-0.1))"),
     ("adagrad_tensor_lr_not_1_element", "torch.optim.Adagrad([p], lr=torch.tensor([0.01, 0.01]))"),
@@ -112,6 +113,8 @@ ADAGRAD_ERRORS = [
 ] + requires_grad_lr_cases("adagrad", "Adagrad")
 
 ADADELTA_ERRORS = [
+    # lr=0.5: the default lr is the float 1.0, which SharpOptim (one double type) prints as 1.
+    ("adadelta_repr", "result = repr(torch.optim.Adadelta([p], lr=0.5))"),
     ("adadelta_negative_lr", "torch.optim.Adadelta([p], lr=-0.1)"),
     ("adadelta_negative_tensor_lr", "torch.optim.Adadelta([p], lr=torch.tensor(-0.1))"),
     ("adadelta_tensor_lr_not_1_element", "torch.optim.Adadelta([p], lr=torch.tensor([0.01, 0.01]))"),
@@ -129,6 +132,7 @@ ADADELTA_ERRORS = [
 ] + requires_grad_lr_cases("adadelta", "Adadelta")
 
 RMSPROP_ERRORS = [
+    ("rmsprop_repr", "result = repr(torch.optim.RMSprop([p]))"),
     ("rmsprop_negative_lr", "torch.optim.RMSprop([p], lr=-0.1)"),
     ("rmsprop_negative_tensor_lr", "torch.optim.RMSprop([p], lr=torch.tensor(-0.1))"),
     ("rmsprop_tensor_lr_not_1_element", "torch.optim.RMSprop([p], lr=torch.tensor([0.01, 0.01]))"),
@@ -149,6 +153,7 @@ RMSPROP_ERRORS = [
 ] + requires_grad_lr_cases("rmsprop", "RMSprop")
 
 RPROP_ERRORS = [
+    ("rprop_repr", "result = repr(torch.optim.Rprop([p]))"),
     ("rprop_negative_lr", "torch.optim.Rprop([p], lr=-0.1)"),
     ("rprop_negative_tensor_lr", "torch.optim.Rprop([p], lr=torch.tensor(-0.1))"),
     ("rprop_tensor_lr_not_1_element", "torch.optim.Rprop([p], lr=torch.tensor([0.01, 0.01]))"),

@@ -15,6 +15,7 @@ public class AdadeltaErrorConformanceTests : RecordedErrorConformance<AdadeltaEr
     public static IReadOnlyDictionary<string, Action> ErrorCases { get; } = new Dictionary<string, Action>(
         CommonErrorCases.RequiresGradLr(ErrorFixture, "adadelta", (ps, lr, differentiable) => new Adadelta(ps, lr: lr, differentiable: differentiable)))
     {
+        ["adadelta_repr"] = () => RecordedResult.AssertMatches(RecordedResult.Of(ErrorFixture, "adadelta_repr"), new Adadelta([P], lr: 0.5).ToString(), "adadelta_repr"),
         ["adadelta_negative_lr"] = () => _ = new Adadelta([P], lr: -0.1),
         ["adadelta_negative_tensor_lr"] = () => _ = new Adadelta([P], lr: Torch.Tensor(-0.1, DType.Float32)),
         ["adadelta_tensor_lr_not_1_element"] = () => _ = new Adadelta([P], lr: Torch.Tensor([0.01f, 0.01f])),

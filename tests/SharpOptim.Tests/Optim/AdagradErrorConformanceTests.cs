@@ -15,6 +15,7 @@ public class AdagradErrorConformanceTests : RecordedErrorConformance<AdagradErro
     public static IReadOnlyDictionary<string, Action> ErrorCases { get; } = new Dictionary<string, Action>(
         CommonErrorCases.RequiresGradLr(ErrorFixture, "adagrad", (ps, lr, differentiable) => new Adagrad(ps, lr: lr, differentiable: differentiable)))
     {
+        ["adagrad_repr"] = () => RecordedResult.AssertMatches(RecordedResult.Of(ErrorFixture, "adagrad_repr"), new Adagrad([P]).ToString(), "adagrad_repr"),
         ["adagrad_negative_lr"] = () => _ = new Adagrad([P], lr: -0.1),
         ["adagrad_negative_tensor_lr"] = () => _ = new Adagrad([P], lr: Torch.Tensor(-0.1, DType.Float32)),
         ["adagrad_tensor_lr_not_1_element"] = () => _ = new Adagrad([P], lr: Torch.Tensor([0.01f, 0.01f])),

@@ -15,6 +15,7 @@ public class RmspropErrorConformanceTests : RecordedErrorConformance<RmspropErro
     public static IReadOnlyDictionary<string, Action> ErrorCases { get; } = new Dictionary<string, Action>(
         CommonErrorCases.RequiresGradLr(ErrorFixture, "rmsprop", (ps, lr, differentiable) => new RMSprop(ps, lr: lr, differentiable: differentiable)))
     {
+        ["rmsprop_repr"] = () => RecordedResult.AssertMatches(RecordedResult.Of(ErrorFixture, "rmsprop_repr"), new RMSprop([P]).ToString(), "rmsprop_repr"),
         ["rmsprop_negative_lr"] = () => _ = new RMSprop([P], lr: -0.1),
         ["rmsprop_negative_tensor_lr"] = () => _ = new RMSprop([P], lr: Torch.Tensor(-0.1, DType.Float32)),
         ["rmsprop_tensor_lr_not_1_element"] = () => _ = new RMSprop([P], lr: Torch.Tensor([0.01f, 0.01f])),

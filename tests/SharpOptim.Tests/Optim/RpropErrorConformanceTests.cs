@@ -15,6 +15,7 @@ public class RpropErrorConformanceTests : RecordedErrorConformance<RpropErrorCon
     public static IReadOnlyDictionary<string, Action> ErrorCases { get; } = new Dictionary<string, Action>(
         CommonErrorCases.RequiresGradLr(ErrorFixture, "rprop", (ps, lr, differentiable) => new Rprop(ps, lr: lr, differentiable: differentiable)))
     {
+        ["rprop_repr"] = () => RecordedResult.AssertMatches(RecordedResult.Of(ErrorFixture, "rprop_repr"), new Rprop([P]).ToString(), "rprop_repr"),
         ["rprop_negative_lr"] = () => _ = new Rprop([P], lr: -0.1),
         ["rprop_negative_tensor_lr"] = () => _ = new Rprop([P], lr: Torch.Tensor(-0.1, DType.Float32)),
         ["rprop_tensor_lr_not_1_element"] = () => _ = new Rprop([P], lr: Torch.Tensor([0.01f, 0.01f])),
