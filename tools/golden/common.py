@@ -12,6 +12,7 @@ See tools/golden/README.md for the fixture format.
 
 import copy
 import gzip
+import inspect
 import json
 import math
 import os
@@ -289,6 +290,13 @@ def run_trajectory(opt_cls, kwargs, dtype, flags, n_steps=N_STEPS, problem=None)
     return records, opt, params
 
 
+def impl_flags(opt_cls, impl):
+    """IMPL_FLAGS[impl] without the flags opt_cls does not take (Adadelta has no `fused`), as
+    PyTorch's grid sets only the flags an optimizer supports."""
+    accepted = inspect.signature(opt_cls.__init__).parameters
+    return {k: v for k, v in IMPL_FLAGS[impl].items() if k in accepted}
+
+
 def slug(desc):
     """desc -> id component: runs of non-alphanumerics become '_' (so 'weight_decay
     w/ momentum' -> 'weight_decay_w_momentum')."""
@@ -308,7 +316,7 @@ def record_grid(opt_cls, prefix, configs, dtypes=("float32", "float64"),
         kwargs_json, tensor_names = encode_kwargs(cfg.kwargs)
         for impl in impls:
             for dt in dtypes:
-                flags = IMPL_FLAGS[impl]
+                flags = impl_flags(opt_cls, impl)
                 try:
                     with warnings.catch_warnings(record=True) as w:
                         warnings.simplefilter("always")

@@ -25,6 +25,12 @@ public interface IOptimizerFixtures
     /// (<c>foreach: true</c>), "fused" (<c>fused: true</c>) or "default" (both null).
     /// </summary>
     static abstract OptimizerFactory Factory(string path);
+
+    /// <summary>
+    /// The relative tolerance for one recorded case on one of our paths when it truly cannot meet
+    /// <see cref="Tolerance.For"/> (an override must say why, with the measured error); null: the default.
+    /// </summary>
+    static virtual double? ToleranceFor(string caseId, string path) => null;
 }
 
 /// <summary>
@@ -61,7 +67,7 @@ public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
     public void MatchesPyTorchTrajectory(string caseId, string path)
     {
         using var _ = ErrorLog.Context($"{caseId}#{path}");
-        TrajectoryCheck.Replay(T.Trajectories, TrajectoryCheck.Case(T.Trajectories, caseId), T.Factory(path));
+        TrajectoryCheck.Replay(T.Trajectories, TrajectoryCheck.Case(T.Trajectories, caseId), T.Factory(path), tolerance: T.ToleranceFor(caseId, path));
     }
 
     /// <summary>design.md §3: the foreach kernel rounds exactly as the reference path, bit for bit.</summary>
@@ -70,8 +76,8 @@ public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
     public void ForeachKernelIsBitIdenticalToReference(string caseId)
     {
         var testCase = TrajectoryCheck.Case(T.Trajectories, caseId);
-        var (reference, refProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("reference"));
-        var (kernel, kernelProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("foreach"));
+        var (reference, refProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("reference"), tolerance: T.ToleranceFor(caseId, "reference"));
+        var (kernel, kernelProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("foreach"), tolerance: T.ToleranceFor(caseId, "foreach"));
         for (int i = 0; i < refProblem.Params.Length; i++)
         {
             Tolerance.AssertIdentical(kernelProblem.Params[i], refProblem.Params[i], $"{caseId} param {i}");

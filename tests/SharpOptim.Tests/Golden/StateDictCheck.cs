@@ -90,6 +90,10 @@ internal static class StateDictCheck
         switch (expected)
         {
             case null: Assert.True(actual is null, $"{what}: expected None, got {actual}"); break;
+            case JsonArray arr when actual is System.Runtime.CompilerServices.ITuple tuple: // PyTorch's tuples (betas, etas) are ValueTuples here
+                Assert.Equal(arr.Count, tuple.Length);
+                for (int i = 0; i < arr.Count; i++) AssertOptionEqual(tuple[i], arr[i], $"{what}[{i}]");
+                break;
             case JsonArray arr when actual is System.Collections.IEnumerable list and not string:
                 var items = list.Cast<object?>().ToList();
                 Assert.Equal(arr.Count, items.Count);

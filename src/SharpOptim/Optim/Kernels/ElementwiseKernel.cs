@@ -1,0 +1,44 @@
+using System.Numerics;
+
+namespace SharpOptim.Optim.Kernels;
+
+/// <summary>
+/// An optimizer kernel that works element by element on one chunk of one parameter (and the
+/// same chunk of its gradient and state), generic over the element type. A struct implementing
+/// it holds the group's tensors and hyper-parameters; <see cref="ElementwiseKernel.Run"/> picks
+/// the element type per tensor and runs every chunk of the group in one dispatch.
+/// </summary>
+internal interface IElementwiseKernel
+{
+    /// <summary>Updates elements [start, start + length) of parameter <paramref name="tensor"/>.</summary>
+    void Run<T>(int tensor, int start, int length) where T : unmanaged, IFloatingPointIeee754<T>;
+}
+
+internal static class ElementwiseKernel
+{
+    /// <summary>
+    /// Runs <paramref name="kernel"/> over every chunk of every parameter in <paramref name="ps"/>
+    /// (float32 or float64), then bumps the version counter of every tensor in
+    /// <paramref name="written"/> (the params and the state the kernel wrote through spans).
+    /// </summary>
+    public static void Run<TKernel>(IReadOnlyList<Tensor> ps, string algorithm, TKernel kernel, params IEnumerable<Tensor?>[] written)
+        where TKernel : IElementwiseKernel
+    {
+        foreach (var p in ps)
+            if (p.DType is not (DType.Float32 or DType.Float64))
+                throw new NotSupportedException($"{algorithm} supports float32 and float64 parameters, got {p.DType.TorchName()}");
+        var lengths = new int[ps.Count];
+        for (int i = 0; i < ps.Count; i++) lengths[i] = ps[i].Numel;
+        ParallelChunker.Run(lengths, (t, start, length) =>
+        {
+            if (ps[t].DType == DType.Float32) kernel.Run<float>(t, start, length);
+            else kernel.Run<double>(t, start, length);
+        });
+        foreach (var list in written)
+            foreach (var tensor in list) tensor?.MarkModified();
+    }
+
+    /// <summary>Elements [start, start + length) of <paramref name="tensor"/>.</summary>
+    public static Span<T> Chunk<T>(Tensor tensor, int start, int length) where T : unmanaged
+        => tensor.AsSpan<T>().Slice(start, length);
+}

@@ -1,0 +1,69 @@
+using System.Numerics;
+
+namespace SharpOptim.Optim.Kernels;
+
+/// <summary>Rprop's hyper-parameters for one group, as its step reads them.</summary>
+internal readonly record struct RpropHyper(double EtaMinus, double EtaPlus, double StepSizeMin, double StepSizeMax, bool Maximize);
+
+/// <summary>
+/// Rprop over one chunk. With <c>g = ±grad</c> and <c>s = sign(g·prev)</c>: the step size is
+/// multiplied by etaplus where s &gt; 0, by etaminus where s &lt; 0 (and kept where s = 0), then
+/// clamped to step_sizes; where s &lt; 0 the gradient is taken as 0; <c>p -= sign(g)·step_size</c>
+/// and <c>prev = g</c>. There is no multiply-add to contract, so one kernel serves both numerics
+/// modes and matches the reference bit for bit. NaNs pass through as in PyTorch (its masks skip
+/// them, clamp keeps them).
+/// </summary>
+internal static class RpropKernel
+{
+    public static void Step<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> prev, Span<T> stepSize, in RpropHyper h)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T etaMinus = T.CreateTruncating(h.EtaMinus);
+        T etaPlus = T.CreateTruncating(h.EtaPlus);
+        T min = T.CreateTruncating(h.StepSizeMin);
+        T max = T.CreateTruncating(h.StepSizeMax);
+
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var (etaMinusV, etaPlusV, minV, maxV) = (new Vector<T>(etaMinus), new Vector<T>(etaPlus), new Vector<T>(min), new Vector<T>(max));
+            for (; i <= param.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var g = new Vector<T>(grad[i..]);
+                if (h.Maximize) g = -g;
+                var product = g * new Vector<T>(prev[i..]);
+                var flipped = Vector.LessThan(product, Vector<T>.Zero);
+                var factor = Vector.ConditionalSelect(Vector.GreaterThan(product, Vector<T>.Zero), etaPlusV,
+                    Vector.ConditionalSelect(flipped, etaMinusV, Vector.ConditionalSelect(Vector.Equals(product, Vector<T>.Zero), Vector<T>.One, product)));
+                var size = new Vector<T>(stepSize[i..]) * factor;
+                size = Vector.ConditionalSelect(Vector.LessThan(size, minV), minV, size);
+                size = Vector.ConditionalSelect(Vector.GreaterThan(size, maxV), maxV, size);
+                size.CopyTo(stepSize[i..]);
+                g = Vector.ConditionalSelect(flipped, Vector<T>.Zero, g);
+                (new Vector<T>(param[i..]) - Sign(g) * size).CopyTo(param[i..]);
+                g.CopyTo(prev[i..]);
+            }
+        }
+        for (; i < param.Length; i++)
+        {
+            T g = h.Maximize ? -grad[i] : grad[i];
+            T product = g * prev[i];
+            T factor = product > T.Zero ? etaPlus : product < T.Zero ? etaMinus : product == T.Zero ? T.One : product;
+            T size = stepSize[i] * factor;
+            if (size < min) size = min;
+            if (size > max) size = max;
+            stepSize[i] = size;
+            if (product < T.Zero) g = T.Zero;
+            param[i] -= Sign(g) * size;
+            prev[i] = g;
+        }
+    }
+
+    private static T Sign<T>(T x) where T : unmanaged, IFloatingPointIeee754<T>
+        => x > T.Zero ? T.One : x < T.Zero ? -T.One : x == T.Zero ? T.Zero : x;
+
+    private static Vector<T> Sign<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+        => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<T>.Zero), Vector<T>.One,
+            Vector.ConditionalSelect(Vector.LessThan(x, Vector<T>.Zero), -Vector<T>.One,
+                Vector.ConditionalSelect(Vector.Equals(x, Vector<T>.Zero), Vector<T>.Zero, x)));
+}

@@ -1,0 +1,124 @@
+using SharpOptim.Optim.Kernels;
+
+namespace SharpOptim.Optim;
+
+/// <summary>
+/// Rprop (resilient backpropagation) — PyTorch's <c>torch.optim.Rprop</c>: each element keeps its
+/// own step size, grown by etaplus while the gradient keeps its sign and shrunk by etaminus when it
+/// flips; the parameter moves by that step size against the gradient's sign. <c>lr</c> only seeds
+/// the step sizes at a parameter's first step. State per parameter: <c>step</c> (0-d float32
+/// tensor), <c>prev</c>, <c>step_size</c>. Sparse gradients are refused, as in PyTorch.
+/// </summary>
+public sealed class Rprop : Optimizer
+{
+    /// <param name="parameters">Tensors, (name, tensor) tuples, or <see cref="ParamGroup"/>s.</param>
+    /// <param name="lr">Initial step size, a number or a one-element tensor (default 1e-2).</param>
+    /// <param name="etas">(etaminus, etaplus): step-size factors, 0 &lt; etaminus &lt; 1 &lt; etaplus. Default (0.5, 1.2).</param>
+    /// <param name="stepSizes">(min, max) step size. Default (1e-6, 50).</param>
+    /// <param name="capturable">
+    /// Accepted and stored for PyTorch compatibility (CUDA-graph capture). On the CPU it changes
+    /// nothing here: the non-capturable math runs. (PyTorch itself refuses capturable CPU
+    /// parameters at the first step.)
+    /// </param>
+    /// <param name="foreach">True: the kernel path (it rounds exactly as the reference). Null: the fastest path (the same kernel).</param>
+    /// <param name="maximize">Maximise the objective instead of minimising.</param>
+    /// <param name="differentiable">Record the step for autograd (reference path).</param>
+    public Rprop(IEnumerable<object> parameters, FloatOrTensor? lr = null, (double EtaMinus, double EtaPlus)? etas = null,
+                 (double Min, double Max)? stepSizes = null, bool capturable = false, bool? @foreach = null, bool maximize = false,
+                 bool differentiable = false)
+        : base(parameters, MakeDefaults(lr ?? 1e-2, etas ?? (0.5, 1.2), stepSizes ?? (1e-6, 50), capturable, @foreach, maximize, differentiable))
+    {
+    }
+
+    private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, (double, double) etas, (double, double) stepSizes,
+        bool capturable, bool? forEach, bool maximize, bool differentiable)
+    {
+        Validation.CheckLr(lr);
+        var (etaMinus, etaPlus) = etas;
+        if (!(0 < etaMinus && etaMinus < 1 && 1 < etaPlus))
+            throw new ArgumentOutOfRangeException(nameof(etas), etas, $"Invalid eta values: {PyRepr.Float(etaMinus)}, {PyRepr.Float(etaPlus)}");
+        return new()
+        {
+            ["lr"] = lr.AsOption,
+            ["etas"] = etas,
+            ["step_sizes"] = stepSizes,
+            ["foreach"] = forEach,
+            ["maximize"] = maximize,
+            ["differentiable"] = differentiable,
+            ["capturable"] = capturable,
+        };
+    }
+
+    protected override IEnumerable<string> ElementwiseStateKeys => ["prev", "step_size"];
+
+    protected override void SetGroupDefaults(ParamGroup group)
+    {
+        group.SetDefault("foreach", null);
+        group.SetDefault("maximize", false);
+        group.SetDefault("differentiable", false);
+        group.SetDefault("capturable", false);
+    }
+
+    protected override void StepGroup(ParamGroup group)
+    {
+        var ps = ParamsWithGrad(group);
+        if (ps.Count == 0) return;
+        if (ps.Any(p => p.Grad!.IsSparse)) throw new InvalidOperationException("Rprop does not support sparse gradients");
+        // The step sizes start as full_like(grad, lr), which takes lr as a number.
+        if (ps.Any(p => !State.TryGetValue(p, out var state) || state.Count == 0)) TensorLr.RefuseRequiresGrad(group, "full_like", "'fill_value' (position 2)");
+        var (etaMinus, etaPlus) = group.GetPair("etas");
+        var (min, max) = group.GetPair("step_sizes");
+        var h = new RpropHyper(etaMinus, etaPlus, min, max, group.GetBool("maximize"));
+
+        var prevs = new Tensor[ps.Count];
+        var stepSizes = new Tensor[ps.Count];
+        for (int i = 0; i < ps.Count; i++)
+        {
+            var state = StateFor(ps[i]);
+            if (state.Count == 0)
+            {
+                state["step"] = StepCount.Zero();
+                state["prev"] = Torch.ZerosLike(ps[i]);
+                state["step_size"] = Torch.FullLike(ps[i], group.Lr);
+            }
+            prevs[i] = (Tensor)state["prev"]!;
+            stepSizes[i] = (Tensor)state["step_size"]!;
+            StepCount.Increment((Tensor)state["step"]!);
+        }
+
+        if (ResolveImplementation(group, hasSparseGrad: false) == StepImplementation.Reference)
+            Reference(ps, prevs, stepSizes, h, group.GetBool("differentiable"));
+        else ElementwiseKernel.Run(ps, nameof(Rprop), new Kernel(ps, prevs, stepSizes, h), ps, prevs, stepSizes);
+    }
+
+    /// <summary>
+    /// PyTorch's <c>_single_tensor_rprop</c>, operation for operation. Its masked assignments
+    /// (<c>sign[sign.gt(0)] = etaplus</c>, <c>grad[sign.eq(etaminus)] = 0</c>) are written as
+    /// <c>where</c>, as its capturable branch writes them; the values are the same.
+    /// </summary>
+    private static void Reference(List<Tensor> ps, Tensor[] prevs, Tensor[] stepSizes, RpropHyper h, bool differentiable)
+    {
+        for (int i = 0; i < ps.Count; i++)
+        {
+            var param = ps[i];
+            var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
+            var prev = prevs[i];
+            var sign = grad.Mul(differentiable ? prev.Clone() : prev).Sign();
+            var dtype = param.DType;
+            sign = Torch.Where(sign.Gt(0), Torch.Scalar(h.EtaPlus, dtype), sign);
+            sign = Torch.Where(sign.Lt(0), Torch.Scalar(h.EtaMinus, dtype), sign);
+            sign = Torch.Where(sign.Eq(0), Torch.Scalar(1, dtype), sign);
+            stepSizes[i].Mul_(sign).Clamp_(h.StepSizeMin, h.StepSizeMax);
+            grad = Torch.Where(sign.Eq(h.EtaMinus), Torch.Scalar(0, dtype), grad);
+            param.Addcmul_(grad.Sign(), stepSizes[i], value: -1);
+            prev.Copy_(grad);
+        }
+    }
+
+    private readonly struct Kernel(List<Tensor> ps, Tensor[] prevs, Tensor[] stepSizes, RpropHyper h) : IElementwiseKernel
+    {
+        public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+            => RpropKernel.Step(ElementwiseKernel.Chunk<T>(ps[t], start, length), ElementwiseKernel.Chunk<T>(ps[t].Grad!, start, length),
+                ElementwiseKernel.Chunk<T>(prevs[t], start, length), ElementwiseKernel.Chunk<T>(stepSizes[t], start, length), h);
+    }
+}

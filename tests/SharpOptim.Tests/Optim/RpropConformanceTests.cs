@@ -1,0 +1,77 @@
+using SharpOptim;
+using SharpOptim.Optim;
+using SharpOptim.Tests.Golden;
+using Xunit;
+
+namespace SharpOptim.Tests.Optim;
+
+/// <summary>
+/// Rprop against PyTorch 2.14 (fixtures by tools/golden/adaptive.py): PyTorch's option grid
+/// (optim_inputs_func_rprop) plus one config of ours whose step sizes reach both bounds of
+/// step_sizes (on this problem PyTorch's own "non-default step_sizes" never reaches them and ends
+/// identical to "default"), mid-run state dicts and differentiable steps.
+/// </summary>
+public class RpropConformanceTests : OptimizerConformance<RpropConformanceTests>, IOptimizerFixtures
+{
+    public static string Trajectories => "rprop_trajectories.json.gz";
+    public static string StateDicts => "rprop_state_dict.json.gz";
+    private const string Differentiable = "rprop_differentiable.json";
+
+    /// <summary>Our Rprop on a path; it has no <c>fused</c> flag, so "fused" is the default (kernel) path.</summary>
+    public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs) =>
+    {
+        var k = new RecordedKwargs(kwargs, tensorKwargs);
+        return new Rprop(parameters, lr: k.Lr(1e-2), etas: k.Pair("etas", (0.5, 1.2)), stepSizes: k.Pair("step_sizes", (1e-6, 50)),
+            capturable: k.Flag("capturable"), @foreach: RecordedKwargs.ForeachFor(path), maximize: k.Flag("maximize"),
+            differentiable: path == "differentiable");
+    };
+
+    public static IEnumerable<object[]> DifferentiableCases() => DifferentiableCheck.Cases(Differentiable);
+
+    [Theory]
+    [MemberData(nameof(DifferentiableCases))]
+    public void DifferentiableStepsGivePyTorchsGradients(int index)
+        => DifferentiableCheck.Run(Differentiable, index, (ps, kwargs) => Factory("differentiable")(ps, kwargs, new HashSet<string>()));
+
+    [Fact]
+    public void CapturableIsANoOpOnTheCpu()
+        => CapturableCheck.SameAsNotCapturable(capturable => new Rprop(CapturableCheck.Params(), etas: (0.3, 1.5), capturable: capturable));
+
+    /// <summary>The step sizes of PyTorch's recorded run reach both bounds in "step_sizes reached", so the clamp is exercised.</summary>
+    [Fact]
+    public void RecordedStepSizesReachBothBounds()
+    {
+        var c = TrajectoryCheck.Case(Trajectories, "rprop/step_sizes_reached_SharpOptim/forloop/float64");
+        var sizes = c["steps"]!.AsArray().SelectMany(s => s!["state"]!.AsArray().SelectMany(ps => Fixture.Numbers(ps!["step_size"]))).ToList();
+        var bounds = c["kwargs"]!["step_sizes"]!.AsArray();
+        Assert.Equal(Fixture.Number(bounds[0]), sizes.Min());
+        Assert.Equal(Fixture.Number(bounds[1]), sizes.Max());
+    }
+
+    /// <summary>NaN gradients pass through as in PyTorch: masks skip NaN, clamp keeps it; kernel and reference agree.</summary>
+    [Fact]
+    public void NanGradientsPropagateTheSameOnEveryPath()
+    {
+        Tensor[] Run(bool? forEach)
+        {
+            var p = Torch.Tensor([1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 10f], requiresGrad: true);
+            var optimizer = new Rprop([p], @foreach: forEach);
+            foreach (var g in new[] { 1f, float.NaN, -1f })
+            {
+                p.Grad = Torch.Tensor(Enumerable.Range(0, 10).Select(i => i % 3 == 0 ? g : 1f).ToArray());
+                optimizer.Step();
+            }
+            return [p, (Tensor)optimizer.State[p]["step_size"]!, (Tensor)optimizer.State[p]["prev"]!];
+        }
+        var reference = Run(false);
+        var kernel = Run(true);
+        for (int i = 0; i < reference.Length; i++) Tolerance.AssertIdentical(kernel[i], reference[i], $"tensor {i}");
+        // Elements 0, 3, 6 and 9 (in the vector body and the scalar tail) saw the NaN gradient.
+        foreach (int i in new[] { 0, 3, 6, 9 })
+        {
+            Assert.True(float.IsNaN(reference[0].ToArray<float>()[i]), $"param {i}");
+            Assert.True(float.IsNaN(reference[1].ToArray<float>()[i]), $"step_size {i}");
+        }
+        Assert.False(float.IsNaN(reference[0].ToArray<float>()[1]));
+    }
+}
