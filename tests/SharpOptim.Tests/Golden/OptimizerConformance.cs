@@ -25,6 +25,18 @@ public interface IOptimizerFixtures
     /// (<c>foreach: true</c>), "fused" (<c>fused: true</c>) or "default" (both null).
     /// </summary>
     static abstract OptimizerFactory Factory(string path);
+
+    /// <summary>
+    /// A looser tolerance for a recorded case on one of our paths where it truly cannot meet
+    /// <see cref="Tolerance.For"/>; the algorithm's test says why, with the measured error. Null: the default.
+    /// </summary>
+    static virtual double? LooserTolerance(string caseId, string path) => null;
+
+    /// <summary>
+    /// False where a recorded case is not comparable with one of our paths at all (the algorithm's
+    /// test says why), so it is not replayed there.
+    /// </summary>
+    static virtual bool Replays(string caseId, string path) => true;
 }
 
 /// <summary>
@@ -43,10 +55,9 @@ public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
     {
         foreach (var id in TrajectoryCheck.CaseIds(T.Trajectories))
         {
-            if (id.Contains("/forloop/"))
-                foreach (var path in new[] { "reference", "foreach", "default", "fused" })
-                    yield return [id, path];
-            else yield return [id, "fused"];
+            var paths = id.Contains("/forloop/") ? new[] { "reference", "foreach", "default", "fused" } : ["fused"];
+            foreach (var path in paths)
+                if (T.Replays(id, path)) yield return [id, path];
         }
     }
 
@@ -59,7 +70,7 @@ public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
     [Theory]
     [MemberData(nameof(TrajectoryCases))]
     public void MatchesPyTorchTrajectory(string caseId, string path)
-        => TrajectoryCheck.Replay(T.Trajectories, TrajectoryCheck.Case(T.Trajectories, caseId), T.Factory(path));
+        => TrajectoryCheck.Replay(T.Trajectories, TrajectoryCheck.Case(T.Trajectories, caseId), T.Factory(path), tolerance: T.LooserTolerance(caseId, path));
 
     /// <summary>design.md §3: the foreach kernel rounds exactly as the reference path, bit for bit.</summary>
     [Theory]
@@ -67,8 +78,8 @@ public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
     public void ForeachKernelIsBitIdenticalToReference(string caseId)
     {
         var testCase = TrajectoryCheck.Case(T.Trajectories, caseId);
-        var (reference, refProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("reference"));
-        var (kernel, kernelProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("foreach"));
+        var (reference, refProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("reference"), tolerance: T.LooserTolerance(caseId, "reference"));
+        var (kernel, kernelProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("foreach"), tolerance: T.LooserTolerance(caseId, "foreach"));
         for (int i = 0; i < refProblem.Params.Length; i++)
         {
             Tolerance.AssertIdentical(kernelProblem.Params[i], refProblem.Params[i], $"{caseId} param {i}");
