@@ -113,8 +113,21 @@ def differentiable_configs(cls):
 
 
 def record_extras(cls):
+    name = cls.__name__
+    loads = []
+    if cls is torch.optim.AdamW:
+        # AdamW.__setstate__ forces decoupled weight decay whatever the dict says.
+        loads.append(C.run_error_case(
+            "adamw_load_adam_state_dict",
+            "sd = torch.optim.Adam([p], weight_decay=0.1).state_dict()\n"
+            "opt = torch.optim.AdamW([p])\n"
+            "opt.load_state_dict(sd)\n"
+            "result = {k: v for k, v in opt.param_groups[0].items() if k != 'params'}",
+            {"scope": name}))
     return {
-        **C.header(cls.__name__),
+        **C.header(name),
+        "defaults": F.record_defaults(cls, ("amsgrad", "maximize", "foreach", "capturable", "differentiable",
+                                            "fused", "decoupled_weight_decay")) + loads,
         "differentiable": F.record_differentiable(cls, differentiable_configs(cls)),
         "capturable_on_cpu": [
             C.run_error_case(f"{cls.__name__.lower()}_capturable_step_on_cpu",
@@ -123,10 +136,11 @@ def record_extras(cls):
                              "opt.step()",
                              {"scope": cls.__name__}),
             C.run_error_case(f"{cls.__name__.lower()}_capturable_fused_step_on_cpu",
-                             f"opt = torch.optim.{cls.__name__}([p], capturable=True, fused=True)\n"
-                             "p.grad = torch.ones_like(p)\n"
+                             "q = torch.nn.Parameter(torch.tensor([0.5, -1.0]))\n"
+                             f"opt = torch.optim.{cls.__name__}([q], capturable=True, fused=True)\n"
+                             "q.grad = torch.tensor([0.25, -2.0])\n"
                              "opt.step()\n"
-                             "result = p.detach()",
+                             "result = q.detach()",
                              {"scope": cls.__name__}),
         ],
     }

@@ -182,3 +182,32 @@ def record_differentiable(cls, configs):
                             for name, t in _tensor_leaves(kwargs)},
         })
     return cases
+
+
+# ---------------------------------------------------------------------------
+# Defaults, repr and loading older state dicts
+# ---------------------------------------------------------------------------
+def record_defaults(cls, dropped_keys):
+    """The group a bare cls([p]) builds and its repr, and what load_state_dict makes of a
+    state dict (saved by cls itself, then by `other` classes) whose groups lack `dropped_keys`
+    (older PyTorch versions): each case records the loaded group's options and state."""
+    name = cls.__name__
+    o = f"torch.optim.{name}"
+    group = "{k: v for k, v in opt.param_groups[0].items() if k != 'params'}"
+    cases = [
+        C.run_error_case(f"{name.lower()}_default_group", f"opt = {o}([p])\nresult = {group}", {"scope": name}),
+        C.run_error_case(f"{name.lower()}_repr", f"opt = {o}([p])\nresult = repr(opt)", {"scope": name}),
+        C.run_error_case(
+            f"{name.lower()}_load_old_state_dict",
+            f"old = {o}([p])\n"
+            "p.grad = torch.ones_like(p)\n"
+            "old.step()\n"
+            "sd = old.state_dict()\n"
+            f"for k in {list(dropped_keys)!r}:\n"
+            "    del sd['param_groups'][0][k]\n"
+            f"opt = {o}([p])\n"
+            "opt.load_state_dict(sd)\n"
+            f"result = {group}",
+            {"scope": name, "dropped_keys": list(dropped_keys)}),
+    ]
+    return cases

@@ -43,10 +43,11 @@ ERROR_CASES = [
     ("adamax_beta2_one", "torch.optim.Adamax([p], lr=1e-2, betas=(0.0, 1.0))"),
     ("adamax_negative_weight_decay", "torch.optim.Adamax([p], weight_decay=-0.5)"),
     ("adamax_tensor_lr_with_foreach",
-     "opt = torch.optim.Adamax([p], lr=torch.tensor(0.01), foreach=True)\n"
-     "p.grad = torch.ones_like(p)\n"
+     "q = torch.nn.Parameter(torch.tensor([0.5, -1.0]))\n"
+     "opt = torch.optim.Adamax([q], lr=torch.tensor(0.01), foreach=True)\n"
+     "q.grad = torch.tensor([0.25, -2.0])\n"
      "opt.step()\n"
-     "result = p.detach()"),
+     "result = q.detach()"),
     ("adamax_sparse_grad",
      "q = torch.nn.Parameter(torch.tensor([[1.0, 2.0], [3.0, 4.0]]))\n"
      "q.grad = torch.sparse_coo_tensor(torch.tensor([[0, 1], [1, 0]]), torch.tensor([0.5, -1.0]), (2, 2))\n"
@@ -75,6 +76,7 @@ def differentiable_configs():
 def record_extras():
     return {
         **C.header("Adamax"),
+        "defaults": F.record_defaults(Adamax, ("foreach", "maximize", "differentiable", "capturable")),
         "differentiable": F.record_differentiable(Adamax, differentiable_configs()),
         "capturable_on_cpu": [
             C.run_error_case("adamax_capturable_step_on_cpu",
