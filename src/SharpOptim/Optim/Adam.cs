@@ -172,28 +172,18 @@ public partial class Adam : Optimizer
         var scalars = new AdamScalars[ps.Count];
         for (int i = 0; i < ps.Count; i++)
             scalars[i] = h.Scalars(StepCount.Increment(states[i].Step), ps[i].DType, fusedArithmetic);
-        ParallelChunker.Run(ps.Select(p => p.Numel).ToList(), (t, start, length) =>
-        {
-            var (p, s) = (ps[t], states[t]);
-            switch (p.DType)
-            {
-                case DType.Float32: Chunk<float, TMath>(p, s, start, length, scalars[t]); break;
-                case DType.Float64: Chunk<double, TMath>(p, s, start, length, scalars[t]); break;
-                default: throw new NotSupportedException($"Adam supports float32 and float64 parameters, got {p.DType.TorchName()}");
-            }
-        });
-        for (int i = 0; i < ps.Count; i++)
-        {
-            ps[i].MarkModified();
-            states[i].ExpAvg.MarkModified();
-            states[i].ExpAvgSq.MarkModified();
-            states[i].MaxExpAvgSq?.MarkModified();
-        }
+        ChunkDispatch.Run(ps, new Chunks<TMath>(ps, states, scalars), nameof(Adam),
+            ps.Concat(states.SelectMany(s => new[] { s.ExpAvg, s.ExpAvgSq, s.MaxExpAvgSq })));
     }
 
-    private static void Chunk<T, TMath>(Tensor p, ParamState s, int start, int length, in AdamScalars scalars)
-        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> where TMath : IKernelMath
-        => AdamKernel.Step<T, TMath>(p.AsSpan<T>().Slice(start, length), p.Grad!.AsSpan<T>().Slice(start, length),
-            s.ExpAvg.AsSpan<T>().Slice(start, length), s.ExpAvgSq.AsSpan<T>().Slice(start, length),
-            s.MaxExpAvgSq is { } max ? max.AsSpan<T>().Slice(start, length) : default, scalars);
+    private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdamScalars[] scalars) : IChunkStep where TMath : IKernelMath
+    {
+        public void Chunk<T>(int tensor, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            var (p, s) = (ps[tensor], states[tensor]);
+            AdamKernel.Step<T, TMath>(p.AsSpan<T>().Slice(start, length), p.Grad!.AsSpan<T>().Slice(start, length),
+                s.ExpAvg.AsSpan<T>().Slice(start, length), s.ExpAvgSq.AsSpan<T>().Slice(start, length),
+                s.MaxExpAvgSq is { } max ? max.AsSpan<T>().Slice(start, length) : default, scalars[tensor]);
+        }
+    }
 }

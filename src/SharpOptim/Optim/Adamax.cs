@@ -135,26 +135,17 @@ public sealed class Adamax : Optimizer
     {
         var scalars = new AdamaxScalars[ps.Count];
         for (int i = 0; i < ps.Count; i++) scalars[i] = h.Scalars(StepCount.Increment(states[i].Step));
-        ParallelChunker.Run(ps.Select(p => p.Numel).ToList(), (t, start, length) =>
-        {
-            var (p, s) = (ps[t], states[t]);
-            switch (p.DType)
-            {
-                case DType.Float32: Chunk<float, TMath>(p, s, start, length, scalars[t]); break;
-                case DType.Float64: Chunk<double, TMath>(p, s, start, length, scalars[t]); break;
-                default: throw new NotSupportedException($"Adamax supports float32 and float64 parameters, got {p.DType.TorchName()}");
-            }
-        });
-        for (int i = 0; i < ps.Count; i++)
-        {
-            ps[i].MarkModified();
-            states[i].ExpAvg.MarkModified();
-            states[i].ExpInf.MarkModified();
-        }
+        ChunkDispatch.Run(ps, new Chunks<TMath>(ps, states, scalars), nameof(Adamax),
+            ps.Concat(states.SelectMany(s => new[] { s.ExpAvg, s.ExpInf })));
     }
 
-    private static void Chunk<T, TMath>(Tensor p, ParamState s, int start, int length, in AdamaxScalars scalars)
-        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> where TMath : IKernelMath
-        => AdamaxKernel.Step<T, TMath>(p.AsSpan<T>().Slice(start, length), p.Grad!.AsSpan<T>().Slice(start, length),
-            s.ExpAvg.AsSpan<T>().Slice(start, length), s.ExpInf.AsSpan<T>().Slice(start, length), scalars);
+    private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdamaxScalars[] scalars) : IChunkStep where TMath : IKernelMath
+    {
+        public void Chunk<T>(int tensor, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            var (p, s) = (ps[tensor], states[tensor]);
+            AdamaxKernel.Step<T, TMath>(p.AsSpan<T>().Slice(start, length), p.Grad!.AsSpan<T>().Slice(start, length),
+                s.ExpAvg.AsSpan<T>().Slice(start, length), s.ExpInf.AsSpan<T>().Slice(start, length), scalars[tensor]);
+        }
+    }
 }
