@@ -80,6 +80,16 @@ def error_cases(cls):
          "opt.step()\n"
          "opt.state[q]['step'].requires_grad_(True)\n"
          "opt.step()"),
+        (f"{s}_tensor_betas_later_set_with_foreach",
+         f"opt = {o}([p], foreach=True)\n"
+         "opt.param_groups[0]['betas'] = (torch.tensor(0.9), torch.tensor(0.99))\n"
+         "p.grad = torch.ones_like(p)\n"
+         "opt.step()"),
+        (f"{s}_tensor_beta2_later_set_with_foreach",
+         f"opt = {o}([p], foreach=True)\n"
+         "opt.param_groups[0]['betas'] = (0.9, torch.tensor(0.99))\n"
+         "p.grad = torch.ones_like(p)\n"
+         "opt.step()"),
         (f"{s}_tensor_lr_later_set_with_foreach",
          f"opt = {o}([p], foreach=True)\n"
          "opt.param_groups[0]['lr'] = torch.tensor(0.01)\n"

@@ -23,13 +23,6 @@ internal static class AdamFamily
             throw new ArgumentOutOfRangeException("betas", value, $"Invalid beta parameter at index {index}: {PyRepr.Float(value)}");
     }
 
-    /// <summary>PyTorch's <c>eps</c> and <c>weight_decay</c> checks, in its order.</summary>
-    public static void CheckEpsAndWeightDecay(double eps, double weightDecay, string epsName, string weightDecayName)
-    {
-        Validation.CheckNonNegative(eps, "epsilon", epsName);
-        Validation.CheckNonNegative(weightDecay, "weight_decay", weightDecayName);
-    }
-
     /// <summary>
     /// The group's <c>betas</c> value: a <c>(double, double)</c> tuple, or two tensors made 0-d as
     /// PyTorch's <c>_to_scalar</c> squeezes them (sharing their storage).

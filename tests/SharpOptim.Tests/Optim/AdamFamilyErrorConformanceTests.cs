@@ -61,15 +61,20 @@ internal static class AdamErrorCases
             ((Tensor)optimizer.State[q]["step"]!).RequiresGrad_(true);
             optimizer.Step();
         },
-        [$"{prefix}_tensor_lr_later_set_with_foreach"] = () =>
-        {
-            var p = P();
-            var optimizer = make(new([p], Foreach: true));
-            optimizer.ParamGroups[0]["lr"] = F32(0.01);
-            p.Grad = Torch.OnesLike(p);
-            optimizer.Step();
-        },
+        [$"{prefix}_tensor_betas_later_set_with_foreach"] = () => StepWithForeachAfterSetting(make, "betas", (F32(0.9), F32(0.99))),
+        [$"{prefix}_tensor_beta2_later_set_with_foreach"] = () => StepWithForeachAfterSetting(make, "betas", (0.9, F32(0.99))),
+        [$"{prefix}_tensor_lr_later_set_with_foreach"] = () => StepWithForeachAfterSetting(make, "lr", F32(0.01)),
     };
+
+    /// <summary>An optimizer built with foreach=True whose group option is then replaced, stepped once.</summary>
+    private static void StepWithForeachAfterSetting(Func<AdamArgs, Optimizer> make, string option, object value)
+    {
+        var p = P();
+        var optimizer = make(new([p], Foreach: true));
+        optimizer.ParamGroups[0][option] = value;
+        p.Grad = Torch.OnesLike(p);
+        optimizer.Step();
+    }
 
     public static Optimizer Adam(AdamArgs a) => new Adam(a.Params, a.Lr, a.Betas, a.Eps, a.WeightDecay ?? 0, @foreach: a.Foreach,
         capturable: a.Capturable, differentiable: a.Differentiable, fused: a.Fused);
