@@ -17,6 +17,7 @@ internal static class StateValues
         List<double> l => new List<double>(l),
         List<Tensor> l => l.Select(CloneDetached).ToList(),
         List<object?> l => l.Select(DeepCopy).ToList(),
+        ValueTuple<Tensor, Tensor> pair => (CloneDetached(pair.Item1), CloneDetached(pair.Item2)), // tensor betas
         ITuple tuple when value.GetType().IsValueType => value, // value tuples of numbers are immutable
         _ => value,
     };

@@ -15,9 +15,17 @@ internal static class RecordedResult
     public static bool IsOk(string fixture, string name)
         => Fixture.Load(fixture).AsArray().Single(c => c!["name"]!.GetValue<string>() == name)!["kind"]!.GetValue<string>() == "ok";
 
-    /// <summary>The recorded result of case <paramref name="name"/> in <paramref name="fixture"/>.</summary>
-    public static JsonNode Of(string fixture, string name)
-        => Fixture.Load(fixture).AsArray().Single(c => c!["name"]!.GetValue<string>() == name)!["result"]!;
+    /// <summary>The recorded result of case <paramref name="name"/> in <paramref name="fixture"/> (or in one of its sections).</summary>
+    public static JsonNode Of(string fixture, string name, string section = "")
+    {
+        var root = Fixture.Load(fixture);
+        var records = section.Length == 0 ? root.AsArray() : root[section]!.AsArray();
+        return records.Single(c => c!["name"]!.GetValue<string>() == name)!["result"]!;
+    }
+
+    /// <summary>The parameter after the case's steps, against PyTorch's (the snippets run in float32).</summary>
+    public static void AssertParamMatches(string fixture, string name, Tensor param, string section = "")
+        => Tolerance.AssertClose(param, Fixture.TaggedTensor(Of(fixture, name, section)).ToDoubleArray(), DType.Float32, $"{name} param");
 
     /// <summary>The tensor recorded at <paramref name="index"/> of a result list (e.g. the starting value of p).</summary>
     public static Tensor TensorAt(string fixture, string name, int index) => Fixture.TaggedTensor(Of(fixture, name)[index]!);

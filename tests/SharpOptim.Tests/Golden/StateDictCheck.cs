@@ -90,7 +90,16 @@ internal static class StateDictCheck
         switch (expected)
         {
             case null: Assert.True(actual is null, $"{what}: expected None, got {actual}"); break;
-            case JsonArray arr when actual is System.Runtime.CompilerServices.ITuple tuple: // PyTorch's tuples (betas, etas) are ValueTuples here
+            case JsonObject tagged when tagged["tensor"] is not null:
+                // a tensor option (lr, betas): dtype, shape and value exactly
+                var expectedTensor = Fixture.TaggedTensor(tagged);
+                var tensor = Assert.IsAssignableFrom<Tensor>(actual);
+                Assert.Equal(expectedTensor.DType, tensor.DType);
+                Assert.Equal(expectedTensor.Shape, tensor.Shape);
+                Tolerance.AssertIdentical(tensor, expectedTensor, what);
+                break;
+            case JsonArray arr when actual is System.Runtime.CompilerServices.ITuple tuple:
+                // a Python tuple option (betas) held as a C# value tuple
                 Assert.Equal(arr.Count, tuple.Length);
                 for (int i = 0; i < arr.Count; i++) AssertOptionEqual(tuple[i], arr[i], $"{what}[{i}]");
                 break;

@@ -39,7 +39,7 @@ public class AdadeltaConformanceTests : OptimizerConformance<AdadeltaConformance
         ["adadelta/rho/forloop/float32"] = 1e-4,
     };
 
-    public static double? ToleranceFor(string caseId, string path) => ReferencePathTolerance.For(ReferenceBounds, caseId, path);
+    public static double? LooserTolerance(string caseId, string path) => ReferencePathTolerance.For(ReferenceBounds, caseId, path);
 
     public static IEnumerable<object[]> DifferentiableCases() => DifferentiableCheck.Cases(Differentiable);
 

@@ -1,0 +1,151 @@
+using SharpOptim.Optim.Kernels;
+
+namespace SharpOptim.Optim;
+
+/// <summary>
+/// Adamax, Adam's infinity-norm variant — PyTorch's <c>torch.optim.Adamax</c>. State per parameter:
+/// <c>step</c> (a 0-d float tensor), <c>exp_avg</c> and <c>exp_inf</c>. Sparse gradients are refused,
+/// as in PyTorch. PyTorch has no fused Adamax: with <c>foreach</c> unset the fused-rounding kernel
+/// runs (the fastest path), computing its scalars as PyTorch's for-loop does.
+/// </summary>
+/// <remarks>
+/// <para><c>capturable</c> is accepted and stored but changes nothing on the CPU, where the
+/// non-capturable math runs (PyTorch refuses <c>capturable: true</c> with CPU parameters).</para>
+/// <para><c>differentiable: true</c> runs the reference path under autograd. As in PyTorch the
+/// step size <c>-lr / (1 - beta1^t)</c> enters as a plain number, so a tensor lr that requires grad
+/// is refused there with PyTorch's error.</para>
+/// </remarks>
+public sealed class Adamax : Optimizer
+{
+    /// <param name="parameters">Tensors, (name, tensor) tuples, or <see cref="ParamGroup"/>s.</param>
+    /// <param name="lr">Learning rate, a number or a one-element tensor (default 2e-3).</param>
+    /// <param name="betas">Coefficients of the running average of the gradient and of the decay of the infinity norm (default (0.9, 0.999)).</param>
+    /// <param name="eps">Term added to the infinity norm for numerical stability.</param>
+    /// <param name="weightDecay">L2 penalty.</param>
+    /// <param name="foreach">True: the kernel path with the reference's exact rounding; false: the reference path; null: the fastest path.</param>
+    /// <param name="maximize">Maximise the objective instead of minimising.</param>
+    /// <param name="differentiable">Record the step for autograd (reference path).</param>
+    /// <param name="capturable">Accepted for PyTorch compatibility; a no-op on the CPU.</param>
+    public Adamax(IEnumerable<object> parameters, FloatOrTensor? lr = null, (double Beta1, double Beta2)? betas = null,
+                  double eps = 1e-8, double weightDecay = 0, bool? @foreach = null, bool maximize = false,
+                  bool differentiable = false, bool capturable = false)
+        : base(parameters, MakeDefaults(lr ?? 2e-3, betas ?? (0.9, 0.999), eps, weightDecay, @foreach, maximize, differentiable, capturable))
+    {
+    }
+
+    private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, (double Beta1, double Beta2) betas, double eps,
+        double weightDecay, bool? forEach, bool maximize, bool differentiable, bool capturable)
+    {
+        Validation.CheckLr(lr);
+        Validation.CheckNonNegative(eps, "epsilon", nameof(eps));
+        AdamFamily.CheckBetaRange(betas.Beta1, 0);
+        AdamFamily.CheckBetaRange(betas.Beta2, 1);
+        Validation.CheckNonNegative(weightDecay, "weight_decay", nameof(weightDecay));
+        return new()
+        {
+            ["lr"] = lr.AsOption,
+            ["betas"] = betas,
+            ["eps"] = eps,
+            ["weight_decay"] = weightDecay,
+            ["foreach"] = forEach,
+            ["maximize"] = maximize,
+            ["differentiable"] = differentiable,
+            ["capturable"] = capturable,
+        };
+    }
+
+    protected override IEnumerable<string> ElementwiseStateKeys => ["exp_avg", "exp_inf"];
+
+    protected override void SetGroupDefaults(ParamGroup group)
+    {
+        group.SetDefault("foreach", null);
+        group.SetDefault("maximize", false);
+        group.SetDefault("differentiable", false);
+        group.SetDefault("capturable", false);
+    }
+
+    /// <summary>One group's options as a step reads them.</summary>
+    private readonly record struct Hyper(FloatOrTensor Lr, FloatOrTensor Beta1, FloatOrTensor Beta2, double Eps, double WeightDecay,
+        bool Maximize, bool Differentiable)
+    {
+        public static Hyper Read(ParamGroup group)
+        {
+            var (beta1, beta2) = AdamFamily.ReadBetas(group);
+            return new(AdamFamily.ReadLr(group), beta1, beta2, group.GetDouble("eps"), group.GetDouble("weight_decay"),
+                       group.GetBool("maximize"), group.GetBool("differentiable"));
+        }
+
+        public AdamaxScalars Scalars(double step)
+            => AdamaxScalars.Compute(HyperScalar.Of(Lr), HyperScalar.Of(Beta1), HyperScalar.Of(Beta2), Eps, WeightDecay, Maximize, step);
+    }
+
+    private sealed record ParamState(Tensor Step, Tensor ExpAvg, Tensor ExpInf);
+
+    protected override void StepGroup(ParamGroup group)
+    {
+        var ps = ParamsWithGrad(group);
+        if (ps.Any(p => p.Grad!.IsSparse)) throw new InvalidOperationException("Adamax does not support sparse gradients");
+        var h = Hyper.Read(group);
+        // The step size reaches addcdiv_ as a number: under autograd a tensor lr requiring grad cannot become one.
+        if (h.Differentiable && h.Lr.Tensor is { RequiresGrad: true })
+            throw new ArgumentException("addcdiv_(): argument 'value' must be Number, not Tensor");
+
+        var states = ps.Select(StateOf).ToList();
+        switch (ResolveImplementation(group, hasSparseGrad: false))
+        {
+            case StepImplementation.Reference: Reference(ps, states, h); break;
+            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h); break;
+            default: Kernel<FusedMath>(ps, states, h); break;
+        }
+    }
+
+    private ParamState StateOf(Tensor p)
+    {
+        var state = StateFor(p);
+        if (state.Count == 0)
+        {
+            state["step"] = StepCount.Zero();
+            state["exp_avg"] = Torch.ZerosLike(p);
+            state["exp_inf"] = Torch.ZerosLike(p);
+        }
+        return new((Tensor)state["step"]!, (Tensor)state["exp_avg"]!, (Tensor)state["exp_inf"]!);
+    }
+
+    /// <summary>PyTorch's <c>_single_tensor_adamax</c>, operation for operation.</summary>
+    private static void Reference(List<Tensor> ps, List<ParamState> states, Hyper h)
+    {
+        for (int i = 0; i < ps.Count; i++)
+        {
+            var (param, st) = (ps[i], states[i]);
+            var s = h.Scalars(StepCount.Increment(st.Step));
+            var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
+            if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
+            st.ExpAvg.Lerp_(grad, s.LerpWeight);
+            var decayed = st.ExpInf.Mul_(s.Beta2);
+            var bound = grad.Abs().Add_(h.Eps);
+            // PyTorch's differentiable branch takes amax over copies of both; the maximum of a copy
+            // has the same value and gradient, without reading exp_inf while it is overwritten.
+            st.ExpInf.Copy_((h.Differentiable ? decayed.Clone() : decayed).Maximum(bound));
+            param.Addcdiv_(st.ExpAvg, st.ExpInf, value: -s.StepSize);
+        }
+    }
+
+    /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
+    private static void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, Hyper h) where TMath : IKernelMath
+    {
+        var scalars = new AdamaxScalars[ps.Count];
+        for (int i = 0; i < ps.Count; i++) scalars[i] = h.Scalars(StepCount.Increment(states[i].Step));
+        ChunkDispatch.Run(ps, new Chunks<TMath>(ps, states, scalars), nameof(Adamax),
+            ps.Concat(states.SelectMany(s => new[] { s.ExpAvg, s.ExpInf })));
+    }
+
+    private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdamaxScalars[] scalars) : IChunkStep where TMath : IKernelMath
+    {
+        public void Chunk<T>(int tensor, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            var (p, s) = (ps[tensor], states[tensor]);
+            AdamaxKernel.Step<T, TMath>(p.AsSpan<T>().Slice(start, length), p.Grad!.AsSpan<T>().Slice(start, length),
+                s.ExpAvg.AsSpan<T>().Slice(start, length), s.ExpInf.AsSpan<T>().Slice(start, length), scalars[tensor]);
+        }
+    }
+}

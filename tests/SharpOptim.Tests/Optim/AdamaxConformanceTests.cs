@@ -1,0 +1,34 @@
+using SharpOptim.Optim;
+using SharpOptim.Tests.Golden;
+
+namespace SharpOptim.Tests.Optim;
+
+/// <summary>
+/// Adamax against PyTorch 2.14 over PyTorch's own option grid (optim_inputs_func_adamax: its CPU
+/// configs, then its CUDA-only ones recorded with capturable dropped), float32 and float64, 100
+/// steps (fixtures by tools/golden/adamax.py). PyTorch has no fused Adamax, so its cases are all
+/// for-loop ones; our "fused" path is the default (foreach unset: the fused-rounding kernel).
+/// </summary>
+public class AdamaxConformanceTests : OptimizerConformance<AdamaxConformanceTests>, IOptimizerFixtures
+{
+    public static string Trajectories => "adamax_trajectories.json.gz";
+    public static string StateDicts => "adamax_state_dict.json.gz";
+
+    public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs) =>
+    {
+        var k = new AdamFamilyKwargs(kwargs, tensorKwargs);
+        return new Adamax(parameters, lr: k.Lr(2e-3), betas: k.NumberBetas(), eps: k.Number("eps", 1e-8),
+            weightDecay: k.Number("weight_decay", 0), maximize: k.Flag("maximize"),
+            @foreach: path switch { "reference" => false, "foreach" => true, _ => null });
+    };
+
+    public static double? LooserTolerance(string caseId, string path) => AdamFamilyTolerances.Lookup(Float32Exceptions, caseId, path);
+
+    /// <summary>See <see cref="AdamFamilyTolerances"/> for why.</summary>
+    private static readonly Float32Exception[] Float32Exceptions =
+    [
+        new("adamax/non_default_lr/forloop/float32", AdamFamilyTolerances.ExactRounding, 1.81e-5),
+        new("adamax/nonzero_weight_decay/forloop/float32", AdamFamilyTolerances.ExactRounding, 2.12e-5),
+        new("adamax/capturable_maximize_weight_decay_capturable_dropped_on_CPU/forloop/float32", AdamFamilyTolerances.ExactRounding, 1.41e-5),
+    ];
+}

@@ -1,0 +1,101 @@
+"""Record torch.optim.Adamax behaviour into JSON fixtures.
+
+From the repository root:
+    ../shared/oracle/python tools/golden/adamax.py
+
+Writes
+    tests/SharpOptim.Tests/Fixtures/adamax_trajectories.json.gz
+    tests/SharpOptim.Tests/Fixtures/adamax_state_dict.json.gz
+    tests/SharpOptim.Tests/Fixtures/adamax_errors.json
+    tests/SharpOptim.Tests/Fixtures/adamax_extras.json   (differentiable gradients, capturable on CPU)
+"""
+
+import os
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import torch  # noqa: E402
+
+import common as C  # noqa: E402
+import adam_family as F  # noqa: E402
+
+FIXTURES = "tests/SharpOptim.Tests/Fixtures"
+Adamax = torch.optim.Adamax
+
+
+def adamax_configs():
+    """PyTorch's own CPU grid, then its CUDA-only configs that differ once `capturable` is
+    dropped (tensor lr, weight_decay 0.9); see adam_family."""
+    from torch.testing._internal.common_optimizers import optim_inputs_func_adamax
+
+    return F.cpu_grid_with_device_extras(Adamax, optim_inputs_func_adamax, torch.float32)
+
+
+ERROR_CASES = [
+    ("adamax_negative_lr", "torch.optim.Adamax([p], lr=-0.1)"),
+    ("adamax_negative_tensor_lr", "torch.optim.Adamax([p], lr=torch.tensor(-0.1))"),
+    ("adamax_tensor_lr_not_1_element", "torch.optim.Adamax([p], lr=torch.tensor([0.001, 0.001]))"),
+    ("adamax_negative_eps", "torch.optim.Adamax([p], eps=-1e-8)"),
+    ("adamax_beta1_one", "torch.optim.Adamax([p], betas=(1.0, 0.0))"),
+    ("adamax_beta1_negative", "torch.optim.Adamax([p], betas=(-0.1, 0.999))"),
+    ("adamax_beta2_one", "torch.optim.Adamax([p], lr=1e-2, betas=(0.0, 1.0))"),
+    ("adamax_negative_weight_decay", "torch.optim.Adamax([p], weight_decay=-0.5)"),
+    ("adamax_tensor_lr_with_foreach",
+     "q = torch.nn.Parameter(torch.tensor([0.5, -1.0]))\n"
+     "opt = torch.optim.Adamax([q], lr=torch.tensor(0.01), foreach=True)\n"
+     "q.grad = torch.tensor([0.25, -2.0])\n"
+     "opt.step()\n"
+     "result = q.detach()"),
+    ("adamax_sparse_grad",
+     "q = torch.nn.Parameter(torch.tensor([[1.0, 2.0], [3.0, 4.0]]))\n"
+     "q.grad = torch.sparse_coo_tensor(torch.tensor([[0, 1], [1, 0]]), torch.tensor([0.5, -1.0]), (2, 2))\n"
+     "opt = torch.optim.Adamax([q])\n"
+     "opt.step()"),
+    ("adamax_differentiable_tensor_lr_requires_grad",
+     "x = torch.randn(2, requires_grad=True)\n"
+     "q = x.clone()\n"
+     "opt = torch.optim.Adamax([q], lr=torch.tensor(0.01, requires_grad=True), differentiable=True)\n"
+     "q.grad = torch.ones(2)\n"
+     "opt.step()"),
+]
+
+
+def differentiable_configs():
+    # A tensor lr that requires grad cannot go through Adamax's for-loop: it passes
+    # -lr/bias_correction to addcdiv_ as a plain number (see the error case
+    # adamax_differentiable_tensor_lr_requires_grad), so the tensor lr here does not require grad.
+    return [
+        ("tensor lr", lambda: {"lr": torch.tensor(0.01, dtype=torch.float64)}),
+        ("weight_decay, maximize", lambda: {"lr": 0.05, "weight_decay": 0.1, "maximize": True}),
+        ("betas, eps", lambda: {"lr": 0.02, "betas": (0.8, 0.9), "eps": 0.5}),
+    ]
+
+
+def record_extras():
+    return {
+        **C.header("Adamax"),
+        "defaults": F.record_defaults(Adamax, ("foreach", "maximize", "differentiable", "capturable")),
+        "differentiable": F.record_differentiable(Adamax, differentiable_configs()),
+        "capturable_on_cpu": [
+            C.run_error_case("adamax_capturable_step_on_cpu",
+                             "opt = torch.optim.Adamax([p], capturable=True)\n"
+                             "p.grad = torch.ones_like(p)\n"
+                             "opt.step()",
+                             {"scope": "Adamax"}),
+        ],
+    }
+
+
+def main():
+    problem = C.make_problem()
+    configs = adamax_configs()
+    F.record_all(Adamax, "adamax", configs, ("maximize, weight_decay", "non-default lr"), problem, FIXTURES,
+                 impls=("forloop",),
+                 errors=[C.run_error_case(n, code, {"scope": "Adamax"}) for n, code in ERROR_CASES],
+                 extras=record_extras())
+
+
+if __name__ == "__main__":
+    main()
