@@ -77,6 +77,16 @@ internal static class SchedulerState
         }
     }
 
+    /// <summary>
+    /// Two of our state dicts hold the same keys in the same order and identical values (tensors
+    /// compared by value, bit for bit: state dicts hold copies, never the scheduler's own tensors).
+    /// </summary>
+    public static void AssertSameState(OrderedDictionary<string, object?> actual, OrderedDictionary<string, object?> expected, string what)
+    {
+        Assert.Equal(expected.Keys, actual.Keys);
+        foreach (var (key, value) in expected) StateDictCheck.AssertIdenticalValue(actual[key], value, $"{what} {key}");
+    }
+
     /// <summary>Warnings raised on this thread while <paramref name="action"/> runs (tests of other classes run in parallel).</summary>
     public static List<TorchWarningEventArgs> WarningsOf(Action action)
     {
