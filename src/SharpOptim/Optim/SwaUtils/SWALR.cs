@@ -21,8 +21,6 @@ namespace SharpOptim.Optim.SwaUtils;
 /// </remarks>
 public sealed class SWALR : LRScheduler
 {
-    private static readonly string[] Strategies = ["cos", "linear"];
-
     private string _annealStrategy;
     private int _annealEpochs;
 
@@ -51,8 +49,7 @@ public sealed class SWALR : LRScheduler
         : base(optimizer)
     {
         var swaLrs = swaLr.Expand("swa_lr", Optimizer);
-        if (!Strategies.Contains(annealStrategy))
-            throw new ArgumentException($"anneal_strategy must be one of 'cos' or 'linear', instead got {annealStrategy}", nameof(annealStrategy));
+        AnnealStrategies.Check(annealStrategy, nameof(annealStrategy));
         if (annealEpochs < 0)
             throw new ArgumentOutOfRangeException(nameof(annealEpochs), annealEpochs, $"anneal_epochs must be equal or greater than 0, got {annealEpochs}");
 
@@ -61,7 +58,7 @@ public sealed class SWALR : LRScheduler
         {
             for (int i = 0; i < swaLrs.Count; i++) Optimizer.ParamGroups[i]["swa_lr"] = swaLrs[i].AsOption;
             _annealStrategy = annealStrategy;
-            DeclareString("_anneal_strategy", () => _annealStrategy, v => _annealStrategy = v, Strategies);
+            DeclareString("_anneal_strategy", () => _annealStrategy, v => _annealStrategy = v, AnnealStrategies.Names);
             _annealEpochs = annealEpochs;
             DeclareInt("anneal_epochs", () => _annealEpochs, v => _annealEpochs = v);
             Initialize(lastEpoch);
