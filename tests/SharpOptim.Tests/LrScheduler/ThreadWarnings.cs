@@ -18,13 +18,16 @@ internal sealed class ThreadWarnings : IDisposable
         if (Environment.CurrentManagedThreadId == _thread) _seen.Add(e);
     }
 
-    /// <summary>The warnings seen since the last call, as "Category: message" strings.</summary>
-    public List<string> Take()
+    /// <summary>The warnings seen since the last call.</summary>
+    public List<TorchWarningEventArgs> TakeEvents()
     {
-        var taken = _seen.Select(w => w.ToString()).ToList();
+        var taken = _seen.ToList();
         _seen.Clear();
         return taken;
     }
+
+    /// <summary>The warnings seen since the last call, as "Category: message" strings.</summary>
+    public List<string> Take() => TakeEvents().Select(w => w.ToString()).ToList();
 
     public void Dispose() => TorchWarnings.Warned -= OnWarned;
 }

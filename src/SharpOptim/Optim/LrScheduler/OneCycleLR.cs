@@ -49,10 +49,9 @@ public sealed class OneCycleLR : LRScheduler
         });
         if (pctStart < 0 || pctStart > 1)
             throw new ArgumentOutOfRangeException(nameof(pctStart), pctStart, $"Expected float between 0 and 1 pct_start, but got {PyRepr.Float(pctStart)}");
-        if (annealStrategy is not ("cos" or "linear"))
-            throw new ArgumentException($"anneal_strategy must be one of 'cos' or 'linear', instead got {annealStrategy}", nameof(annealStrategy));
+        AnnealStrategies.Check(annealStrategy, nameof(annealStrategy));
         _annealFuncType = annealStrategy;
-        DeclareString("_anneal_func_type", () => _annealFuncType, v => _annealFuncType = v, "cos", "linear");
+        DeclareString("_anneal_func_type", () => _annealFuncType, v => _annealFuncType = v, AnnealStrategies.Names);
 
         var snapshot = ParamGroupsSnapshot.Take(Optimizer);
         try

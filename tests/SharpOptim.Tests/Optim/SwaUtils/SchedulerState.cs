@@ -1,8 +1,8 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using SharpOptim;
 using SharpOptim.Optim;
 using SharpOptim.Tests.Golden;
+using SharpOptim.Tests.LrScheduler;
 using Xunit;
 
 namespace SharpOptim.Tests.Optim.SwaUtils;
@@ -10,25 +10,11 @@ namespace SharpOptim.Tests.Optim.SwaUtils;
 /// <summary>Learning rates and scheduler state dicts as tools/golden/swa_utils.py records them, and back.</summary>
 internal static class SchedulerState
 {
-    /// <summary>A recorded value as the C# object a state dict holds: int, double, bool, string, tensor, list or null.</summary>
-    public static object? FromJson(JsonNode? node) => node switch
-    {
-        null => null,
-        JsonObject o when o["tensor"] is not null => Fixture.TaggedTensor(o),
-        JsonArray a => a.Select(FromJson).ToList(),
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-        JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
-        JsonValue v when v.TryGetValue<int>(out var i) && !v.ToJsonString().Contains('.') => i,
-        JsonValue v => Fixture.Number(v),
-        _ => throw new InvalidDataException($"unexpected value {node}"),
-    };
+    /// <summary>A recorded value as the C# object a state dict holds (the scheduler tests' reading of the same JSON).</summary>
+    public static object? FromJson(JsonNode? node) => StateDictJson.ToValue(node);
 
     public static OrderedDictionary<string, object?> Dict(JsonNode? node)
-    {
-        var result = new OrderedDictionary<string, object?>();
-        foreach (var (key, value) in node!.AsObject()) result[key] = FromJson(value);
-        return result;
-    }
+        => Assert.IsType<OrderedDictionary<string, object?>>(StateDictJson.ToValue(node!.AsObject()));
 
     /// <summary>A learning rate: a number (float64 tolerance) or a tensor (its dtype's tolerance), the same kind as PyTorch's.</summary>
     public static void AssertLr(object? actual, JsonNode? expected, string what)
@@ -77,18 +63,21 @@ internal static class SchedulerState
         }
     }
 
+    /// <summary>
+    /// Two of our state dicts hold the same keys in the same order and identical values (tensors
+    /// compared by value, bit for bit: state dicts hold copies, never the scheduler's own tensors).
+    /// </summary>
+    public static void AssertSameState(OrderedDictionary<string, object?> actual, OrderedDictionary<string, object?> expected, string what)
+    {
+        Assert.Equal(expected.Keys, actual.Keys);
+        foreach (var (key, value) in expected) StateDictCheck.AssertIdenticalValue(actual[key], value, $"{what} {key}");
+    }
+
     /// <summary>Warnings raised on this thread while <paramref name="action"/> runs (tests of other classes run in parallel).</summary>
     public static List<TorchWarningEventArgs> WarningsOf(Action action)
     {
-        int thread = Environment.CurrentManagedThreadId;
-        var seen = new List<TorchWarningEventArgs>();
-        EventHandler<TorchWarningEventArgs> handler = (_, w) =>
-        {
-            if (Environment.CurrentManagedThreadId == thread) seen.Add(w);
-        };
-        TorchWarnings.Warned += handler;
-        try { action(); }
-        finally { TorchWarnings.Warned -= handler; }
-        return seen;
+        using var warnings = new ThreadWarnings();
+        action();
+        return warnings.TakeEvents();
     }
 }

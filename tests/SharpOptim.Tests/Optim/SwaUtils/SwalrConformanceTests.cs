@@ -200,11 +200,7 @@ public class SwalrConformanceTests
         AssertState(scheduler.StateDict(), c["state_dict"], "scheduler");
         AssertState(copy.StateDict(), c["copy_state_dict"], "copy");
         // The test's own check: every attribute equal, and get_last_lr.
-        var (a, b) = (scheduler.StateDict(), copy.StateDict());
-        Assert.Equal(a.Keys, b.Keys);
-        foreach (var key in a.Keys)
-            if (a[key] is List<object?> list) Assert.Equal(list, (List<object?>)b[key]!);
-            else Assert.Equal(a[key], b[key]);
+        AssertSameState(copy.StateDict(), scheduler.StateDict(), "copy against scheduler");
         Assert.Equal(scheduler.AnnealStrategy, copy.AnnealStrategy);
         AssertLrs(copy.GetLastLr().Cast<object?>(), c["copy_last_lr"], "copy get_last_lr");
         AssertLrs(scheduler.GetLastLr().Cast<object?>(), c["last_lr"], "get_last_lr");
@@ -233,11 +229,7 @@ public class SwalrConformanceTests
         var bad = new Dictionary<string, object?> { ["anneal_epochs"] = 5, ["last_epoch"] = 2, ["_last_lr"] = new List<object?> { 0.1, "x" } };
         Assert.Throws<ArgumentException>(() => scheduler.LoadStateDict(bad));
         Assert.Throws<ArgumentException>(() => scheduler.LoadStateDict(new Dictionary<string, object?> { ["_anneal_strategy"] = "exp", ["last_epoch"] = 2 }));
-        var after = scheduler.StateDict();
-        Assert.Equal(before.Keys, after.Keys);
-        foreach (var key in before.Keys)
-            if (before[key] is List<object?> list) Assert.Equal(list, (List<object?>)after[key]!);
-            else Assert.Equal(before[key], after[key]);
+        AssertSameState(scheduler.StateDict(), before, "after the failed loads");
     }
 
     [Fact]
