@@ -25,6 +25,13 @@ public interface IOptimizerFixtures
     /// (<c>foreach: true</c>), "fused" (<c>fused: true</c>) or "default" (both null).
     /// </summary>
     static abstract OptimizerFactory Factory(string path);
+
+    /// <summary>
+    /// A looser bound than <see cref="Tolerance.For"/> for one recorded case on one path, or null for
+    /// the default. Only for a case that truly cannot meet the default: the implementer says why and
+    /// gives the measured error next to it.
+    /// </summary>
+    static virtual double? TrajectoryTolerance(string caseId, string path) => null;
 }
 
 /// <summary>
@@ -59,7 +66,8 @@ public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
     [Theory]
     [MemberData(nameof(TrajectoryCases))]
     public void MatchesPyTorchTrajectory(string caseId, string path)
-        => TrajectoryCheck.Replay(T.Trajectories, TrajectoryCheck.Case(T.Trajectories, caseId), T.Factory(path));
+        => TrajectoryCheck.Replay(T.Trajectories, TrajectoryCheck.Case(T.Trajectories, caseId), T.Factory(path),
+                                  tolerance: T.TrajectoryTolerance(caseId, path));
 
     /// <summary>design.md §3: the foreach kernel rounds exactly as the reference path, bit for bit.</summary>
     [Theory]
@@ -67,8 +75,10 @@ public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
     public void ForeachKernelIsBitIdenticalToReference(string caseId)
     {
         var testCase = TrajectoryCheck.Case(T.Trajectories, caseId);
-        var (reference, refProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("reference"));
-        var (kernel, kernelProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("foreach"));
+        var (reference, refProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("reference"),
+                                                             tolerance: T.TrajectoryTolerance(caseId, "reference"));
+        var (kernel, kernelProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("foreach"),
+                                                             tolerance: T.TrajectoryTolerance(caseId, "foreach"));
         for (int i = 0; i < refProblem.Params.Length; i++)
         {
             Tolerance.AssertIdentical(kernelProblem.Params[i], refProblem.Params[i], $"{caseId} param {i}");

@@ -18,8 +18,9 @@ internal static class TrajectoryCheck
     public static IEnumerable<string> CaseIds(string fixture)
         => Fixture.Load(fixture)["cases"]!.AsArray().Select(c => c!["id"]!.GetValue<string>());
 
-    /// <summary>Runs every recorded step and returns the worst relative error seen.</summary>
-    public static (Optimizer Optimizer, GoldenProblem Problem) Replay(string fixture, JsonObject testCase, OptimizerFactory factory, int? steps = null)
+    /// <summary>Runs every recorded step (or the first <paramref name="steps"/>), checking each within <paramref name="tolerance"/> (default: <see cref="Tolerance.For"/>).</summary>
+    public static (Optimizer Optimizer, GoldenProblem Problem) Replay(string fixture, JsonObject testCase, OptimizerFactory factory, int? steps = null,
+                                                                      double? tolerance = null)
     {
         var dtype = Fixture.DType(testCase["dtype"]!.GetValue<string>());
         var problem = new GoldenProblem(Fixture.Load(fixture)["problem"]!, dtype);
@@ -30,7 +31,7 @@ internal static class TrajectoryCheck
         {
             problem.SetRecordedGrads(records[k]!);
             optimizer.Step();
-            AssertStep(optimizer, problem, records[k]!, dtype, $"{testCase["id"]} step {k + 1}");
+            AssertStep(optimizer, problem, records[k]!, dtype, $"{testCase["id"]} step {k + 1}", tolerance);
         }
         return (optimizer, problem);
     }
