@@ -33,8 +33,9 @@ def extra(desc, **kwargs):
 
 
 def shared_error_cases(prefix, name):
-    """The (name, code) error snippets every algorithm here shares: its lr and weight_decay
-    checks, and its step-time refusals (sparse gradients; foreach with differentiable)."""
+    """The (name, code) snippets every algorithm here shares: its lr and weight_decay checks, its
+    repr (an "ok" case whose `result` is the string), and its step-time refusals (sparse
+    gradients; foreach with differentiable)."""
     ctor = f"torch.optim.{name}"
     return [
         (f"{prefix}_negative_lr", f"{ctor}([p], lr=-0.1)"),
@@ -47,6 +48,8 @@ def shared_error_cases(prefix, name):
          "q.grad = torch.sparse_coo_tensor(torch.tensor([[0, 1], [1, 0]]), torch.tensor([0.5, -1.0]), (2, 2),\n"
          "                                 check_invariants=True)\n"
          f"{ctor}([q]).step()"),
+        (f"{prefix}_repr", f"result = repr({ctor}([p]))"),
+        (f"{prefix}_repr_tensor_lr", f"result = repr({ctor}([p], lr=torch.tensor(0.01), maximize=True))"),
         (f"{prefix}_foreach_differentiable",
          "q = torch.nn.Parameter(torch.ones(2)).clone()\n"
          "q.grad = torch.ones(2)\n"
