@@ -10,7 +10,25 @@ tests/SharpOptim.Tests/Fixtures/:
     <prefix>_errors.json              common.run_error_case records (scope = the class name)
     <prefix>_differentiable.json.gz   differentiable=True runs and the gradients through them
 
-The differentiable fixture is described in tools/golden/README.md ("Differentiable fixtures").
+Trajectories, state dicts and error records have the layouts of tools/golden/README.md (an
+error fixture may hold "ok" cases whose `result` is a repr string or a list of tensors/states).
+A state-dict case may carry "exact_continuation": false (see common.record_state_dict_cases).
+
+The differentiable fixture (ours):
+
+    {header..., "problem": {...}, "param_names": ["W", "b", "s"],
+     "cases": [{"id": "<prefix>_differentiable/<slug(desc)>/<n>_steps/float64", "desc", "kwargs",
+                "tensor_kwargs", "dtype", "lr_requires_grad": bool,
+                "steps": [{"grads": [W, b, s flat], "params": [after the step]}, ... n entries],
+                "objective": sum over params of (p * p).sum() after the last step,
+                "leaf_grads": [d objective / d W0, b0, s0] and "lr_grad": number or null
+                | "backward_error": PyTorch's message when its backward raised}]}
+
+Procedure (record_differentiable_case): leaves = the problem's W, b, s in float64 with
+requires_grad; params = [leaf.clone()]; a tensor lr in the config becomes a float64 leaf
+requiring grad; optimizer(params, **kwargs, differentiable=True); each step sets p.grad to the
+loss gradient at the current params (computed on detached copies, so a constant) and steps;
+then objective.backward().
 """
 
 import copy
@@ -50,6 +68,31 @@ def shared_error_cases(prefix, name):
          f"{ctor}([q]).step()"),
         (f"{prefix}_repr", f"result = repr({ctor}([p]))"),
         (f"{prefix}_repr_tensor_lr", f"result = repr({ctor}([p], lr=torch.tensor(0.01), maximize=True))"),
+        # Two params whose counts differ: b has no grad for the first 3 steps, so each param's own
+        # step drives its scalars (RAdam: a is rectified from step 6, b only from its own 6th step).
+        (f"{prefix}_params_at_different_steps",
+         "a = torch.nn.Parameter(torch.tensor([1.0, -2.0, 3.0]))\n"
+         "b = torch.nn.Parameter(torch.tensor([0.5, 0.25]))\n"
+         f"opt = {ctor}([a, b], lr=0.1)\n"
+         "for k in range(10):\n"
+         "    a.grad = torch.tensor([0.3, -0.2, 0.1]) * (k + 1)\n"
+         "    b.grad = None if k < 3 else torch.tensor([-0.4, 0.6]) / (k + 1)\n"
+         "    opt.step()\n"
+         "result = [a.detach(), b.detach(), opt.state[a], opt.state[b]]"),
+        # A checkpoint from before these states were tensors: __setstate__ turns the numbers into
+        # 0-d tensors of the scalar dtype.
+        (f"{prefix}_load_numbers_as_scalar_state",
+         "q = torch.nn.Parameter(torch.tensor([[1.5]]))\n"
+         f"opt = {ctor}([q])\n"
+         "q.grad = torch.ones_like(q)\n"
+         "opt.step()\n"
+         "sd = opt.state_dict()\n"
+         "for key, value in list(sd['state'][0].items()):\n"
+         "    if value.dim() == 0:\n"
+         "        sd['state'][0][key] = value.item()\n"
+         f"opt2 = {ctor}([torch.nn.Parameter(torch.tensor([[-0.5]]))])\n"
+         "opt2.load_state_dict(sd)\n"
+         "result = [type(v).__name__ for v in sd['state'][0].values()] + [next(iter(opt2.state.values()))]"),
         (f"{prefix}_foreach_differentiable",
          "q = torch.nn.Parameter(torch.ones(2)).clone()\n"
          "q.grad = torch.ones(2)\n"

@@ -30,10 +30,10 @@ public class AsgdConformanceTests : OptimizerConformance<AsgdConformanceTests>, 
     public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs)
         => Build(parameters, new RecordedKwargs(kwargs, tensorKwargs), lr: null, @foreach: RecordedKwargs.ForeachFor(path), differentiable: false);
 
-    private static ASGD Build(Tensor[] parameters, RecordedKwargs k, Tensor? lr, bool? @foreach, bool differentiable)
+    private static ASGD Build(Tensor[] parameters, RecordedKwargs k, Tensor? lr, bool? @foreach, bool differentiable, bool capturable = false)
         => new(parameters, lr: lr is null ? k.Lr(1e-2) : lr, lambd: k.Number("lambd", 1e-4), alpha: k.Number("alpha", 0.75),
                t0: k.Number("t0", 1e6), weightDecay: k.Number("weight_decay", 0), @foreach: @foreach, maximize: k.Bool("maximize"),
-               differentiable: differentiable);
+               differentiable: differentiable, capturable: capturable);
 
     public static IEnumerable<object[]> DifferentiableCases() => DifferentiableCheck.CaseIds(Differentiable);
 
@@ -42,4 +42,20 @@ public class AsgdConformanceTests : OptimizerConformance<AsgdConformanceTests>, 
     public void DifferentiableStepsBackpropagateAsPyTorch(string id)
         => DifferentiableCheck.Replay(Differentiable, id, (ps, kwargs, tensorKwargs, lr)
             => Build(ps, new RecordedKwargs(kwargs, tensorKwargs), lr, @foreach: null, differentiable: true));
+
+    /// <summary>
+    /// capturable: true is accepted and changes nothing on the CPU (PyTorch refuses to step it on CPU
+    /// tensors; its capturable math exists for CUDA graphs): each path still reproduces PyTorch's run.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    [InlineData(null)]
+    public void CapturableChangesNothingOnTheCpu(bool? @foreach)
+    {
+        var testCase = TrajectoryCheck.Case(Trajectories, "asgd/averaging_from_step_12/forloop/float64");
+        var (optimizer, _) = TrajectoryCheck.Replay(Trajectories, testCase, (ps, kwargs, tensorKwargs)
+            => Build(ps, new RecordedKwargs(kwargs, tensorKwargs), lr: null, @foreach: @foreach, differentiable: false, capturable: true));
+        Assert.True(optimizer.ParamGroups[0].GetBool("capturable"));
+    }
 }

@@ -34,11 +34,11 @@ public class NAdamConformanceTests : OptimizerConformance<NAdamConformanceTests>
     public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs)
         => Build(parameters, new RecordedKwargs(kwargs, tensorKwargs), lr: null, @foreach: RecordedKwargs.ForeachFor(path), differentiable: false);
 
-    private static NAdam Build(Tensor[] parameters, RecordedKwargs k, Tensor? lr, bool? @foreach, bool differentiable)
+    private static NAdam Build(Tensor[] parameters, RecordedKwargs k, Tensor? lr, bool? @foreach, bool differentiable, bool capturable = false)
         => new(parameters, lr: lr is null ? k.Lr(2e-3) : lr, betas: k.Pair("betas"), eps: k.Number("eps", 1e-8),
                weightDecay: k.Number("weight_decay", 0), momentumDecay: k.Number("momentum_decay", 4e-3),
                decoupledWeightDecay: k.Bool("decoupled_weight_decay"), @foreach: @foreach, maximize: k.Bool("maximize"),
-               differentiable: differentiable);
+               differentiable: differentiable, capturable: capturable);
 
     public static IEnumerable<object[]> DifferentiableCases() => DifferentiableCheck.CaseIds(Differentiable);
 
@@ -47,4 +47,20 @@ public class NAdamConformanceTests : OptimizerConformance<NAdamConformanceTests>
     public void DifferentiableStepsBackpropagateAsPyTorch(string id)
         => DifferentiableCheck.Replay(Differentiable, id, (ps, kwargs, tensorKwargs, lr)
             => Build(ps, new RecordedKwargs(kwargs, tensorKwargs), lr, @foreach: null, differentiable: true));
+
+    /// <summary>
+    /// capturable: true is accepted and changes nothing on the CPU (PyTorch refuses to step it on CPU
+    /// tensors; its capturable math exists for CUDA graphs): each path still reproduces PyTorch's run.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    [InlineData(null)]
+    public void CapturableChangesNothingOnTheCpu(bool? @foreach)
+    {
+        var testCase = TrajectoryCheck.Case(Trajectories, "nadam/weight_decay/forloop/float64");
+        var (optimizer, _) = TrajectoryCheck.Replay(Trajectories, testCase, (ps, kwargs, tensorKwargs)
+            => Build(ps, new RecordedKwargs(kwargs, tensorKwargs), lr: null, @foreach: @foreach, differentiable: false, capturable: true));
+        Assert.True(optimizer.ParamGroups[0].GetBool("capturable"));
+    }
 }

@@ -28,4 +28,10 @@ public class NAdamErrorConformanceTests : RecordedErrorConformance<NAdamErrorCon
 
     [Fact]
     public void ReprMatchesPyTorch() => SharedRecordedCases.AssertReprs(ErrorFixture, "nadam", Build);
+
+    [Fact]
+    public void EachParameterFollowsItsOwnStepOnEveryPath() => SharedRecordedCases.AssertUnevenSteps(ErrorFixture, "nadam", Build);
+
+    [Fact]
+    public void NumbersInAnOldCheckpointLoadAsScalarTensors() => SharedRecordedCases.AssertNumbersLoadAsScalarState(ErrorFixture, "nadam", Build);
 }

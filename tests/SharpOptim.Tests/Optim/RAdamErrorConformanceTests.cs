@@ -27,4 +27,10 @@ public class RAdamErrorConformanceTests : RecordedErrorConformance<RAdamErrorCon
 
     [Fact]
     public void ReprMatchesPyTorch() => SharedRecordedCases.AssertReprs(ErrorFixture, "radam", Build);
+
+    [Fact]
+    public void EachParameterFollowsItsOwnStepOnEveryPath() => SharedRecordedCases.AssertUnevenSteps(ErrorFixture, "radam", Build);
+
+    [Fact]
+    public void NumbersInAnOldCheckpointLoadAsScalarTensors() => SharedRecordedCases.AssertNumbersLoadAsScalarState(ErrorFixture, "radam", Build);
 }
