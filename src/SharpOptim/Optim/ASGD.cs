@@ -100,8 +100,8 @@ public sealed class ASGD : Optimizer
         var eta = lr / ((1 + h.Lambd * lr * step).Pow(h.Alpha));
         double sinceT0 = step - h.T0;
         double mu = 1 / (sinceT0 > 1 ? sinceT0 : 1); // Python's max(1, x): 1 unless x is greater (a NaN t0 gives 1)
-        ScalarState.Get(state, "eta").Copy_(eta.Tensor ?? Torch.Scalar(eta.Value, Torch.DefaultDType));
-        ScalarState.Get(state, "mu").Copy_(Torch.Scalar(mu, Torch.DefaultDType));
+        StateTensor.Get(state, "eta").Copy_(eta.Tensor ?? Torch.Scalar(eta.Value, Torch.DefaultDType));
+        StateTensor.Get(state, "mu").Copy_(Torch.Scalar(mu, Torch.DefaultDType));
     }
 
     /// <summary>PyTorch's <c>_single_tensor_asgd</c> (non-capturable), operation for operation.</summary>
@@ -111,11 +111,11 @@ public sealed class ASGD : Optimizer
         {
             var state = State[param];
             var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
-            var mu = ScalarState.Get(state, "mu");
-            var ax = ScalarState.Get(state, "ax");
-            double step = ScalarState.Increment(ScalarState.Get(state, "step"));
+            var mu = StateTensor.Get(state, "mu");
+            var ax = StateTensor.Get(state, "ax");
+            double step = ScalarState.Increment(StateTensor.Get(state, "step"));
             if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
-            double eta = ScalarState.Get(state, "eta").Item();
+            double eta = StateTensor.Get(state, "eta").Item();
             param.Mul_(1 - h.Lambd * eta);
             param.Add_(grad, alpha: -eta);
             if (mu.Item() != 1) ax.Add_(param.Sub(ax).Mul_(mu));
@@ -133,10 +133,10 @@ public sealed class ASGD : Optimizer
         for (int i = 0; i < ps.Count; i++)
         {
             var state = State[ps[i]];
-            double step = ScalarState.Increment(ScalarState.Get(state, "step"));
-            double eta = ScalarState.Get(state, "eta").Item(), mu = ScalarState.Get(state, "mu").Item();
+            double step = ScalarState.Increment(StateTensor.Get(state, "step"));
+            double eta = StateTensor.Get(state, "eta").Item(), mu = StateTensor.Get(state, "mu").Item();
             scalars[i] = new AsgdStepScalars(1 - h.Lambd * eta, eta, mu, mu != 1);
-            averages[i] = ScalarState.Get(state, "ax");
+            averages[i] = StateTensor.Get(state, "ax");
             UpdateSchedule(state, h, lr, step);
         }
         ParallelChunker.Run(ps.Select(p => p.Numel).ToList(), (t, start, length) =>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -96,10 +95,10 @@ public sealed class NAdam : Optimizer
     /// </summary>
     private static (double Step, double Mu, double MuNext) AdvanceSchedule(IReadOnlyDictionary<string, object?> state, double beta1, double momentumDecay)
     {
-        double step = ScalarState.Increment(ScalarState.Get(state, "step"));
+        double step = ScalarState.Increment(StateTensor.Get(state, "step"));
         double mu = beta1 * (1.0 - 0.5 * Math.Pow(0.96, step * momentumDecay));
         double muNext = beta1 * (1.0 - 0.5 * Math.Pow(0.96, (step + 1) * momentumDecay));
-        using (Torch.NoGrad()) ScalarState.Get(state, "mu_product").Mul_(mu);
+        using (Torch.NoGrad()) StateTensor.Get(state, "mu_product").Mul_(mu);
         return (step, mu, muNext);
     }
 
@@ -124,10 +123,10 @@ public sealed class NAdam : Optimizer
             var (step, mu, muNext) = AdvanceSchedule(state, h.Beta1, momentumDecay);
             double biasCorrection2 = 1 - Math.Pow(h.Beta2, step);
             grad = AdaptiveMoments.ApplyWeightDecay(param, grad, lr, h.WeightDecay, h.Decoupled);
-            var expAvg = ScalarState.Get(state, "exp_avg");
-            AdaptiveMoments.Update(expAvg, ScalarState.Get(state, "exp_avg_sq"), grad, h.Beta1, h.Beta2);
-            var denom = ScalarState.Get(state, "exp_avg_sq").Div(biasCorrection2).Sqrt();
-            var muProduct = ScalarState.Get(state, "mu_product");
+            var expAvg = StateTensor.Get(state, "exp_avg");
+            AdaptiveMoments.Update(expAvg, StateTensor.Get(state, "exp_avg_sq"), grad, h.Beta1, h.Beta2);
+            var denom = StateTensor.Get(state, "exp_avg_sq").Div(biasCorrection2).Sqrt();
+            var muProduct = StateTensor.Get(state, "mu_product");
             if (differentiable)
             {
                 // Scaling the tensors themselves, not addcdiv's number, lets autograd reach lr and the state.
@@ -157,32 +156,10 @@ public sealed class NAdam : Optimizer
         {
             var state = State[ps[i]];
             var (step, mu, muNext) = AdvanceSchedule(state, h.Beta1, momentumDecay);
-            var (gradCoef, avgCoef) = Coefficients(lr, mu, muNext, ScalarState.Get(state, "mu_product").Item());
+            var (gradCoef, avgCoef) = Coefficients(lr, mu, muNext, StateTensor.Get(state, "mu_product").Item());
             scalars[i] = new NAdamStepScalars(decayFactor, 1 - Math.Pow(h.Beta2, step), gradCoef.Value, avgCoef.Value);
-            moments[i] = (ScalarState.Get(state, "exp_avg"), ScalarState.Get(state, "exp_avg_sq"));
+            moments[i] = (StateTensor.Get(state, "exp_avg"), StateTensor.Get(state, "exp_avg_sq"));
         }
-        ParallelChunker.Run(ps.Select(p => p.Numel).ToList(), (t, start, length) =>
-        {
-            var (p, (m, v)) = (ps[t], moments[t]);
-            switch (p.DType)
-            {
-                case DType.Float32:
-                    NAdamKernel.Step<float, TMath>(p.AsSpan<float>().Slice(start, length), p.Grad!.AsSpan<float>().Slice(start, length),
-                        m.AsSpan<float>().Slice(start, length), v.AsSpan<float>().Slice(start, length), h, scalars[t]);
-                    break;
-                case DType.Float64:
-                    NAdamKernel.Step<double, TMath>(p.AsSpan<double>().Slice(start, length), p.Grad!.AsSpan<double>().Slice(start, length),
-                        m.AsSpan<double>().Slice(start, length), v.AsSpan<double>().Slice(start, length), h, scalars[t]);
-                    break;
-                default:
-                    throw new UnreachableException();
-            }
-        });
-        for (int i = 0; i < ps.Count; i++)
-        {
-            ps[i].MarkModified();
-            moments[i].ExpAvg.MarkModified();
-            moments[i].ExpAvgSq.MarkModified();
-        }
+        MomentKernels.Run(ps, moments, new NAdamChunk<TMath>(h, scalars));
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -109,10 +108,10 @@ public sealed class RAdam : Optimizer
         {
             var state = State[param];
             var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
-            double step = ScalarState.Increment(ScalarState.Get(state, "step"));
+            double step = ScalarState.Increment(StateTensor.Get(state, "step"));
             grad = AdaptiveMoments.ApplyWeightDecay(param, grad, lr, h.WeightDecay, h.Decoupled);
-            var expAvg = ScalarState.Get(state, "exp_avg");
-            var expAvgSq = ScalarState.Get(state, "exp_avg_sq");
+            var expAvg = StateTensor.Get(state, "exp_avg");
+            var expAvgSq = StateTensor.Get(state, "exp_avg_sq");
             AdaptiveMoments.Update(expAvg, expAvgSq, grad, h.Beta1, h.Beta2);
             var (biasCorrection1, biasCorrection2, rectified, rect) = Schedule(step, h.Beta1, h.Beta2);
             var biasCorrectedExpAvg = expAvg.Div(biasCorrection1);
@@ -138,33 +137,11 @@ public sealed class RAdam : Optimizer
         for (int i = 0; i < ps.Count; i++)
         {
             var state = State[ps[i]];
-            double step = ScalarState.Increment(ScalarState.Get(state, "step"));
+            double step = ScalarState.Increment(StateTensor.Get(state, "step"));
             var (biasCorrection1, biasCorrection2, rectified, rect) = Schedule(step, h.Beta1, h.Beta2);
             scalars[i] = new RAdamStepScalars(decayFactor, lrValue, biasCorrection1, rectified, Math.Pow(biasCorrection2, 0.5), rect);
-            moments[i] = (ScalarState.Get(state, "exp_avg"), ScalarState.Get(state, "exp_avg_sq"));
+            moments[i] = (StateTensor.Get(state, "exp_avg"), StateTensor.Get(state, "exp_avg_sq"));
         }
-        ParallelChunker.Run(ps.Select(p => p.Numel).ToList(), (t, start, length) =>
-        {
-            var (p, (m, v)) = (ps[t], moments[t]);
-            switch (p.DType)
-            {
-                case DType.Float32:
-                    RAdamKernel.Step<float, TMath>(p.AsSpan<float>().Slice(start, length), p.Grad!.AsSpan<float>().Slice(start, length),
-                        m.AsSpan<float>().Slice(start, length), v.AsSpan<float>().Slice(start, length), h, scalars[t]);
-                    break;
-                case DType.Float64:
-                    RAdamKernel.Step<double, TMath>(p.AsSpan<double>().Slice(start, length), p.Grad!.AsSpan<double>().Slice(start, length),
-                        m.AsSpan<double>().Slice(start, length), v.AsSpan<double>().Slice(start, length), h, scalars[t]);
-                    break;
-                default:
-                    throw new UnreachableException();
-            }
-        });
-        for (int i = 0; i < ps.Count; i++)
-        {
-            ps[i].MarkModified();
-            moments[i].ExpAvg.MarkModified();
-            moments[i].ExpAvgSq.MarkModified();
-        }
+        MomentKernels.Run(ps, moments, new RAdamChunk<TMath>(h, scalars));
     }
 }

@@ -18,10 +18,4 @@ internal static class ScalarState
         using (Torch.NoGrad()) step.Add_(1);
         return step.Item();
     }
-
-    /// <summary>The per-parameter state tensor <paramref name="key"/>, which the step keeps as a tensor.</summary>
-    public static Tensor Get(IReadOnlyDictionary<string, object?> state, string key)
-        => state.TryGetValue(key, out var v) && v is Tensor t
-            ? t
-            : throw new InvalidOperationException($"optimizer state '{key}' is {StateValues.Describe(state.GetValueOrDefault(key))}, expected a tensor");
 }

@@ -9,7 +9,7 @@ namespace SharpOptim.Tests.Golden;
 /// caller's default (PyTorch's), and a kwarg PyTorch got as a tensor (listed in
 /// <c>tensor_kwargs</c>) comes back as a float32 0-d tensor, as <c>torch.tensor(x)</c> made it.
 /// </summary>
-internal sealed class RecordedKwargs(JsonObject kwargs, ISet<string> tensorKwargs)
+public sealed class RecordedKwargs(JsonObject kwargs, ISet<string> tensorKwargs)
 {
     public double Number(string key, double fallback) => kwargs[key] is { } v ? Fixture.Number(v) : fallback;
 

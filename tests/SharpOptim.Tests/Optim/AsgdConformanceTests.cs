@@ -1,7 +1,6 @@
 using SharpOptim;
 using SharpOptim.Optim;
 using SharpOptim.Tests.Golden;
-using Xunit;
 
 namespace SharpOptim.Tests.Optim;
 
@@ -10,11 +9,19 @@ namespace SharpOptim.Tests.Optim;
 /// (optim_inputs_func_asgd) plus a tensor lr and configs whose averaging starts within the run
 /// (t0 = 10), float32 and float64, 100 steps, on every path; mid-run state dicts; differentiable runs.
 /// </summary>
-public class AsgdConformanceTests : OptimizerConformance<AsgdConformanceTests>, IOptimizerFixtures
+public class AsgdConformanceTests : AlgorithmConformance<AsgdConformanceTests>, IAlgorithmFixtures
 {
     public static string Trajectories => "asgd_trajectories.json.gz";
     public static string StateDicts => "asgd_state_dict.json.gz";
-    private const string Differentiable = "asgd_differentiable.json.gz";
+    public static string DifferentiableFixture => "asgd_differentiable.json.gz";
+    public static string CapturableCaseId => "asgd/averaging_from_step_12/forloop/float64";
+
+    public static OptimizerFactory Factory(string path) => FactoryFor(path);
+
+    public static Optimizer Build(Tensor[] parameters, RecordedKwargs k, Tensor? lr, bool? @foreach, bool differentiable, bool capturable)
+        => new ASGD(parameters, lr: lr is null ? k.Lr(1e-2) : lr, lambd: k.Number("lambd", 1e-4), alpha: k.Number("alpha", 0.75),
+                    t0: k.Number("t0", 1e6), weightDecay: k.Number("weight_decay", 0), @foreach: @foreach, maximize: k.Bool("maximize"),
+                    differentiable: differentiable, capturable: capturable);
 
     /// <summary>
     /// Our reference and foreach paths round after every operation, while PyTorch's CPU kernels
@@ -26,36 +33,4 @@ public class AsgdConformanceTests : OptimizerConformance<AsgdConformanceTests>, 
     /// </summary>
     public static double? TrajectoryTolerance(string caseId, string path)
         => path is "reference" or "foreach" && caseId == "asgd/maximize_nonzero_weight_decay/forloop/float32" ? 2e-5 : null;
-
-    public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs)
-        => Build(parameters, new RecordedKwargs(kwargs, tensorKwargs), lr: null, @foreach: RecordedKwargs.ForeachFor(path), differentiable: false);
-
-    private static ASGD Build(Tensor[] parameters, RecordedKwargs k, Tensor? lr, bool? @foreach, bool differentiable, bool capturable = false)
-        => new(parameters, lr: lr is null ? k.Lr(1e-2) : lr, lambd: k.Number("lambd", 1e-4), alpha: k.Number("alpha", 0.75),
-               t0: k.Number("t0", 1e6), weightDecay: k.Number("weight_decay", 0), @foreach: @foreach, maximize: k.Bool("maximize"),
-               differentiable: differentiable, capturable: capturable);
-
-    public static IEnumerable<object[]> DifferentiableCases() => DifferentiableCheck.CaseIds(Differentiable);
-
-    [Theory]
-    [MemberData(nameof(DifferentiableCases))]
-    public void DifferentiableStepsBackpropagateAsPyTorch(string id)
-        => DifferentiableCheck.Replay(Differentiable, id, (ps, kwargs, tensorKwargs, lr)
-            => Build(ps, new RecordedKwargs(kwargs, tensorKwargs), lr, @foreach: null, differentiable: true));
-
-    /// <summary>
-    /// capturable: true is accepted and changes nothing on the CPU (PyTorch refuses to step it on CPU
-    /// tensors; its capturable math exists for CUDA graphs): each path still reproduces PyTorch's run.
-    /// </summary>
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    [InlineData(null)]
-    public void CapturableChangesNothingOnTheCpu(bool? @foreach)
-    {
-        var testCase = TrajectoryCheck.Case(Trajectories, "asgd/averaging_from_step_12/forloop/float64");
-        var (optimizer, _) = TrajectoryCheck.Replay(Trajectories, testCase, (ps, kwargs, tensorKwargs)
-            => Build(ps, new RecordedKwargs(kwargs, tensorKwargs), lr: null, @foreach: @foreach, differentiable: false, capturable: true));
-        Assert.True(optimizer.ParamGroups[0].GetBool("capturable"));
-    }
 }

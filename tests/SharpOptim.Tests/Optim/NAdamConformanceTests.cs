@@ -1,8 +1,6 @@
-using System.Text.Json.Nodes;
 using SharpOptim;
 using SharpOptim.Optim;
 using SharpOptim.Tests.Golden;
-using Xunit;
 
 namespace SharpOptim.Tests.Optim;
 
@@ -11,11 +9,20 @@ namespace SharpOptim.Tests.Optim;
 /// (optim_inputs_func_nadam) plus tensor-lr configs, float32 and float64, 100 steps, on every
 /// path; mid-run state dicts; differentiable runs with gradients through the steps.
 /// </summary>
-public class NAdamConformanceTests : OptimizerConformance<NAdamConformanceTests>, IOptimizerFixtures
+public class NAdamConformanceTests : AlgorithmConformance<NAdamConformanceTests>, IAlgorithmFixtures
 {
     public static string Trajectories => "nadam_trajectories.json.gz";
     public static string StateDicts => "nadam_state_dict.json.gz";
-    private const string Differentiable = "nadam_differentiable.json.gz";
+    public static string DifferentiableFixture => "nadam_differentiable.json.gz";
+    public static string CapturableCaseId => "nadam/weight_decay/forloop/float64";
+
+    public static OptimizerFactory Factory(string path) => FactoryFor(path);
+
+    public static Optimizer Build(Tensor[] parameters, RecordedKwargs k, Tensor? lr, bool? @foreach, bool differentiable, bool capturable)
+        => new NAdam(parameters, lr: lr is null ? k.Lr(2e-3) : lr, betas: k.Pair("betas"), eps: k.Number("eps", 1e-8),
+                     weightDecay: k.Number("weight_decay", 0), momentumDecay: k.Number("momentum_decay", 4e-3),
+                     decoupledWeightDecay: k.Bool("decoupled_weight_decay"), @foreach: @foreach, maximize: k.Bool("maximize"),
+                     capturable: capturable, differentiable: differentiable);
 
     /// <summary>
     /// Our reference and foreach paths round after every operation, while PyTorch's CPU kernels
@@ -30,37 +37,4 @@ public class NAdamConformanceTests : OptimizerConformance<NAdamConformanceTests>
         => path is "reference" or "foreach" && caseId is "nadam/non_zero_momentum_decay/forloop/float32" or "nadam/weight_decay/forloop/float32"
             ? 3e-5
             : null;
-
-    public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs)
-        => Build(parameters, new RecordedKwargs(kwargs, tensorKwargs), lr: null, @foreach: RecordedKwargs.ForeachFor(path), differentiable: false);
-
-    private static NAdam Build(Tensor[] parameters, RecordedKwargs k, Tensor? lr, bool? @foreach, bool differentiable, bool capturable = false)
-        => new(parameters, lr: lr is null ? k.Lr(2e-3) : lr, betas: k.Pair("betas"), eps: k.Number("eps", 1e-8),
-               weightDecay: k.Number("weight_decay", 0), momentumDecay: k.Number("momentum_decay", 4e-3),
-               decoupledWeightDecay: k.Bool("decoupled_weight_decay"), @foreach: @foreach, maximize: k.Bool("maximize"),
-               differentiable: differentiable, capturable: capturable);
-
-    public static IEnumerable<object[]> DifferentiableCases() => DifferentiableCheck.CaseIds(Differentiable);
-
-    [Theory]
-    [MemberData(nameof(DifferentiableCases))]
-    public void DifferentiableStepsBackpropagateAsPyTorch(string id)
-        => DifferentiableCheck.Replay(Differentiable, id, (ps, kwargs, tensorKwargs, lr)
-            => Build(ps, new RecordedKwargs(kwargs, tensorKwargs), lr, @foreach: null, differentiable: true));
-
-    /// <summary>
-    /// capturable: true is accepted and changes nothing on the CPU (PyTorch refuses to step it on CPU
-    /// tensors; its capturable math exists for CUDA graphs): each path still reproduces PyTorch's run.
-    /// </summary>
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    [InlineData(null)]
-    public void CapturableChangesNothingOnTheCpu(bool? @foreach)
-    {
-        var testCase = TrajectoryCheck.Case(Trajectories, "nadam/weight_decay/forloop/float64");
-        var (optimizer, _) = TrajectoryCheck.Replay(Trajectories, testCase, (ps, kwargs, tensorKwargs)
-            => Build(ps, new RecordedKwargs(kwargs, tensorKwargs), lr: null, @foreach: @foreach, differentiable: false, capturable: true));
-        Assert.True(optimizer.ParamGroups[0].GetBool("capturable"));
-    }
 }

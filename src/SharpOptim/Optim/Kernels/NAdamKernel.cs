@@ -73,3 +73,10 @@ internal static class NAdamKernel
         }
     }
 }
+
+/// <summary>NAdam's kernel on one chunk of tensor <c>tensor</c>, with that tensor's step scalars.</summary>
+internal readonly struct NAdamChunk<TMath>(NAdamHyper hyper, NAdamStepScalars[] scalars) : IMomentChunkKernel where TMath : IKernelMath
+{
+    public void Step<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expAvgSq, int tensor) where T : unmanaged, IFloatingPointIeee754<T>
+        => NAdamKernel.Step<T, TMath>(param, grad, expAvg, expAvgSq, hyper, scalars[tensor]);
+}

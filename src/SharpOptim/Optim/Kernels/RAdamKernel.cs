@@ -74,3 +74,10 @@ internal static class RAdamKernel
         }
     }
 }
+
+/// <summary>RAdam's kernel on one chunk of tensor <c>tensor</c>, with that tensor's step scalars.</summary>
+internal readonly struct RAdamChunk<TMath>(RAdamHyper hyper, RAdamStepScalars[] scalars) : IMomentChunkKernel where TMath : IKernelMath
+{
+    public void Step<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expAvgSq, int tensor) where T : unmanaged, IFloatingPointIeee754<T>
+        => RAdamKernel.Step<T, TMath>(param, grad, expAvg, expAvgSq, hyper, scalars[tensor]);
+}
