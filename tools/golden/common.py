@@ -293,14 +293,19 @@ def run_trajectory(opt_cls, kwargs, dtype, flags, n_steps=N_STEPS, problem=None)
 def impl_flags(opt_cls, impl):
     """IMPL_FLAGS[impl] without the flags opt_cls does not take (Adadelta has no `fused`), as
     PyTorch's grid sets only the flags an optimizer supports."""
-    accepted = inspect.signature(opt_cls.__init__).parameters
-    return {k: v for k, v in IMPL_FLAGS[impl].items() if k in accepted}
+    return supported_flags(opt_cls, IMPL_FLAGS[impl])
 
 
 def slug(desc):
     """desc -> id component: runs of non-alphanumerics become '_' (so 'weight_decay
     w/ momentum' -> 'weight_decay_w_momentum')."""
     return re.sub(r"[^A-Za-z0-9]+", "_", desc).strip("_")
+
+
+def supported_flags(opt_cls, flags):
+    """The flags opt_cls's constructor takes: PyTorch's grid sets only those (NAdam has no `fused`)."""
+    accepted = inspect.signature(opt_cls.__init__).parameters
+    return {k: v for k, v in flags.items() if k in accepted}
 
 
 def record_grid(opt_cls, prefix, configs, dtypes=("float32", "float64"),
@@ -472,15 +477,29 @@ def write_error_fixture(path, records):
 # ---------------------------------------------------------------------------
 # State dicts mid-run
 # ---------------------------------------------------------------------------
+def _without_dtypes(v):
+    """An encoded state dict with the "dtype" of every tensor removed."""
+    if isinstance(v, dict):
+        return {k: _without_dtypes(x) for k, x in v.items() if not (k == "dtype" and v.get("tensor") is True)}
+    if isinstance(v, list):
+        return [_without_dtypes(x) for x in v]
+    return v
+
+
 def record_state_dict_cases(opt_cls, prefix, configs_by_desc, descs, trajectories, problem,
-                            dtypes=("float64", "float32"), steps_before_save=50):
+                            dtypes=("float64", "float32"), steps_before_save=50, exact_continuation=True):
     """Per chosen config and dtype: run `steps_before_save` steps with the config's kwargs only
     (foreach/fused left at PyTorch's defaults, the for-loop on CPU), save state_dict(), load it
     into a fresh optimizer on cloned params and continue to step 2*steps_before_save.
 
     Checks (asserts) that the continuation equals simply carrying on and equals the recorded
     for-loop trajectory `<prefix>/<slug>/forloop/<dtype>` of `trajectories`. Returns the cases
-    (id `<prefix>_state_dict/<slug>/default/<dtype>`)."""
+    (id `<prefix>_state_dict/<slug>/default/<dtype>`).
+
+    exact_continuation=False skips those two continuation checks, for an algorithm whose run
+    legitimately changes after a reload (load_state_dict casts every state tensor but `step` to
+    the param's dtype: NAdam's float32 `mu_product` becomes float64 and then multiplies in
+    float64); the case then carries "exact_continuation": false."""
     traj_by_id = {c["id"]: c for c in trajectories["cases"]}
     cases = []
     for desc in descs:
@@ -503,14 +522,17 @@ def record_state_dict_cases(opt_cls, prefix, configs_by_desc, descs, trajectorie
             final_sd_json = encode_state_dict(opt2.state_dict())
 
             carry_on = run_steps(opt, params, problem, steps_before_save)
-            assert dumps(carry_on) == dumps(cont), f"{desc}/{dt}: reload differs"
             tid = f"{prefix}/{slug(desc)}/forloop/{dt}"
             t = traj_by_id[tid]["steps"]
             assert dumps(t[:steps_before_save]) == dumps(first), f"{tid}: first half differs"
-            assert dumps(t[steps_before_save:2 * steps_before_save]) == dumps(cont), f"{tid}: continuation differs"
-            assert loaded_sd_json == sd_json, f"{desc}/{dt}: loaded state_dict differs"
+            # Loading casts state tensors other than `step` to the param's dtype (ASGD's float32
+            # `eta` becomes float64 with float64 params): the values must survive, the dtype may not.
+            assert _without_dtypes(loaded_sd_json) == _without_dtypes(sd_json), f"{desc}/{dt}: loaded state_dict differs"
+            if exact_continuation:
+                assert dumps(carry_on) == dumps(cont), f"{desc}/{dt}: reload differs"
+                assert dumps(t[steps_before_save:2 * steps_before_save]) == dumps(cont), f"{tid}: continuation differs"
 
-            cases.append({
+            case = {
                 "id": f"{prefix}_state_dict/{slug(desc)}/default/{dt}",
                 "desc": desc,
                 "kwargs": kwargs_json,
@@ -524,5 +546,8 @@ def record_state_dict_cases(opt_cls, prefix, configs_by_desc, descs, trajectorie
                 "state_dict": sd_json,
                 "continuation": cont,
                 "state_dict_after_continuation": final_sd_json,
-            })
+            }
+            if not exact_continuation:
+                case["exact_continuation"] = False
+            cases.append(case)
     return cases

@@ -87,11 +87,12 @@ public abstract partial class Optimizer
             newGroups.Add(group);
         }
 
-        // __setstate__: fill flags newer than the checkpoint, and make plain-number steps tensors.
+        // __setstate__: fill flags newer than the checkpoint, and make plain-number steps (and the like) tensors.
         foreach (var group in newGroups) SetGroupDefaults(group);
         foreach (var state in newState.Values)
-            if (state.TryGetValue("step", out var step) && step is not Tensor and not null)
-                state["step"] = Torch.Scalar(OptionValues.ToDouble(step, "step"), Torch.DefaultDType == DType.Float64 ? DType.Float64 : DType.Float32);
+            foreach (var key in ScalarStateKeys)
+                if (state.TryGetValue(key, out var number) && number is not Tensor and not null)
+                    state[key] = Torch.Scalar(OptionValues.ToDouble(number, key), Torch.DefaultDType == DType.Float64 ? DType.Float64 : DType.Float32);
 
         State = newState;
         _paramGroups.Clear();
@@ -130,6 +131,12 @@ public abstract partial class Optimizer
                 throw new ArgumentException($"loaded state for parameter {paramId} has '{key}' of shape {ShapeUtil.Format(t.ShapeRef)}, but the parameter has shape {ShapeUtil.Format(param.ShapeRef)}", "stateDict");
         }
     }
+
+    /// <summary>
+    /// State keys that old checkpoints may hold as plain numbers and that <c>__setstate__</c> turns
+    /// into 0-d tensors of the scalar dtype (<c>step</c>; NAdam's <c>mu_product</c>; ASGD's <c>eta</c>, <c>mu</c>).
+    /// </summary>
+    protected virtual IEnumerable<string> ScalarStateKeys => ["step"];
 
     /// <summary>State keys whose tensors have the parameter's own shape (e.g. <c>momentum_buffer</c>).</summary>
     protected virtual IEnumerable<string> ElementwiseStateKeys => [];

@@ -191,8 +191,12 @@ public abstract partial class Optimizer
         {
             sb.Append('\n').Append($"Parameter Group {i}\n");
             foreach (var key in _paramGroups[i].Keys.Order(StringComparer.Ordinal))
-                sb.Append($"    {key}: {PyRepr.Value(_paramGroups[i][key])}\n");
+                sb.Append($"    {key}: {FormatOption(_paramGroups[i][key])}\n");
         }
         return sb.Append(')').ToString();
     }
+
+    /// <summary>An option as PyTorch's repr writes it, through an f-string: a 0-d float tensor (a tensor lr) formats as its value.</summary>
+    private static string FormatOption(object? value)
+        => value is Tensor { Dim: 0, IsFloatingPoint: true } t ? PyRepr.Float(t.Item()) : PyRepr.Value(value);
 }

@@ -23,7 +23,7 @@ internal static class Validation
     public static void CheckBeta(double beta, int index, string paramName = "betas")
     {
         if (!(beta >= 0 && beta < 1))
-            throw new ArgumentOutOfRangeException(paramName, beta, $"Invalid beta parameter at index {index}: {PyRepr.Number(beta)}");
+            throw new ArgumentOutOfRangeException(paramName, beta, $"Invalid beta parameter at index {index}: {PyRepr.Float(beta)}");
     }
 
     /// <summary>PyTorch's checks of the implementation flags that hold for every algorithm with a fused path.</summary>

@@ -42,7 +42,9 @@ public partial class Tensor
         if (Graph.NeedsGrad(this, other))
         {
             Tensor a = this, b = other;
-            Graph.RecordSaving(r, "MulBackward0", [this, other], g => [a.RequiresGrad ? g.Mul(b.Detach()).SumToShape(a._shape) : null,
+            // As PyTorch, each operand is saved only for the other's gradient, so overwriting a
+            // factor that needs no gradient (an optimizer's state) later does not break backward.
+            Graph.RecordSaving(r, "MulBackward0", [a.RequiresGrad ? b : null, b.RequiresGrad ? a : null], g => [a.RequiresGrad ? g.Mul(b.Detach()).SumToShape(a._shape) : null,
                                                   b.RequiresGrad ? g.Mul(a.Detach()).SumToShape(b._shape) : null], this, other);
         }
         return r;

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using SharpOptim.Optim.Kernels;
+
+namespace SharpOptim.Optim;
+
+/// <summary>
+/// Averaged stochastic gradient descent — PyTorch's <c>torch.optim.ASGD</c>. Each step decays the
+/// parameter by <c>1 - lambd * eta</c> and moves it by <c>-eta * grad</c>; <c>ax</c> holds the average
+/// of the iterates from step <c>t0</c> on (before that, a copy of the parameter). Then
+/// <c>eta = lr / (1 + lambd * lr * step)^alpha</c> and <c>mu = 1 / max(1, step - t0)</c>. State per
+/// parameter: <c>step</c>, <c>eta</c> and <c>mu</c> (0-d tensors of the scalar dtype; <c>eta</c> and
+/// <c>mu</c> take the parameter's dtype when a state dict is loaded, as in PyTorch) and <c>ax</c>.
+/// Like PyTorch, <c>lambd</c>, <c>alpha</c> and <c>t0</c> are not validated. Sparse gradients are refused.
+/// </summary>
+public sealed class ASGD : Optimizer
+{
+    /// <param name="parameters">Tensors, (name, tensor) tuples, or <see cref="ParamGroup"/>s.</param>
+    /// <param name="lr">Learning rate, a number or a one-element tensor (default 1e-2).</param>
+    /// <param name="lambd">Decay term.</param>
+    /// <param name="alpha">Power of the eta update.</param>
+    /// <param name="t0">The step from which averaging starts.</param>
+    /// <param name="weightDecay">L2 penalty.</param>
+    /// <param name="foreach">False: the reference path. True: the kernel path with the reference's exact rounding. Null: the fastest path (the kernel with fused multiply-adds).</param>
+    /// <param name="maximize">Maximise the objective instead of minimising.</param>
+    /// <param name="differentiable">Record the step for autograd (reference path). As in PyTorch, the step reads <c>eta</c> as a number, so no gradient reaches a tensor <c>lr</c> through it.</param>
+    /// <param name="capturable">Accepted for PyTorch compatibility and stored in the groups; CUDA-graph capture does not exist on the CPU, so it changes nothing here: the non-capturable math runs (PyTorch itself refuses to step a capturable optimizer on CPU tensors).</param>
+    public ASGD(IEnumerable<object> parameters, FloatOrTensor? lr = null, double lambd = 1e-4, double alpha = 0.75, double t0 = 1e6,
+                double weightDecay = 0, bool? @foreach = null, bool maximize = false, bool differentiable = false, bool capturable = false)
+        : base(parameters, MakeDefaults(lr ?? 1e-2, lambd, alpha, t0, weightDecay, @foreach, maximize, differentiable, capturable))
+    {
+    }
+
+    private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, double lambd, double alpha, double t0, double weightDecay,
+        bool? forEach, bool maximize, bool differentiable, bool capturable)
+    {
+        LrValidation.CheckNotNegativeNorNaN(lr);
+        Validation.CheckNonNegative(weightDecay, "weight_decay", nameof(weightDecay));
+        return new()
+        {
+            ["lr"] = lr.AsOption,
+            ["lambd"] = lambd,
+            ["alpha"] = alpha,
+            ["t0"] = t0,
+            ["weight_decay"] = weightDecay,
+            ["foreach"] = forEach,
+            ["maximize"] = maximize,
+            ["differentiable"] = differentiable,
+            ["capturable"] = capturable,
+        };
+    }
+
+    protected override IEnumerable<string> ElementwiseStateKeys => ["ax"];
+
+    protected override IEnumerable<string> ScalarStateKeys => ["step", "eta", "mu"];
+
+    protected override void SetGroupDefaults(ParamGroup group)
+    {
+        group.SetDefault("foreach", null);
+        group.SetDefault("maximize", false);
+        group.SetDefault("differentiable", false);
+        group.SetDefault("capturable", false);
+    }
+
+    /// <summary>ASGD's options for one group.</summary>
+    private readonly record struct Hyper(double Lambd, double Alpha, double T0, double WeightDecay, bool Maximize);
+
+    protected override void StepGroup(ParamGroup group)
+    {
+        var ps = ParamsWithGrad(group);
+        StepGuards.CheckDenseStep(nameof(ASGD), group, ps);
+        var lr = PyScalar.FromOption(group["lr"], "lr");
+        foreach (var p in ps)
+        {
+            var state = StateFor(p);
+            if (state.Count != 0) continue;
+            state["step"] = ScalarState.New(0);
+            // torch.as_tensor(lr, dtype=scalar dtype).clone().detach(): lr's value, in the scalar dtype.
+            state["eta"] = lr.Tensor is { } t ? StateValues.CloneDetached(t.To(ScalarState.DType)) : ScalarState.New(lr.Value);
+            state["mu"] = ScalarState.New(1);
+            state["ax"] = Torch.ZerosLike(p);
+        }
+        var h = new Hyper(group.GetDouble("lambd"), group.GetDouble("alpha"), group.GetDouble("t0"), group.GetDouble("weight_decay"),
+                          group.GetBool("maximize"));
+        switch (ResolveImplementation(group, hasSparseGrad: false))
+        {
+            case StepImplementation.Reference: Reference(ps, h, lr); break;
+            case StepImplementation.ForEach: Kernel<ExactMath>(ps, h, lr); break;
+            default: Kernel<FusedMath>(ps, h, lr); break;
+        }
+    }
+
+    /// <summary>
+    /// After the parameter's update: <c>eta = as_tensor(lr / (1 + lambd * lr * step) ** alpha)</c> and
+    /// <c>mu = as_tensor(1 / max(1, step - t0))</c>, copied into the state tensors. A number becomes a
+    /// tensor of the default dtype first (<c>torch.as_tensor</c> of a Python float), so it is rounded
+    /// to float32 on the way even into a float64 state tensor, as in PyTorch.
+    /// </summary>
+    private static void UpdateSchedule(IReadOnlyDictionary<string, object?> state, Hyper h, PyScalar lr, double step)
+    {
+        var eta = lr / ((1 + h.Lambd * lr * step).Pow(h.Alpha));
+        double sinceT0 = step - h.T0;
+        double mu = 1 / (sinceT0 > 1 ? sinceT0 : 1); // Python's max(1, x): 1 unless x is greater (a NaN t0 gives 1)
+        StateTensor.Get(state, "eta").Copy_(eta.Tensor ?? Torch.Scalar(eta.Value, Torch.DefaultDType));
+        StateTensor.Get(state, "mu").Copy_(Torch.Scalar(mu, Torch.DefaultDType));
+    }
+
+    /// <summary>PyTorch's <c>_single_tensor_asgd</c> (non-capturable), operation for operation.</summary>
+    private void Reference(List<Tensor> ps, Hyper h, PyScalar lr)
+    {
+        foreach (var param in ps)
+        {
+            var state = State[param];
+            var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
+            var mu = StateTensor.Get(state, "mu");
+            var ax = StateTensor.Get(state, "ax");
+            double step = ScalarState.Increment(StateTensor.Get(state, "step"));
+            if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
+            double eta = StateTensor.Get(state, "eta").Item();
+            param.Mul_(1 - h.Lambd * eta);
+            param.Add_(grad, alpha: -eta);
+            if (mu.Item() != 1) ax.Add_(param.Sub(ax).Mul_(mu));
+            else ax.Copy_(param);
+            UpdateSchedule(state, h, lr, step);
+        }
+    }
+
+    /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
+    private void Kernel<TMath>(List<Tensor> ps, Hyper h, PyScalar lr) where TMath : IKernelMath
+    {
+        StepGuards.CheckKernelDTypes(nameof(ASGD), ps);
+        var scalars = new AsgdStepScalars[ps.Count];
+        var averages = new Tensor[ps.Count];
+        for (int i = 0; i < ps.Count; i++)
+        {
+            var state = State[ps[i]];
+            double step = ScalarState.Increment(StateTensor.Get(state, "step"));
+            double eta = StateTensor.Get(state, "eta").Item(), mu = StateTensor.Get(state, "mu").Item();
+            scalars[i] = new AsgdStepScalars(1 - h.Lambd * eta, eta, mu, mu != 1);
+            averages[i] = StateTensor.Get(state, "ax");
+            UpdateSchedule(state, h, lr, step);
+        }
+        ParallelChunker.Run(ps.Select(p => p.Numel).ToList(), (t, start, length) =>
+        {
+            var (p, ax) = (ps[t], averages[t]);
+            switch (p.DType)
+            {
+                case DType.Float32:
+                    AsgdKernel.Step<float, TMath>(p.AsSpan<float>().Slice(start, length), p.Grad!.AsSpan<float>().Slice(start, length),
+                        ax.AsSpan<float>().Slice(start, length), h.WeightDecay, h.Maximize, scalars[t]);
+                    break;
+                case DType.Float64:
+                    AsgdKernel.Step<double, TMath>(p.AsSpan<double>().Slice(start, length), p.Grad!.AsSpan<double>().Slice(start, length),
+                        ax.AsSpan<double>().Slice(start, length), h.WeightDecay, h.Maximize, scalars[t]);
+                    break;
+                default:
+                    throw new UnreachableException();
+            }
+        });
+        for (int i = 0; i < ps.Count; i++)
+        {
+            ps[i].MarkModified();
+            averages[i].MarkModified();
+        }
+    }
+}

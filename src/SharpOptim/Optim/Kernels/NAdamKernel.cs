@@ -1,0 +1,82 @@
+using System.Numerics;
+
+namespace SharpOptim.Optim.Kernels;
+
+/// <summary>NAdam's options for one group, as the kernel reads them.</summary>
+internal readonly record struct NAdamHyper(double Beta1, double Beta2, double Eps, double WeightDecay, bool Decoupled, bool Maximize);
+
+/// <summary>
+/// One parameter's scalars for this step, computed before the dispatch (they depend on the
+/// parameter's own <c>step</c> and <c>mu_product</c>): the decoupled decay factor
+/// <c>1 - lr * weight_decay</c> (1 when unused), <c>bias_correction2</c>, and the <c>addcdiv</c>
+/// values of the gradient and <c>exp_avg</c> terms.
+/// </summary>
+internal readonly record struct NAdamStepScalars(double DecayFactor, double BiasCorrection2, double GradCoefficient, double AvgCoefficient);
+
+/// <summary>
+/// NAdam in one pass over a chunk: read grad, param and both moments once, write param and
+/// moments once, in the reference path's order of operations.
+/// </summary>
+internal static class NAdamKernel
+{
+    public static void Step<T, TMath>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expAvgSq,
+                                      in NAdamHyper h, in NAdamStepScalars s)
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+    {
+        var moments = new MomentUpdate<T>(h.Beta1, h.Beta2);
+        T wd = T.CreateTruncating(h.WeightDecay);
+        T decay = T.CreateTruncating(s.DecayFactor);
+        T bc2 = T.CreateTruncating(s.BiasCorrection2);
+        T eps = T.CreateTruncating(h.Eps);
+        T gradCoef = T.CreateTruncating(s.GradCoefficient);
+        T avgCoef = T.CreateTruncating(s.AvgCoefficient);
+        bool l2 = h.WeightDecay != 0 && !h.Decoupled, decoupled = h.WeightDecay != 0 && h.Decoupled;
+
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var wdV = new Vector<T>(wd);
+            var decayV = new Vector<T>(decay);
+            var bc2V = new Vector<T>(bc2);
+            var epsV = new Vector<T>(eps);
+            var gradCoefV = new Vector<T>(gradCoef);
+            var avgCoefV = new Vector<T>(avgCoef);
+            for (; i <= param.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var p = new Vector<T>(param[i..]);
+                var g = new Vector<T>(grad[i..]);
+                var m = new Vector<T>(expAvg[i..]);
+                var v = new Vector<T>(expAvgSq[i..]);
+                if (h.Maximize) g = -g;
+                if (decoupled) p *= decayV;
+                else if (l2) g = TMath.MulAdd(wdV, p, g);
+                moments.Apply<TMath>(ref m, ref v, g);
+                var denom = Vector.SquareRoot(v / bc2V) + epsV;
+                p += gradCoefV * g / denom;
+                p += avgCoefV * m / denom;
+                p.CopyTo(param[i..]);
+                m.CopyTo(expAvg[i..]);
+                v.CopyTo(expAvgSq[i..]);
+            }
+        }
+        for (; i < param.Length; i++)
+        {
+            T p = param[i];
+            T g = h.Maximize ? -grad[i] : grad[i];
+            if (decoupled) p *= decay;
+            else if (l2) g = TMath.MulAdd(wd, p, g);
+            moments.Apply<TMath>(ref expAvg[i], ref expAvgSq[i], g);
+            T denom = T.Sqrt(expAvgSq[i] / bc2) + eps;
+            p += gradCoef * g / denom;
+            p += avgCoef * expAvg[i] / denom;
+            param[i] = p;
+        }
+    }
+}
+
+/// <summary>NAdam's kernel on one chunk of tensor <c>tensor</c>, with that tensor's step scalars.</summary>
+internal readonly struct NAdamChunk<TMath>(NAdamHyper hyper, NAdamStepScalars[] scalars) : IMomentChunkKernel where TMath : IKernelMath
+{
+    public void Step<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expAvgSq, int tensor) where T : unmanaged, IFloatingPointIeee754<T>
+        => NAdamKernel.Step<T, TMath>(param, grad, expAvg, expAvgSq, hyper, scalars[tensor]);
+}

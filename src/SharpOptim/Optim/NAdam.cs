@@ -1,0 +1,165 @@
+using SharpOptim.Optim.Kernels;
+
+namespace SharpOptim.Optim;
+
+/// <summary>
+/// Adam with Nesterov momentum — PyTorch's <c>torch.optim.NAdam</c>, with its momentum schedule
+/// <c>mu_t = beta1 * (1 - 0.5 * 0.96^(t * momentum_decay))</c> and, with
+/// <c>decoupledWeightDecay</c>, NAdamW. State per parameter: <c>step</c> and <c>mu_product</c>
+/// (0-d tensors of the scalar dtype, float32 unless the default dtype is float64), <c>exp_avg</c>
+/// and <c>exp_avg_sq</c>. Sparse gradients are refused, as in PyTorch.
+/// </summary>
+public sealed class NAdam : Optimizer
+{
+    /// <param name="parameters">Tensors, (name, tensor) tuples, or <see cref="ParamGroup"/>s.</param>
+    /// <param name="lr">Learning rate, a number or a one-element tensor (default 2e-3).</param>
+    /// <param name="betas">Coefficients of the running averages of the gradient and its square (default (0.9, 0.999)).</param>
+    /// <param name="eps">Added to the denominator for numerical stability.</param>
+    /// <param name="weightDecay">Weight decay: an L2 penalty, or decoupled (see <paramref name="decoupledWeightDecay"/>).</param>
+    /// <param name="momentumDecay">The momentum decay psi of the momentum schedule.</param>
+    /// <param name="decoupledWeightDecay">Decay the parameters directly, as AdamW does (NAdamW), instead of adding an L2 term to the gradient.</param>
+    /// <param name="foreach">False: the reference path. True: the kernel path with the reference's exact rounding. Null: the fastest path (the kernel with fused multiply-adds).</param>
+    /// <param name="maximize">Maximise the objective instead of minimising.</param>
+    /// <param name="capturable">Accepted for PyTorch compatibility and stored in the groups; CUDA-graph capture does not exist on the CPU, so it changes nothing here: the non-capturable math runs (PyTorch itself refuses to step a capturable optimizer on CPU tensors).</param>
+    /// <param name="differentiable">Record the step for autograd (reference path, PyTorch's differentiable formulation).</param>
+    public NAdam(IEnumerable<object> parameters, FloatOrTensor? lr = null, (double, double)? betas = null, double eps = 1e-8,
+                 double weightDecay = 0, double momentumDecay = 4e-3, bool decoupledWeightDecay = false, bool? @foreach = null,
+                 bool maximize = false, bool capturable = false, bool differentiable = false)
+        : base(parameters, MakeDefaults(lr ?? 2e-3, betas ?? AdaptiveMoments.DefaultBetas, eps, weightDecay, momentumDecay,
+                                        decoupledWeightDecay, @foreach, maximize, capturable, differentiable))
+    {
+    }
+
+    private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, (double, double) betas, double eps, double weightDecay,
+        double momentumDecay, bool decoupledWeightDecay, bool? forEach, bool maximize, bool capturable, bool differentiable)
+    {
+        AdaptiveMoments.CheckOptions(lr, betas, eps, weightDecay);
+        Validation.CheckNonNegative(momentumDecay, "momentum_decay", nameof(momentumDecay));
+        return new()
+        {
+            ["lr"] = lr.AsOption,
+            ["betas"] = betas,
+            ["eps"] = eps,
+            ["weight_decay"] = weightDecay,
+            ["momentum_decay"] = momentumDecay,
+            ["decoupled_weight_decay"] = decoupledWeightDecay,
+            ["maximize"] = maximize,
+            ["foreach"] = forEach,
+            ["capturable"] = capturable,
+            ["differentiable"] = differentiable,
+        };
+    }
+
+    protected override IEnumerable<string> ElementwiseStateKeys => ["exp_avg", "exp_avg_sq"];
+
+    protected override IEnumerable<string> ScalarStateKeys => ["step", "mu_product"];
+
+    protected override void SetGroupDefaults(ParamGroup group)
+    {
+        group.SetDefault("maximize", false);
+        group.SetDefault("foreach", null);
+        group.SetDefault("capturable", false);
+        group.SetDefault("differentiable", false);
+        group.SetDefault("decoupled_weight_decay", false);
+    }
+
+    protected override void StepGroup(ParamGroup group)
+    {
+        var ps = ParamsWithGrad(group);
+        StepGuards.CheckDenseStep(nameof(NAdam), group, ps);
+        foreach (var p in ps)
+        {
+            var state = StateFor(p);
+            if (state.Count != 0) continue;
+            state["step"] = ScalarState.New(0);
+            state["mu_product"] = ScalarState.New(1);
+            AdaptiveMoments.AddZeroMoments(state, p);
+        }
+        var (beta1, beta2) = group.GetPair("betas");
+        var h = new NAdamHyper(beta1, beta2, group.GetDouble("eps"), group.GetDouble("weight_decay"),
+                               group.GetBool("decoupled_weight_decay"), group.GetBool("maximize"));
+        var lr = PyScalar.FromOption(group["lr"], "lr");
+        double momentumDecay = group.GetDouble("momentum_decay");
+        switch (ResolveImplementation(group, hasSparseGrad: false))
+        {
+            case StepImplementation.Reference: Reference(ps, h, lr, momentumDecay, group.GetBool("differentiable")); break;
+            case StepImplementation.ForEach: Kernel<ExactMath>(ps, h, lr, momentumDecay); break;
+            default: Kernel<FusedMath>(ps, h, lr, momentumDecay); break;
+        }
+    }
+
+    /// <summary>
+    /// This step's momentum schedule for one parameter: <c>step_t += 1</c>, <c>mu</c> and
+    /// <c>mu_next</c> from the new step, and <c>mu_product *= mu</c> (a 0-d tensor op, rounded in
+    /// <c>mu_product</c>'s dtype).
+    /// </summary>
+    private static (double Step, double Mu, double MuNext) AdvanceSchedule(IReadOnlyDictionary<string, object?> state, double beta1, double momentumDecay)
+    {
+        double step = ScalarState.Increment(StateTensor.Get(state, "step"));
+        double mu = beta1 * (1.0 - 0.5 * Math.Pow(0.96, step * momentumDecay));
+        double muNext = beta1 * (1.0 - 0.5 * Math.Pow(0.96, (step + 1) * momentumDecay));
+        using (Torch.NoGrad()) StateTensor.Get(state, "mu_product").Mul_(mu);
+        return (step, mu, muNext);
+    }
+
+    /// <summary>
+    /// The factors of the gradient and <c>exp_avg</c> terms, <c>-lr * (1 - mu) / (1 - mu_product)</c> and
+    /// <c>-lr * mu_next / (1 - mu_product * mu_next)</c>: numbers or 0-d tensors as PyTorch computes them
+    /// (<paramref name="muProduct"/> is the tensor on the differentiable path, its value otherwise).
+    /// </summary>
+    private static (PyScalar Grad, PyScalar Avg) Coefficients(PyScalar lr, double mu, double muNext, PyScalar muProduct)
+    {
+        var muProductNext = muProduct * muNext;
+        return (-lr * (1.0 - mu) / (1.0 - muProduct), -lr * muNext / (1.0 - muProductNext));
+    }
+
+    /// <summary>PyTorch's <c>_single_tensor_nadam</c>, operation for operation (both of its branches).</summary>
+    private void Reference(List<Tensor> ps, NAdamHyper h, PyScalar lr, double momentumDecay, bool differentiable)
+    {
+        foreach (var param in ps)
+        {
+            var state = State[param];
+            var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
+            var (step, mu, muNext) = AdvanceSchedule(state, h.Beta1, momentumDecay);
+            double biasCorrection2 = 1 - Math.Pow(h.Beta2, step);
+            grad = AdaptiveMoments.ApplyWeightDecay(param, grad, lr, h.WeightDecay, h.Decoupled);
+            var expAvg = StateTensor.Get(state, "exp_avg");
+            AdaptiveMoments.Update(expAvg, StateTensor.Get(state, "exp_avg_sq"), grad, h.Beta1, h.Beta2);
+            var denom = StateTensor.Get(state, "exp_avg_sq").Div(biasCorrection2).Sqrt();
+            var muProduct = StateTensor.Get(state, "mu_product");
+            if (differentiable)
+            {
+                // Scaling the tensors themselves, not addcdiv's number, lets autograd reach lr and the state.
+                denom = denom.Add(h.Eps);
+                var (gradCoef, avgCoef) = Coefficients(lr, mu, muNext, muProduct);
+                param.Addcdiv_(gradCoef.Times(grad), denom);
+                param.Addcdiv_(avgCoef.Times(expAvg), denom);
+            }
+            else
+            {
+                var (gradCoef, avgCoef) = Coefficients(lr, mu, muNext, muProduct.Item());
+                denom.Add_(h.Eps);
+                param.Addcdiv_(grad, denom, value: gradCoef.Value);
+                param.Addcdiv_(expAvg, denom, value: avgCoef.Value);
+            }
+        }
+    }
+
+    /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
+    private void Kernel<TMath>(List<Tensor> ps, NAdamHyper h, PyScalar lr, double momentumDecay) where TMath : IKernelMath
+    {
+        StepGuards.CheckKernelDTypes(nameof(NAdam), ps);
+        var scalars = new NAdamStepScalars[ps.Count];
+        var moments = new (Tensor ExpAvg, Tensor ExpAvgSq)[ps.Count];
+        double decayFactor = h.WeightDecay != 0 && h.Decoupled ? (1 - lr * h.WeightDecay).Value : 1;
+        for (int i = 0; i < ps.Count; i++)
+        {
+            var state = State[ps[i]];
+            var (step, mu, muNext) = AdvanceSchedule(state, h.Beta1, momentumDecay);
+            var (gradCoef, avgCoef) = Coefficients(lr, mu, muNext, StateTensor.Get(state, "mu_product").Item());
+            scalars[i] = new NAdamStepScalars(decayFactor, 1 - Math.Pow(h.Beta2, step), gradCoef.Value, avgCoef.Value);
+            moments[i] = (StateTensor.Get(state, "exp_avg"), StateTensor.Get(state, "exp_avg_sq"));
+        }
+        MomentKernels.Run(ps, moments, new NAdamChunk<TMath>(h, scalars));
+    }
+}

@@ -1,0 +1,147 @@
+using SharpOptim.Optim.Kernels;
+
+namespace SharpOptim.Optim;
+
+/// <summary>
+/// Rectified Adam — PyTorch's <c>torch.optim.RAdam</c>. While the approximated length of the
+/// simple moving average, <c>rho_t</c>, is at most 5 a step is plain bias-corrected momentum; from
+/// then on the adaptive step is scaled by the variance rectification term. The choice is made per
+/// parameter and per step from its own <c>step</c>, exactly as PyTorch's single-tensor path makes it
+/// (<c>rho_t &gt; 5.0</c> in double precision). With <c>decoupledWeightDecay</c> it is RAdamW.
+/// State per parameter: <c>step</c> (a 0-d tensor of the scalar dtype), <c>exp_avg</c>, <c>exp_avg_sq</c>.
+/// Sparse gradients are refused, as in PyTorch.
+/// </summary>
+public sealed class RAdam : Optimizer
+{
+    /// <param name="parameters">Tensors, (name, tensor) tuples, or <see cref="ParamGroup"/>s.</param>
+    /// <param name="lr">Learning rate, a number or a one-element tensor (default 1e-3).</param>
+    /// <param name="betas">Coefficients of the running averages of the gradient and its square (default (0.9, 0.999)).</param>
+    /// <param name="eps">Added to the denominator for numerical stability.</param>
+    /// <param name="weightDecay">Weight decay: an L2 penalty, or decoupled (see <paramref name="decoupledWeightDecay"/>).</param>
+    /// <param name="decoupledWeightDecay">Decay the parameters directly, as AdamW does (RAdamW), instead of adding an L2 term to the gradient.</param>
+    /// <param name="foreach">False: the reference path. True: the kernel path with the reference's exact rounding. Null: the fastest path (the kernel with fused multiply-adds).</param>
+    /// <param name="maximize">Maximise the objective instead of minimising.</param>
+    /// <param name="capturable">Accepted for PyTorch compatibility and stored in the groups; CUDA-graph capture does not exist on the CPU, so it changes nothing here: the non-capturable math runs, with its per-step branch on <c>rho_t</c> (PyTorch itself refuses to step a capturable optimizer on CPU tensors).</param>
+    /// <param name="differentiable">Record the step for autograd (reference path).</param>
+    public RAdam(IEnumerable<object> parameters, FloatOrTensor? lr = null, (double, double)? betas = null, double eps = 1e-8,
+                 double weightDecay = 0, bool decoupledWeightDecay = false, bool? @foreach = null, bool maximize = false,
+                 bool capturable = false, bool differentiable = false)
+        : base(parameters, MakeDefaults(lr ?? 1e-3, betas ?? AdaptiveMoments.DefaultBetas, eps, weightDecay, decoupledWeightDecay,
+                                        @foreach, maximize, capturable, differentiable))
+    {
+    }
+
+    private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, (double, double) betas, double eps, double weightDecay,
+        bool decoupledWeightDecay, bool? forEach, bool maximize, bool capturable, bool differentiable)
+    {
+        AdaptiveMoments.CheckOptions(lr, betas, eps, weightDecay);
+        return new()
+        {
+            ["lr"] = lr.AsOption,
+            ["betas"] = betas,
+            ["eps"] = eps,
+            ["weight_decay"] = weightDecay,
+            ["maximize"] = maximize,
+            ["foreach"] = forEach,
+            ["capturable"] = capturable,
+            ["decoupled_weight_decay"] = decoupledWeightDecay,
+            ["differentiable"] = differentiable,
+        };
+    }
+
+    protected override IEnumerable<string> ElementwiseStateKeys => ["exp_avg", "exp_avg_sq"];
+
+    protected override void SetGroupDefaults(ParamGroup group)
+    {
+        group.SetDefault("foreach", null);
+        group.SetDefault("maximize", false);
+        group.SetDefault("differentiable", false);
+        group.SetDefault("decoupled_weight_decay", false);
+        group.SetDefault("capturable", false);
+    }
+
+    protected override void StepGroup(ParamGroup group)
+    {
+        var ps = ParamsWithGrad(group);
+        StepGuards.CheckDenseStep(nameof(RAdam), group, ps);
+        foreach (var p in ps)
+        {
+            var state = StateFor(p);
+            if (state.Count != 0) continue;
+            state["step"] = ScalarState.New(0);
+            AdaptiveMoments.AddZeroMoments(state, p);
+        }
+        var (beta1, beta2) = group.GetPair("betas");
+        var h = new RAdamHyper(beta1, beta2, group.GetDouble("eps"), group.GetDouble("weight_decay"),
+                               group.GetBool("decoupled_weight_decay"), group.GetBool("maximize"));
+        var lr = PyScalar.FromOption(group["lr"], "lr");
+        switch (ResolveImplementation(group, hasSparseGrad: false))
+        {
+            case StepImplementation.Reference: Reference(ps, h, lr, group.GetBool("differentiable")); break;
+            case StepImplementation.ForEach: Kernel<ExactMath>(ps, h, lr); break;
+            default: Kernel<FusedMath>(ps, h, lr); break;
+        }
+    }
+
+    /// <summary>
+    /// The bias corrections and the rectification decision for one parameter's new
+    /// <paramref name="step"/>, in double precision as PyTorch's Python code computes them:
+    /// <c>rho_inf = 2 / (1 - beta2) - 1</c>, <c>rho_t = rho_inf - 2 step beta2^step / (1 - beta2^step)</c>;
+    /// rectified when <c>rho_t &gt; 5</c>, with
+    /// <c>rect = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))</c>.
+    /// </summary>
+    private static (double BiasCorrection1, double BiasCorrection2, bool Rectified, double Rect) Schedule(double step, double beta1, double beta2)
+    {
+        double biasCorrection1 = 1 - Math.Pow(beta1, step);
+        double biasCorrection2 = 1 - Math.Pow(beta2, step);
+        double rhoInf = 2 / (1 - beta2) - 1;
+        double rhoT = rhoInf - 2 * step * Math.Pow(beta2, step) / biasCorrection2;
+        if (!(rhoT > 5.0)) return (biasCorrection1, biasCorrection2, false, double.NaN);
+        double rect = Math.Pow((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT), 0.5);
+        return (biasCorrection1, biasCorrection2, true, rect);
+    }
+
+    /// <summary>PyTorch's <c>_single_tensor_radam</c> (non-capturable), operation for operation.</summary>
+    private void Reference(List<Tensor> ps, RAdamHyper h, PyScalar lr, bool differentiable)
+    {
+        foreach (var param in ps)
+        {
+            var state = State[param];
+            var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
+            double step = ScalarState.Increment(StateTensor.Get(state, "step"));
+            grad = AdaptiveMoments.ApplyWeightDecay(param, grad, lr, h.WeightDecay, h.Decoupled);
+            var expAvg = StateTensor.Get(state, "exp_avg");
+            var expAvgSq = StateTensor.Get(state, "exp_avg_sq");
+            AdaptiveMoments.Update(expAvg, expAvgSq, grad, h.Beta1, h.Beta2);
+            var (biasCorrection1, biasCorrection2, rectified, rect) = Schedule(step, h.Beta1, h.Beta2);
+            var biasCorrectedExpAvg = expAvg.Div(biasCorrection1);
+            if (rectified)
+            {
+                var sqrt = expAvgSq.Sqrt();
+                sqrt = differentiable ? sqrt.Add(h.Eps) : sqrt.Add_(h.Eps);
+                var adaptiveLr = (Math.Pow(biasCorrection2, 0.5) / (PyScalar)sqrt).Tensor!;
+                param.Add_(lr.Times(biasCorrectedExpAvg).Mul(adaptiveLr).Mul(rect), alpha: -1.0);
+            }
+            else param.Add_(lr.Times(biasCorrectedExpAvg), alpha: -1.0);
+        }
+    }
+
+    /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
+    private void Kernel<TMath>(List<Tensor> ps, RAdamHyper h, PyScalar lr) where TMath : IKernelMath
+    {
+        StepGuards.CheckKernelDTypes(nameof(RAdam), ps);
+        var scalars = new RAdamStepScalars[ps.Count];
+        var moments = new (Tensor ExpAvg, Tensor ExpAvgSq)[ps.Count];
+        double decayFactor = h.WeightDecay != 0 && h.Decoupled ? (1 - lr * h.WeightDecay).Value : 1;
+        double lrValue = lr.Value;
+        for (int i = 0; i < ps.Count; i++)
+        {
+            var state = State[ps[i]];
+            double step = ScalarState.Increment(StateTensor.Get(state, "step"));
+            var (biasCorrection1, biasCorrection2, rectified, rect) = Schedule(step, h.Beta1, h.Beta2);
+            scalars[i] = new RAdamStepScalars(decayFactor, lrValue, biasCorrection1, rectified, Math.Pow(biasCorrection2, 0.5), rect);
+            moments[i] = (StateTensor.Get(state, "exp_avg"), StateTensor.Get(state, "exp_avg_sq"));
+        }
+        MomentKernels.Run(ps, moments, new RAdamChunk<TMath>(h, scalars));
+    }
+}

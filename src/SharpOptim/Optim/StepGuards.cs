@@ -1,0 +1,29 @@
+namespace SharpOptim.Optim;
+
+/// <summary>
+/// The step-time refusals PyTorch's dense-only algorithms share, checked before anything changes
+/// (PyTorch raises the first one after creating state for the parameters before the offending one).
+/// </summary>
+internal static class StepGuards
+{
+    /// <summary>
+    /// PyTorch's <c>"{name} does not support sparse gradients"</c>, and its for-each path's refusal of
+    /// <c>differentiable</c> (an explicit <c>foreach: true</c> with <c>differentiable: true</c> reaches
+    /// <c>_multi_tensor_*</c>, which asserts, whenever some parameter has a gradient).
+    /// </summary>
+    public static void CheckDenseStep(string algorithm, ParamGroup group, IReadOnlyList<Tensor> paramsWithGrad)
+    {
+        foreach (var p in paramsWithGrad)
+            if (p.Grad!.IsSparse) throw new InvalidOperationException($"{algorithm} does not support sparse gradients");
+        if (paramsWithGrad.Count > 0 && group.GetNullableBool("foreach") == true && group.GetBool("differentiable"))
+            throw new InvalidOperationException("_foreach ops don't support autograd");
+    }
+
+    /// <summary>The kernels handle float32 and float64; anything else is refused before any state changes.</summary>
+    public static void CheckKernelDTypes(string algorithm, IReadOnlyList<Tensor> ps)
+    {
+        foreach (var p in ps)
+            if (p.DType is not (DType.Float32 or DType.Float64))
+                throw new NotSupportedException($"{algorithm} supports float32 and float64 parameters, got {p.DType.TorchName()}");
+    }
+}
