@@ -25,6 +25,13 @@ public interface IOptimizerFixtures
     /// (<c>foreach: true</c>), "fused" (<c>fused: true</c>) or "default" (both null).
     /// </summary>
     static abstract OptimizerFactory Factory(string path);
+
+    /// <summary>
+    /// The relative tolerance of every replay in <paramref name="dtype"/>: design.md's
+    /// (<c>Tolerance.For</c>) unless an algorithm truly cannot meet it, and then its override
+    /// says why, with the measured value.
+    /// </summary>
+    static virtual double TrajectoryTolerance(DType dtype) => Tolerance.For(dtype);
 }
 
 /// <summary>
@@ -56,10 +63,15 @@ public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
     public static IEnumerable<object[]> StateDictCases()
         => Fixture.Load(T.StateDicts)["cases"]!.AsArray().Select(c => new object[] { c!["id"]!.GetValue<string>() });
 
+    private static double ToleranceFor(JsonObject recorded) => T.TrajectoryTolerance(Fixture.DType(recorded["dtype"]!.GetValue<string>()));
+
     [Theory]
     [MemberData(nameof(TrajectoryCases))]
     public void MatchesPyTorchTrajectory(string caseId, string path)
-        => TrajectoryCheck.Replay(T.Trajectories, TrajectoryCheck.Case(T.Trajectories, caseId), T.Factory(path));
+    {
+        var testCase = TrajectoryCheck.Case(T.Trajectories, caseId);
+        TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory(path), tolerance: ToleranceFor(testCase));
+    }
 
     /// <summary>design.md §3: the foreach kernel rounds exactly as the reference path, bit for bit.</summary>
     [Theory]
@@ -67,8 +79,8 @@ public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
     public void ForeachKernelIsBitIdenticalToReference(string caseId)
     {
         var testCase = TrajectoryCheck.Case(T.Trajectories, caseId);
-        var (reference, refProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("reference"));
-        var (kernel, kernelProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("foreach"));
+        var (reference, refProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("reference"), tolerance: ToleranceFor(testCase));
+        var (kernel, kernelProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("foreach"), tolerance: ToleranceFor(testCase));
         for (int i = 0; i < refProblem.Params.Length; i++)
         {
             Tolerance.AssertIdentical(kernelProblem.Params[i], refProblem.Params[i], $"{caseId} param {i}");
@@ -85,8 +97,8 @@ public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
     public void StateDictAtSavePointHasPyTorchsLayoutAndValues(string id)
     {
         var sc = StateDictCheck.Case(T.StateDicts, id);
-        var (optimizer, _) = StateDictCheck.RunFirstPart(T.Trajectories, sc, T.Factory("default"));
-        StateDictCheck.AssertMatches(optimizer.StateDict(), sc["state_dict"]!.AsObject(), Fixture.DType(sc["dtype"]!.GetValue<string>()));
+        var (optimizer, _) = StateDictCheck.RunFirstPart(T.Trajectories, sc, T.Factory("default"), ToleranceFor(sc));
+        StateDictCheck.AssertMatches(optimizer.StateDict(), sc["state_dict"]!.AsObject(), Fixture.DType(sc["dtype"]!.GetValue<string>()), ToleranceFor(sc));
     }
 
     [Theory]
@@ -94,9 +106,9 @@ public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
     public void RoundTripMidRunContinuesAsPyTorch(string id)
     {
         var sc = StateDictCheck.Case(T.StateDicts, id);
-        var (first, _) = StateDictCheck.RunFirstPart(T.Trajectories, sc, T.Factory("default"));
+        var (first, _) = StateDictCheck.RunFirstPart(T.Trajectories, sc, T.Factory("default"), ToleranceFor(sc));
         var saved = first.StateDict().DeepCopy();
-        StateDictCheck.Continue(T.Trajectories, sc, T.Factory("default"), resumed => resumed.LoadStateDict(saved));
+        StateDictCheck.Continue(T.Trajectories, sc, T.Factory("default"), resumed => resumed.LoadStateDict(saved), ToleranceFor(sc));
     }
 
     [Theory]
@@ -105,6 +117,6 @@ public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
     {
         var sc = StateDictCheck.Case(T.StateDicts, id);
         StateDictCheck.Continue(T.Trajectories, sc, T.Factory("default"),
-            resumed => resumed.LoadStateDict(StateDictCheck.FromJson(sc["state_dict"]!.AsObject())));
+            resumed => resumed.LoadStateDict(StateDictCheck.FromJson(sc["state_dict"]!.AsObject())), ToleranceFor(sc));
     }
 }
