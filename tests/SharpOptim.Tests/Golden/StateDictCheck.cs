@@ -90,6 +90,14 @@ internal static class StateDictCheck
         switch (expected)
         {
             case null: Assert.True(actual is null, $"{what}: expected None, got {actual}"); break;
+            case JsonObject tagged when tagged["tensor"] is not null:
+                // A tensor option (lr given as a tensor): same dtype, shape and value.
+                var expectedTensor = Fixture.TaggedTensor(tagged);
+                var tensor = Assert.IsAssignableFrom<Tensor>(actual);
+                Assert.Equal(expectedTensor.DType, tensor.DType);
+                Assert.Equal(expectedTensor.Shape, tensor.Shape);
+                Assert.Equal(expectedTensor.ToDoubleArray(), tensor.ToDoubleArray());
+                break;
             case JsonArray arr when actual is (System.Collections.IEnumerable or System.Runtime.CompilerServices.ITuple) and not string:
                 // PyTorch's tuples (betas, eps, ns_coefficients) are JSON lists; ours are value tuples, or lists once loaded.
                 var items = actual is System.Runtime.CompilerServices.ITuple tuple
