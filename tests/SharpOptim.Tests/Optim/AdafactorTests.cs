@@ -12,7 +12,7 @@ public class AdafactorTests
 
     private static Tensor Gradient(Tensor p, int step) => Torch.Tensor(Enumerable.Range(0, p.Numel).Select(i => Math.Sin(1 + i + 7 * step)).ToArray(), p.Shape).To(p.DType);
 
-    private static void Run(Optimizer optimizer, Tensor[] ps, int steps)
+    private static void TakeSteps(Optimizer optimizer, Tensor[] ps, int steps)
     {
         for (int k = 0; k < steps; k++)
         {
@@ -78,9 +78,41 @@ public class AdafactorTests
         Tensor[] Make() => [Matrix(DType.Float32), Torch.Tensor([0.3, -0.2, 0.1]).To(DType.Float64).RequiresGrad_(), Matrix(DType.Float64)];
         var ra = Make();
         var fa = Make();
-        Run(new Adafactor(ra, weightDecay: 0.1, @foreach: false), ra, 10);
-        Run(new Adafactor(fa, weightDecay: 0.1, @foreach: true), fa, 10);
+        TakeSteps(new Adafactor(ra, weightDecay: 0.1, @foreach: false), ra, 10);
+        TakeSteps(new Adafactor(fa, weightDecay: 0.1, @foreach: true), fa, 10);
         for (int i = 0; i < ra.Length; i++) Tolerance.AssertIdentical(fa[i], ra[i], $"param {i}");
+    }
+
+    /// <summary>
+    /// A group of 2¹⁷+ elements, so the kernel's update pass runs in parallel chunks (a chunk
+    /// boundary falls inside a row of the factored param): foreach equals reference bit for bit,
+    /// fused stays within rounding of it.
+    /// </summary>
+    [Theory]
+    [InlineData(DType.Float32)]
+    [InlineData(DType.Float64)]
+    public void KernelPathsAgreeWithTheReferenceOnLargeParams(DType dtype)
+    {
+        Tensor[] Make() =>
+        [
+            Torch.Tensor(Enumerable.Range(0, 300 * 437).Select(i => Math.Cos(0.3 * i)).ToArray(), [300, 437]).To(dtype).RequiresGrad_(),
+            Torch.Tensor(Enumerable.Range(0, 2 * 3 * 5).Select(i => Math.Cos(0.3 * i)).ToArray(), [2, 3, 5]).To(dtype).RequiresGrad_(),
+            Torch.Tensor([0.3, -0.2, 0.1]).To(dtype).RequiresGrad_(),
+        ];
+        Tensor[] Run(bool? @foreach, bool? fused)
+        {
+            var ps = Make();
+            TakeSteps(new Adafactor(ps, lr: 0.05, weightDecay: 0.1, maximize: true, @foreach: @foreach, fused: fused), ps, 2);
+            return ps;
+        }
+        var reference = Run(false, null);
+        var foreachKernel = Run(true, null);
+        var fusedKernel = Run(null, true);
+        for (int i = 0; i < reference.Length; i++)
+        {
+            Tolerance.AssertIdentical(foreachKernel[i], reference[i], $"param {i}");
+            Tolerance.AssertClose(fusedKernel[i], reference[i].ToDoubleArray(), dtype, $"fused param {i}");
+        }
     }
 
     [Fact]
@@ -119,7 +151,7 @@ public class AdafactorTests
     {
         var p = Matrix();
         var optimizer = new Adafactor([p]);
-        Run(optimizer, [p], 2);
+        TakeSteps(optimizer, [p], 2);
         var saved = optimizer.StateDict().DeepCopy();
         var bad = optimizer.StateDict().DeepCopy();
         bad.State[0]["row_var"] = Torch.Zeros(3, 1);
@@ -151,8 +183,8 @@ public class AdafactorTests
         var withNumber = new Adafactor(b, lr: 0.5, weightDecay: 0.1);
         withTensor.ParamGroups[0].Lr = 0.5;
         Assert.Equal(0.5, lr.Item());
-        Run(withTensor, a, 3);
-        Run(withNumber, b, 3);
+        TakeSteps(withTensor, a, 3);
+        TakeSteps(withNumber, b, 3);
         // 0.5 is exact in float32, so the tensor lr's float32 scalars round as the number's do here.
         Tolerance.AssertClose(a[0], b[0].ToDoubleArray(), DType.Float32, "params", 1e-6);
     }
