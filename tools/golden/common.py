@@ -77,12 +77,29 @@ def problem_json(problem):
     return {k: tensor_json_shaped(v) for k, v in problem.items()}
 
 
+class Problem(dict):
+    """A test problem other than the standard one (e.g. Muon's, whose params must all be 2-D):
+    its float64 tensors by name, the data "X" and "Y" first and then each param's initial value
+    in param order, and its own loss(problem, params). Accepted wherever a problem is."""
+
+    def __init__(self, tensors, loss):
+        super().__init__(tensors)
+        self.loss = loss
+
+
+def param_names(problem):
+    """A problem's params: its tensors other than the data X and Y, in order (W, b, s here)."""
+    return [n for n in problem if n not in ("X", "Y")]
+
+
 def make_params(problem, dtype):
-    """Fresh leaf tensors W, b, s (requires_grad) cast to dtype."""
-    return [problem[n].to(dtype).detach().clone().requires_grad_(True) for n in PARAM_NAMES]
+    """Fresh leaf tensors (W, b, s for the standard problem), requires_grad, cast to dtype."""
+    return [problem[n].to(dtype).detach().clone().requires_grad_(True) for n in param_names(problem)]
 
 
 def compute_loss(problem, params):
+    if isinstance(problem, Problem):
+        return problem.loss(problem, params)
     W, b, s = params
     dtype = W.dtype
     X = problem["X"].to(dtype)
@@ -309,13 +326,15 @@ def supported_flags(opt_cls, flags):
 
 
 def record_grid(opt_cls, prefix, configs, dtypes=("float32", "float64"),
-                impls=("forloop", "fused"), n_steps=N_STEPS):
+                impls=("forloop", "fused"), n_steps=N_STEPS, problem=None):
     """Record every config x dtype x impl. Returns (cases, skipped).
 
     configs: objects with .kwargs and .desc (PyTorch's OptimizerInput).
     A combination PyTorch refuses (construction or step raises) goes to skipped.
+    problem: the standard one (make_problem()) unless given.
     """
-    problem = make_problem()
+    if problem is None:
+        problem = make_problem()
     cases, skipped = [], []
     for cfg in configs:
         kwargs_json, tensor_names = encode_kwargs(cfg.kwargs)

@@ -4,8 +4,10 @@ using SharpOptim;
 namespace SharpOptim.Tests.Golden;
 
 /// <summary>
-/// The test problem of tools/golden (README "The test problem"): params W (3,4), b (3), s (0-d);
-/// loss = mean((tanh(X Wᵀ + b)·s − Y)²). Built from the float64 values stored in the fixture.
+/// The test problem of tools/golden (README "The test problem"), built from the float64 values
+/// stored in a fixture's "problem": the data X and Y, and every other entry a param, in order.
+/// The standard problem's params are W (3,4), b (3), s (0-d), with
+/// loss = mean((tanh(X Wᵀ + b)·s − Y)²); other fixtures (Muon's) store other params.
 /// </summary>
 internal sealed class GoldenProblem
 {
@@ -15,23 +17,30 @@ internal sealed class GoldenProblem
     {
         _x = Load(problem["X"]!, dtype);
         _y = Load(problem["Y"]!, dtype);
-        W = Load(problem["W"]!, dtype).RequiresGrad_();
-        B = Load(problem["b"]!, dtype).RequiresGrad_();
-        S = Load(problem["s"]!, dtype).RequiresGrad_();
+        var entries = problem.AsObject().Where(kv => kv.Key is not ("X" or "Y")).ToList();
+        ParamNames = entries.Select(kv => kv.Key).ToArray();
+        Params = entries.Select(kv => Load(kv.Value!, dtype).RequiresGrad_()).ToArray();
     }
 
     private static Tensor Load(JsonNode node, DType dtype)
         => Fixture.Tensor(node["data"], node["shape"]!.AsArray().Select(x => x!.GetValue<int>()).ToArray(), dtype);
 
-    public Tensor W { get; }
-    public Tensor B { get; }
-    public Tensor S { get; }
+    private Tensor Param(string name) => Params[Array.IndexOf(ParamNames, name) is var i and >= 0 ? i : throw new KeyNotFoundException($"the problem has no param {name}")];
 
-    public Tensor[] Params => [W, B, S];
+    public Tensor W => Param("W");
+    public Tensor B => Param("b");
+    public Tensor S => Param("s");
 
+    /// <summary>The params, in the fixture's order.</summary>
+    public Tensor[] Params { get; }
+
+    /// <summary>The params' names, in the fixture's order.</summary>
+    public string[] ParamNames { get; }
+
+    /// <summary>The standard problem's param names.</summary>
     public static readonly string[] Names = ["W", "b", "s"];
 
-    /// <summary>The loss with our own autograd (for closed-loop runs).</summary>
+    /// <summary>The standard problem's loss with our own autograd (for closed-loop runs).</summary>
     public Tensor Loss() => _x.Matmul(W.T()).Add(B).Tanh().Mul(S).Sub(_y).Square().Mean();
 
     /// <summary>Sets each param's grad to the one PyTorch recorded for this step.</summary>

@@ -37,6 +37,13 @@ public interface IOptimizerFixtures
     /// test says why), so it is not replayed there.
     /// </summary>
     static virtual bool Replays(string caseId, string path) => true;
+
+    /// <summary>
+    /// The relative tolerance of every replay in <paramref name="dtype"/>: design.md's
+    /// (<c>Tolerance.For</c>) unless an algorithm truly cannot meet it, and then its override
+    /// says why, with the measured value. <see cref="LooserTolerance"/> overrides it per case.
+    /// </summary>
+    static virtual double TrajectoryTolerance(DType dtype) => Tolerance.For(dtype);
 }
 
 /// <summary>
@@ -67,12 +74,17 @@ public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
     public static IEnumerable<object[]> StateDictCases()
         => Fixture.Load(T.StateDicts)["cases"]!.AsArray().Select(c => new object[] { c!["id"]!.GetValue<string>() });
 
+    private static double ReplayTolerance(string caseId, string path)
+        => T.LooserTolerance(caseId, path) ?? ToleranceFor(TrajectoryCheck.Case(T.Trajectories, caseId));
+
+    private static double ToleranceFor(JsonObject recorded) => T.TrajectoryTolerance(Fixture.DType(recorded["dtype"]!.GetValue<string>()));
+
     [Theory]
     [MemberData(nameof(TrajectoryCases))]
     public void MatchesPyTorchTrajectory(string caseId, string path)
     {
         using var _ = ErrorLog.Context($"{caseId}#{path}");
-        TrajectoryCheck.Replay(T.Trajectories, TrajectoryCheck.Case(T.Trajectories, caseId), T.Factory(path), tolerance: T.LooserTolerance(caseId, path));
+        TrajectoryCheck.Replay(T.Trajectories, TrajectoryCheck.Case(T.Trajectories, caseId), T.Factory(path), tolerance: ReplayTolerance(caseId, path));
     }
 
     /// <summary>design.md §3: the foreach kernel rounds exactly as the reference path, bit for bit.</summary>
@@ -81,8 +93,8 @@ public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
     public void ForeachKernelIsBitIdenticalToReference(string caseId)
     {
         var testCase = TrajectoryCheck.Case(T.Trajectories, caseId);
-        var (reference, refProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("reference"), tolerance: T.LooserTolerance(caseId, "reference"));
-        var (kernel, kernelProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("foreach"), tolerance: T.LooserTolerance(caseId, "foreach"));
+        var (reference, refProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("reference"), tolerance: ReplayTolerance(caseId, "reference"));
+        var (kernel, kernelProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("foreach"), tolerance: ReplayTolerance(caseId, "foreach"));
         for (int i = 0; i < refProblem.Params.Length; i++)
         {
             Tolerance.AssertIdentical(kernelProblem.Params[i], refProblem.Params[i], $"{caseId} param {i}");
@@ -99,8 +111,8 @@ public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
     public void StateDictAtSavePointHasPyTorchsLayoutAndValues(string id)
     {
         var sc = StateDictCheck.Case(T.StateDicts, id);
-        var (optimizer, _) = StateDictCheck.RunFirstPart(T.Trajectories, sc, T.Factory("default"));
-        StateDictCheck.AssertMatches(optimizer.StateDict(), sc["state_dict"]!.AsObject(), Fixture.DType(sc["dtype"]!.GetValue<string>()));
+        var (optimizer, _) = StateDictCheck.RunFirstPart(T.Trajectories, sc, T.Factory("default"), ToleranceFor(sc));
+        StateDictCheck.AssertMatches(optimizer.StateDict(), sc["state_dict"]!.AsObject(), Fixture.DType(sc["dtype"]!.GetValue<string>()), ToleranceFor(sc));
     }
 
     [Theory]
@@ -108,9 +120,9 @@ public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
     public void RoundTripMidRunContinuesAsPyTorch(string id)
     {
         var sc = StateDictCheck.Case(T.StateDicts, id);
-        var (first, _) = StateDictCheck.RunFirstPart(T.Trajectories, sc, T.Factory("default"));
+        var (first, _) = StateDictCheck.RunFirstPart(T.Trajectories, sc, T.Factory("default"), ToleranceFor(sc));
         var saved = first.StateDict().DeepCopy();
-        StateDictCheck.Continue(T.Trajectories, sc, T.Factory("default"), resumed => resumed.LoadStateDict(saved));
+        StateDictCheck.Continue(T.Trajectories, sc, T.Factory("default"), resumed => resumed.LoadStateDict(saved), ToleranceFor(sc));
     }
 
     [Theory]
@@ -119,6 +131,6 @@ public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
     {
         var sc = StateDictCheck.Case(T.StateDicts, id);
         StateDictCheck.Continue(T.Trajectories, sc, T.Factory("default"),
-            resumed => resumed.LoadStateDict(StateDictCheck.FromJson(sc["state_dict"]!.AsObject())));
+            resumed => resumed.LoadStateDict(StateDictCheck.FromJson(sc["state_dict"]!.AsObject())), ToleranceFor(sc));
     }
 }

@@ -46,14 +46,14 @@ internal static class TrajectoryCheck
         for (int i = 0; i < problem.Params.Length; i++)
         {
             var p = problem.Params[i];
-            Tolerance.AssertClose(p, Fixture.Numbers(expectedParams[i]), dtype, $"{where}: param {GoldenProblem.Names[i]}", tolerance);
+            Tolerance.AssertClose(p, Fixture.Numbers(expectedParams[i]), dtype, $"{where}: param {problem.ParamNames[i]}", tolerance);
             var expected = expectedState[i]!.AsObject();
             optimizer.State.TryGetValue(p, out var actual);
             var actualKeys = actual?.Keys.ToArray() ?? [];
             Assert.True(expected.Select(kv => kv.Key).SequenceEqual(actualKeys),
-                $"{where}: state keys of {GoldenProblem.Names[i]} are [{string.Join(", ", actualKeys)}], PyTorch has [{string.Join(", ", expected.Select(kv => kv.Key))}]");
+                $"{where}: state keys of {problem.ParamNames[i]} are [{string.Join(", ", actualKeys)}], PyTorch has [{string.Join(", ", expected.Select(kv => kv.Key))}]");
             foreach (var (key, value) in expected)
-                AssertStateValue(actual![key], value!, dtype, $"{where}: state {GoldenProblem.Names[i]}.{key}", tolerance);
+                AssertStateValue(actual![key], value!, dtype, $"{where}: state {problem.ParamNames[i]}.{key}", tolerance);
         }
     }
 

@@ -1,0 +1,292 @@
+using System.Numerics;
+
+namespace SharpOptim.Optim.Kernels;
+
+/// <summary>
+/// Adafactor's group-wide numbers for one step. <see cref="LrIsFloat32Tensor"/>: PyTorch keeps a
+/// tensor lr as a tensor, so the scalars computed from it (rho_t when it is the lr, alpha, the
+/// weight-decay factor, the step scale) are float32 tensors, each op rounded to float32.
+/// </summary>
+internal readonly record struct AdafactorHyper(double Lr, bool LrIsFloat32Tensor, double Beta2Decay, double Eps1, double Eps2, double D,
+                                               double WeightDecay, bool Maximize)
+{
+    /// <summary><c>1 - lr * weight_decay</c>, the factor of the decoupled weight decay.</summary>
+    public double DecayFactor => LrIsFloat32Tensor ? 1f - (float)Lr * (float)WeightDecay : 1 - Lr * WeightDecay;
+
+    /// <summary>This step's numbers for a param at step <paramref name="t"/>: 1 - beta2_t and rho_t = min(lr, 1/√t).</summary>
+    public AdafactorStepScalars ForStep(double t)
+    {
+        double inverseRoot = 1 / Math.Pow(t, 0.5);
+        // Python's min(lr, x) returns lr unless x < lr; against a float32 tensor x is compared as a float32.
+        bool rhoIsLr = LrIsFloat32Tensor ? !((float)inverseRoot < (float)Lr) : !(inverseRoot < Lr);
+        return new AdafactorStepScalars(Math.Pow(t, Beta2Decay), rhoIsLr ? Lr : inverseRoot, rhoIsLr && LrIsFloat32Tensor);
+    }
+}
+
+/// <summary>One param's step numbers. <see cref="RhoIsFloat32"/>: rho_t is the float32 tensor lr, so alpha and the scale are float32.</summary>
+internal readonly record struct AdafactorStepScalars(double OneMinusBeta2, double Rho, bool RhoIsFloat32)
+{
+    /// <summary><c>max(eps2, RMS(param)) · rho_t</c>.</summary>
+    public double Alpha(double paramRms, double eps2)
+        => RhoIsFloat32 ? (float)Math.Max(eps2, paramRms) * (float)Rho : Math.Max(eps2, paramRms) * Rho;
+
+    /// <summary><c>-alpha / denom</c>, the multiplier of the update.</summary>
+    public double Scale(double alpha, double denom) => RhoIsFloat32 ? -(float)alpha / (float)denom : -alpha / denom;
+}
+
+/// <summary>
+/// One parameter's part of an Adafactor step: its tensors, and what <see cref="AdafactorKernel.Prepare{T, TMath}"/>
+/// works out before the parallel pass (the factored second moments' row means, the step scale).
+/// </summary>
+internal sealed class AdafactorSlot(Tensor param, Tensor grad, Tensor? rowVar, Tensor? colVar, Tensor? variance)
+{
+    public Tensor Param { get; } = param;
+    public Tensor Grad { get; } = grad;
+    public Tensor? RowVar { get; } = rowVar;
+    public Tensor? ColVar { get; } = colVar;
+    public Tensor? Variance { get; } = variance;
+
+    /// <summary>True for 2+-dim params: second moments factored over the last two dims.</summary>
+    public bool Factored => RowVar is not null;
+
+    /// <summary>The last two dims of a factored param (its rows and columns); 1 × numel otherwise.</summary>
+    public int Rows => Factored ? Param.Size(-2) : 1;
+
+    public int Cols => Factored ? Param.Size(-1) : Param.Numel;
+
+    /// <summary>Per matrix of the batch: <c>max(mean over rows of row_var, eps1)</c>, rounded to the param's dtype.</summary>
+    public double[] RowVarMeans { get; set; } = [];
+
+    /// <summary><c>-alpha / denom</c>: what the update is multiplied by before it is added to the param.</summary>
+    public double Scale { get; set; }
+}
+
+/// <summary>
+/// Adafactor over one group. The step needs three reductions per param — RMS(param) before the
+/// step, the row and column means of g², and RMS(update) for the clipping — so it is not one pass:
+/// <see cref="Prepare{T, TMath}"/> runs the reductions and updates the (small) second-moment
+/// state per param, then <see cref="Apply{T, TMath}"/> updates every param in one parallel
+/// dispatch, recomputing each update element instead of storing it. Sums of squares run in
+/// double, element by element in the order <see cref="Tensor.Norm(double)"/> uses, so that with
+/// <see cref="ExactMath"/> every value equals the reference path's bit for bit.
+/// </summary>
+internal static class AdafactorKernel
+{
+    /// <summary>Elements handled per block when an update is computed into a stack buffer.</summary>
+    private const int Block = 256;
+
+    /// <summary>
+    /// Reductions and state for one param: updates row_var/col_var (or variance) in place and
+    /// sets <see cref="AdafactorSlot.RowVarMeans"/> and <see cref="AdafactorSlot.Scale"/>.
+    /// <paramref name="step"/> holds the numbers of the param's own step.
+    /// </summary>
+    public static void Prepare<T, TMath>(AdafactorSlot slot, in AdafactorHyper h, AdafactorStepScalars step)
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+    {
+        var param = slot.Param.AsSpan<T>();
+        var grad = slot.Grad.AsSpan<T>();
+        double paramNorm = double.CreateTruncating(T.CreateTruncating(Math.Sqrt(SumOfSquares<T>(param))));
+        double alpha = step.Alpha(paramNorm / Math.Pow(param.Length, 0.5), h.Eps2);
+
+        T weight = T.CreateTruncating(step.OneMinusBeta2);
+        if (slot.Factored) UpdateFactoredMoments<T, TMath>(slot, grad, weight, T.CreateTruncating(h.Eps1));
+        else UpdateVariance<T, TMath>(slot.Variance!.AsSpan<T>(), grad, weight);
+
+        double updateSquares = 0;
+        T eps1Squared = T.CreateTruncating(h.Eps1 * h.Eps1);
+        Span<T> u = stackalloc T[Block];
+        for (int pos = 0; pos < param.Length;)
+        {
+            int count = ComputeSegment(slot, pos, param.Length, eps1Squared, h.Maximize, u);
+            foreach (var v in u[..count])
+            {
+                double d = double.CreateTruncating(v);
+                updateSquares += d * d;
+            }
+            pos += count;
+        }
+        double updateNorm = double.CreateTruncating(T.CreateTruncating(Math.Sqrt(updateSquares)));
+        double denom = Math.Max(1.0, updateNorm / (Math.Pow(param.Length, 0.5) * h.D));
+        slot.Scale = step.Scale(alpha, denom);
+    }
+
+    /// <summary>The parallel pass over elements [start, start+length) of one param: weight decay, then the scaled update.</summary>
+    public static void Apply<T, TMath>(AdafactorSlot slot, int start, int length, in AdafactorHyper h)
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+    {
+        var param = slot.Param.AsSpan<T>();
+        T scale = T.CreateTruncating(slot.Scale);
+        bool decay = h.WeightDecay != 0;
+        T decayFactor = T.CreateTruncating(h.DecayFactor);
+        T eps1Squared = T.CreateTruncating(h.Eps1 * h.Eps1);
+        Span<T> u = stackalloc T[Block];
+        int end = start + length;
+        for (int pos = start; pos < end;)
+        {
+            int count = ComputeSegment(slot, pos, end, eps1Squared, h.Maximize, u);
+            var p = param.Slice(pos, count);
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var scaleV = new Vector<T>(scale);
+                var decayV = new Vector<T>(decayFactor);
+                for (; i <= count - Vector<T>.Count; i += Vector<T>.Count)
+                {
+                    var pv = new Vector<T>(p[i..]);
+                    if (decay) pv *= decayV;
+                    TMath.MulAdd(scaleV, new Vector<T>(u[i..]), pv).CopyTo(p[i..]);
+                }
+            }
+            for (; i < count; i++)
+            {
+                T pv = decay ? p[i] * decayFactor : p[i];
+                p[i] = TMath.MulAdd(scale, u[i], pv);
+            }
+            pos += count;
+        }
+    }
+
+    /// <summary>Σ x² in double, in element order (as <see cref="Tensor.Norm(double)"/> accumulates).</summary>
+    private static double SumOfSquares<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double acc = 0;
+        foreach (var v in x)
+        {
+            double d = double.CreateTruncating(v);
+            acc += d * d;
+        }
+        return acc;
+    }
+
+    /// <summary>
+    /// row_var and col_var move toward the row and column means of g² (each mean the square of a
+    /// rounded norm, divided by the count, as the reference computes it); then the per-matrix
+    /// mean of row_var, clamped to eps1.
+    /// </summary>
+    private static void UpdateFactoredMoments<T, TMath>(AdafactorSlot slot, ReadOnlySpan<T> grad, T weight, T eps1)
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+    {
+        int rows = slot.Rows, cols = slot.Cols, batches = grad.Length / (rows * cols);
+        var rowVar = slot.RowVar!.AsSpan<T>();
+        var colVar = slot.ColVar!.AsSpan<T>();
+        var rowSums = new double[batches * rows];
+        var colSums = new double[batches * cols];
+        for (int b = 0; b < batches; b++)
+            for (int r = 0; r < rows; r++)
+            {
+                var row = grad.Slice((b * rows + r) * cols, cols);
+                for (int c = 0; c < cols; c++)
+                {
+                    double d = double.CreateTruncating(row[c]);
+                    d *= d;
+                    rowSums[b * rows + r] += d;
+                    colSums[b * cols + c] += d;
+                }
+            }
+        bool small = LerpMath.IsSmallWeight(weight);
+        for (int j = 0; j < rowSums.Length; j++)
+            rowVar[j] = LerpMath.Lerp<T, TMath>(rowVar[j], MeanOfSquares<T>(rowSums[j], cols), weight, small);
+        for (int j = 0; j < colSums.Length; j++)
+            colVar[j] = LerpMath.Lerp<T, TMath>(colVar[j], MeanOfSquares<T>(colSums[j], rows), weight, small);
+
+        var means = new double[batches];
+        for (int b = 0; b < batches; b++)
+        {
+            double acc = 0;
+            for (int r = 0; r < rows; r++) acc += double.CreateTruncating(rowVar[b * rows + r]);
+            means[b] = double.CreateTruncating(ClampMin(T.CreateTruncating(acc / rows), eps1));
+        }
+        slot.RowVarMeans = means;
+    }
+
+    /// <summary>The reference's <c>norm.square_().div_(n)</c> from a sum of squares: each step rounded to T.</summary>
+    private static T MeanOfSquares<T>(double sumOfSquares, int count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T norm = T.CreateTruncating(Math.Sqrt(sumOfSquares));
+        return norm * norm / T.CreateTruncating(count);
+    }
+
+    /// <summary>variance moves toward g² (0-d and 1-d params).</summary>
+    private static void UpdateVariance<T, TMath>(Span<T> variance, ReadOnlySpan<T> grad, T weight)
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+    {
+        bool small = LerpMath.IsSmallWeight(weight);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var w = new Vector<T>(weight);
+            var oneMinusW = new Vector<T>(T.One - weight);
+            for (; i <= variance.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var g = new Vector<T>(grad[i..]);
+                LerpMath.Lerp<T, TMath>(new Vector<T>(variance[i..]), g * g, w, oneMinusW, small).CopyTo(variance[i..]);
+            }
+        }
+        for (; i < variance.Length; i++) variance[i] = LerpMath.Lerp<T, TMath>(variance[i], grad[i] * grad[i], weight, small);
+    }
+
+    private static T ClampMin<T>(T x, T min) where T : unmanaged, IFloatingPointIeee754<T> => !T.IsNaN(x) && x < min ? min : x;
+
+    /// <summary>
+    /// Computes into <paramref name="buffer"/> the update of the elements from <paramref name="pos"/>
+    /// on, up to <paramref name="end"/>, the end of the row or the buffer's length, and returns how
+    /// many it computed (a block within one row has one row_var factor). The update is the
+    /// reference's, op for op: <c>rsqrt(clamp_min(row_var·col_var / mean, eps1²)) · g</c> (factored)
+    /// or <c>rsqrt(clamp_min(variance, eps1²)) · g</c>, with g negated when maximizing.
+    /// </summary>
+    private static int ComputeSegment<T>(AdafactorSlot slot, int pos, int end, T eps1Squared, bool maximize, Span<T> buffer)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int cols = slot.Cols;
+        int row = pos / cols, col = pos % cols;
+        int count = Math.Min(Math.Min(cols - col, end - pos), buffer.Length);
+        var u = buffer[..count];
+        var g = slot.Grad.AsSpan<T>().Slice(pos, count);
+        if (slot.Factored)
+        {
+            int batch = row / slot.Rows;
+            ComputeFactoredUpdates(slot.RowVar!.AsSpan<T>()[row], slot.ColVar!.AsSpan<T>().Slice(batch * cols + col, count),
+                T.CreateTruncating(slot.RowVarMeans[batch]), g, eps1Squared, maximize, u);
+        }
+        else ComputeUpdates(slot.Variance!.AsSpan<T>().Slice(pos, count), g, eps1Squared, maximize, u);
+        return count;
+    }
+
+    private static void ComputeFactoredUpdates<T>(T rowFactor, ReadOnlySpan<T> colVar, T rowVarMean, ReadOnlySpan<T> grad, T eps1Squared, bool maximize, Span<T> u)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var rowV = new Vector<T>(rowFactor);
+            var meanV = new Vector<T>(rowVarMean);
+            var epsV = new Vector<T>(eps1Squared);
+            for (; i <= u.Length - Vector<T>.Count; i += Vector<T>.Count)
+                UpdateVector(rowV * new Vector<T>(colVar[i..]) / meanV, new Vector<T>(grad[i..]), epsV, maximize).CopyTo(u[i..]);
+        }
+        for (; i < u.Length; i++) u[i] = UpdateScalar(rowFactor * colVar[i] / rowVarMean, grad[i], eps1Squared, maximize);
+    }
+
+    private static void ComputeUpdates<T>(ReadOnlySpan<T> variance, ReadOnlySpan<T> grad, T eps1Squared, bool maximize, Span<T> u)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var epsV = new Vector<T>(eps1Squared);
+            for (; i <= u.Length - Vector<T>.Count; i += Vector<T>.Count)
+                UpdateVector(new Vector<T>(variance[i..]), new Vector<T>(grad[i..]), epsV, maximize).CopyTo(u[i..]);
+        }
+        for (; i < u.Length; i++) u[i] = UpdateScalar(variance[i], grad[i], eps1Squared, maximize);
+    }
+
+    private static T UpdateScalar<T>(T varEstimate, T g, T eps1Squared, bool maximize) where T : unmanaged, IFloatingPointIeee754<T>
+        => T.One / T.Sqrt(ClampMin(varEstimate, eps1Squared)) * (maximize ? -g : g);
+
+    private static Vector<T> UpdateVector<T>(Vector<T> varEstimate, Vector<T> g, Vector<T> eps1Squared, bool maximize) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // clamp_min keeps NaN (a NaN compares false), as the scalar form and the tensor op do.
+        var clamped = Vector.ConditionalSelect(Vector.LessThan(varEstimate, eps1Squared), eps1Squared, varEstimate);
+        return Vector<T>.One / Vector.SquareRoot(clamped) * (maximize ? -g : g);
+    }
+}

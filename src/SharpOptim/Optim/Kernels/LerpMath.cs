@@ -1,0 +1,34 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace SharpOptim.Optim.Kernels;
+
+/// <summary>
+/// <c>start.lerp(end, weight)</c> inside a kernel, in PyTorch's two-branch form (the same as the
+/// tensor op): <c>start + weight·(end − start)</c> when |weight| &lt; 0.5, else
+/// <c>end − (end − start)·(1 − weight)</c>. With <see cref="ExactMath"/> each product and sum
+/// rounds, as the tensor op does; with <see cref="FusedMath"/> each branch is one fused
+/// multiply-add, as PyTorch's vectorised CPU lerp computes it.
+/// </summary>
+internal static class LerpMath
+{
+    /// <summary>The branch is decided by the weight alone, so a kernel with one weight for a whole chunk picks it once.</summary>
+    public static bool IsSmallWeight<T>(T weight) where T : unmanaged, IFloatingPointIeee754<T>
+        => T.Abs(weight) < T.CreateTruncating(0.5);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Lerp<T, TMath>(T start, T end, T weight, bool smallWeight)
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+    {
+        T diff = end - start;
+        return smallWeight ? TMath.MulAdd(weight, diff, start) : TMath.MulAdd(-diff, T.One - weight, end);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Lerp<T, TMath>(Vector<T> start, Vector<T> end, Vector<T> weight, Vector<T> oneMinusWeight, bool smallWeight)
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+    {
+        var diff = end - start;
+        return smallWeight ? TMath.MulAdd(weight, diff, start) : TMath.MulAdd(-diff, oneMinusWeight, end);
+    }
+}

@@ -1,0 +1,204 @@
+using System.Collections;
+using System.Runtime.CompilerServices;
+using SharpOptim.Optim.Kernels;
+
+namespace SharpOptim.Optim;
+
+/// <summary>
+/// Muon as PyTorch's <c>torch.optim.Muon</c>: SGD momentum (Nesterov by default) whose update is
+/// orthogonalised by a Newton–Schulz iteration run in bfloat16, with decoupled weight decay and
+/// a shape-dependent learning-rate adjustment. For 2-D params only (hidden-layer weight
+/// matrices); optimise biases, embeddings and other params with another optimizer, as PyTorch's
+/// documentation advises. State: <c>momentum_buffer</c> per param. Sparse gradients are refused.
+/// </summary>
+/// <remarks>
+/// PyTorch's Muon has no <c>foreach</c>, <c>fused</c>, <c>maximize</c>, <c>capturable</c> or
+/// <c>differentiable</c> option. <c>foreach</c> and <c>fused</c> are SharpOptim's own switches
+/// between its paths (the reference path; the kernel path, whose element-wise momentum and param
+/// updates run as single-pass SIMD kernels, rounding exactly as the reference or with fused
+/// multiply-adds); they are stored in the group (after PyTorch's keys) only when given, so a
+/// default state dict is PyTorch's exactly. The Newton–Schulz iteration is the same on every path
+/// (see <see cref="NewtonSchulz"/>).
+/// </remarks>
+public sealed class Muon : Optimizer
+{
+    private static readonly string[] AdjustLrFns = ["original", "match_rms_adamw", "spectral_unclamped"];
+
+    /// <param name="parameters">2-D tensors, (name, tensor) tuples, or <see cref="ParamGroup"/>s of them.</param>
+    /// <param name="lr">Learning rate, a number or a one-element tensor (default 1e-3).</param>
+    /// <param name="weightDecay">Decoupled weight decay coefficient (scaled by lr; default 0.1).</param>
+    /// <param name="momentum">Momentum factor (default 0.95).</param>
+    /// <param name="nesterov">Nesterov momentum (default true).</param>
+    /// <param name="nsCoefficients">(a, b, c) of the quintic Newton–Schulz polynomial; default (3.4445, -4.775, 2.0315).</param>
+    /// <param name="eps">Floor of the norm the update is divided by before the iteration (default 1e-7).</param>
+    /// <param name="nsSteps">Newton–Schulz iterations (default 5, fewer than 100).</param>
+    /// <param name="adjustLrFn">null or "original": lr·√max(1, A/B); "match_rms_adamw": lr·0.2·√max(A, B); "spectral_unclamped": lr·√(A/B), for an A×B param.</param>
+    /// <param name="foreach">SharpOptim's option: true selects the kernel path with the reference's exact rounding, false the reference path.</param>
+    /// <param name="fused">SharpOptim's option: true selects the kernel path with fused multiply-adds.</param>
+    public Muon(IEnumerable<object> parameters, FloatOrTensor? lr = null, double weightDecay = 0.1, double momentum = 0.95,
+                bool nesterov = true, (double A, double B, double C)? nsCoefficients = null, double eps = 1e-7, int nsSteps = 5,
+                string? adjustLrFn = null, bool? @foreach = null, bool? fused = null)
+        : base(parameters, MakeDefaults(lr ?? 1e-3, weightDecay, momentum, nesterov, nsCoefficients ?? (3.4445, -4.775, 2.0315),
+                                        eps, nsSteps, adjustLrFn, @foreach, fused))
+    {
+        foreach (var group in ParamGroups)
+            foreach (var p in group.Params)
+                if (p.Dim != 2)
+                    throw new ArgumentException($"Muon only supports 2D parameters whereas we found a parameter with size: {PyRepr.Size(p.ShapeRef)}", nameof(parameters));
+    }
+
+    private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, double weightDecay, double momentum, bool nesterov,
+        (double, double, double) nsCoefficients, double eps, int nsSteps, string? adjustLrFn, bool? forEach, bool? fused)
+    {
+        BoundChecks.CheckLr(lr);
+        BoundChecks.AtLeast(momentum, 0, "momentum", nameof(momentum));
+        BoundChecks.AtLeast(weightDecay, 0, "weight decay", nameof(weightDecay));
+        if (adjustLrFn is not null && !AdjustLrFns.Contains(adjustLrFn))
+            throw new ArgumentException($"Adjust learning rate function {adjustLrFn} is not supported", nameof(adjustLrFn));
+        Validation.CheckFusedFlags(forEach, fused, differentiable: false);
+        var defaults = new OrderedDictionary<string, object?>
+        {
+            ["lr"] = lr.AsOption,
+            ["weight_decay"] = weightDecay,
+            ["momentum"] = momentum,
+            ["nesterov"] = nesterov,
+            ["ns_coefficients"] = nsCoefficients,
+            ["eps"] = eps,
+            ["ns_steps"] = nsSteps,
+            ["adjust_lr_fn"] = adjustLrFn,
+        };
+        if (forEach is not null) defaults["foreach"] = forEach;
+        if (fused is not null) defaults["fused"] = fused;
+        return defaults;
+    }
+
+    protected override IEnumerable<string> ElementwiseStateKeys => ["momentum_buffer"];
+
+    protected override void StepGroup(ParamGroup group)
+    {
+        var ps = ParamsWithGrad(group);
+        if (ps.Count == 0) return;
+        if (ps.Any(p => p.Grad!.IsSparse)) throw new InvalidOperationException("Muon does not support sparse gradients");
+        if (ps.Any(p => p.Grad!.Dim != 2)) throw new ArgumentException("Param gradient must be a 2D matrix");
+        var h = MuonHyper.Read(group);
+
+        var buffers = new Tensor[ps.Count];
+        for (int i = 0; i < ps.Count; i++)
+        {
+            var state = StateFor(ps[i]);
+            if (state.GetValueOrDefault("momentum_buffer") is not Tensor buffer)
+                state["momentum_buffer"] = buffer = Torch.ZerosLike(ps[i].Grad!);
+            buffers[i] = buffer;
+        }
+
+        switch (ResolveImplementation(group, hasSparseGrad: false))
+        {
+            case StepImplementation.Reference: Reference(ps, buffers, h); break;
+            case StepImplementation.ForEach: Kernel<ExactMath>(ps, buffers, h); break;
+            default: Kernel<FusedMath>(ps, buffers, h); break;
+        }
+    }
+
+    /// <summary>PyTorch's <c>_single_tensor_muon</c>, operation for operation.</summary>
+    private static void Reference(List<Tensor> ps, Tensor[] buffers, MuonHyper h)
+    {
+        for (int i = 0; i < ps.Count; i++)
+        {
+            var param = ps[i];
+            var grad = param.Grad!;
+            var buf = buffers[i];
+            // PyTorch's lerp rounds once (a fused multiply-add): matched here because a float32 ulp
+            // of the update can flip its bfloat16 rounding, which the iteration then amplifies.
+            buf.FusedLerp_(grad, 1 - h.Momentum);
+            var update = h.Nesterov ? grad.FusedLerp(buf, h.Momentum) : buf;
+            var ortho = NewtonSchulz.Orthogonalize(update, h.Coefficients, h.Steps, h.Eps);
+            param.Mul_(h.DecayFactor);
+            param.Add_(ortho, alpha: -h.AdjustedLr(param.ShapeRef));
+        }
+    }
+
+    /// <summary>The kernel path: momentum in one parallel pass, the Newton–Schulz iteration per param, the param update in a second pass.</summary>
+    private static void Kernel<TMath>(List<Tensor> ps, Tensor[] buffers, MuonHyper h) where TMath : IKernelMath
+    {
+        var lengths = ps.Select(p => p.Numel).ToList();
+        var updates = ps.Select(p => new float[p.Numel]).ToArray();
+        ParallelChunker.Run(lengths, (t, start, length) =>
+        {
+            var update = updates[t].AsSpan(start, length);
+            switch (ps[t].DType)
+            {
+                case DType.Float32:
+                    MuonKernel.Momentum<float>(ps[t].Grad!.AsSpan<float>().Slice(start, length), buffers[t].AsSpan<float>().Slice(start, length), update, h.Momentum, h.Nesterov);
+                    break;
+                case DType.Float64:
+                    MuonKernel.Momentum<double>(ps[t].Grad!.AsSpan<double>().Slice(start, length), buffers[t].AsSpan<double>().Slice(start, length), update, h.Momentum, h.Nesterov);
+                    break;
+                default:
+                    throw new NotSupportedException($"Muon supports float32 and float64 parameters, got {ps[t].DType.TorchName()}");
+            }
+        });
+        var orthos = new float[ps.Count][];
+        for (int t = 0; t < ps.Count; t++)
+            orthos[t] = NewtonSchulz.Orthogonalize(updates[t], ps[t].Size(0), ps[t].Size(1), h.Coefficients, h.Steps, h.Eps);
+        var scales = ps.Select(p => -h.AdjustedLr(p.ShapeRef)).ToArray();
+        ParallelChunker.Run(lengths, (t, start, length) =>
+        {
+            var ortho = orthos[t].AsSpan(start, length);
+            if (ps[t].DType == DType.Float32) MuonKernel.Apply<float, TMath>(ps[t].AsSpan<float>().Slice(start, length), ortho, h.DecayFactor, scales[t]);
+            else MuonKernel.Apply<double, TMath>(ps[t].AsSpan<double>().Slice(start, length), ortho, h.DecayFactor, scales[t]);
+        });
+        for (int t = 0; t < ps.Count; t++)
+        {
+            ps[t].MarkModified();
+            buffers[t].MarkModified();
+        }
+    }
+
+    /// <summary>
+    /// One group's options for a step, checked as PyTorch checks them before anything changes.
+    /// <see cref="LrIsFloat32Tensor"/>: PyTorch keeps a tensor lr as a tensor, so the adjusted lr
+    /// and the weight-decay factor are float32 tensors, each op rounded to float32.
+    /// </summary>
+    private readonly record struct MuonHyper(double Lr, bool LrIsFloat32Tensor, double WeightDecay, double Momentum, bool Nesterov,
+                                             (double A, double B, double C) Coefficients, double Eps, int Steps, string? AdjustLrFn)
+    {
+        public static MuonHyper Read(ParamGroup group)
+        {
+            var coefficients = ReadNumbers(group["ns_coefficients"]);
+            int steps = (int)group.GetDouble("ns_steps");
+            NewtonSchulz.Validate(steps, coefficients.Length);
+            return new MuonHyper(group.Lr, group["lr"] is Tensor { DType: DType.Float32 }, group.GetDouble("weight_decay"),
+                                 group.GetDouble("momentum"), group.GetBool("nesterov"), (coefficients[0], coefficients[1], coefficients[2]),
+                                 group.GetDouble("eps"), steps, group["adjust_lr_fn"] as string);
+        }
+
+        /// <summary><c>1 - lr * weight_decay</c>.</summary>
+        public double DecayFactor => LrIsFloat32Tensor ? 1f - (float)Lr * (float)WeightDecay : 1 - Lr * WeightDecay;
+
+        /// <summary>PyTorch's <c>_adjust_lr</c> for an A×B param (an unknown function name leaves lr as it is, as there).</summary>
+        public double AdjustedLr(int[] shape)
+        {
+            double a = shape[0], b = shape[1];
+            double ratio = AdjustLrFn switch
+            {
+                null or "original" => Math.Sqrt(Math.Max(1, a / b)),
+                "match_rms_adamw" => 0.2 * Math.Sqrt(Math.Max(a, b)),
+                "spectral_unclamped" => Math.Sqrt(a / b),
+                _ => 1.0,
+            };
+            return LrIsFloat32Tensor ? (float)Lr * (float)ratio : Lr * ratio;
+        }
+
+        /// <summary>A tuple or list option's numbers (ns_coefficients: a value tuple, or a list once loaded).</summary>
+        private static double[] ReadNumbers(object? value)
+        {
+            IEnumerable<object?> items = value switch
+            {
+                ITuple t => Enumerable.Range(0, t.Length).Select(i => t[i]),
+                IEnumerable e and not string => e.Cast<object?>(),
+                _ => throw new InvalidCastException($"option 'ns_coefficients' is {StateValues.Describe(value)}, not a tuple of numbers"),
+            };
+            return items.Select(x => OptionValues.ToDouble(x, "ns_coefficients")).ToArray();
+        }
+    }
+}
