@@ -63,6 +63,7 @@ internal sealed class PickleWriter
                 break;
             case IDictionary dict: SaveContainer(dict, () => SaveDict(dict, ordered: dict is OrderedDictionary<string, Tensor>)); break;
             case ITuple tuple: SaveContainer(tuple, () => SaveTuple(tuple)); break;
+            case HashSet<object> set: SaveContainer(set, () => SaveSet(set)); break;
             case IList list: SaveContainer(list, () => SaveList(list)); break;
             default: throw Unsupported(value);
         }
@@ -252,6 +253,18 @@ internal sealed class PickleWriter
         }
     }
 
+    /// <summary>A set as protocol 2 writes it, <c>builtins.set([items])</c> (which weights_only allows); order is the set's own.</summary>
+    private void SaveSet(HashSet<object> set)
+    {
+        foreach (var item in set) CheckKey(item);
+        SaveGlobal("__builtin__", "set");
+        SaveList(set.ToList());
+        _out.WriteByte(Op.Tuple1);
+        Put();
+        _out.WriteByte(Op.Reduce);
+        _memo[set] = Put();
+    }
+
     private int SaveDict(IDictionary dict, bool ordered)
     {
         if (ordered)
@@ -336,5 +349,5 @@ internal sealed class PickleWriter
 
     private ArgumentException Unsupported(object value) => new(
         $"cannot save the {value.GetType().Name} at {Path()}: a checkpoint holds tensors, numbers, strings, booleans, null, " +
-        "byte arrays, dtypes, lists, tuples and dictionaries (and optimizer or module state dicts)");
+        "byte arrays, dtypes, lists, tuples, dictionaries and the sets Torch.Load returns (and optimizer or module state dicts)");
 }
