@@ -222,8 +222,10 @@ internal sealed class PickleWriter
     /// <summary>Memo, cycle and depth handling shared by every container.</summary>
     private void SaveContainer(object container, Action write)
     {
+        // Before the memo: a container is memoized as soon as it opens, so a cycle would find itself there.
+        if (_open.Contains(container)) throw new ArgumentException($"the value at {Path()} contains itself; checkpoints cannot hold cycles");
         if (_memo.TryGetValue(container, out int index)) { Get(index); return; }
-        if (!_open.Add(container)) throw new ArgumentException($"the value at {Path()} contains itself; checkpoints cannot hold cycles");
+        _open.Add(container);
         if (_path.Count >= CheckpointLimits.MaxNestingDepth)
             throw new ArgumentException($"the value at {Path()} is nested more than {CheckpointLimits.MaxNestingDepth} levels deep");
         write();
@@ -303,17 +305,12 @@ internal sealed class PickleWriter
     /// <summary>Keys must be hashable in Python and loadable by us: strings, integers, floats, booleans, tuples of those.</summary>
     private void CheckKey(object key)
     {
-        bool ok = key switch
-        {
-            string or bool or double or float or int or long or short or sbyte or byte or ushort or uint or ulong => true,
-            ITuple t => Enumerable.Range(0, t.Length).All(i => t[i] is not null && IsScalarKey(t[i]!)),
-            _ => false,
-        };
-        if (!ok) throw new ArgumentException($"the dictionary at {Path()} has a key of type {key.GetType().Name}; keys must be strings, integers, floats, booleans or tuples of those");
+        if (!IsScalarKey(key))
+            throw new ArgumentException($"the dictionary at {Path()} has a key of type {key.GetType().Name}; keys must be strings, integers, floats, booleans or tuples of those");
     }
 
-    private static bool IsScalarKey(object k) => k is string or bool or double or float or int or long or short or sbyte or byte or ushort or uint or ulong
-        || (k is ITuple t && Enumerable.Range(0, t.Length).All(i => t[i] is not null && IsScalarKey(t[i]!)));
+    private static bool IsScalarKey(object key) => key is string or bool or double or float or int or long or short or sbyte or byte or ushort or uint or ulong
+        || (key is ITuple t && Enumerable.Range(0, t.Length).All(i => t[i] is { } item && IsScalarKey(item)));
 
     // ---------------------------------------------------------------- memo and output
 

@@ -74,5 +74,6 @@ public sealed class PyTuple : IReadOnlyList<object?>, ITuple, IEquatable<PyTuple
     public override int GetHashCode() => _hash;
 
     /// <summary>Python's repr, e.g. <c>(0.9, 0.999)</c>.</summary>
-    public override string ToString() => _items.Length == 1 ? $"({PyRepr.Value(_items[0])},)" : PyRepr.Value(this);
+    public override string ToString()
+        => "(" + string.Join(", ", _items.Select(x => x is PyTuple t ? t.ToString() : PyRepr.Value(x))) + (_items.Length == 1 ? ",)" : ")");
 }
