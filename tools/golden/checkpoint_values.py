@@ -9,6 +9,7 @@ Writes, under tests/SharpOptim.Tests/Fixtures/checkpoints/torch/:
     values_bigendian.pt     the protocol 2 file with byteorder "big" and byte-swapped storages
     legacy_format.pt        a tiny dict saved with _use_new_zipfile_serialization=False
     custom_class.pt         a dict holding an instance of a class defined here (GLOBAL __main__.Point)
+    uint16.pt               a uint16 tensor (a dtype SharpOptim does not load; _rebuild_tensor_v3)
     os_system.pt            a dict whose value unpickles by calling os.system (never loaded unsafely)
 and tests/SharpOptim.Tests/Fixtures/checkpoint_values.json: the expected content of the values
 files (what torch.load(weights_only=True) returns for the protocol 2 file), and what
@@ -219,6 +220,9 @@ def main():
     custom = f"{PT_DIR}/custom_class.pt"
     torch.save({"p": Point()}, custom)
     loads[os.path.basename(custom)] = try_load(custom)
+    uint16 = f"{PT_DIR}/uint16.pt"
+    torch.save({"u": torch.tensor([1, 65535], dtype=torch.uint16)}, uint16)   # _rebuild_tensor_v3 over an UntypedStorage
+    loads[os.path.basename(uint16)] = try_load(uint16)
     system = f"{PT_DIR}/os_system.pt"
     torch.save({"x": RunsCommand()}, system)
     loads[os.path.basename(system)] = try_load(system)

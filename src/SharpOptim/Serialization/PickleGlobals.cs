@@ -58,9 +58,9 @@ internal static class PickleGlobals
         if (Fixed.TryGetValue(full, out var kind)) return new PickleGlobal(module, name, kind);
         if (UnsupportedTensors.TryGetValue(full, out var what))
             throw new CheckpointFormatException($"The checkpoint holds {what} ({full}), which SharpOptim cannot load: its tensors are dense.");
+        if (full is "torch.storage.UntypedStorage" or "torch.UntypedStorage") return new PickleGlobal(module, name, GlobalKind.StorageType);
         if (module == "torch")
         {
-            if (name == "UntypedStorage") return new PickleGlobal(module, name, GlobalKind.StorageType);
             if (StorageElement.ByStorageClass(name) is { } element) return new PickleGlobal(module, name, GlobalKind.StorageType, element);
             if (StorageElement.Unsupported.TryGetValue(name, out var dtype))
                 throw new CheckpointFormatException($"The checkpoint holds a {dtype} tensor (torch.{name}), an element type SharpOptim does not support.");

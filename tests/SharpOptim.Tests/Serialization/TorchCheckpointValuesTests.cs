@@ -78,6 +78,30 @@ public class TorchCheckpointValuesTests
     }
 
     [Fact]
+    public void AnElementTypeWithoutASharpOptimDTypeIsNamed()
+    {
+        Assert.True(Fixture.Load(Values)["torch_load_weights_only"]!["uint16.pt"]!["ok"]!.GetValue<bool>());
+        var e = Assert.Throws<CheckpointFormatException>(() => Torch.Load(PathOf("uint16.pt")));
+        Assert.Contains("holds a torch.uint16 tensor, an element type SharpOptim does not support", e.Message);
+    }
+
+    [Fact]
+    public void ATensorOverAnUntypedStorageLoadsWhenItsDTypeIsSupported()
+    {
+        // torch.save uses _rebuild_tensor_v3 (an UntypedStorage plus a dtype) only for dtypes without a
+        // storage class, as in uint16.pt; the same shape of pickle with float32 must load.
+        var pickle = new PickleBuilder().Global("torch._utils", "_rebuild_tensor_v3").Op('(')
+            .Op('(').Str("storage").Global("torch.storage", "UntypedStorage").Str("0").Str("cpu").Int(8).Op('t').Op('Q')
+            .Int(0).Op('(').Int(2).Op('t').Op('(').Int(1).Op('t').Op(0x89).Global("collections", "OrderedDict").Op(')').Op('R')
+            .Global("torch", "float32").Op('t').Op('R');
+        var bytes = new byte[8];
+        BitConverter.GetBytes(1.5f).CopyTo(bytes, 0);
+        BitConverter.GetBytes(-2f).CopyTo(bytes, 4);
+        var t = Assert.IsType<Tensor>(CraftedCheckpoint.Load(CraftedCheckpoint.Archive(pickle, ("data/0", bytes))));
+        Assert.Equal([1.5f, -2f], t.ToArray<float>());
+    }
+
+    [Fact]
     public void RefusesTheLegacyFormatWithAClearMessage()
     {
         var e = Assert.Throws<CheckpointFormatException>(() => Torch.Load(PathOf("legacy_format.pt")));
