@@ -7,20 +7,42 @@ internal static class CheckpointWriter
 {
     public static void Save(object? value, Stream output, string archiveName)
     {
-        // Pickling first validates everything, so a value that cannot be saved leaves no partial file.
-        var pickler = new PickleWriter();
-        var pickle = pickler.Dump(value);
-        Write(output, archiveName, pickle, pickler.Storages);
+        var (pickle, storages) = Prepare(value, archiveName);
+        Write(output, archiveName, pickle, storages);
     }
 
-    /// <summary>Saves to a file, created only once the pickle is made (so a value that cannot be saved leaves no file).</summary>
+    /// <summary>Saves to a file, created only once everything is validated (so a value that cannot be saved leaves no file).</summary>
     public static void Save(object? value, string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        string archiveName = ArchiveNameFor(path);
+        var (pickle, storages) = Prepare(value, archiveName);
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        Write(file, archiveName, pickle, storages);
+    }
+
+    /// <summary>Pickles the value (which validates all of it) and checks that the archive will fit, before anything is written.</summary>
+    private static (byte[] Pickle, List<Storage> Storages) Prepare(object? value, string archiveName)
+    {
         var pickler = new PickleWriter();
         var pickle = pickler.Dump(value);
-        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        Write(file, ArchiveNameFor(path), pickle, pickler.Storages);
+        CheckFits(pickle, pickler.Storages, archiveName);
+        return (pickle, pickler.Storages);
+    }
+
+    /// <summary>
+    /// The archive must fit the classic zip fields SharpOptim writes (offsets below 4 GiB, fewer
+    /// than 65535 records). Checked on an upper bound before anything is written; the zip
+    /// writer checks the exact figures again.
+    /// </summary>
+    private static void CheckFits(byte[] pickle, List<Storage> storages, string archiveName)
+    {
+        // Per record: headers, padding, descriptor, and its name twice (local and central), at most 40 bytes after the folder.
+        long perRecord = ZipLayout.LocalHeaderSize + 4 + TorchZipWriter.Alignment + 16 + ZipLayout.CentralHeaderSize + 2 * (Encoding.UTF8.GetByteCount(archiveName) + 40);
+        long total = pickle.Length + (storages.Count + 8) * perRecord;
+        foreach (var s in storages) total += (long)s.Length * s.DType.ElementSize();
+        if (total >= uint.MaxValue || storages.Count + 8 >= ushort.MaxValue)
+            throw new NotSupportedException("checkpoints of 4 GiB or more (or with 65535 records) need zip64 records, which SharpOptim does not write");
     }
 
     private static void Write(Stream output, string archiveName, byte[] pickle, List<Storage> storages)
