@@ -50,6 +50,9 @@ public sealed class PyTuple : IReadOnlyList<object?>, ITuple, IEquatable<PyTuple
     /// <summary>Elements counted through nested tuples, this one included.</summary>
     internal long TreeSize { get; }
 
+    /// <summary>Set once the reader has checked this tuple can be a key, so a key used again costs nothing.</summary>
+    internal bool CheckedAsKey { get; set; }
+
     public int Count => _items.Length;
 
     public object? this[int index] => _items[index];

@@ -44,7 +44,12 @@ public static partial class Torch
     /// The reader is safe on untrusted files: it runs no code and resolves no Python globals
     /// beyond an allowlist (tensor and Parameter rebuilders, storage classes, dtypes,
     /// OrderedDict, torch.Size, the builtins pickle uses for bytes and sets); every size is checked
-    /// against the archive before allocation and every record's CRC is verified.
+    /// against the archive before allocation, every record's CRC is verified, and nesting, memo,
+    /// stack and expansion are bounded (<see cref="CheckpointLimits"/>). Tensors that were
+    /// contiguous views of one storage stay views of one storage; other strided tensors are
+    /// copied. Not read: the legacy pre-1.6 format, compressed or encrypted zip records, sparse,
+    /// quantized and complex tensors, and attributes set on an OrderedDict (the <c>_metadata</c>
+    /// of a module state dict is dropped).
     /// </remarks>
     /// <exception cref="CheckpointFormatException">The file is not a readable checkpoint, is truncated or corrupted, or names a global outside the allowlist (named in the message).</exception>
     public static object? Load(string path)

@@ -216,9 +216,12 @@ internal sealed class Unpickler
         switch (key)
         {
             case string or long or double or bool: return key;
+            case PyTuple { CheckedAsKey: true } t:
+                return t;
             case PyTuple t:
                 if (t.TreeSize > CheckpointLimits.MaxKeyElements) throw Bad($"a tuple with {t.TreeSize} elements is used as a key (at most {CheckpointLimits.MaxKeyElements})");
                 foreach (var item in t) CheckKey(item);
+                t.CheckedAsKey = true;
                 return t;
             case null: throw Bad("None is used as a dictionary key or set element, which SharpOptim's dictionaries cannot hold");
             default: throw Bad($"a {Describe(key)} is used as a dictionary key or set element");
