@@ -27,8 +27,11 @@ public class TorchCheckpointContinuationTests
         ["SGD"] = SgdConformanceTests.Factory("default"),
     };
 
-    /// <summary>Schedulers by PyTorch class name: (optimizer, recorded kwargs) → an object whose state dict the checkpoint holds.</summary>
-    private static readonly Dictionary<string, Func<Optimizer, JsonObject, Action<IReadOnlyDictionary<string, object?>>>> Schedulers = new();
+    /// <summary>
+    /// Schedulers by PyTorch class name: (optimizer, recorded kwargs) → the scheduler's
+    /// LoadStateDict and Step (none yet; a case in checkpoints.py with a scheduler needs one here).
+    /// </summary>
+    private static readonly Dictionary<string, Func<Optimizer, JsonObject, (Action<IReadOnlyDictionary<string, object?>> Load, Action Step)>> Schedulers = new();
 
     public static IEnumerable<object[]> Cases() => TrajectoryCheck.CaseIds(Continuations).Select(id => new object[] { id });
 
@@ -62,7 +65,7 @@ public class TorchCheckpointContinuationTests
         var problem = new GoldenProblem(Fixture.Load(Continuations)["problem"]!, dtype);
         problem.SetParams(c["params_at_save"]!.AsArray());
         var optimizer = MakeOptimizer(c, problem.Params);
-        var loadScheduler = LoadOptimizerAndScheduler(c, optimizer, (IReadOnlyDictionary<string, object?>)checkpoint);
+        var stepScheduler = LoadOptimizerAndScheduler(c, optimizer, (IReadOnlyDictionary<string, object?>)checkpoint);
         var steps = c["continuation"]!.AsArray();
         for (int k = 0; k < steps.Count; k++)
         {
@@ -73,7 +76,8 @@ public class TorchCheckpointContinuationTests
                 problem.SetRecordedGrads(steps[k]!);
                 optimizer.Step();
             }
-            loadScheduler?.Invoke();
+            stepScheduler?.Invoke();
+            AssertLrs(optimizer, steps[k]!, $"{c["id"]} step {k + 1} after loading");
             TrajectoryCheck.AssertStep(optimizer, problem, steps[k]!, dtype, $"{c["id"]} step {k + 1} after loading");
         }
     }
@@ -108,6 +112,7 @@ public class TorchCheckpointContinuationTests
             for (int i = 0; i < parameters.Length; i++) parameters[i].Grad = Fixture.Tensor(grads[i], parameters[i].Shape, dtype);
             optimizer.Step();
             stepScheduler?.Invoke();
+            AssertLrs(optimizer, record, where);
 
             var expectedParams = record["params"]!.AsArray();
             var expectedState = record["state"]!.AsArray();
@@ -131,7 +136,17 @@ public class TorchCheckpointContinuationTests
         optimizer.LoadStateDict(wrapped ? (IReadOnlyDictionary<string, object?>)checkpoint["optimizer"]! : checkpoint);
         if (c["scheduler"] is not JsonObject scheduler) return null;
         var name = scheduler["name"]!.GetValue<string>();
-        Assert.True(Schedulers.ContainsKey(name), $"no scheduler factory for {name}: add one to {nameof(Schedulers)}");
-        throw new NotImplementedException("scheduler cases: build the scheduler, load checkpoint[\"scheduler\"], return its Step");
+        Assert.True(Schedulers.TryGetValue(name, out var make), $"no scheduler factory for {name}: add one to {nameof(Schedulers)}");
+        var (load, step) = make!(optimizer, scheduler["kwargs"]!.AsObject());
+        load((IReadOnlyDictionary<string, object?>)checkpoint["scheduler"]!);
+        return step;
+    }
+
+    /// <summary>Scheduler cases record every group's lr after each step.</summary>
+    private static void AssertLrs(Optimizer optimizer, JsonNode record, string where)
+    {
+        if (record["lr"] is not JsonArray lrs) return;
+        for (int g = 0; g < lrs.Count; g++)
+            Assert.True(Math.Abs(optimizer.ParamGroups[g].Lr - Fixture.Number(lrs[g])) <= 1e-12 * Math.Abs(Fixture.Number(lrs[g])), $"{where}: lr of group {g}");
     }
 }
