@@ -1,6 +1,6 @@
 namespace SharpOptim.NN;
 
-/// <summary>What <see cref="Module.LoadStateDict"/> did not match (PyTorch's <c>_IncompatibleKeys</c>).</summary>
+/// <summary>What <see cref="Module.LoadStateDict(IReadOnlyDictionary{string, Tensor}, bool)"/> did not match (PyTorch's <c>_IncompatibleKeys</c>).</summary>
 public sealed record IncompatibleKeys(IReadOnlyList<string> MissingKeys, IReadOnlyList<string> UnexpectedKeys);
 
 // state_dict / load_state_dict.

@@ -5,7 +5,7 @@ namespace SharpOptim.Optim;
 /// (each a dictionary such as <c>{"momentum_buffer": tensor}</c>) and <c>param_groups</c>, each the
 /// group's options followed by <c>"params"</c> as a list of indices (and <c>"param_names"</c> when named).
 /// </summary>
-public sealed class OptimizerStateDict
+public sealed partial class OptimizerStateDict
 {
     public OptimizerStateDict(OrderedDictionary<object, OrderedDictionary<string, object?>> state, List<OrderedDictionary<string, object?>> paramGroups)
     {

@@ -68,7 +68,7 @@ public abstract partial class LRScheduler
     /// <summary>
     /// Loads a state dict made by <see cref="StateDict"/> (here or by PyTorch). Every entry is
     /// checked before anything changes, so a bad dict leaves the scheduler as it was. The
-    /// optimizer's state is separate: load it with <see cref="Optimizer.LoadStateDict"/>.
+    /// optimizer's state is separate: load it with <see cref="Optimizer.LoadStateDict(OptimizerStateDict)"/>.
     /// </summary>
     public void LoadStateDict(IReadOnlyDictionary<string, object?> stateDict)
     {
