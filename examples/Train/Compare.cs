@@ -17,7 +17,7 @@ public static class Compare
         Console.WriteLine($"Comparing {OptimizerCatalog.Names.Count} optimizers · MLP 64-128-10 on digits · scheduler {template.Scheduler} · {template.Epochs} epochs · batch {template.BatchSize} · seed {template.Seed}");
         foreach (var name in OptimizerCatalog.Names)
         {
-            var options = template with { Optimizer = name };
+            var options = template with { Optimizer = name, SavePath = null, ResumePath = null };
             var entry = OptimizerCatalog.Get(name);
             Console.Write($"  {entry.Describe(options.BaseLr)} ... ");
             var result = new Trainer(options, train, test).Run(Silent.Instance);

@@ -39,18 +39,22 @@ var swaLr = new Option<double>("--swa-lr") { Description = "Learning rate SWALR 
 swaLr.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() > 0)) r.AddError("--swa-lr must be a positive number."); });
 var ema = new Option<double?>("--ema") { Description = "Also keep an exponential moving average of the weights with this decay (e.g. 0.999)", HelpName = "decay" };
 ema.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is double d && !(d >= 0 && d <= 1)) r.AddError("--ema must be a decay in [0, 1]."); });
+var save = new Option<string?>("--save") { Description = "Write a checkpoint (PyTorch's .pt format) after every epoch; {epoch} in the path is replaced by the epoch number", HelpName = "path" };
+var resume = new Option<string?>("--resume") { Description = "Continue a run from a checkpoint written by --save (same options)", HelpName = "path" };
+resume.Validators.Add(r => { if (r.GetValueOrDefault<string?>() is { } path && !File.Exists(path)) r.AddError($"--resume: no file '{path}'."); });
 var compare = new Option<bool>("--compare") { Description = "Train with every optimizer in turn; print a table and write the loss curves (--chart)" };
 var chart = new Option<string>("--chart") { Description = "Where --compare writes its SVG chart", DefaultValueFactory = _ => "optimizer-comparison.svg", HelpName = "path" };
 
 var root = new RootCommand("Train an MLP 64-128-10 on the UCI handwritten digits with SharpOptim.")
 {
-    optimizer, scheduler, lr, epochs, seed, batchSize, swa, swaLr, ema, compare, chart,
+    optimizer, scheduler, lr, epochs, seed, batchSize, swa, swaLr, ema, save, resume, compare, chart,
 };
 root.SetAction(parsed =>
 {
     var options = new TrainOptions(
         parsed.GetValue(optimizer)!, parsed.GetValue(lr), parsed.GetValue(epochs), parsed.GetValue(seed), parsed.GetValue(batchSize),
-        parsed.GetValue(scheduler)!, parsed.GetValue(swa), parsed.GetValue(swaLr), parsed.GetValue(ema));
+        parsed.GetValue(scheduler)!, parsed.GetValue(swa), parsed.GetValue(swaLr), parsed.GetValue(ema),
+        parsed.GetValue(save), parsed.GetValue(resume));
     var (train, test) = DigitsData.Load().SplitTrainTest();
     if (parsed.GetValue(compare))
     {

@@ -39,7 +39,8 @@ public sealed class Trainer(TrainOptions options, Split train, Split test)
             new ReLU(),
             new Linear(128, DigitsData.Classes));
         var entry = OptimizerCatalog.Get(options.Optimizer);
-        var optimizer = entry.Create(model.Parameters(), options.BaseLr);
+        var optimizers = entry.Create(model.Parameters().ToList(), options.BaseLr);
+        var optimizer = optimizers.Main;
         var criterion = new CrossEntropyLoss();
 
         int n = train.Count;
@@ -52,6 +53,8 @@ public sealed class Trainer(TrainOptions options, Split train, Split test)
             ? new SWALR(optimizer, swaLr: options.SwaLr, annealEpochs: Math.Max(1, (options.Epochs - options.SwaStart) / 4))
             : null;
         var emaModel = options.EmaDecay is double decay ? new AveragedModel(model, multiAvgFn: Swa.GetEmaMultiAvgFn(decay)) : null;
+        var checkpoint = new Checkpoint(model, optimizers, scheduler, swaModel, swaScheduler, emaModel);
+        int firstEpoch = options.ResumePath is { } resumePath ? checkpoint.Load(resumePath) : 0;
 
         var history = new List<EpochResult>(options.Epochs);
         // Wall-clock time of the training loop (including the per-epoch test evaluation), not
@@ -64,7 +67,7 @@ public sealed class Trainer(TrainOptions options, Split train, Split test)
             clock.Start();
         }
 
-        for (int epoch = 0; epoch < options.Epochs; epoch++)
+        for (int epoch = firstEpoch; epoch < options.Epochs; epoch++)
         {
             bool swaPhase = swaScheduler is not null && epoch >= options.SwaStart;
             double lr = optimizer.ParamGroups[0].Lr;
@@ -83,13 +86,14 @@ public sealed class Trainer(TrainOptions options, Split train, Split test)
                 Tensor? firstLogits = null;
                 var loss = optimizer.Step(() =>
                 {
-                    optimizer.ZeroGrad();
+                    foreach (var o in optimizers.All) o.ZeroGrad();
                     var logits = model.Forward(x);
                     firstLogits ??= logits;
                     var l = criterion.Forward(logits, y);
                     l.Backward();
                     return l;
                 })!;
+                foreach (var other in optimizers.Others) other.Step();   // gradients are in place from the closure
                 emaModel?.UpdateParameters(model);
                 if (schedule.PerStep && !swaPhase) scheduler?.Step();
 
@@ -109,6 +113,7 @@ public sealed class Trainer(TrainOptions options, Split train, Split test)
 
             double testAcc = Accuracy(model, test);
             history.Add(new EpochResult(epoch + 1, options.Epochs, lr, trainLoss, (double)correct / n, testAcc, clock.Elapsed));
+            if (options.SavePath is { } savePath) Untimed(() => checkpoint.Save(savePath.Replace("{epoch}", (epoch + 1).ToString()), epoch + 1));
             Untimed(() => progress.OnEpoch(history[^1]));
         }
 
