@@ -29,6 +29,18 @@ public static class BenchAlgorithms
     private static readonly Dictionary<string, Factory> Table = new(StringComparer.OrdinalIgnoreCase)
     {
         ["sgd"] = (ps, fe, fu) => new SGD(ps, lr: 1e-3, momentum: 0.9, @foreach: fe, fused: fu),
+        ["adam"] = (ps, fe, fu) => new Adam(ps, lr: 1e-3, @foreach: fe, fused: fu),
+        ["adamw"] = (ps, fe, fu) => new AdamW(ps, lr: 1e-3, @foreach: fe, fused: fu),
+        ["adagrad"] = (ps, fe, fu) => new Adagrad(ps, lr: 1e-2, @foreach: fe, fused: fu),
+        // No `fused` flag in PyTorch for these: `foreach: null` selects our fused kernel, `foreach: true` the exact one.
+        ["adadelta"] = (ps, fe, fu) => new Adadelta(ps, lr: 1.0, @foreach: fe),
+        ["adamax"] = (ps, fe, fu) => new Adamax(ps, lr: 2e-3, @foreach: fe),
+        ["asgd"] = (ps, fe, fu) => new ASGD(ps, lr: 1e-2, @foreach: fe),
+        ["nadam"] = (ps, fe, fu) => new NAdam(ps, lr: 2e-3, @foreach: fe),
+        ["radam"] = (ps, fe, fu) => new RAdam(ps, lr: 1e-3, @foreach: fe),
+        ["rmsprop"] = (ps, fe, fu) => new RMSprop(ps, lr: 1e-2, @foreach: fe),
+        ["rprop"] = (ps, fe, fu) => new Rprop(ps, lr: 1e-2, @foreach: fe),
+        ["adafactor"] = (ps, fe, fu) => new Adafactor(ps, lr: 1e-2, @foreach: fe, fused: fu),
     };
 
     public static IReadOnlyCollection<string> Names => Table.Keys;
