@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using SharpOptim.NN;
 using SharpOptim.Optim;
+using SharpOptim.Optim.LrScheduler;
 using SharpOptim.Serialization;
 
 namespace SharpOptim.Tools.CheckpointWriter;
@@ -27,6 +28,7 @@ public static class WrittenCheckpoints
     [
         OptimizerStateDict(),
         ModelCheckpoint(),
+        SchedulerCheckpoint(),
         Continued(fixturesDir, "sgd_momentum", "float32"),
         Continued(fixturesDir, "sgd_momentum", "float64"),
         SchedulerLikeState(),
@@ -61,18 +63,9 @@ public static class WrittenCheckpoints
     private static Case ModelCheckpoint()
     {
         var dtype = DType.Float64;
-        var model = new Sequential(new Linear(4, 6, dtype: dtype), new BatchNorm1d(6, dtype: dtype), new Tanh(), new Linear(6, 3, dtype: dtype));
-        int seed = 10;
-        using (Torch.NoGrad())
-            foreach (var p in model.Parameters()) p.Copy_(Seeded(p.Shape, dtype, seed++));
+        var model = SeededModel(dtype);
         var optimizer = new SGD(model.Parameters(), lr: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 1e-3, @foreach: false);
-        var criterion = new MSELoss();
-        for (int k = 0; k < 3; k++)
-        {
-            optimizer.ZeroGrad();
-            criterion.Forward(model.Forward(Seeded([8, 4], dtype, 20 + k)), Seeded([8, 3], dtype, 30 + k)).Backward();
-            optimizer.Step();
-        }
+        Train(model, optimizer, 3, dtype);
         var checkpoint = new OrderedDictionary<string, object?>
         {
             ["model"] = model.StateDict(),
@@ -86,6 +79,62 @@ public static class WrittenCheckpoints
             ["dtype"] = "float64",
             ["optimizer"] = "SGD",
         });
+    }
+
+    /// <summary>
+    /// {"model", "optimizer", "scheduler", "epoch"} for AdamW with OneCycleLR stepped after every
+    /// batch, saved 4 steps into a 12-step cycle. PyTorch loads it into its own AdamW and
+    /// OneCycleLR, checks the scheduler's state and the groups' lrs and betas against a PyTorch
+    /// OneCycleLR stepped as often, and finishes the cycle with both.
+    /// </summary>
+    private static Case SchedulerCheckpoint()
+    {
+        var dtype = DType.Float32;
+        const int steps = 4;
+        var model = SeededModel(dtype);
+        var optimizer = new AdamW(model.Parameters(), lr: 0.01, weightDecay: 0.05);
+        var scheduler = new OneCycleLR(optimizer, maxLr: 0.05, totalSteps: 12);
+        Train(model, optimizer, steps, dtype, scheduler.Step);
+        var checkpoint = new OrderedDictionary<string, object?>
+        {
+            ["model"] = model.StateDict(),
+            ["optimizer"] = optimizer.StateDict(),
+            ["scheduler"] = scheduler.StateDict(),
+            ["epoch"] = steps,
+        };
+        return new Case("adamw_onecycle_checkpoint.pt", checkpoint, new JsonObject
+        {
+            ["kind"] = "scheduler_checkpoint",
+            ["model"] = "mlp_batchnorm",
+            ["dtype"] = "float32",
+            ["optimizer"] = "AdamW",
+            ["optimizer_kwargs"] = new JsonObject { ["lr"] = 0.01, ["weight_decay"] = 0.05 },
+            ["scheduler"] = "OneCycleLR",
+            ["scheduler_kwargs"] = new JsonObject { ["max_lr"] = 0.05, ["total_steps"] = 12 },
+        });
+    }
+
+    /// <summary>The mlp_batchnorm model of checkpoints.py with seeded parameters.</summary>
+    private static Sequential SeededModel(DType dtype)
+    {
+        var model = new Sequential(new Linear(4, 6, dtype: dtype), new BatchNorm1d(6, dtype: dtype), new Tanh(), new Linear(6, 3, dtype: dtype));
+        int seed = 10;
+        using (Torch.NoGrad())
+            foreach (var p in model.Parameters()) p.Copy_(Seeded(p.Shape, dtype, seed++));
+        return model;
+    }
+
+    /// <summary><paramref name="steps"/> training steps on seeded batches with MSELoss; <paramref name="afterStep"/> (a scheduler's step) after each.</summary>
+    private static void Train(Sequential model, Optimizer optimizer, int steps, DType dtype, Action? afterStep = null)
+    {
+        var criterion = new MSELoss();
+        for (int k = 0; k < steps; k++)
+        {
+            optimizer.ZeroGrad();
+            criterion.Forward(model.Forward(Seeded([8, 4], dtype, 20 + k)), Seeded([8, 3], dtype, 30 + k)).Backward();
+            optimizer.Step();
+            afterStep?.Invoke();
+        }
     }
 
     /// <summary>

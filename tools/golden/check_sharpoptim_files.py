@@ -266,6 +266,80 @@ def check_scheduler(loaded, checks, ck):
     ck.row("get_last_lr() is the saved _last_lr", sched.get_last_lr() == loaded["_last_lr"])
 
 
+def scheduled_optimizer(checks, params):
+    """The checks' torch.optim optimizer and lr_scheduler over params, built as a user builds them."""
+    opt = getattr(torch.optim, checks["optimizer"])(params, **checks["optimizer_kwargs"])
+    return opt, getattr(torch.optim.lr_scheduler, checks["scheduler"])(opt, **checks["scheduler_kwargs"])
+
+
+def worst_difference(actual, expected):
+    """Largest relative difference between two equally shaped structures of numbers; inf where
+    anything else (a key, a string, a type, a length) differs."""
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict) or list(actual) != list(expected):
+            return math.inf
+        return max([worst_difference(actual[k], expected[k]) for k in expected] + [0.0])
+    if isinstance(expected, (list, tuple)):
+        if type(actual) is not type(expected) or len(actual) != len(expected):
+            return math.inf
+        return max([worst_difference(a, e) for a, e in zip(actual, expected)] + [0.0])
+    if isinstance(expected, float) and type(actual) in (float, int) and not isinstance(actual, bool):
+        return 0.0 if actual == expected else abs(actual - expected) / max(abs(expected), 1e-300)
+    return 0.0 if type(actual) is type(expected) and actual == expected else math.inf
+
+
+SCHEDULED_GROUP_KEYS = ("lr", "betas", "momentum", "initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
+
+
+def scheduled_values(opt):
+    """What a scheduler sets in the optimizer's groups."""
+    return [{k: g[k] for k in SCHEDULED_GROUP_KEYS if k in g} for g in opt.param_groups]
+
+
+def check_scheduler_checkpoint(loaded, checks, ck):
+    """{"model", "optimizer", "scheduler", "epoch"}: loads into PyTorch's model, optimizer and
+    scheduler (built first, as users do), and must equal a PyTorch run stepped as often."""
+    dtype = DTYPES[checks["dtype"]]
+    model = CK.MODELS[checks["model"]](dtype)
+    result = model.load_state_dict(loaded["model"], strict=True)
+    ck.row("model.load_state_dict(strict=True) into PyTorch's Sequential", not result.missing_keys and not result.unexpected_keys)
+    opt, sched = scheduled_optimizer(checks, model.parameters())
+    opt.load_state_dict(loaded["optimizer"])
+    sched.load_state_dict(loaded["scheduler"])
+    name = f"torch.optim.{checks['optimizer']} + {checks['scheduler']}"
+    ck.row(f"{name}: load_state_dict, then state_dict() gives it back (optimizer)", tensors_equal(opt.state_dict(), loaded["optimizer"]))
+    ck.row(f"{name}: load_state_dict, then state_dict() gives it back (scheduler)", sched.state_dict() == loaded["scheduler"])
+
+    # PyTorch's own schedule, stepped as often as SharpOptim's was before the save.
+    ref_params = [torch.zeros_like(p, requires_grad=True) for p in model.parameters()]
+    ref_opt, ref_sched = scheduled_optimizer(checks, ref_params)
+    for _ in range(loaded["epoch"]):
+        for p in ref_params:
+            p.grad = torch.zeros_like(p)
+        ref_opt.step()
+        ref_sched.step()
+    tol = 1e-12
+    worst = worst_difference(loaded["scheduler"], ref_sched.state_dict())
+    ck.row(f"scheduler state equals PyTorch's {checks['scheduler']} after {loaded['epoch']} steps (relative {tol:g})", worst <= tol, f"worst relative difference {worst:.3g}")
+    worst = worst_difference(scheduled_values(opt), scheduled_values(ref_opt))
+    ck.row(f"the groups' {', '.join(k for k in SCHEDULED_GROUP_KEYS if k in opt.param_groups[0])} equal PyTorch's (relative {tol:g})", worst <= tol, f"worst relative difference {worst:.3g}")
+
+    # Training on to the end of the cycle: the loaded scheduler keeps to PyTorch's schedule.
+    x = torch.ones(8, 4, dtype=dtype)
+    worst, steps = 0.0, 0
+    while sched.last_epoch < sched.total_steps - 1:
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(model(x), torch.zeros(8, 3, dtype=dtype)).backward()
+        opt.step()
+        sched.step()
+        ref_opt.step()
+        ref_sched.step()
+        worst = max(worst, worst_difference(scheduled_values(opt), scheduled_values(ref_opt)))
+        steps += 1
+    ck.row(f"{steps} more training steps to the end of the cycle: lrs and betas stay PyTorch's (relative {tol:g})",
+           steps > 0 and worst <= tol and all(torch.isfinite(p).all() for p in model.parameters()), f"worst relative difference {worst:.3g}")
+
+
 def check_values(loaded, checks, ck):
     twice = loaded["same_tensor_twice"]
     ck.row("a tensor saved twice loads as one object", twice[0] is twice[1])
@@ -275,7 +349,7 @@ def check_values(loaded, checks, ck):
 
 
 KIND_CHECKS = {"optimizer": check_optimizer, "model_checkpoint": check_model, "continuation": check_continuation,
-               "scheduler": check_scheduler, "values": check_values}
+               "scheduler": check_scheduler, "scheduler_checkpoint": check_scheduler_checkpoint, "values": check_values}
 
 
 def check_file(directory, entry):

@@ -46,9 +46,12 @@ CASES = [
     dict(id="sgd_nesterov", optimizer=("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True})),
     dict(id="sgd_batchnorm_model", model="mlp_batchnorm",
          optimizer=("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.1, "weight_decay": 1e-3})),
-    # dict(id="adam_amsgrad", optimizer=("Adam", {"lr": 0.01, "amsgrad": True})),
-    # dict(id="adamw_onecycle", optimizer=("AdamW", {"lr": 0.01}),
-    #      scheduler=("OneCycleLR", {"max_lr": 0.1, "total_steps": STEPS_BEFORE_SAVE + STEPS_AFTER})),
+    dict(id="adam_amsgrad", optimizer=("Adam", {"lr": 0.01, "amsgrad": True, "weight_decay": 0.01})),
+    dict(id="adamax", optimizer=("Adamax", {"lr": 0.02, "weight_decay": 0.01})),
+    dict(id="adamw_onecycle_model", model="mlp_batchnorm", optimizer=("AdamW", {"lr": 0.01, "weight_decay": 0.05}),
+         scheduler=("OneCycleLR", {"max_lr": 0.1, "total_steps": STEPS_BEFORE_SAVE + STEPS_AFTER})),
+    # LBFGS: being written on another branch; enable this entry (and add LBFGS to the Optimizers
+    # table of TorchCheckpointContinuationTests) once SharpOptim has it.
     # dict(id="lbfgs", optimizer=("LBFGS", {"lr": 0.5, "history_size": 4}), closure=True),
 ]
 
@@ -125,6 +128,11 @@ class Run:
             record["buffers"] = [C.tensor_flat(b) for _, b in self.model.named_buffers()]
         if self.sched is not None:
             record["lr"] = [C.enc_float(g["lr"]) for g in self.opt.param_groups]
+            # What a momentum-cycling scheduler (OneCycleLR, CyclicLR) moves besides the lr.
+            if all("betas" in g for g in self.opt.param_groups):
+                record["betas"] = [[C.enc_float(b) for b in g["betas"]] for g in self.opt.param_groups]
+            elif all("momentum" in g for g in self.opt.param_groups):
+                record["momentum"] = [C.enc_float(g["momentum"]) for g in self.opt.param_groups]
         return record
 
     def checkpoint(self):
