@@ -311,7 +311,8 @@ def record_state_dicts(problem):
     optimizer's state_dict() is recorded as `state_dict_after_load`."""
     configs = {c.desc: c for c in lbfgs_configs()}
     cases = []
-    for desc in ("default", "strong_wolfe", "Tensor lr"):
+    # t is a Python int (default: lr = 1), a float (non-default lr) or a tensor (Tensor lr).
+    for desc in ("default", "non-default lr", "Tensor lr", "strong_wolfe"):
         cfg = configs[desc]
         maximize = cfg.kwargs.get("maximize", False)
         for dt in ("float64", "float32"):
@@ -365,7 +366,6 @@ ERROR_CASES = [
     ("lbfgs_tensor_lr_not_1_element", "torch.optim.LBFGS([p], lr=torch.tensor([0.1, 0.1]))"),
     ("lbfgs_two_param_groups", 'torch.optim.LBFGS([{"params": [p]}, {"params": [p2]}])'),
     ("lbfgs_step_without_closure", "opt = torch.optim.LBFGS([p])\nopt.step()"),
-    ("lbfgs_step_with_none_closure", "opt = torch.optim.LBFGS([p])\nopt.step(None)"),
     ("lbfgs_added_group_then_step",
      "opt = torch.optim.LBFGS([p])\n" + CLOSURE +
      'opt.add_param_group({"params": [p2]})\n'
@@ -376,6 +376,8 @@ ERROR_CASES = [
     ("lbfgs_defaults",
      "opt = torch.optim.LBFGS([p])\n"
      "result = opt.state_dict()"),
+    ("lbfgs_repr",
+     "result = repr(torch.optim.LBFGS([p], lr=0.5, line_search_fn='strong_wolfe'))"),
     ("lbfgs_max_iter_from_max_eval",
      "opt = torch.optim.LBFGS([p], max_iter=7)\n"
      "result = opt.state_dict()"),
@@ -389,15 +391,14 @@ ERROR_CASES = [
      "    loss = (p * 0).sum()\n"
      "    loss.backward()\n"
      "    return loss\n"
-     "result = [opt.step(closure), p.detach(), opt.state_dict()]"),
+     "result = [p.detach().clone(), opt.step(closure), p.detach(), opt.state_dict()]"),
     ("lbfgs_max_iter_zero",
      "opt = torch.optim.LBFGS([p], max_iter=0)\n" + CLOSURE +
-     "result = [opt.step(closure), p.detach(), opt.state_dict()]"),
+     "result = [p.detach().clone(), opt.step(closure), p.detach(), opt.state_dict()]"),
     # max_eval=1 leaves the line search no evaluation: it returns t = 0 (a Python int).
     ("lbfgs_strong_wolfe_no_evaluations_left",
      "opt = torch.optim.LBFGS([p], max_eval=1, line_search_fn='strong_wolfe')\n" + CLOSURE +
-     "opt.step(closure)\n"
-     "result = [p.detach(), opt.state_dict()]"),
+     "result = [p.detach().clone(), opt.step(closure), p.detach(), opt.state_dict()]"),
     # A param without a gradient counts as zeros; a sparse gradient is densified.
     ("lbfgs_missing_and_sparse_grads",
      "q = torch.nn.Parameter(torch.tensor([[1.0, 2.0], [3.0, 4.0]]))\n"
@@ -407,8 +408,7 @@ ERROR_CASES = [
      "    q.grad = torch.sparse_coo_tensor(torch.tensor([[0, 1], [1, 0]]), torch.tensor([0.5, -1.0]), (2, 2),\n"
      "                                    check_invariants=True)\n"
      "    return torch.tensor(1.0)\n"
-     "opt.step(closure)\n"
-     "result = [p.detach(), q.detach(), opt.state_dict()]"),
+     "result = [p.detach().clone(), opt.step(closure), p.detach(), q.detach(), opt.state_dict()]"),
 ]
 
 
@@ -418,15 +418,15 @@ def record_errors():
 
 # ---------------------------------------------------------------------------
 def main():
-    tanh = TanhProblem()
-    traj = record_trajectories([tanh, RosenbrockProblem()])
+    rosenbrock = RosenbrockProblem()
+    traj = record_trajectories([TanhProblem(), rosenbrock])
     n = C.write_json_gz(f"{FIXTURES}/lbfgs_trajectories.json.gz", traj)
     evals = sum(len(s["evaluations"]) for c in traj["cases"] for s in c["steps"])
     print(f"lbfgs_trajectories: {len(traj['cases'])} cases, {evals} closure evaluations, {n} bytes raw")
     for c in traj["cases"]:
         print(f"  {c['id']}: self_error {' '.join(f'{x:.0e}' if isinstance(x, float) else x for x in c['self_error'])}")
 
-    sds = record_state_dicts(tanh)
+    sds = record_state_dicts(rosenbrock)
     n = C.write_json_gz(f"{FIXTURES}/lbfgs_state_dict.json.gz", sds)
     print(f"lbfgs_state_dict: {len(sds['cases'])} cases, {n} bytes raw")
 

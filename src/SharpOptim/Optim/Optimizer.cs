@@ -190,8 +190,9 @@ public abstract partial class Optimizer
         for (int i = 0; i < _paramGroups.Count; i++)
         {
             sb.Append('\n').Append($"Parameter Group {i}\n");
+            // Python formats each value with str(): a string option (line_search_fn) appears unquoted.
             foreach (var key in _paramGroups[i].Keys.Order(StringComparer.Ordinal))
-                sb.Append($"    {key}: {PyRepr.Value(_paramGroups[i][key])}\n");
+                sb.Append($"    {key}: {(_paramGroups[i][key] is string s ? s : PyRepr.Value(_paramGroups[i][key]))}\n");
         }
         return sb.Append(')').ToString();
     }

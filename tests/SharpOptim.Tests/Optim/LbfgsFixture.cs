@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using SharpOptim;
 using SharpOptim.Optim;
@@ -83,6 +84,14 @@ internal static class LbfgsFixture
     public static double StepTolerance(JsonObject testCase, int k)
         => Math.Max(Tolerance.For(DTypeOf(testCase)), SelfErrorFactor * Fixture.Number(testCase["self_error"]![k]));
 
+    /// <summary>Overwrites the params' values (no autograd), e.g. with PyTorch's params at a save point.</summary>
+    public static void SetParams(Tensor[] parameters, JsonArray values)
+    {
+        using var _ = Torch.NoGrad();
+        for (int i = 0; i < parameters.Length; i++)
+            parameters[i].Copy_(Fixture.Tensor(values[i], parameters[i].Shape, parameters[i].DType));
+    }
+
     public static bool Maximize(JsonObject testCase) => testCase["kwargs"]!["maximize"]?.GetValue<bool>() ?? false;
 
     /// <summary>Our LBFGS with a recorded case's kwargs (a tensor lr is a float32 0-d tensor, as torch.tensor(0.001)).</summary>
@@ -151,8 +160,12 @@ internal static class LbfgsFixture
         return count;
     }
 
-    /// <summary>The returned loss, the params and every state entry after one step against PyTorch's record.</summary>
-    public static void AssertStep(LBFGS optimizer, Tensor[] parameters, Tensor loss, JsonObject testCase, JsonNode record, double tolerance, string where)
+    /// <summary>
+    /// The returned loss, the params and every state entry after one step against PyTorch's record;
+    /// the state at <paramref name="stateTolerance"/> when given.
+    /// </summary>
+    public static void AssertStep(LBFGS optimizer, Tensor[] parameters, Tensor loss, JsonObject testCase, JsonNode record, double tolerance, string where,
+                                  double? stateTolerance = null)
     {
         var dtype = DTypeOf(testCase);
         Tolerance.AssertClose(loss, [Fixture.Number(record["loss"])], dtype, $"{where}: returned loss", tolerance);
@@ -167,42 +180,70 @@ internal static class LbfgsFixture
             Assert.True(expected.Select(kv => kv.Key).SequenceEqual(actualKeys),
                 $"{where}: state keys of param {i} are [{string.Join(", ", actualKeys)}], PyTorch has [{string.Join(", ", expected.Select(kv => kv.Key))}]");
             foreach (var (key, value) in expected)
-                AssertStateValue(actual![key], ResolveHistory(testCase, key, value), dtype, tolerance, $"{where}: state {key}");
+                AssertStateValue(actual![key], ExpectedStateValue(testCase, key, value), dtype, stateTolerance ?? tolerance, $"{where}: state {key}");
         }
     }
 
+    private static readonly ConditionalWeakTable<JsonObject, Dictionary<string, List<object?>>> HistoryCache = new();
+
     /// <summary>
-    /// A history list recorded as <c>{"history": [start, end]}</c> is that slice of the case's
-    /// recorded history (lbfgs.py's HistoryTable); any other value is returned as it is.
+    /// A recorded state value as plain objects (see <see cref="Expected"/>). A history list recorded
+    /// as <c>{"history": [start, end]}</c> is that slice of the case's recorded history
+    /// (lbfgs.py's HistoryTable), parsed once per case.
     /// </summary>
-    private static JsonNode? ResolveHistory(JsonObject testCase, string key, JsonNode? value)
+    private static object? ExpectedStateValue(JsonObject testCase, string key, JsonNode? value)
     {
-        if (value is not JsonObject { } window || window["history"] is not JsonArray range) return value;
+        if (value is not JsonObject { } window || window["history"] is not JsonArray range) return Expected(value);
+        var histories = HistoryCache.GetValue(testCase, _ => []);
+        if (!histories.TryGetValue(key, out var history))
+            histories[key] = history = (List<object?>)Expected(testCase["history"]![key])!;
         int start = range[0]!.GetValue<int>(), end = range[1]!.GetValue<int>();
-        return new JsonArray(testCase["history"]![key]!.AsArray().Skip(start).Take(end - start).Select(n => n!.DeepClone()).ToArray());
+        return history.GetRange(start, end - start);
     }
+
+    /// <summary>A state-dict tensor (<c>{"tensor": true, "dtype", "shape", "data"}</c>): dtype and shape are checked too.</summary>
+    private sealed record TaggedTensor(Tensor Value);
+
+    /// <summary>
+    /// A recorded value as plain objects: null, a <c>long</c> (a Python int), a <c>double</c> (a
+    /// Python float), a <c>double[]</c> (a tensor's flat values in a trajectory record), a
+    /// <see cref="TaggedTensor"/> (in a state dict) or a list of these.
+    /// </summary>
+    private static object? Expected(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonObject o when o["tensor"] is not null => new TaggedTensor(Fixture.TaggedTensor(o)),
+        JsonArray arr when arr.Count > 0 && arr.All(n => n is JsonValue) => Fixture.Numbers(arr),
+        JsonArray list => list.Select(Expected).ToList(),
+        JsonValue v when v.TryGetValue<long>(out var integer) => integer,
+        _ => Fixture.Number(node),
+    };
 
     /// <summary>
     /// One state value against its record, kind included: an integer must be an int, a float a
     /// double, a flat list of numbers a tensor; other lists go item by item.
     /// </summary>
-    private static void AssertStateValue(object? actual, JsonNode? expected, DType dtype, double tolerance, string what)
+    private static void AssertStateValue(object? actual, object? expected, DType dtype, double tolerance, string what)
     {
         switch (expected)
         {
             case null:
                 Assert.True(actual is null, $"{what}: PyTorch has None, we have {actual}");
                 break;
-            case JsonArray arr when arr.Count > 0 && arr.All(n => n is JsonValue):
-                var tensor = Assert.IsAssignableFrom<Tensor>(actual);
-                Tolerance.AssertClose(tensor, Fixture.Numbers(arr), dtype, what, tolerance);
+            case double[] values:
+                Tolerance.AssertClose(Assert.IsAssignableFrom<Tensor>(actual), values, dtype, what, tolerance);
                 break;
-            case JsonArray list when list.Count > 0 && list.All(n => n is null || n is JsonArray { Count: 1 } one && one[0] is JsonValue):
+            case TaggedTensor { Value: var t }:
+                var tensor = Assert.IsAssignableFrom<Tensor>(actual);
+                Assert.True(t.DType == tensor.DType, $"{what}: dtype {tensor.DType.TorchName()}, PyTorch has {t.DType.TorchName()}");
+                Assert.True(t.Shape.SequenceEqual(tensor.Shape), $"{what}: shape [{string.Join(", ", tensor.Shape)}], PyTorch has [{string.Join(", ", t.Shape)}]");
+                AssertStateValue(tensor, t.ToDoubleArray(), dtype, tolerance, what);
+                break;
+            case List<object?> list when list.Count > 0 && list.All(e => e is null or double[] { Length: 1 } or TaggedTensor { Value.Numel: 1 }):
                 // A list of 0-d tensors (al, ro) is compared as one vector, as a tensor's elements are:
                 // these scalars come out of dot products that cancel, so each alone can carry a large
                 // relative error while the list, at its own scale, is exact to the tolerance.
-                var scalars = Assert.IsAssignableFrom<System.Collections.IEnumerable>(actual).Cast<object?>().ToList();
-                Assert.True(list.Count == scalars.Count, $"{what}: {scalars.Count} entries, PyTorch has {list.Count}");
+                var scalars = ActualList(actual, list.Count, what);
                 var expectedValues = new List<double>();
                 var actualValues = new List<double>();
                 for (int i = 0; i < list.Count; i++)
@@ -213,24 +254,61 @@ internal static class LbfgsFixture
                         continue;
                     }
                     var scalar = Assert.IsAssignableFrom<Tensor>(scalars[i]);
-                    expectedValues.Add(Fixture.Number(list[i]![0]));
+                    if (list[i] is TaggedTensor tagged) Assert.True(tagged.Value.DType == scalar.DType, $"{what}[{i}]: dtype {scalar.DType.TorchName()}, PyTorch has {tagged.Value.DType.TorchName()}");
+                    expectedValues.Add(list[i] is double[] one ? one[0] : ((TaggedTensor)list[i]!).Value.Item());
                     actualValues.Add(scalar.Item());
                 }
                 Tolerance.AssertClose(Torch.Tensor(actualValues.ToArray()), expectedValues.ToArray(), dtype, what, tolerance);
                 break;
-            case JsonArray list:
-                var items = Assert.IsAssignableFrom<System.Collections.IEnumerable>(actual).Cast<object?>().ToList();
-                Assert.True(list.Count == items.Count, $"{what}: {items.Count} entries, PyTorch has {list.Count}");
+            case List<object?> list:
+                var items = ActualList(actual, list.Count, what);
                 for (int i = 0; i < list.Count; i++) AssertStateValue(items[i], list[i], dtype, tolerance, $"{what}[{i}]");
                 break;
-            case JsonValue v when v.TryGetValue<long>(out var integer):
+            case long integer:
                 Assert.True(actual is int or long, $"{what}: PyTorch has the int {integer}, we have {actual} ({actual?.GetType().Name})");
                 Assert.Equal(integer, Convert.ToInt64(actual));
                 break;
-            case JsonValue v:
-                var number = Assert.IsType<double>(actual);
-                Tolerance.AssertClose(Torch.Scalar(number, DType.Float64), [Fixture.Number(v)], dtype, what, tolerance);
+            case double number:
+                Tolerance.AssertClose(Torch.Scalar(Assert.IsType<double>(actual), DType.Float64), [number], dtype, what, tolerance);
                 break;
+        }
+    }
+
+    private static List<object?> ActualList(object? actual, int expectedCount, string what)
+    {
+        var items = Assert.IsAssignableFrom<System.Collections.IEnumerable>(actual).Cast<object?>().ToList();
+        Assert.True(items.Count == expectedCount, $"{what}: {items.Count} entries, PyTorch has {expectedCount}");
+        return items;
+    }
+
+    /// <summary>
+    /// Our state dict against PyTorch's recorded one: the groups' keys in order and their values
+    /// (a tensor lr as a tensor), the state's parameter indices, and every state entry with its
+    /// kind, dtype and shape, at <paramref name="tolerance"/>.
+    /// </summary>
+    public static void AssertStateDict(OptimizerStateDict ours, JsonObject torch, DType dtype, double tolerance)
+    {
+        var groups = torch["param_groups"]!.AsArray();
+        Assert.Equal(groups.Count, ours.ParamGroups.Count);
+        for (int g = 0; g < groups.Count; g++)
+        {
+            var expected = groups[g]!.AsObject();
+            Assert.Equal(expected.Select(kv => kv.Key), ours.ParamGroups[g].Keys);
+            foreach (var (key, value) in expected)
+            {
+                if (value is JsonObject tagged && tagged["tensor"] is not null)
+                    AssertStateValue(ours.ParamGroups[g][key], Expected(value), dtype, 0, $"group {g} '{key}'");
+                else StateDictCheck.AssertOptionEqual(ours.ParamGroups[g][key], value, $"group {g} '{key}'");
+            }
+        }
+        var state = torch["state"]!.AsObject();
+        Assert.Equal(state.Select(kv => int.Parse(kv.Key)), ours.State.Keys.Cast<int>());
+        foreach (var (index, entries) in state)
+        {
+            var mine = ours.State[int.Parse(index)];
+            Assert.Equal(entries!.AsObject().Select(kv => kv.Key), mine.Keys);
+            foreach (var (key, value) in entries.AsObject())
+                AssertStateValue(mine[key], Expected(value), dtype, tolerance, $"state {index}.{key}");
         }
     }
 }
