@@ -89,9 +89,10 @@ public abstract partial class Optimizer
 
         // __setstate__: fill flags newer than the checkpoint, and make plain-number steps tensors.
         foreach (var group in newGroups) SetGroupDefaults(group);
-        foreach (var state in newState.Values)
-            if (state.TryGetValue("step", out var step) && step is not Tensor and not null)
-                state["step"] = Torch.Scalar(OptionValues.ToDouble(step, "step"), Torch.DefaultDType == DType.Float64 ? DType.Float64 : DType.Float32);
+        if (LoadsStepAsTensor)
+            foreach (var state in newState.Values)
+                if (state.TryGetValue("step", out var step) && step is not Tensor and not null)
+                    state["step"] = Torch.Scalar(OptionValues.ToDouble(step, "step"), Torch.DefaultDType == DType.Float64 ? DType.Float64 : DType.Float32);
 
         State = newState;
         _paramGroups.Clear();
@@ -133,6 +134,12 @@ public abstract partial class Optimizer
 
     /// <summary>State keys whose tensors have the parameter's own shape (e.g. <c>momentum_buffer</c>).</summary>
     protected virtual IEnumerable<string> ElementwiseStateKeys => [];
+
+    /// <summary>
+    /// Whether a plain-number <c>step</c> in a loaded state becomes a tensor, as the <c>__setstate__</c>
+    /// of PyTorch's algorithms with tensor steps does. SparseAdam, whose step is an int, says no.
+    /// </summary>
+    protected virtual bool LoadsStepAsTensor => true;
 
     /// <summary>Fills options that an older checkpoint's groups may lack (each algorithm's <c>__setstate__</c>).</summary>
     protected virtual void SetGroupDefaults(ParamGroup group) { }

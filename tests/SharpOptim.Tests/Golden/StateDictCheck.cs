@@ -90,6 +90,16 @@ internal static class StateDictCheck
         switch (expected)
         {
             case null: Assert.True(actual is null, $"{what}: expected None, got {actual}"); break;
+            case JsonObject tagged when tagged["tensor"] is not null: // a tensor option (lr=torch.tensor(0.001))
+                var expectedTensor = Fixture.TaggedTensor(tagged);
+                var tensor = Assert.IsAssignableFrom<Tensor>(actual);
+                Assert.Equal(expectedTensor.DType, tensor.DType);
+                Tolerance.AssertIdentical(tensor, expectedTensor, what);
+                break;
+            case JsonArray arr when actual is System.Runtime.CompilerServices.ITuple tuple: // betas: a C# tuple, a JSON list
+                Assert.Equal(arr.Count, tuple.Length);
+                for (int i = 0; i < arr.Count; i++) AssertOptionEqual(tuple[i], arr[i], $"{what}[{i}]");
+                break;
             case JsonArray arr when actual is System.Collections.IEnumerable list and not string:
                 var items = list.Cast<object?>().ToList();
                 Assert.Equal(arr.Count, items.Count);
