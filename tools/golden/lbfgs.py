@@ -12,7 +12,33 @@ LBFGS calls its closure many times inside one step (up to max_eval times), so a 
 replayed from one recorded gradient. Every closure evaluation is recorded instead, in call
 order (the params it saw, the loss it returned and the gradients it left), so the C# tests can
 either replay PyTorch's evaluations one by one (checking the optimizer alone) or evaluate the
-objective with their own autograd (checking the whole loop). See tools/golden/README.md.
+objective with their own autograd (checking the whole loop).
+
+Layout (numbers, tensors and kwargs encoded as in tools/golden/README.md):
+
+lbfgs_trajectories.json.gz
+    {header..., "steps": 20,
+     "problems": {"tanh": {X, Y, W, b, s, "param_names"}, "rosenbrock": {"x0", "param_names"}},
+     "cases": [{"id": "lbfgs/<problem>/<slug(desc)>/<dtype>", "problem", "desc", "kwargs",
+                "tensor_kwargs", "dtype",
+                "history": {"old_dirs": [...], "old_stps": [...], "ro": [...]},  # every entry ever appended
+                "steps": [{"loss": <what step() returned>, "params": [...], "state": [{...}, {}, {}],
+                           "evaluations": [{"params", "loss", "grads"}, ...]}],  # every closure call
+                "self_error": [per step]}]}
+    A maximize case's closure returns the negated objective. In "state", old_dirs/old_stps/ro
+    are {"history": [start, end]}: that slice of the case's "history" (see HistoryTable); every
+    other entry is as common.encode_state_value writes it (t and H_diag keep PyTorch's kind: an
+    int, a float, or a one-element list for a 0-d tensor). "self_error" is explained below.
+
+lbfgs_state_dict.json.gz (Rosenbrock)
+    {header..., "problem": "rosenbrock",
+     "cases": [{"id": "lbfgs_state_dict/rosenbrock/<slug>/<dtype>", ..., "steps_before_save": 10,
+                "trajectory_id", "params_at_save", "state_dict",
+                ["state_dict_after_load"],  # only where loading changes the dict (dtype casts)
+                "state_dict_after_continuation"}]}
+    The continuation is steps 11..20 of trajectory_id (checked equal here).
+
+lbfgs_errors.json: error records (common.run_error_case), scope "LBFGS".
 """
 
 import copy

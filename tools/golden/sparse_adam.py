@@ -11,6 +11,27 @@ Writes
 SparseAdam takes sparse gradients only, so its problem is not common.py's regression but a
 sparse embedding with a fixed linear head: each step looks up a batch of rows (with repeats,
 so the gradient has duplicate indices to coalesce) and only those rows move.
+
+Layout (numbers, tensors and kwargs encoded as in tools/golden/README.md):
+
+sparse_adam_trajectories.json.gz
+    {header..., "steps": 100,
+     "problem": {"E": (8,3), "H": (2,3), "T": (8,2), "batches": [100 lists of 5 row indices]},
+     "param_names": ["weight"],
+     "cases": [{"id": "sparse_adam/<slug(desc)>/plain/<dtype>", "desc", "kwargs", "tensor_kwargs",
+                "impl": "plain", "dtype",
+                "steps": [{"loss", "grad": {"indices": [[...]], "values": [...flat...]},
+                           "params": [[...]], "state": [{"step": <int>, "exp_avg", "exp_avg_sq"}]}]}]}
+    "grad" is the sparse gradient the step received, uncoalesced, entries in PyTorch's order.
+
+sparse_adam_state_dict.json.gz
+    {header..., "cases": [{"id": "sparse_adam_state_dict/<slug>/default/<dtype>", ...,
+                           "steps_before_save": 50, "trajectory_id", "state_dict",
+                           "state_dict_after_continuation"}]}
+    The continuation is steps 51..100 of trajectory_id (checked equal here), and loading leaves
+    the dict unchanged (checked).
+
+sparse_adam_errors.json: error records (common.run_error_case), scope "SparseAdam".
 """
 
 import copy
