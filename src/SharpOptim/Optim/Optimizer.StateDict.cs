@@ -91,8 +91,11 @@ public abstract partial class Optimizer
         foreach (var group in newGroups) SetGroupDefaults(group);
         foreach (var state in newState.Values)
             foreach (var key in ScalarStateKeys)
+            {
+                if (key == "step" && !LoadsStepAsTensor) continue;
                 if (state.TryGetValue(key, out var number) && number is not Tensor and not null)
                     state[key] = Torch.Scalar(OptionValues.ToDouble(number, key), Torch.DefaultDType == DType.Float64 ? DType.Float64 : DType.Float32);
+            }
 
         State = newState;
         _paramGroups.Clear();
@@ -140,6 +143,12 @@ public abstract partial class Optimizer
 
     /// <summary>State keys whose tensors have the parameter's own shape (e.g. <c>momentum_buffer</c>).</summary>
     protected virtual IEnumerable<string> ElementwiseStateKeys => [];
+
+    /// <summary>
+    /// Whether a plain-number <c>step</c> in a loaded state becomes a tensor, as the <c>__setstate__</c>
+    /// of PyTorch's algorithms with tensor steps does. SparseAdam, whose step is an int, says no.
+    /// </summary>
+    protected virtual bool LoadsStepAsTensor => true;
 
     /// <summary>Fills options that an older checkpoint's groups may lack (each algorithm's <c>__setstate__</c>).</summary>
     protected virtual void SetGroupDefaults(ParamGroup group) { }

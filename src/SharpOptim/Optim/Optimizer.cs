@@ -196,7 +196,14 @@ public abstract partial class Optimizer
         return sb.Append(')').ToString();
     }
 
-    /// <summary>An option as PyTorch's repr writes it, through an f-string: a 0-d float tensor (a tensor lr) formats as its value.</summary>
-    private static string FormatOption(object? value)
-        => value is Tensor { Dim: 0, IsFloatingPoint: true } t ? PyRepr.Float(t.Item()) : PyRepr.Value(value);
+    /// <summary>
+    /// An option as PyTorch's repr writes it, through an f-string (str()): a 0-d float tensor (a
+    /// tensor lr) formats as its value, a string option (line_search_fn) unquoted.
+    /// </summary>
+    private static string FormatOption(object? value) => value switch
+    {
+        Tensor { Dim: 0, IsFloatingPoint: true } t => PyRepr.Float(t.Item()),
+        string s => s,
+        _ => PyRepr.Value(value),
+    };
 }

@@ -1,0 +1,190 @@
+using SharpOptim.Optim.Kernels;
+
+namespace SharpOptim.Optim;
+
+/// <summary>
+/// Adam masked to the entries of sparse gradients — PyTorch's <c>torch.optim.SparseAdam</c>, for
+/// dense parameters whose gradients are sparse COO tensors, such as <c>Embedding(sparse: true)</c>'s
+/// weight. Only the rows a gradient holds are updated, in the parameter and in both moments; a
+/// dense gradient is refused. State per parameter: <c>step</c> (a plain integer, as PyTorch keeps
+/// it for SparseAdam), <c>exp_avg</c>, <c>exp_avg_sq</c>.
+/// <para>
+/// PyTorch has a single for-loop implementation and no <c>foreach</c>/<c>fused</c> arguments.
+/// SharpOptim adds them to choose its own code path (they are not stored in the parameter
+/// groups, so state dicts stay PyTorch's): <c>foreach: false</c> runs the reference path of tensor
+/// operations in PyTorch's order; <c>foreach: true</c> a kernel over the touched rows with the
+/// reference's exact rounding; <c>fused: true</c>, or both left null, the same kernel with fused
+/// multiply-adds.
+/// </para>
+/// </summary>
+public sealed class SparseAdam : Optimizer
+{
+    private readonly bool? _forEach;
+    private readonly bool? _fused;
+
+    /// <param name="parameters">Dense tensors, (name, tensor) tuples, or <see cref="ParamGroup"/>s.</param>
+    /// <param name="lr">Learning rate, a positive number or a one-element tensor (default 1e-3).</param>
+    /// <param name="betas">Decay rates of the moment averages (default (0.9, 0.999)).</param>
+    /// <param name="eps">Added to the denominator; must be positive.</param>
+    /// <param name="maximize">Maximise the objective instead of minimising it.</param>
+    /// <param name="foreach">SharpOptim's choice of path (not a PyTorch argument): true for the exact kernel, false for the reference.</param>
+    /// <param name="fused">SharpOptim's choice of path (not a PyTorch argument): true for the fused kernel.</param>
+    public SparseAdam(IEnumerable<object> parameters, FloatOrTensor? lr = null, (double Beta1, double Beta2)? betas = null,
+                      double eps = 1e-8, bool maximize = false, bool? @foreach = null, bool? fused = null)
+        : base(parameters, MakeDefaults(lr ?? 1e-3, betas ?? (0.9, 0.999), eps, maximize))
+    {
+        Validation.CheckFusedFlags(@foreach, fused, differentiable: false);
+        var sparse = new List<string>();
+        for (int g = 0; g < ParamGroups.Count; g++)
+            for (int i = 0; i < ParamGroups[g].Params.Count; i++)
+                if (ParamGroups[g].Params[i].IsSparse) sparse.Add($"[{g}, {i}]");
+        if (sparse.Count > 0)
+            throw new ArgumentException($"Sparse params at indices [{string.Join(", ", sparse)}]: SparseAdam requires dense parameter tensors", nameof(parameters));
+        _forEach = @foreach;
+        _fused = fused;
+    }
+
+    private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, (double Beta1, double Beta2) betas, double eps, bool maximize)
+    {
+        // PyTorch's checks, in its order. SparseAdam wants lr and eps strictly positive; the
+        // values are Python floats, so they print as floats ("0.0", "1.0").
+        if (lr.Tensor is { Numel: not 1 }) throw new ArgumentException("Tensor lr must be 1-element", nameof(lr));
+        if (!(lr.Value > 0)) throw new ArgumentOutOfRangeException(nameof(lr), lr.Value, $"Invalid learning rate: {PyRepr.Float(lr.Value)}");
+        if (!(eps > 0)) throw new ArgumentOutOfRangeException(nameof(eps), eps, $"Invalid epsilon value: {PyRepr.Float(eps)}");
+        CheckBeta(betas.Beta1, 0);
+        CheckBeta(betas.Beta2, 1);
+        return new()
+        {
+            ["lr"] = lr.AsOption,
+            ["betas"] = (betas.Beta1, betas.Beta2),
+            ["eps"] = eps,
+            ["maximize"] = maximize,
+        };
+    }
+
+    private static void CheckBeta(double beta, int index)
+    {
+        if (!(beta >= 0 && beta < 1))
+            throw new ArgumentOutOfRangeException("betas", beta, $"Invalid beta parameter at index {index}: {PyRepr.Float(beta)}");
+    }
+
+    protected override IEnumerable<string> ElementwiseStateKeys => ["exp_avg", "exp_avg_sq"];
+
+    /// <summary>SparseAdam's <c>step</c> is a plain integer in PyTorch, before and after loading.</summary>
+    protected override bool LoadsStepAsTensor => false;
+
+    /// <summary>
+    /// Runs the closure, then refuses a dense gradient in any group before anything changes
+    /// (PyTorch raises while it walks the groups, after updating the earlier ones), then steps.
+    /// </summary>
+    protected override Tensor? StepImpl(Func<Tensor>? closure)
+    {
+        var loss = EvaluateClosure(closure);
+        foreach (var group in ParamGroups)
+            foreach (var p in group.Params)
+                if (p.Grad is { IsSparse: false })
+                    throw new InvalidOperationException("SparseAdam does not support dense gradients, please consider Adam instead");
+        foreach (var group in ParamGroups) StepGroup(group);
+        return loss;
+    }
+
+    protected override void StepGroup(ParamGroup group)
+    {
+        var ps = ParamsWithGrad(group);
+        var (beta1, beta2) = group.GetPair("betas");
+        double eps = group.GetDouble("eps");
+        bool maximize = group.ContainsKey("maximize") && group.GetBool("maximize");
+        var lr = PyNumber.FromValue(group["lr"], "lr");
+
+        var expAvgs = new Tensor[ps.Count];
+        var expAvgSqs = new Tensor[ps.Count];
+        var steps = new int[ps.Count];
+        for (int i = 0; i < ps.Count; i++)
+        {
+            var state = StateFor(ps[i]);
+            if (state.Count == 0)
+            {
+                state["step"] = 0;
+                state["exp_avg"] = Torch.ZerosLike(ps[i]);
+                state["exp_avg_sq"] = Torch.ZerosLike(ps[i]);
+            }
+            expAvgs[i] = (Tensor)state["exp_avg"]!;
+            expAvgSqs[i] = (Tensor)state["exp_avg_sq"]!;
+            state["step"] = steps[i] = StepCount(state["step"]) + 1;
+        }
+
+        // step_size = lr * sqrt(1 - beta2^t) / (1 - beta1^t), with lr's kind (a tensor lr keeps it a tensor).
+        var stepSizes = steps.Select(t => lr * Math.Sqrt(1 - Math.Pow(beta2, t)) / (1 - Math.Pow(beta1, t))).ToArray();
+        var grads = ps.Select(p => p.Grad!.IsCoalesced ? p.Grad! : p.Grad!.Coalesce()).ToArray();
+        if (_forEach == false && _fused != true)
+            for (int i = 0; i < ps.Count; i++) Reference(ps[i], grads[i], expAvgs[i], expAvgSqs[i], beta1, beta2, eps, stepSizes[i], maximize);
+        else if (_forEach == true) Kernel<ExactMath>(ps, grads, expAvgs, expAvgSqs, beta1, beta2, eps, stepSizes, maximize);
+        else Kernel<FusedMath>(ps, grads, expAvgs, expAvgSqs, beta1, beta2, eps, stepSizes, maximize);
+    }
+
+    private static int StepCount(object? step) => step switch
+    {
+        int i => i,
+        long l => checked((int)l),
+        double d when d == Math.Floor(d) => (int)d,
+        Tensor t when t.Numel == 1 => (int)t.Item(),
+        _ => throw new InvalidOperationException($"SparseAdam state 'step' is {StateValues.Describe(step)}, not a step count"),
+    };
+
+    /// <summary>PyTorch's <c>_functional.sparse_adam</c> for one parameter, operation for operation.</summary>
+    private static void Reference(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, double beta1, double beta2, double eps,
+                                  PyNumber stepSize, bool maximize)
+    {
+        if (maximize) grad = grad.Neg();
+        var values = grad.Values();
+        if (values.Numel == 0) return; // an empty gradient updates nothing (its step still counts)
+        Tensor Sparse(Tensor v) => Tensor.MakeSparse(grad.Indices(), v, param.Shape, coalesced: true);
+
+        // old <- b * old + (1 - b) * new, written as old += (1 - b) * (new - old)
+        var oldExpAvg = expAvg.SparseMask(grad).Values();
+        var expAvgUpdate = values.Sub(oldExpAvg).Mul_(1 - beta1);
+        expAvg.Add_(Sparse(expAvgUpdate));
+        var oldExpAvgSq = expAvgSq.SparseMask(grad).Values();
+        var expAvgSqUpdate = values.Square().Sub_(oldExpAvgSq).Mul_(1 - beta2);
+        expAvgSq.Add_(Sparse(expAvgSqUpdate));
+
+        // The new moments again, from the same values (a dense add rather than another mask).
+        var numer = expAvgUpdate.Add_(oldExpAvg);
+        var denom = expAvgSqUpdate.Add_(oldExpAvgSq).Sqrt_().Add_(eps);
+        var ratio = numer.Div_(denom);
+        var update = (-stepSize).Tensor is { } negStep ? ratio.Mul(negStep) : ratio.Mul(-stepSize.Value);
+        param.Add_(Sparse(update));
+    }
+
+    /// <summary>The single-pass kernel over the touched rows of every parameter of the group at once.</summary>
+    private static void Kernel<TMath>(List<Tensor> ps, Tensor[] grads, Tensor[] expAvgs, Tensor[] expAvgSqs, double beta1, double beta2,
+                                      double eps, PyNumber[] stepSizes, bool maximize) where TMath : IKernelMath
+    {
+        var rows = grads.Select(g => g.SparseRowIndices()).ToArray();
+        var inner = grads.Select(Tensor.SparseInnerSize).ToArray();
+        var hypers = stepSizes.Select(s => new SparseAdamHyper(1 - beta1, 1 - beta2, eps, (-s).Value, maximize)).ToArray();
+        ParallelChunker.Run(grads.Select(g => g.Values().Numel).ToList(), (t, start, length) =>
+        {
+            var p = ps[t];
+            switch (p.DType)
+            {
+                case DType.Float32:
+                    SparseAdamKernel.Step<float, TMath>(p.AsSpan<float>(), expAvgs[t].AsSpan<float>(), expAvgSqs[t].AsSpan<float>(), rows[t],
+                        grads[t].Values().AsSpan<float>(), inner[t], start, length, hypers[t]);
+                    break;
+                case DType.Float64:
+                    SparseAdamKernel.Step<double, TMath>(p.AsSpan<double>(), expAvgs[t].AsSpan<double>(), expAvgSqs[t].AsSpan<double>(), rows[t],
+                        grads[t].Values().AsSpan<double>(), inner[t], start, length, hypers[t]);
+                    break;
+                default:
+                    throw new NotSupportedException($"SparseAdam supports float32 and float64 parameters, got {p.DType.TorchName()}");
+            }
+        });
+        for (int i = 0; i < ps.Count; i++)
+        {
+            ps[i].MarkModified();
+            expAvgs[i].MarkModified();
+            expAvgSqs[i].MarkModified();
+        }
+    }
+}

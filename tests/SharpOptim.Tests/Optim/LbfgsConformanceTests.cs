@@ -1,0 +1,92 @@
+using System.Text.Json.Nodes;
+using SharpOptim;
+using SharpOptim.Optim;
+using SharpOptim.Tests.Golden;
+using Xunit;
+
+namespace SharpOptim.Tests.Optim;
+
+/// <summary>
+/// LBFGS against PyTorch 2.14 over PyTorch's own option grid (optim_inputs_func_lbfgs), on the
+/// tanh regression and on Rosenbrock's function, float32 and float64, 20 closure steps each
+/// (fixtures by tools/golden/lbfgs.py).
+/// </summary>
+public class LbfgsConformanceTests
+{
+    public static IEnumerable<object[]> Cases() => LbfgsFixture.CaseIds();
+
+    /// <summary>
+    /// The closure plays back PyTorch's own evaluations (loss and gradients, call by call), so the
+    /// optimizer alone is under test: every step must make PyTorch's number of evaluations, each at
+    /// PyTorch's point, and leave PyTorch's params, returned loss and whole state (keys in order,
+    /// kinds, values) within <see cref="LbfgsFixture.StepTolerance"/>.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ReplayingPyTorchsEvaluationsMatchesPyTorch(string caseId)
+    {
+        var testCase = LbfgsFixture.Case(caseId);
+        var problem = LbfgsFixture.Problem(testCase);
+        var optimizer = LbfgsFixture.Create(problem.Params, testCase);
+        int steps = testCase["steps"]!.AsArray().Count;
+        int replayed = LbfgsFixture.ReplaySteps(optimizer, problem.Params, testCase, 0, steps, caseId);
+        // Only the chaotic float32 tanh runs without a line search stop early (PyTorch perturbed takes other evaluations at step 19).
+        Assert.True(replayed >= 18, $"{caseId}: only {replayed} of {steps} steps are reproducible");
+    }
+
+    public static IEnumerable<object[]> Float64RosenbrockCases()
+        => LbfgsFixture.CaseIds(c => c["problem"]!.GetValue<string>() == "rosenbrock" && c["dtype"]!.GetValue<string>() == "float64");
+
+    /// <summary>
+    /// Closed loop: the closure evaluates Rosenbrock's function with our own tensors and autograd,
+    /// so the whole loop is checked against PyTorch's 20 steps, with PyTorch's number of
+    /// evaluations in every step: params and losses at 1e-10 (measured worst 2e-14), the state at
+    /// 1e-8 (measured worst 2.6e-10: near the minimum y = g − g_prev is a difference of nearly
+    /// equal gradients, taken at points one ulp apart, since PyTorch's p.add_(d, alpha=t) is a
+    /// fused multiply-add and ours is not).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Float64RosenbrockCases))]
+    public void ClosedLoopOnRosenbrockMatchesPyTorch(string caseId) => RunClosedLoop(caseId, LbfgsFixture.Case(caseId)["steps"]!.AsArray().Count, stateTolerance: 1e-8);
+
+    public static IEnumerable<object[]> Float64TanhCases()
+        => LbfgsFixture.CaseIds(c => c["problem"]!.GetValue<string>() == "tanh" && c["dtype"]!.GetValue<string>() == "float64");
+
+    /// <summary>
+    /// Closed loop on the tanh regression with our own autograd: the first step only. Our matmul,
+    /// mean and tanh round differently from PyTorch's in the last bit, and LBFGS magnifies that
+    /// along the trajectory: scaling PyTorch's own loss by (1 + 1e-15) moves its float64 params by
+    /// 4e-10 after two steps and 8e-6 after five (default options; measured with the oracle), and
+    /// ours are 2e-9 and 7e-6 away. So 1e-10 holds for the first step (measured worst 1e-12), and
+    /// the replay tests above check every step of the optimizer itself. In float32 the same runs
+    /// are chaotic (PyTorch's own float32 trajectory moves by O(1) under a 1e-7 perturbation).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Float64TanhCases))]
+    public void ClosedLoopOnTanhFirstStepMatchesPyTorch(string caseId) => RunClosedLoop(caseId, 1, stateTolerance: 1e-10);
+
+    private static void RunClosedLoop(string caseId, int steps, double stateTolerance)
+    {
+        var testCase = LbfgsFixture.Case(caseId);
+        var problem = LbfgsFixture.Problem(testCase);
+        var optimizer = LbfgsFixture.Create(problem.Params, testCase);
+        bool maximize = LbfgsFixture.Maximize(testCase);
+        var records = testCase["steps"]!.AsArray();
+        for (int k = 0; k < steps; k++)
+        {
+            int calls = 0;
+            var loss = optimizer.Step(() =>
+            {
+                calls++;
+                optimizer.ZeroGrad();
+                var objective = problem.Objective();
+                var l = maximize ? objective.Neg() : objective;
+                l.Backward();
+                return l;
+            });
+            int expectedCalls = records[k]!["evaluations"]!.AsArray().Count;
+            Assert.True(calls == expectedCalls, $"{caseId} closed-loop step {k + 1}: {calls} closure evaluations, PyTorch made {expectedCalls}");
+            LbfgsFixture.AssertStep(optimizer, problem.Params, loss!, testCase, records[k]!, Tolerance.For(DType.Float64), $"{caseId} closed-loop step {k + 1}", stateTolerance);
+        }
+    }
+}
