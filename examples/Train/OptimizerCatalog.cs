@@ -41,6 +41,8 @@ public static class OptimizerCatalog
         // Rprop adapts its steps to the sign of the full gradient: PyTorch's docs recommend full batches.
         new("rprop", 1e-2, lr => $"Rprop(lr={lr}), full batch", (ps, lr) => new Rprop(ps, lr: lr), FullBatchClosure: true),
         new("adafactor", 1e-2, lr => $"Adafactor(lr={lr})", (ps, lr) => new Adafactor(ps, lr: lr)),
+        new("lbfgs", 1.0, lr => $"LBFGS(lr={lr}, line_search_fn=strong_wolfe), full batch",
+            (ps, lr) => new LBFGS(ps, lr: lr, lineSearchFn: "strong_wolfe"), FullBatchClosure: true),
         new("muon", 0.02, lr => $"Muon(lr={lr}) on the weight matrices + AdamW(lr=1e-3) on the biases",
             (ps, lr) => new OptimizerSet(new Muon(ps.Where(p => p.Dim == 2), lr: lr), new AdamW(ps.Where(p => p.Dim != 2), lr: 1e-3))),
     ];
