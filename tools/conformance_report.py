@@ -70,6 +70,21 @@ def worst_errors(log_path):
     return worst
 
 
+# What a reader must know to read a prefix's table (its case ids or tolerances differ from the rest).
+NOTES = {
+    "lbfgs": "Case ids are lbfgs/<problem>/<config>/<dtype>, so the first two columns are the problem "
+             "and the config. Every closure call PyTorch made is replayed; each step is held to "
+             "max(default tolerance, 10 x PyTorch's own drift when its dot products or fused "
+             "multiply-adds are rounded differently), recorded per step by tools/golden/lbfgs.py. "
+             "The float32 tanh runs are chaotic in PyTorch itself (its own drift reaches 3e3), "
+             "and float64 tanh drifts by 2.8e-9 in PyTorch when its dot products are summed exactly.",
+    "sparse_adam": "Case ids are sparse_adam/<config>/plain/<dtype>: an Embedding(sparse=True) run; "
+                   "the reference and foreach paths are bit-exact with PyTorch, the column shows the worst of all paths.",
+    "adafactor": "Float32 is held to 1e-4: PyTorch's vectorised float32 reductions sum in an order not reproduced here.",
+    "muon": "Float32 is held to 1e-4 on the reference/foreach paths; the fused (default) path is bit-exact.",
+}
+
+
 def fmt(e):
     if e is None:
         return "–"
@@ -113,6 +128,8 @@ def main():
         paths = [x for x in PATHS if any(x in worst[k] for k in keys)]
         paths += sorted({x for k in keys for x in worst[k]} - set(PATHS))
         out.append(f"### {p}\n")
+        if p in NOTES:
+            out.append(NOTES[p] + "\n")
         out.append("| config | PyTorch impl | dtype | " + " | ".join(paths) + " |")
         out.append("|---|---|---|" + "---:|" * len(paths))
         for k in keys:
