@@ -9,9 +9,10 @@ Writes
     tests/SharpOptim.Tests/Fixtures/checkpoint_continuations.json.gz
 
 Each entry of CASES is one case; adding an optimizer or a scheduler is one more entry (see the
-commented examples). For every case and dtype the script trains STEPS_BEFORE_SAVE steps, saves a
-checkpoint with torch.save, loads it back with torch.load(weights_only=True) into fresh objects,
-trains STEPS_AFTER more steps and records them. See tools/golden/README.md for the format.
+commented examples). For every case and dtype the script trains STEPS_BEFORE_SAVE steps (or the
+case's own count), saves a checkpoint with torch.save, loads it back with
+torch.load(weights_only=True) into fresh objects, trains STEPS_AFTER (or the case's count) more
+steps and records them. See tools/golden/README.md for the format.
 """
 
 import copy
@@ -25,6 +26,7 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 
 import common as C  # noqa: E402
+import lbfgs as L  # noqa: E402
 
 PT_DIR = "tests/SharpOptim.Tests/Fixtures/checkpoints/torch"
 FIXTURE = "tests/SharpOptim.Tests/Fixtures/checkpoint_continuations.json.gz"
@@ -40,7 +42,11 @@ STEPS_AFTER = 50
 #              {"model": ..., "optimizer": ..., "epoch": STEPS_BEFORE_SAVE}
 #   scheduler  optional (torch.optim.lr_scheduler class name, kwargs), stepped after every
 #              optimizer step; the checkpoint is then a dict with a "scheduler" entry too
-#   closure    optional: step with a closure that recomputes the loss (LBFGS)
+#   closure    optional: step with a closure that recomputes the loss (LBFGS); every closure
+#              evaluation of a continuation step is recorded (params it saw, loss, grads)
+#   steps_before_save, steps_after   optional, regression-problem cases only: this case's own
+#              counts instead of STEPS_BEFORE_SAVE and STEPS_AFTER (a model case's batches and
+#              "epoch" follow the global counts)
 CASES = [
     dict(id="sgd_momentum", optimizer=("SGD", {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.01})),
     dict(id="sgd_nesterov", optimizer=("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True})),
@@ -50,9 +56,13 @@ CASES = [
     dict(id="adamax", optimizer=("Adamax", {"lr": 0.02, "weight_decay": 0.01})),
     dict(id="adamw_onecycle_model", model="mlp_batchnorm", optimizer=("AdamW", {"lr": 0.01, "weight_decay": 0.05}),
          scheduler=("OneCycleLR", {"max_lr": 0.1, "total_steps": STEPS_BEFORE_SAVE + STEPS_AFTER})),
-    # LBFGS: being written on another branch; enable this entry (and add LBFGS to the Optimizers
-    # table of TorchCheckpointContinuationTests) once SharpOptim has it.
-    # dict(id="lbfgs", optimizer=("LBFGS", {"lr": 0.5, "history_size": 4}), closure=True),
+    # LBFGS: max_iter 5 keeps the regression problem far from its minimum for the 3 + 5 steps, and
+    # history_size 4 fills the history lists (old_dirs, old_stps, ro, al) before the save; with
+    # strong_wolfe the saved t is a 0-d tensor, without it a Python float.
+    dict(id="lbfgs", optimizer=("LBFGS", {"lr": 0.5, "max_iter": 5, "history_size": 4}), closure=True,
+         steps_before_save=3, steps_after=5),
+    dict(id="lbfgs_strong_wolfe", optimizer=("LBFGS", {"max_iter": 5, "history_size": 4, "line_search_fn": "strong_wolfe"}),
+         closure=True, steps_before_save=3, steps_after=5),
 ]
 
 
@@ -106,6 +116,7 @@ class Run:
         """One training step (step = global step index); returns its record."""
         if self.model is not None:
             self.model.train()
+        evaluations = None
         if self.case.get("closure"):
             def closure():
                 self.opt.zero_grad()
@@ -114,7 +125,15 @@ class Run:
                 return l
             loss = closure()
             grads = [p.grad.detach().clone() for p in self.params]
-            self.opt.step(closure)
+            evaluations = []
+
+            def recording_closure():
+                seen = [C.tensor_flat(p) for p in self.params]
+                l = closure()
+                evaluations.append({"params": seen, "loss": C.enc_float(l.item()),
+                                    "grads": [C.tensor_flat(p.grad) for p in self.params]})
+                return l
+            self.opt.step(recording_closure)
         else:
             self.opt.zero_grad()
             loss = self.loss(step)
@@ -124,6 +143,8 @@ class Run:
         if self.sched is not None:
             self.sched.step()
         record = C.step_record(self.opt, self.params, loss.item(), grads)
+        if evaluations is not None:
+            record["evaluations"] = evaluations
         if self.model is not None:
             record["buffers"] = [C.tensor_flat(b) for _, b in self.model.named_buffers()]
         if self.sched is not None:
@@ -165,8 +186,12 @@ def encode_checkpoint(ck):
 
 def record_case(case, dt, problem):
     dtype = C.DTYPES[dt]
+    before = case.get("steps_before_save", STEPS_BEFORE_SAVE)
+    after = case.get("steps_after", STEPS_AFTER)
+    if case.get("model") and (before, after) != (STEPS_BEFORE_SAVE, STEPS_AFTER):
+        raise ValueError(f"{case['id']}: a model case trains on MODEL_BATCHES, drawn for the global step counts")
     run = Run(case, dtype, problem)
-    for k in range(STEPS_BEFORE_SAVE):
+    for k in range(before):
         run.step(k)
     params_at_save = [C.tensor_flat(p) for p in run.params]
     ck = run.checkpoint()
@@ -174,17 +199,22 @@ def record_case(case, dt, problem):
     torch.save(ck, path)
     ck_json = encode_checkpoint(ck)   # now: state_dict() shares the live tensors, which training goes on changing
 
-    # The continuation: fresh objects (other initial values) loaded from the file as a user would.
-    resumed = Run(case, dtype, problem)
-    if resumed.model is None:
-        with torch.no_grad():
-            for p, v in zip(resumed.params, run.params):
-                p.copy_(v)
-    loaded = torch.load(path, weights_only=True)
-    resumed.load(loaded)
-    continuation = [resumed.step(STEPS_BEFORE_SAVE + k) for k in range(STEPS_AFTER)]
+    saved_params = [p.detach().clone() for p in run.params]
+
+    def resume():
+        """Fresh objects (other initial values) loaded from the file as a user would."""
+        resumed = Run(case, dtype, problem)
+        if resumed.model is None:
+            with torch.no_grad():
+                for p, v in zip(resumed.params, saved_params):
+                    p.copy_(v)
+        resumed.load(torch.load(path, weights_only=True))
+        return resumed
+
+    resumed = resume()
+    continuation = [resumed.step(before + k) for k in range(after)]
     # Loading must not change anything: continuing the original objects gives the same steps.
-    original = [run.step(STEPS_BEFORE_SAVE + k) for k in range(STEPS_AFTER)]
+    original = [run.step(before + k) for k in range(after)]
     if C.dumps(original) != C.dumps(continuation):
         raise AssertionError(f"{case['id']}/{dt}: continuing after torch.load differs from continuing in memory")
 
@@ -200,11 +230,18 @@ def record_case(case, dt, problem):
         "scheduler": None,
         "closure": bool(case.get("closure")),
         "dtype": dt,
-        "steps_before_save": STEPS_BEFORE_SAVE,
+        "steps_before_save": before,
         "params_at_save": params_at_save,
         "checkpoint": ck_json,
         "continuation": continuation,
     }
+    if case.get("closure"):
+        # How far PyTorch reproduces its own continuation when it rounds as another implementation
+        # may (lbfgs.py's "self_error"): the C# tests' tolerance per step.
+        def make_optimizer():
+            r = resume()
+            return r.opt, r.params
+        out["self_error"] = L.self_errors_of(make_optimizer, continuation)
     if case.get("scheduler"):
         sname, skwargs = case["scheduler"]
         out["scheduler"] = {"name": sname, "kwargs": C.encode_kwargs(skwargs)[0]}

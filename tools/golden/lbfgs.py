@@ -285,18 +285,17 @@ def unfused_add_(self, other, *, alpha=1):
 PERTURBATIONS = [(exactly_summed_dot, _fused_add_), (_blas_dot, unfused_add_), (exactly_summed_dot, unfused_add_)]
 
 
-def perturbed_replay_errors(problem, cfg, case, dot, add_):
-    """Per step, the worst relative difference (params, evaluation points, state) between PyTorch's
-    recording and PyTorch replaying its own evaluations with `dot` and `add_` in place of its own;
-    inf from the step where the replay needs a different number of evaluations."""
-    dtype = C.DTYPES[case["dtype"]]
-    params = problem.make_params(dtype)
-    opt = LBFGS(params, **copy.deepcopy(cfg.kwargs))
+def perturbed_replay_errors(opt, params, steps, history, dot, add_):
+    """Per step of `steps` (records with "evaluations"), the worst relative difference (params,
+    evaluation points, state) between PyTorch's recording and `opt` (fresh, or loaded as at the
+    recording's start) replaying the recorded evaluations with `dot` and `add_` in place of
+    PyTorch's own; inf from the step where the replay needs a different number of evaluations."""
+    dtype = params[0].dtype
     flat = lambda: [v for p in params for v in C.tensor_flat(p)]  # noqa: E731
     torch.Tensor.dot, torch.Tensor.add_ = dot, add_
     errors = []
     try:
-        for step in case["steps"]:
+        for step in steps:
             evaluations = iter(step["evaluations"])
             worst = [0.0]
 
@@ -311,18 +310,27 @@ def perturbed_replay_errors(problem, cfg, case, dot, add_):
             if next(evaluations, None) is not None:
                 break
             worst[0] = max(worst[0], relative_error(flat(), [v for p in step["params"] for v in p]),
-                           state_error(opt.state[params[0]], step["state"][0], case["history"]))
+                           state_error(opt.state[params[0]], step["state"][0], history))
             errors.append(worst[0])
     except StopIteration:  # more evaluations than PyTorch made the first time
         pass
     finally:
         torch.Tensor.dot, torch.Tensor.add_ = _blas_dot, _fused_add_
-    return errors + [math.inf] * (len(case["steps"]) - len(errors))
+    return errors + [math.inf] * (len(steps) - len(errors))
+
+
+def self_errors_of(make_optimizer, steps, history=None):
+    """"self_error" per step of `steps`: the worst over PERTURBATIONS, each replayed by a fresh
+    (opt, params) = make_optimizer()."""
+    runs = [perturbed_replay_errors(*make_optimizer(), steps, history, dot, add_) for dot, add_ in PERTURBATIONS]
+    return [C.enc_float(max(step)) for step in zip(*runs)]
 
 
 def self_errors(problem, cfg, case):
-    runs = [perturbed_replay_errors(problem, cfg, case, dot, add_) for dot, add_ in PERTURBATIONS]
-    return [C.enc_float(max(step)) for step in zip(*runs)]
+    def make_optimizer():
+        params = problem.make_params(C.DTYPES[case["dtype"]])
+        return LBFGS(params, **copy.deepcopy(cfg.kwargs)), params
+    return self_errors_of(make_optimizer, case["steps"], case["history"])
 
 
 # ---------------------------------------------------------------------------

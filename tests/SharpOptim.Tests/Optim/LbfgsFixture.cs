@@ -96,9 +96,11 @@ internal static class LbfgsFixture
 
     /// <summary>Our LBFGS with a recorded case's kwargs (a tensor lr is a float32 0-d tensor, as torch.tensor(0.001)).</summary>
     public static LBFGS Create(Tensor[] parameters, JsonObject testCase)
+        => Create(parameters, testCase["kwargs"]!.AsObject(), TrajectoryCheck.TensorKwargs(testCase));
+
+    /// <summary>Our LBFGS with recorded kwargs (an <see cref="OptimizerFactory"/>).</summary>
+    public static LBFGS Create(Tensor[] parameters, JsonObject kwargs, ISet<string> tensorKwargs)
     {
-        var kwargs = testCase["kwargs"]!.AsObject();
-        var tensorKwargs = TrajectoryCheck.TensorKwargs(testCase);
         FloatOrTensor? lr = kwargs["lr"] is { } v
             ? tensorKwargs.Contains("lr") ? Torch.Tensor(Fixture.Number(v), DType.Float32) : Fixture.Number(v)
             : null;
@@ -107,7 +109,7 @@ internal static class LbfgsFixture
         return new LBFGS(parameters, lr: lr, maxIter: Int("max_iter") ?? 20, maxEval: Int("max_eval"),
             toleranceGrad: Double("tolerance_grad", 1e-7), toleranceChange: Double("tolerance_change", 1e-9),
             historySize: Int("history_size") ?? 100, lineSearchFn: kwargs["line_search_fn"]?.GetValue<string>(),
-            maximize: Maximize(testCase));
+            maximize: kwargs["maximize"]?.GetValue<bool>() ?? false);
     }
 
     /// <summary>
@@ -164,7 +166,7 @@ internal static class LbfgsFixture
     /// The returned loss, the params and every state entry after one step against PyTorch's record;
     /// the state at <paramref name="stateTolerance"/> when given.
     /// </summary>
-    public static void AssertStep(LBFGS optimizer, Tensor[] parameters, Tensor loss, JsonObject testCase, JsonNode record, double tolerance, string where,
+    public static void AssertStep(Optimizer optimizer, Tensor[] parameters, Tensor loss, JsonObject testCase, JsonNode record, double tolerance, string where,
                                   double? stateTolerance = null)
     {
         var dtype = DTypeOf(testCase);

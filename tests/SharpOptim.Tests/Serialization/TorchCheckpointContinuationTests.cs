@@ -13,8 +13,9 @@ namespace SharpOptim.Tests.Serialization;
 /// <summary>
 /// Checkpoints PyTorch wrote mid-training (tools/golden/checkpoints.py): Torch.Load must return
 /// exactly what PyTorch saved, and SharpOptim objects loaded from the file must then take the
-/// same steps PyTorch took after torch.load (recorded gradients fed to the optimizer; for the
-/// model case, our forward pass also updates BatchNorm's running statistics and gives the loss).
+/// same steps PyTorch took after torch.load (recorded gradients fed to the optimizer; for LBFGS,
+/// PyTorch's closure evaluations played back call by call; for the model case, our forward pass
+/// also updates BatchNorm's running statistics and gives the loss).
 /// </summary>
 public class TorchCheckpointContinuationTests
 {
@@ -32,7 +33,7 @@ public class TorchCheckpointContinuationTests
         ["Adam"] = AdamConformanceTests.Factory("default"),
         ["AdamW"] = AdamWConformanceTests.Factory("default"),
         ["Adamax"] = AdamaxConformanceTests.Factory("default"),
-        // ["LBFGS"]: being written on another branch; add its factory with the lbfgs case of checkpoints.py.
+        ["LBFGS"] = LbfgsFixture.Create,
     };
 
     /// <summary>
@@ -84,17 +85,43 @@ public class TorchCheckpointContinuationTests
         var steps = c["continuation"]!.AsArray();
         for (int k = 0; k < steps.Count; k++)
         {
+            string where = $"{c["id"]} step {k + 1} after loading";
             if (c["closure"]!.GetValue<bool>())
-                optimizer.Step(() => { optimizer.ZeroGrad(); var loss = problem.Loss(); loss.Backward(); return loss; });
-            else
             {
-                problem.SetRecordedGrads(steps[k]!);
-                optimizer.Step();
+                ClosureStepOnRecordedEvaluations(c, k, optimizer, problem, dtype, where);
+                stepScheduler?.Invoke();
+                AssertLrs(optimizer, steps[k]!, where);
+                continue;
             }
+            problem.SetRecordedGrads(steps[k]!);
+            optimizer.Step();
             stepScheduler?.Invoke();
-            AssertLrs(optimizer, steps[k]!, $"{c["id"]} step {k + 1} after loading");
-            TrajectoryCheck.AssertStep(optimizer, problem, steps[k]!, dtype, $"{c["id"]} step {k + 1} after loading");
+            AssertLrs(optimizer, steps[k]!, where);
+            TrajectoryCheck.AssertStep(optimizer, problem, steps[k]!, dtype, where);
         }
+    }
+
+    /// <summary>
+    /// One closure step (LBFGS) whose closure plays back PyTorch's evaluations of that step, as the
+    /// LBFGS conformance tests do: each call must come at PyTorch's point and gets PyTorch's loss
+    /// and gradients, the step must make PyTorch's number of calls, and then the returned loss,
+    /// the params and the whole state (keys in order, kinds: ints, floats, tensors, lists of
+    /// tensors) must be PyTorch's, within <see cref="LbfgsFixture.StepTolerance"/> (design.md's, or
+    /// ten times the step's recorded <c>self_error</c>, how far PyTorch lands from itself when it
+    /// rounds its dot products or its fused add differently). Our own autograd is not in the loop:
+    /// LBFGS magnifies its last-bit differences from PyTorch's (see LbfgsConformanceTests'
+    /// closed-loop tests).
+    /// </summary>
+    private static void ClosureStepOnRecordedEvaluations(JsonObject c, int k, Optimizer optimizer, GoldenProblem problem, DType dtype, string where)
+    {
+        var record = c["continuation"]![k]!;
+        double tolerance = LbfgsFixture.StepTolerance(c, k);
+        Assert.True(double.IsFinite(tolerance), $"{where}: PyTorch does not reproduce this step itself (self_error is infinite); record fewer steps");
+        var evaluations = record["evaluations"]!.AsArray();
+        var closure = new LbfgsFixture.RecordedClosure(problem.Params, evaluations, dtype, tolerance, where);
+        var loss = optimizer.Step(closure.Evaluate);
+        Assert.True(evaluations.Count == closure.Calls, $"{where}: {closure.Calls} closure evaluations, PyTorch made {evaluations.Count}");
+        LbfgsFixture.AssertStep(optimizer, problem.Params, loss!, c, record, tolerance, where);
     }
 
     /// <summary>{"model", "optimizer", "epoch"}: the model's state dict and the optimizer load straight from Torch.Load's result.</summary>
