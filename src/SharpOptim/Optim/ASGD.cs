@@ -73,9 +73,9 @@ public sealed class ASGD : Optimizer
         {
             var state = StateFor(p);
             if (state.Count != 0) continue;
-            state["step"] = ScalarState.New(0);
+            state["step"] = ScalarState.NewStep();
             // torch.as_tensor(lr, dtype=scalar dtype).clone().detach(): lr's value, in the scalar dtype.
-            state["eta"] = lr.Tensor is { } t ? StateValues.CloneDetached(t.To(ScalarState.DType)) : ScalarState.New(lr.Value);
+            state["eta"] = lr.Tensor is { } t ? StateValues.CloneDetached(t.To(ScalarState.DTypeFor())) : ScalarState.New(lr.Value);
             state["mu"] = ScalarState.New(1);
             state["ax"] = Torch.ZerosLike(p);
         }

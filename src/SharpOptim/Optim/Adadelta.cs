@@ -74,13 +74,13 @@ public sealed class Adadelta : Optimizer
             var state = StateFor(ps[i]);
             if (state.Count == 0)
             {
-                state["step"] = StepCount.Zero();
+                state["step"] = ScalarState.NewStep();
                 state["square_avg"] = Torch.ZerosLike(ps[i]);
                 state["acc_delta"] = Torch.ZerosLike(ps[i]);
             }
             squareAvgs[i] = (Tensor)state["square_avg"]!;
             accDeltas[i] = (Tensor)state["acc_delta"]!;
-            StepCount.Increment((Tensor)state["step"]!);
+            ScalarState.Increment((Tensor)state["step"]!);
         }
 
         switch (ResolveImplementation(group, hasSparseGrad: false))

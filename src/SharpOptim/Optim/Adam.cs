@@ -157,7 +157,7 @@ public partial class Adam : Optimizer
         var state = StateFor(p);
         if (state.Count == 0)
         {
-            state["step"] = StepCount.Zero(fused: h.Fused == true);
+            state["step"] = ScalarState.NewStep(fused: h.Fused == true);
             state["exp_avg"] = Torch.ZerosLike(p);
             state["exp_avg_sq"] = Torch.ZerosLike(p);
             if (h.Amsgrad) state["max_exp_avg_sq"] = Torch.ZerosLike(p);
@@ -171,7 +171,7 @@ public partial class Adam : Optimizer
     {
         var scalars = new AdamScalars[ps.Count];
         for (int i = 0; i < ps.Count; i++)
-            scalars[i] = h.Scalars(StepCount.Increment(states[i].Step), ps[i].DType, fusedArithmetic);
+            scalars[i] = h.Scalars(ScalarState.Increment(states[i].Step), ps[i].DType, fusedArithmetic);
         ChunkDispatch.Run(ps, new Chunks<TMath>(ps, states, scalars), nameof(Adam),
             ps.Concat(states.SelectMany(s => new[] { s.ExpAvg, s.ExpAvgSq, s.MaxExpAvgSq })));
     }

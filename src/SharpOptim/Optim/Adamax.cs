@@ -104,7 +104,7 @@ public sealed class Adamax : Optimizer
         var state = StateFor(p);
         if (state.Count == 0)
         {
-            state["step"] = StepCount.Zero();
+            state["step"] = ScalarState.NewStep();
             state["exp_avg"] = Torch.ZerosLike(p);
             state["exp_inf"] = Torch.ZerosLike(p);
         }
@@ -117,7 +117,7 @@ public sealed class Adamax : Optimizer
         for (int i = 0; i < ps.Count; i++)
         {
             var (param, st) = (ps[i], states[i]);
-            var s = h.Scalars(StepCount.Increment(st.Step));
+            var s = h.Scalars(ScalarState.Increment(st.Step));
             var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
             if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
             st.ExpAvg.Lerp_(grad, s.LerpWeight);
@@ -134,7 +134,7 @@ public sealed class Adamax : Optimizer
     private static void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, Hyper h) where TMath : IKernelMath
     {
         var scalars = new AdamaxScalars[ps.Count];
-        for (int i = 0; i < ps.Count; i++) scalars[i] = h.Scalars(StepCount.Increment(states[i].Step));
+        for (int i = 0; i < ps.Count; i++) scalars[i] = h.Scalars(ScalarState.Increment(states[i].Step));
         ChunkDispatch.Run(ps, new Chunks<TMath>(ps, states, scalars), nameof(Adamax),
             ps.Concat(states.SelectMany(s => new[] { s.ExpAvg, s.ExpInf })));
     }

@@ -71,7 +71,7 @@ public sealed class NAdam : Optimizer
         {
             var state = StateFor(p);
             if (state.Count != 0) continue;
-            state["step"] = ScalarState.New(0);
+            state["step"] = ScalarState.NewStep();
             state["mu_product"] = ScalarState.New(1);
             AdaptiveMoments.AddZeroMoments(state, p);
         }

@@ -68,7 +68,7 @@ public sealed class RAdam : Optimizer
         {
             var state = StateFor(p);
             if (state.Count != 0) continue;
-            state["step"] = ScalarState.New(0);
+            state["step"] = ScalarState.NewStep();
             AdaptiveMoments.AddZeroMoments(state, p);
         }
         var (beta1, beta2) = group.GetPair("betas");

@@ -85,7 +85,7 @@ public sealed class RMSprop : Optimizer
             var state = StateFor(ps[i]);
             if (state.Count == 0)
             {
-                state["step"] = StepCount.Zero();
+                state["step"] = ScalarState.NewStep();
                 state["square_avg"] = Torch.ZerosLike(ps[i]);
             }
             // Made with the state as PyTorch does; made later when the group's options change
@@ -95,7 +95,7 @@ public sealed class RMSprop : Optimizer
             squareAvgs[i] = (Tensor)state["square_avg"]!;
             if (h.Momentum > 0) buffers[i] = (Tensor)state["momentum_buffer"]!;
             if (h.Centered) gradAvgs[i] = (Tensor)state["grad_avg"]!;
-            StepCount.Increment((Tensor)state["step"]!);
+            ScalarState.Increment((Tensor)state["step"]!);
         }
 
         switch (ResolveImplementation(group, hasSparseGrad: false))

@@ -77,13 +77,13 @@ public sealed class Rprop : Optimizer
             var state = StateFor(ps[i]);
             if (state.Count == 0)
             {
-                state["step"] = StepCount.Zero();
+                state["step"] = ScalarState.NewStep();
                 state["prev"] = Torch.ZerosLike(ps[i]);
                 state["step_size"] = Torch.FullLike(ps[i], group.Lr);
             }
             prevs[i] = (Tensor)state["prev"]!;
             stepSizes[i] = (Tensor)state["step_size"]!;
-            StepCount.Increment((Tensor)state["step"]!);
+            ScalarState.Increment((Tensor)state["step"]!);
         }
 
         if (ResolveImplementation(group, hasSparseGrad: false) == StepImplementation.Reference)
