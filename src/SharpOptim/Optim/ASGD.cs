@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -139,27 +138,14 @@ public sealed class ASGD : Optimizer
             averages[i] = StateTensor.Get(state, "ax");
             UpdateSchedule(state, h, lr, step);
         }
-        ParallelChunker.Run(ps.Select(p => p.Numel).ToList(), (t, start, length) =>
-        {
-            var (p, ax) = (ps[t], averages[t]);
-            switch (p.DType)
-            {
-                case DType.Float32:
-                    AsgdKernel.Step<float, TMath>(p.AsSpan<float>().Slice(start, length), p.Grad!.AsSpan<float>().Slice(start, length),
-                        ax.AsSpan<float>().Slice(start, length), h.WeightDecay, h.Maximize, scalars[t]);
-                    break;
-                case DType.Float64:
-                    AsgdKernel.Step<double, TMath>(p.AsSpan<double>().Slice(start, length), p.Grad!.AsSpan<double>().Slice(start, length),
-                        ax.AsSpan<double>().Slice(start, length), h.WeightDecay, h.Maximize, scalars[t]);
-                    break;
-                default:
-                    throw new UnreachableException();
-            }
-        });
-        for (int i = 0; i < ps.Count; i++)
-        {
-            ps[i].MarkModified();
-            averages[i].MarkModified();
-        }
+        ElementwiseKernel.Run(ps, nameof(ASGD), new Chunks<TMath>(ps, averages, h, scalars), ps, averages);
+    }
+
+    private readonly struct Chunks<TMath>(List<Tensor> ps, Tensor[] averages, Hyper h, AsgdStepScalars[] scalars) : IElementwiseKernel
+        where TMath : IKernelMath
+    {
+        public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+            => AsgdKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(ps[t], start, length), ElementwiseKernel.Chunk<T>(ps[t].Grad!, start, length),
+                ElementwiseKernel.Chunk<T>(averages[t], start, length), h.WeightDecay, h.Maximize, scalars[t]);
     }
 }

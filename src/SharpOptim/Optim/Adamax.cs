@@ -135,13 +135,13 @@ public sealed class Adamax : Optimizer
     {
         var scalars = new AdamaxScalars[ps.Count];
         for (int i = 0; i < ps.Count; i++) scalars[i] = h.Scalars(ScalarState.Increment(states[i].Step));
-        ChunkDispatch.Run(ps, new Chunks<TMath>(ps, states, scalars), nameof(Adamax),
-            ps.Concat(states.SelectMany(s => new[] { s.ExpAvg, s.ExpInf })));
+        ElementwiseKernel.Run(ps, nameof(Adamax), new Chunks<TMath>(ps, states, scalars),
+            ps, states.SelectMany(s => new[] { s.ExpAvg, s.ExpInf }));
     }
 
-    private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdamaxScalars[] scalars) : IChunkStep where TMath : IKernelMath
+    private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdamaxScalars[] scalars) : IElementwiseKernel where TMath : IKernelMath
     {
-        public void Chunk<T>(int tensor, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        public void Run<T>(int tensor, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
             var (p, s) = (ps[tensor], states[tensor]);
             AdamaxKernel.Step<T, TMath>(p.AsSpan<T>().Slice(start, length), p.Grad!.AsSpan<T>().Slice(start, length),

@@ -160,6 +160,6 @@ public sealed class NAdam : Optimizer
             scalars[i] = new NAdamStepScalars(decayFactor, 1 - Math.Pow(h.Beta2, step), gradCoef.Value, avgCoef.Value);
             moments[i] = (StateTensor.Get(state, "exp_avg"), StateTensor.Get(state, "exp_avg_sq"));
         }
-        MomentKernels.Run(ps, moments, new NAdamChunk<TMath>(h, scalars));
+        MomentKernels.Run(ps, moments, nameof(NAdam), new NAdamChunk<TMath>(h, scalars));
     }
 }

@@ -142,6 +142,6 @@ public sealed class RAdam : Optimizer
             scalars[i] = new RAdamStepScalars(decayFactor, lrValue, biasCorrection1, rectified, Math.Pow(biasCorrection2, 0.5), rect);
             moments[i] = (StateTensor.Get(state, "exp_avg"), StateTensor.Get(state, "exp_avg_sq"));
         }
-        MomentKernels.Run(ps, moments, new RAdamChunk<TMath>(h, scalars));
+        MomentKernels.Run(ps, moments, nameof(RAdam), new RAdamChunk<TMath>(h, scalars));
     }
 }
