@@ -71,9 +71,7 @@ public sealed class RAdam : Optimizer
             state["step"] = ScalarState.NewStep();
             AdaptiveMoments.AddZeroMoments(state, p);
         }
-        var (beta1, beta2) = group.GetPair("betas");
-        var h = new RAdamHyper(beta1, beta2, group.GetDouble("eps"), group.GetDouble("weight_decay"),
-                               group.GetBool("decoupled_weight_decay"), group.GetBool("maximize"));
+        var h = MomentHyper.Read(group);
         var lr = PyScalar.FromOption(group["lr"], "lr");
         switch (ResolveImplementation(group, hasSparseGrad: false))
         {
@@ -102,7 +100,7 @@ public sealed class RAdam : Optimizer
     }
 
     /// <summary>PyTorch's <c>_single_tensor_radam</c> (non-capturable), operation for operation.</summary>
-    private void Reference(List<Tensor> ps, RAdamHyper h, PyScalar lr, bool differentiable)
+    private void Reference(List<Tensor> ps, MomentHyper h, PyScalar lr, bool differentiable)
     {
         foreach (var param in ps)
         {
@@ -127,7 +125,7 @@ public sealed class RAdam : Optimizer
     }
 
     /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
-    private void Kernel<TMath>(List<Tensor> ps, RAdamHyper h, PyScalar lr) where TMath : IKernelMath
+    private void Kernel<TMath>(List<Tensor> ps, MomentHyper h, PyScalar lr) where TMath : IKernelMath
     {
         StepGuards.CheckKernelDTypes(nameof(RAdam), ps);
         var scalars = new RAdamStepScalars[ps.Count];
