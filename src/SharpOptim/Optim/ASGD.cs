@@ -32,7 +32,7 @@ public sealed class ASGD : Optimizer
     private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, double lambd, double alpha, double t0, double weightDecay,
         bool? forEach, bool maximize, bool differentiable, bool capturable)
     {
-        LrValidation.CheckNotNegativeNorNaN(lr);
+        Validation.CheckLrRefusingNaN(lr);
         Validation.CheckNonNegative(weightDecay, "weight_decay", nameof(weightDecay));
         return new()
         {

@@ -13,7 +13,7 @@ internal static class AdaptiveMoments
     /// <summary>PyTorch's checks, in its order: lr, eps, betas[0], betas[1], weight_decay.</summary>
     public static void CheckOptions(FloatOrTensor lr, (double Beta1, double Beta2) betas, double eps, double weightDecay)
     {
-        LrValidation.CheckNotNegativeNorNaN(lr);
+        Validation.CheckLrRefusingNaN(lr);
         Validation.CheckNonNegative(eps, "epsilon", nameof(eps));
         Validation.CheckBeta(betas.Beta1, 0);
         Validation.CheckBeta(betas.Beta2, 1);
