@@ -52,13 +52,7 @@ public sealed class ASGD : Optimizer
 
     protected override IEnumerable<string> ScalarStateKeys => ["step", "eta", "mu"];
 
-    protected override void SetGroupDefaults(ParamGroup group)
-    {
-        group.SetDefault("foreach", null);
-        group.SetDefault("maximize", false);
-        group.SetDefault("differentiable", false);
-        group.SetDefault("capturable", false);
-    }
+    protected override void SetGroupDefaults(ParamGroup group) => GroupDefaults.SetPathFlags(group);
 
     /// <summary>ASGD's options for one group.</summary>
     private readonly record struct Hyper(double Lambd, double Alpha, double T0, double WeightDecay, bool Maximize);

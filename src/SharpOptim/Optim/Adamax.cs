@@ -56,13 +56,7 @@ public sealed class Adamax : Optimizer
 
     protected override IEnumerable<string> ElementwiseStateKeys => ["exp_avg", "exp_inf"];
 
-    protected override void SetGroupDefaults(ParamGroup group)
-    {
-        group.SetDefault("foreach", null);
-        group.SetDefault("maximize", false);
-        group.SetDefault("differentiable", false);
-        group.SetDefault("capturable", false);
-    }
+    protected override void SetGroupDefaults(ParamGroup group) => GroupDefaults.SetPathFlags(group);
 
     /// <summary>One group's options as a step reads them.</summary>
     private readonly record struct Hyper(FloatOrTensor Lr, FloatOrTensor Beta1, FloatOrTensor Beta2, double Eps, double WeightDecay,
@@ -84,7 +78,7 @@ public sealed class Adamax : Optimizer
     protected override void StepGroup(ParamGroup group)
     {
         var ps = ParamsWithGrad(group);
-        if (ps.Any(p => p.Grad!.IsSparse)) throw new InvalidOperationException("Adamax does not support sparse gradients");
+        StepGuards.CheckNoSparseGrad(nameof(Adamax), ps);
         var h = Hyper.Read(group);
         // The step size reaches addcdiv_ as a number: under autograd a tensor lr requiring grad cannot become one.
         if (h.Differentiable && h.Lr.Tensor is { RequiresGrad: true })

@@ -62,17 +62,14 @@ public sealed class RMSprop : Optimizer
     {
         group.SetDefault("momentum", 0);
         group.SetDefault("centered", false);
-        group.SetDefault("foreach", null);
-        group.SetDefault("maximize", false);
-        group.SetDefault("differentiable", false);
-        group.SetDefault("capturable", false);
+        GroupDefaults.SetPathFlags(group);
     }
 
     protected override void StepGroup(ParamGroup group)
     {
         var ps = ParamsWithGrad(group);
         if (ps.Count == 0) return;
-        if (ps.Any(p => p.Grad!.IsSparse)) throw new InvalidOperationException("RMSprop does not support sparse gradients");
+        StepGuards.CheckNoSparseGrad(nameof(RMSprop), ps);
         TensorLr.RefuseRecordedRequiresGrad(group, "addcdiv_", "'value'");
         var h = new RmspropHyper(group.Lr, group.GetDouble("alpha"), group.GetDouble("eps"), group.GetDouble("weight_decay"),
                                  group.GetDouble("momentum"), group.GetBool("centered"), group.GetBool("maximize"));

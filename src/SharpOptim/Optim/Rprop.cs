@@ -51,19 +51,13 @@ public sealed class Rprop : Optimizer
 
     protected override IEnumerable<string> ElementwiseStateKeys => ["prev", "step_size"];
 
-    protected override void SetGroupDefaults(ParamGroup group)
-    {
-        group.SetDefault("foreach", null);
-        group.SetDefault("maximize", false);
-        group.SetDefault("differentiable", false);
-        group.SetDefault("capturable", false);
-    }
+    protected override void SetGroupDefaults(ParamGroup group) => GroupDefaults.SetPathFlags(group);
 
     protected override void StepGroup(ParamGroup group)
     {
         var ps = ParamsWithGrad(group);
         if (ps.Count == 0) return;
-        if (ps.Any(p => p.Grad!.IsSparse)) throw new InvalidOperationException("Rprop does not support sparse gradients");
+        StepGuards.CheckNoSparseGrad(nameof(Rprop), ps);
         // The step sizes start as full_like(grad, lr), which takes lr as a number.
         if (ps.Any(p => !State.TryGetValue(p, out var state) || state.Count == 0)) TensorLr.RefuseRequiresGrad(group, "full_like", "'fill_value' (position 2)");
         var (etaMinus, etaPlus) = group.GetPair("etas");
