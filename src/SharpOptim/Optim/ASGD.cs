@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -33,7 +32,7 @@ public sealed class ASGD : Optimizer
     private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, double lambd, double alpha, double t0, double weightDecay,
         bool? forEach, bool maximize, bool differentiable, bool capturable)
     {
-        LrValidation.CheckNotNegativeNorNaN(lr);
+        Validation.CheckLrRefusingNaN(lr);
         Validation.CheckNonNegative(weightDecay, "weight_decay", nameof(weightDecay));
         return new()
         {
@@ -53,13 +52,7 @@ public sealed class ASGD : Optimizer
 
     protected override IEnumerable<string> ScalarStateKeys => ["step", "eta", "mu"];
 
-    protected override void SetGroupDefaults(ParamGroup group)
-    {
-        group.SetDefault("foreach", null);
-        group.SetDefault("maximize", false);
-        group.SetDefault("differentiable", false);
-        group.SetDefault("capturable", false);
-    }
+    protected override void SetGroupDefaults(ParamGroup group) => GroupDefaults.SetPathFlags(group);
 
     /// <summary>ASGD's options for one group.</summary>
     private readonly record struct Hyper(double Lambd, double Alpha, double T0, double WeightDecay, bool Maximize);
@@ -73,9 +66,9 @@ public sealed class ASGD : Optimizer
         {
             var state = StateFor(p);
             if (state.Count != 0) continue;
-            state["step"] = ScalarState.New(0);
+            state["step"] = ScalarState.NewStep();
             // torch.as_tensor(lr, dtype=scalar dtype).clone().detach(): lr's value, in the scalar dtype.
-            state["eta"] = lr.Tensor is { } t ? StateValues.CloneDetached(t.To(ScalarState.DType)) : ScalarState.New(lr.Value);
+            state["eta"] = lr.Tensor is { } t ? StateValues.CloneDetached(t.To(ScalarState.DTypeFor())) : ScalarState.New(lr.Value);
             state["mu"] = ScalarState.New(1);
             state["ax"] = Torch.ZerosLike(p);
         }
@@ -139,27 +132,14 @@ public sealed class ASGD : Optimizer
             averages[i] = StateTensor.Get(state, "ax");
             UpdateSchedule(state, h, lr, step);
         }
-        ParallelChunker.Run(ps.Select(p => p.Numel).ToList(), (t, start, length) =>
-        {
-            var (p, ax) = (ps[t], averages[t]);
-            switch (p.DType)
-            {
-                case DType.Float32:
-                    AsgdKernel.Step<float, TMath>(p.AsSpan<float>().Slice(start, length), p.Grad!.AsSpan<float>().Slice(start, length),
-                        ax.AsSpan<float>().Slice(start, length), h.WeightDecay, h.Maximize, scalars[t]);
-                    break;
-                case DType.Float64:
-                    AsgdKernel.Step<double, TMath>(p.AsSpan<double>().Slice(start, length), p.Grad!.AsSpan<double>().Slice(start, length),
-                        ax.AsSpan<double>().Slice(start, length), h.WeightDecay, h.Maximize, scalars[t]);
-                    break;
-                default:
-                    throw new UnreachableException();
-            }
-        });
-        for (int i = 0; i < ps.Count; i++)
-        {
-            ps[i].MarkModified();
-            averages[i].MarkModified();
-        }
+        ElementwiseKernel.Run(ps, nameof(ASGD), new Chunks<TMath>(ps, averages, h, scalars), ps, averages);
+    }
+
+    private readonly struct Chunks<TMath>(List<Tensor> ps, Tensor[] averages, Hyper h, AsgdStepScalars[] scalars) : IElementwiseKernel
+        where TMath : IKernelMath
+    {
+        public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+            => AsgdKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(ps[t], start, length), ElementwiseKernel.Chunk<T>(ps[t].Grad!, start, length),
+                ElementwiseKernel.Chunk<T>(averages[t], start, length), h.WeightDecay, h.Maximize, scalars[t]);
     }
 }

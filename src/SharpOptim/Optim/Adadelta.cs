@@ -51,19 +51,13 @@ public sealed class Adadelta : Optimizer
 
     protected override IEnumerable<string> ElementwiseStateKeys => ["square_avg", "acc_delta"];
 
-    protected override void SetGroupDefaults(ParamGroup group)
-    {
-        group.SetDefault("foreach", null);
-        group.SetDefault("maximize", false);
-        group.SetDefault("differentiable", false);
-        group.SetDefault("capturable", false);
-    }
+    protected override void SetGroupDefaults(ParamGroup group) => GroupDefaults.SetPathFlags(group);
 
     protected override void StepGroup(ParamGroup group)
     {
         var ps = ParamsWithGrad(group);
         if (ps.Count == 0) return;
-        if (ps.Any(p => p.Grad!.IsSparse)) throw new InvalidOperationException("Adadelta does not support sparse gradients");
+        StepGuards.CheckNoSparseGrad(nameof(Adadelta), ps);
         TensorLr.RefuseRecordedRequiresGrad(group, "add_", "'alpha'");
         var h = new AdadeltaHyper(group.Lr, group.GetDouble("rho"), group.GetDouble("eps"), group.GetDouble("weight_decay"), group.GetBool("maximize"));
 
@@ -74,13 +68,13 @@ public sealed class Adadelta : Optimizer
             var state = StateFor(ps[i]);
             if (state.Count == 0)
             {
-                state["step"] = StepCount.Zero();
+                state["step"] = ScalarState.NewStep();
                 state["square_avg"] = Torch.ZerosLike(ps[i]);
                 state["acc_delta"] = Torch.ZerosLike(ps[i]);
             }
             squareAvgs[i] = (Tensor)state["square_avg"]!;
             accDeltas[i] = (Tensor)state["acc_delta"]!;
-            StepCount.Increment((Tensor)state["step"]!);
+            ScalarState.Increment((Tensor)state["step"]!);
         }
 
         switch (ResolveImplementation(group, hasSparseGrad: false))

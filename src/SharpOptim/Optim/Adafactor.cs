@@ -89,7 +89,7 @@ public sealed class Adafactor : Optimizer
     {
         var ps = ParamsWithGrad(group);
         if (ps.Count == 0) return;
-        if (ps.Any(p => p.Grad!.IsSparse)) throw new InvalidOperationException("Adafactor does not support sparse gradients");
+        StepGuards.CheckNoSparseGrad(nameof(Adafactor), ps);
 
         var (eps1, eps2) = ReadEps(group["eps"]);
         // PyTorch's for-loop resolves a null epsilon1 from the first param it updates and keeps it for the rest of the group.

@@ -61,7 +61,7 @@ public sealed class Adagrad : Optimizer
 
     private static void InitState(OrderedDictionary<string, object?> state, Tensor p, ParamGroup group, double initialAccumulatorValue)
     {
-        state["step"] = StepCount.Zero(fused: group.GetNullableBool("fused") == true);
+        state["step"] = ScalarState.NewStep(fused: group.GetNullableBool("fused") == true);
         state["sum"] = Torch.FullLike(p, initialAccumulatorValue);
     }
 
@@ -92,7 +92,7 @@ public sealed class Adagrad : Optimizer
             // A parameter added after construction gets its state now, from the optimizer's defaults (as PyTorch).
             if (state.Count == 0) InitState(state, ps[i], group, OptionValues.ToDouble(Defaults["initial_accumulator_value"], "initial_accumulator_value"));
             sums[i] = (Tensor)state["sum"]!;
-            clrs[i] = DecayedLr(group["lr"]!, StepCount.Increment((Tensor)state["step"]!), h.LrDecay);
+            clrs[i] = DecayedLr(group["lr"]!, ScalarState.Increment((Tensor)state["step"]!), h.LrDecay);
         }
 
         switch (implementation)

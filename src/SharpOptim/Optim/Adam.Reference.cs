@@ -12,7 +12,7 @@ public partial class Adam
         for (int i = 0; i < ps.Count; i++)
         {
             var (param, st) = (ps[i], states[i]);
-            var s = h.Scalars(StepCount.Increment(st.Step), param.DType, fusedArithmetic: false);
+            var s = h.Scalars(ScalarState.Increment(st.Step), param.DType, fusedArithmetic: false);
             var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
             if (h.WeightDecay != 0)
             {
@@ -39,7 +39,7 @@ public partial class Adam
         for (int i = 0; i < ps.Count; i++)
         {
             var (param, st) = (ps[i], states[i]);
-            StepCount.Increment(st.Step);
+            ScalarState.Increment(st.Step);
             var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
             if (h.WeightDecay != 0)
             {

@@ -157,7 +157,7 @@ public partial class Adam : Optimizer
         var state = StateFor(p);
         if (state.Count == 0)
         {
-            state["step"] = StepCount.Zero(fused: h.Fused == true);
+            state["step"] = ScalarState.NewStep(fused: h.Fused == true);
             state["exp_avg"] = Torch.ZerosLike(p);
             state["exp_avg_sq"] = Torch.ZerosLike(p);
             if (h.Amsgrad) state["max_exp_avg_sq"] = Torch.ZerosLike(p);
@@ -171,14 +171,14 @@ public partial class Adam : Optimizer
     {
         var scalars = new AdamScalars[ps.Count];
         for (int i = 0; i < ps.Count; i++)
-            scalars[i] = h.Scalars(StepCount.Increment(states[i].Step), ps[i].DType, fusedArithmetic);
-        ChunkDispatch.Run(ps, new Chunks<TMath>(ps, states, scalars), nameof(Adam),
-            ps.Concat(states.SelectMany(s => new[] { s.ExpAvg, s.ExpAvgSq, s.MaxExpAvgSq })));
+            scalars[i] = h.Scalars(ScalarState.Increment(states[i].Step), ps[i].DType, fusedArithmetic);
+        ElementwiseKernel.Run(ps, nameof(Adam), new Chunks<TMath>(ps, states, scalars),
+            ps, states.SelectMany(s => new[] { s.ExpAvg, s.ExpAvgSq, s.MaxExpAvgSq }));
     }
 
-    private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdamScalars[] scalars) : IChunkStep where TMath : IKernelMath
+    private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdamScalars[] scalars) : IElementwiseKernel where TMath : IKernelMath
     {
-        public void Chunk<T>(int tensor, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        public void Run<T>(int tensor, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
             var (p, s) = (ps[tensor], states[tensor]);
             AdamKernel.Step<T, TMath>(p.AsSpan<T>().Slice(start, length), p.Grad!.AsSpan<T>().Slice(start, length),

@@ -18,9 +18,7 @@ internal static class AdamFamily
     {
         if (beta.Tensor is { Numel: not 1 })
             throw new InvalidOperationException("Boolean value of Tensor with more than one value is ambiguous");
-        double value = beta.Value;
-        if (!(value >= 0 && value < 1))
-            throw new ArgumentOutOfRangeException("betas", value, $"Invalid beta parameter at index {index}: {PyRepr.Float(value)}");
+        Validation.CheckBeta(beta.Value, index);
     }
 
     /// <summary>

@@ -56,13 +56,7 @@ public sealed class Adamax : Optimizer
 
     protected override IEnumerable<string> ElementwiseStateKeys => ["exp_avg", "exp_inf"];
 
-    protected override void SetGroupDefaults(ParamGroup group)
-    {
-        group.SetDefault("foreach", null);
-        group.SetDefault("maximize", false);
-        group.SetDefault("differentiable", false);
-        group.SetDefault("capturable", false);
-    }
+    protected override void SetGroupDefaults(ParamGroup group) => GroupDefaults.SetPathFlags(group);
 
     /// <summary>One group's options as a step reads them.</summary>
     private readonly record struct Hyper(FloatOrTensor Lr, FloatOrTensor Beta1, FloatOrTensor Beta2, double Eps, double WeightDecay,
@@ -84,7 +78,7 @@ public sealed class Adamax : Optimizer
     protected override void StepGroup(ParamGroup group)
     {
         var ps = ParamsWithGrad(group);
-        if (ps.Any(p => p.Grad!.IsSparse)) throw new InvalidOperationException("Adamax does not support sparse gradients");
+        StepGuards.CheckNoSparseGrad(nameof(Adamax), ps);
         var h = Hyper.Read(group);
         // The step size reaches addcdiv_ as a number: under autograd a tensor lr requiring grad cannot become one.
         if (h.Differentiable && h.Lr.Tensor is { RequiresGrad: true })
@@ -104,7 +98,7 @@ public sealed class Adamax : Optimizer
         var state = StateFor(p);
         if (state.Count == 0)
         {
-            state["step"] = StepCount.Zero();
+            state["step"] = ScalarState.NewStep();
             state["exp_avg"] = Torch.ZerosLike(p);
             state["exp_inf"] = Torch.ZerosLike(p);
         }
@@ -117,7 +111,7 @@ public sealed class Adamax : Optimizer
         for (int i = 0; i < ps.Count; i++)
         {
             var (param, st) = (ps[i], states[i]);
-            var s = h.Scalars(StepCount.Increment(st.Step));
+            var s = h.Scalars(ScalarState.Increment(st.Step));
             var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
             if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
             st.ExpAvg.Lerp_(grad, s.LerpWeight);
@@ -134,14 +128,14 @@ public sealed class Adamax : Optimizer
     private static void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, Hyper h) where TMath : IKernelMath
     {
         var scalars = new AdamaxScalars[ps.Count];
-        for (int i = 0; i < ps.Count; i++) scalars[i] = h.Scalars(StepCount.Increment(states[i].Step));
-        ChunkDispatch.Run(ps, new Chunks<TMath>(ps, states, scalars), nameof(Adamax),
-            ps.Concat(states.SelectMany(s => new[] { s.ExpAvg, s.ExpInf })));
+        for (int i = 0; i < ps.Count; i++) scalars[i] = h.Scalars(ScalarState.Increment(states[i].Step));
+        ElementwiseKernel.Run(ps, nameof(Adamax), new Chunks<TMath>(ps, states, scalars),
+            ps, states.SelectMany(s => new[] { s.ExpAvg, s.ExpInf }));
     }
 
-    private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdamaxScalars[] scalars) : IChunkStep where TMath : IKernelMath
+    private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdamaxScalars[] scalars) : IElementwiseKernel where TMath : IKernelMath
     {
-        public void Chunk<T>(int tensor, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        public void Run<T>(int tensor, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
             var (p, s) = (ps[tensor], states[tensor]);
             AdamaxKernel.Step<T, TMath>(p.AsSpan<T>().Slice(start, length), p.Grad!.AsSpan<T>().Slice(start, length),

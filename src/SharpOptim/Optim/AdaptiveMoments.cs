@@ -4,6 +4,9 @@ namespace SharpOptim.Optim;
 /// What NAdam and RAdam share with Adam, in PyTorch's words: the constructor checks of <c>lr</c>,
 /// <c>eps</c>, <c>betas</c> and <c>weight_decay</c>, the L2 or decoupled weight decay, and the two
 /// moment estimates <c>exp_avg</c> / <c>exp_avg_sq</c> (reference path, as tensor ops).
+/// Separate from <see cref="AdamFamily"/>, which serves Adam (whose <c>betas</c> may be tensors,
+/// stored as 0-d tensors) and Adamax and reads betas back in either form; here <c>betas</c> are
+/// plain floats. The range checks both use live in <see cref="Validation"/>.
 /// </summary>
 internal static class AdaptiveMoments
 {
@@ -13,7 +16,7 @@ internal static class AdaptiveMoments
     /// <summary>PyTorch's checks, in its order: lr, eps, betas[0], betas[1], weight_decay.</summary>
     public static void CheckOptions(FloatOrTensor lr, (double Beta1, double Beta2) betas, double eps, double weightDecay)
     {
-        LrValidation.CheckNotNegativeNorNaN(lr);
+        Validation.CheckLrRefusingNaN(lr);
         Validation.CheckNonNegative(eps, "epsilon", nameof(eps));
         Validation.CheckBeta(betas.Beta1, 0);
         Validation.CheckBeta(betas.Beta2, 1);

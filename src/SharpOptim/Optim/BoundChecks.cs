@@ -25,8 +25,7 @@ internal static class BoundChecks
     /// <summary>PyTorch's lr checks in this wording: a tensor lr has one element; lr is not negative.</summary>
     public static void CheckLr(FloatOrTensor lr)
     {
-        if (lr.Tensor is { } t && t.Numel != 1)
-            throw new ArgumentException("Tensor lr must be 1-element", nameof(lr));
+        Validation.CheckTensorLrHasOneElement(lr);
         AtLeast(lr.Value, 0, "Learning rate", nameof(lr));
     }
 }

@@ -5,6 +5,11 @@ namespace SharpOptim.Optim;
 /// float computes in double; a 0-d tensor (a tensor lr or beta) rounds every result to its dtype,
 /// and two 0-d tensors meet in the wider dtype. So <c>lr / (1 - beta1 ** step)</c> with a float32
 /// tensor lr gives the float32 value PyTorch's for-loop passes on, without allocating tensors.
+/// Kept apart from <see cref="PyScalar"/> on purpose: this one never builds tensors (the Adam
+/// family's kernels compute their scalars per step without allocating, and nothing is recorded
+/// by autograd), while <see cref="PyScalar"/> builds real 0-d tensors so that a differentiable step
+/// records them, and reproduces Python's <c>number / tensor</c> as <c>reciprocal() * number</c>,
+/// which rounds twice where this type's division rounds once.
 /// </summary>
 internal readonly struct HyperScalar
 {

@@ -78,7 +78,7 @@ public sealed class Muon : Optimizer
     {
         var ps = ParamsWithGrad(group);
         if (ps.Count == 0) return;
-        if (ps.Any(p => p.Grad!.IsSparse)) throw new InvalidOperationException("Muon does not support sparse gradients");
+        StepGuards.CheckNoSparseGrad(nameof(Muon), ps);
         if (ps.Any(p => p.Grad!.Dim != 2)) throw new ArgumentException("Param gradient must be a 2D matrix");
         var h = MuonHyper.Read(group);
 

@@ -71,13 +71,11 @@ public sealed class NAdam : Optimizer
         {
             var state = StateFor(p);
             if (state.Count != 0) continue;
-            state["step"] = ScalarState.New(0);
+            state["step"] = ScalarState.NewStep();
             state["mu_product"] = ScalarState.New(1);
             AdaptiveMoments.AddZeroMoments(state, p);
         }
-        var (beta1, beta2) = group.GetPair("betas");
-        var h = new NAdamHyper(beta1, beta2, group.GetDouble("eps"), group.GetDouble("weight_decay"),
-                               group.GetBool("decoupled_weight_decay"), group.GetBool("maximize"));
+        var h = MomentHyper.Read(group);
         var lr = PyScalar.FromOption(group["lr"], "lr");
         double momentumDecay = group.GetDouble("momentum_decay");
         switch (ResolveImplementation(group, hasSparseGrad: false))
@@ -114,7 +112,7 @@ public sealed class NAdam : Optimizer
     }
 
     /// <summary>PyTorch's <c>_single_tensor_nadam</c>, operation for operation (both of its branches).</summary>
-    private void Reference(List<Tensor> ps, NAdamHyper h, PyScalar lr, double momentumDecay, bool differentiable)
+    private void Reference(List<Tensor> ps, MomentHyper h, PyScalar lr, double momentumDecay, bool differentiable)
     {
         foreach (var param in ps)
         {
@@ -146,7 +144,7 @@ public sealed class NAdam : Optimizer
     }
 
     /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
-    private void Kernel<TMath>(List<Tensor> ps, NAdamHyper h, PyScalar lr, double momentumDecay) where TMath : IKernelMath
+    private void Kernel<TMath>(List<Tensor> ps, MomentHyper h, PyScalar lr, double momentumDecay) where TMath : IKernelMath
     {
         StepGuards.CheckKernelDTypes(nameof(NAdam), ps);
         var scalars = new NAdamStepScalars[ps.Count];
@@ -160,6 +158,6 @@ public sealed class NAdam : Optimizer
             scalars[i] = new NAdamStepScalars(decayFactor, 1 - Math.Pow(h.Beta2, step), gradCoef.Value, avgCoef.Value);
             moments[i] = (StateTensor.Get(state, "exp_avg"), StateTensor.Get(state, "exp_avg_sq"));
         }
-        MomentKernels.Run(ps, moments, new NAdamChunk<TMath>(h, scalars));
+        MomentKernels.Run(ps, moments, nameof(NAdam), new NAdamChunk<TMath>(h, scalars));
     }
 }

@@ -7,6 +7,8 @@ namespace SharpOptim.Optim;
 /// tensor arithmetic, rounded in the tensor's dtype (float32 for <c>torch.tensor(0.001)</c>) and
 /// recorded by autograd. Writing the expression with this type reproduces both, bit for bit,
 /// including Python's operator quirks (<c>number / tensor</c> is <c>tensor.reciprocal() * number</c>).
+/// (<see cref="HyperScalar"/> is the allocation-free counterpart the Adam family's kernels use;
+/// see there why the two stay separate.)
 /// </summary>
 internal readonly struct PyScalar
 {

@@ -68,12 +68,10 @@ public sealed class RAdam : Optimizer
         {
             var state = StateFor(p);
             if (state.Count != 0) continue;
-            state["step"] = ScalarState.New(0);
+            state["step"] = ScalarState.NewStep();
             AdaptiveMoments.AddZeroMoments(state, p);
         }
-        var (beta1, beta2) = group.GetPair("betas");
-        var h = new RAdamHyper(beta1, beta2, group.GetDouble("eps"), group.GetDouble("weight_decay"),
-                               group.GetBool("decoupled_weight_decay"), group.GetBool("maximize"));
+        var h = MomentHyper.Read(group);
         var lr = PyScalar.FromOption(group["lr"], "lr");
         switch (ResolveImplementation(group, hasSparseGrad: false))
         {
@@ -102,7 +100,7 @@ public sealed class RAdam : Optimizer
     }
 
     /// <summary>PyTorch's <c>_single_tensor_radam</c> (non-capturable), operation for operation.</summary>
-    private void Reference(List<Tensor> ps, RAdamHyper h, PyScalar lr, bool differentiable)
+    private void Reference(List<Tensor> ps, MomentHyper h, PyScalar lr, bool differentiable)
     {
         foreach (var param in ps)
         {
@@ -127,7 +125,7 @@ public sealed class RAdam : Optimizer
     }
 
     /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
-    private void Kernel<TMath>(List<Tensor> ps, RAdamHyper h, PyScalar lr) where TMath : IKernelMath
+    private void Kernel<TMath>(List<Tensor> ps, MomentHyper h, PyScalar lr) where TMath : IKernelMath
     {
         StepGuards.CheckKernelDTypes(nameof(RAdam), ps);
         var scalars = new RAdamStepScalars[ps.Count];
@@ -142,6 +140,6 @@ public sealed class RAdam : Optimizer
             scalars[i] = new RAdamStepScalars(decayFactor, lrValue, biasCorrection1, rectified, Math.Pow(biasCorrection2, 0.5), rect);
             moments[i] = (StateTensor.Get(state, "exp_avg"), StateTensor.Get(state, "exp_avg_sq"));
         }
-        MomentKernels.Run(ps, moments, new RAdamChunk<TMath>(h, scalars));
+        MomentKernels.Run(ps, moments, nameof(RAdam), new RAdamChunk<TMath>(h, scalars));
     }
 }

@@ -62,17 +62,14 @@ public sealed class RMSprop : Optimizer
     {
         group.SetDefault("momentum", 0);
         group.SetDefault("centered", false);
-        group.SetDefault("foreach", null);
-        group.SetDefault("maximize", false);
-        group.SetDefault("differentiable", false);
-        group.SetDefault("capturable", false);
+        GroupDefaults.SetPathFlags(group);
     }
 
     protected override void StepGroup(ParamGroup group)
     {
         var ps = ParamsWithGrad(group);
         if (ps.Count == 0) return;
-        if (ps.Any(p => p.Grad!.IsSparse)) throw new InvalidOperationException("RMSprop does not support sparse gradients");
+        StepGuards.CheckNoSparseGrad(nameof(RMSprop), ps);
         TensorLr.RefuseRecordedRequiresGrad(group, "addcdiv_", "'value'");
         var h = new RmspropHyper(group.Lr, group.GetDouble("alpha"), group.GetDouble("eps"), group.GetDouble("weight_decay"),
                                  group.GetDouble("momentum"), group.GetBool("centered"), group.GetBool("maximize"));
@@ -85,7 +82,7 @@ public sealed class RMSprop : Optimizer
             var state = StateFor(ps[i]);
             if (state.Count == 0)
             {
-                state["step"] = StepCount.Zero();
+                state["step"] = ScalarState.NewStep();
                 state["square_avg"] = Torch.ZerosLike(ps[i]);
             }
             // Made with the state as PyTorch does; made later when the group's options change
@@ -95,7 +92,7 @@ public sealed class RMSprop : Optimizer
             squareAvgs[i] = (Tensor)state["square_avg"]!;
             if (h.Momentum > 0) buffers[i] = (Tensor)state["momentum_buffer"]!;
             if (h.Centered) gradAvgs[i] = (Tensor)state["grad_avg"]!;
-            StepCount.Increment((Tensor)state["step"]!);
+            ScalarState.Increment((Tensor)state["step"]!);
         }
 
         switch (ResolveImplementation(group, hasSparseGrad: false))

@@ -51,19 +51,13 @@ public sealed class Rprop : Optimizer
 
     protected override IEnumerable<string> ElementwiseStateKeys => ["prev", "step_size"];
 
-    protected override void SetGroupDefaults(ParamGroup group)
-    {
-        group.SetDefault("foreach", null);
-        group.SetDefault("maximize", false);
-        group.SetDefault("differentiable", false);
-        group.SetDefault("capturable", false);
-    }
+    protected override void SetGroupDefaults(ParamGroup group) => GroupDefaults.SetPathFlags(group);
 
     protected override void StepGroup(ParamGroup group)
     {
         var ps = ParamsWithGrad(group);
         if (ps.Count == 0) return;
-        if (ps.Any(p => p.Grad!.IsSparse)) throw new InvalidOperationException("Rprop does not support sparse gradients");
+        StepGuards.CheckNoSparseGrad(nameof(Rprop), ps);
         // The step sizes start as full_like(grad, lr), which takes lr as a number.
         if (ps.Any(p => !State.TryGetValue(p, out var state) || state.Count == 0)) TensorLr.RefuseRequiresGrad(group, "full_like", "'fill_value' (position 2)");
         var (etaMinus, etaPlus) = group.GetPair("etas");
@@ -77,13 +71,13 @@ public sealed class Rprop : Optimizer
             var state = StateFor(ps[i]);
             if (state.Count == 0)
             {
-                state["step"] = StepCount.Zero();
+                state["step"] = ScalarState.NewStep();
                 state["prev"] = Torch.ZerosLike(ps[i]);
                 state["step_size"] = Torch.FullLike(ps[i], group.Lr);
             }
             prevs[i] = (Tensor)state["prev"]!;
             stepSizes[i] = (Tensor)state["step_size"]!;
-            StepCount.Increment((Tensor)state["step"]!);
+            ScalarState.Increment((Tensor)state["step"]!);
         }
 
         if (ResolveImplementation(group, hasSparseGrad: false) == StepImplementation.Reference)

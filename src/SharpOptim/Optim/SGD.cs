@@ -116,27 +116,14 @@ public sealed class SGD : Optimizer
                     buffers[i] = Torch.ZerosLike(ps[i]);
                     init[i] = true;
                 }
-        ParallelChunker.Run(ps.Select(p => p.Numel).ToList(), (t, start, length) =>
-        {
-            var p = ps[t];
-            switch (p.DType)
-            {
-                case DType.Float32:
-                    SgdKernel.Step<float, TMath>(p.AsSpan<float>().Slice(start, length), p.Grad!.AsSpan<float>().Slice(start, length),
-                        h.Momentum != 0 ? buffers[t]!.AsSpan<float>().Slice(start, length) : default, init[t], h);
-                    break;
-                case DType.Float64:
-                    SgdKernel.Step<double, TMath>(p.AsSpan<double>().Slice(start, length), p.Grad!.AsSpan<double>().Slice(start, length),
-                        h.Momentum != 0 ? buffers[t]!.AsSpan<double>().Slice(start, length) : default, init[t], h);
-                    break;
-                default:
-                    throw new NotSupportedException($"SGD supports float32 and float64 parameters, got {p.DType.TorchName()}");
-            }
-        });
-        for (int i = 0; i < ps.Count; i++)
-        {
-            ps[i].MarkModified();
-            buffers[i]?.MarkModified();
-        }
+        ElementwiseKernel.Run(ps, nameof(SGD), new Chunks<TMath>(ps, buffers, init, h), ps, buffers);
+    }
+
+    private readonly struct Chunks<TMath>(List<Tensor> ps, Tensor?[] buffers, bool[] init, SgdHyper h) : IElementwiseKernel
+        where TMath : IKernelMath
+    {
+        public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+            => SgdKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(ps[t], start, length), ElementwiseKernel.Chunk<T>(ps[t].Grad!, start, length),
+                h.Momentum != 0 ? ElementwiseKernel.Chunk<T>(buffers[t]!, start, length) : default, init[t], h);
     }
 }

@@ -13,10 +13,16 @@ internal static class StepGuards
     /// </summary>
     public static void CheckDenseStep(string algorithm, ParamGroup group, IReadOnlyList<Tensor> paramsWithGrad)
     {
-        foreach (var p in paramsWithGrad)
-            if (p.Grad!.IsSparse) throw new InvalidOperationException($"{algorithm} does not support sparse gradients");
+        CheckNoSparseGrad(algorithm, paramsWithGrad);
         if (paramsWithGrad.Count > 0 && group.GetNullableBool("foreach") == true && group.GetBool("differentiable"))
             throw new InvalidOperationException("_foreach ops don't support autograd");
+    }
+
+    /// <summary>PyTorch's <c>"{name} does not support sparse gradients"</c> alone.</summary>
+    public static void CheckNoSparseGrad(string algorithm, IReadOnlyList<Tensor> paramsWithGrad)
+    {
+        foreach (var p in paramsWithGrad)
+            if (p.Grad!.IsSparse) throw new InvalidOperationException($"{algorithm} does not support sparse gradients");
     }
 
     /// <summary>The kernels handle float32 and float64; anything else is refused before any state changes.</summary>

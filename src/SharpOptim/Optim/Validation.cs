@@ -3,14 +3,35 @@ namespace SharpOptim.Optim;
 /// <summary>Constructor checks shared by the algorithms, with PyTorch's messages.</summary>
 internal static class Validation
 {
-    /// <summary>PyTorch's two lr checks: a tensor lr has one element; lr is not negative.</summary>
+    /// <summary>
+    /// PyTorch's two lr checks in SGD's form: a tensor lr has one element; <c>if lr &lt; 0.0</c>,
+    /// which lets NaN through (compare <see cref="CheckLrRefusingNaN"/>).
+    /// </summary>
     public static void CheckLr(FloatOrTensor lr)
+    {
+        CheckTensorLrHasOneElement(lr);
+        if (lr.Value < 0) throw InvalidLr(lr);
+    }
+
+    /// <summary>
+    /// The lr checks in the form <c>if not 0.0 &lt;= lr</c>, which refuses NaN as well; a tensor lr
+    /// has one element.
+    /// </summary>
+    public static void CheckLrRefusingNaN(FloatOrTensor lr)
+    {
+        CheckTensorLrHasOneElement(lr);
+        if (!(lr.Value >= 0)) throw InvalidLr(lr);
+    }
+
+    /// <summary>PyTorch's <c>Tensor lr must be 1-element</c>, checked before the value.</summary>
+    public static void CheckTensorLrHasOneElement(FloatOrTensor lr)
     {
         if (lr.Tensor is { } t && t.Numel != 1)
             throw new ArgumentException("Tensor lr must be 1-element", nameof(lr));
-        if (lr.Value < 0)
-            throw new ArgumentOutOfRangeException(nameof(lr), lr.Value, $"Invalid learning rate: {PyRepr.Number(lr.Value)}");
     }
+
+    private static ArgumentOutOfRangeException InvalidLr(FloatOrTensor lr)
+        => new(nameof(lr), lr.Value, $"Invalid learning rate: {PyRepr.Number(lr.Value)}");
 
     /// <summary><c>0 &lt;= value</c>, else PyTorch's <c>Invalid {label} value: {value}</c> (e.g. label "epsilon", "weight_decay").</summary>
     public static void CheckNonNegative(double value, string label, string paramName)

@@ -24,9 +24,7 @@ internal static class ElementwiseKernel
     public static void Run<TKernel>(IReadOnlyList<Tensor> ps, string algorithm, TKernel kernel, params IEnumerable<Tensor?>[] written)
         where TKernel : IElementwiseKernel
     {
-        foreach (var p in ps)
-            if (p.DType is not (DType.Float32 or DType.Float64))
-                throw new NotSupportedException($"{algorithm} supports float32 and float64 parameters, got {p.DType.TorchName()}");
+        StepGuards.CheckKernelDTypes(algorithm, ps);
         var lengths = new int[ps.Count];
         for (int i = 0; i < ps.Count; i++) lengths[i] = ps[i].Numel;
         ParallelChunker.Run(lengths, (t, start, length) =>

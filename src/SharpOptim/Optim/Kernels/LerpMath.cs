@@ -32,3 +32,30 @@ internal static class LerpMath
         return smallWeight ? TMath.MulAdd(weight, diff, start) : TMath.MulAdd(-diff, oneMinusWeight, end);
     }
 }
+
+/// <summary>
+/// <c>lerp_(end, weight)</c> with one weight for every element (a Python float cast to the element
+/// type first, as the tensor op casts it), so the branch and <c>1 - weight</c> are settled once.
+/// </summary>
+internal readonly struct LerpWeight<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T _weight, _oneMinusWeight;
+
+    public LerpWeight(double weight)
+    {
+        _weight = T.CreateTruncating(weight);
+        _oneMinusWeight = T.One - _weight;
+        Small = LerpMath.IsSmallWeight(_weight);
+    }
+
+    /// <summary>Which of lerp's two formulas applies (the same for every element).</summary>
+    public bool Small { get; }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public T Apply<TMath>(T start, T end) where TMath : IKernelMath
+        => LerpMath.Lerp<T, TMath>(start, end, _weight, Small);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<T> Apply<TMath>(Vector<T> start, Vector<T> end) where TMath : IKernelMath
+        => LerpMath.Lerp<T, TMath>(start, end, new Vector<T>(_weight), new Vector<T>(_oneMinusWeight), Small);
+}

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Numerics;
 
 namespace SharpOptim.Optim.Kernels;
@@ -11,35 +10,20 @@ internal interface IMomentChunkKernel
 
 /// <summary>
 /// Runs an Adam-family kernel (parameter, gradient, <c>exp_avg</c>, <c>exp_avg_sq</c>) over every
-/// tensor of a group in one <see cref="ParallelChunker"/> dispatch, and marks what it wrote as modified.
+/// tensor of a group through <see cref="ElementwiseKernel.Run"/>, handing it the four chunks as spans.
 /// </summary>
 internal static class MomentKernels
 {
-    public static void Run<TKernel>(IReadOnlyList<Tensor> ps, IReadOnlyList<(Tensor ExpAvg, Tensor ExpAvgSq)> moments, TKernel kernel)
+    public static void Run<TKernel>(IReadOnlyList<Tensor> ps, IReadOnlyList<(Tensor ExpAvg, Tensor ExpAvgSq)> moments, string algorithm, TKernel kernel)
         where TKernel : IMomentChunkKernel
+        => ElementwiseKernel.Run(ps, algorithm, new Chunks<TKernel>(ps, moments, kernel),
+            ps, moments.Select(m => m.ExpAvg), moments.Select(m => m.ExpAvgSq));
+
+    private readonly struct Chunks<TKernel>(IReadOnlyList<Tensor> ps, IReadOnlyList<(Tensor ExpAvg, Tensor ExpAvgSq)> moments, TKernel kernel)
+        : IElementwiseKernel where TKernel : IMomentChunkKernel
     {
-        ParallelChunker.Run(ps.Select(p => p.Numel).ToList(), (t, start, length) =>
-        {
-            var (p, (m, v)) = (ps[t], moments[t]);
-            switch (p.DType)
-            {
-                case DType.Float32:
-                    kernel.Step(p.AsSpan<float>().Slice(start, length), p.Grad!.AsSpan<float>().Slice(start, length),
-                        m.AsSpan<float>().Slice(start, length), v.AsSpan<float>().Slice(start, length), t);
-                    break;
-                case DType.Float64:
-                    kernel.Step(p.AsSpan<double>().Slice(start, length), p.Grad!.AsSpan<double>().Slice(start, length),
-                        m.AsSpan<double>().Slice(start, length), v.AsSpan<double>().Slice(start, length), t);
-                    break;
-                default:
-                    throw new UnreachableException(); // StepGuards.CheckKernelDTypes ran first
-            }
-        });
-        for (int i = 0; i < ps.Count; i++)
-        {
-            ps[i].MarkModified();
-            moments[i].ExpAvg.MarkModified();
-            moments[i].ExpAvgSq.MarkModified();
-        }
+        public void Run<T>(int tensor, int start, int length) where T : unmanaged, IFloatingPointIeee754<T>
+            => kernel.Step(ElementwiseKernel.Chunk<T>(ps[tensor], start, length), ElementwiseKernel.Chunk<T>(ps[tensor].Grad!, start, length),
+                ElementwiseKernel.Chunk<T>(moments[tensor].ExpAvg, start, length), ElementwiseKernel.Chunk<T>(moments[tensor].ExpAvgSq, start, length), tensor);
     }
 }

@@ -10,15 +10,12 @@ namespace SharpOptim.Optim.Kernels;
 /// </summary>
 internal readonly struct MomentUpdate<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly T _weight, _oneMinusWeight, _beta2, _oneMinusBeta2;
-    private readonly bool _smallWeight;
+    private readonly LerpWeight<T> _lerp;
+    private readonly T _beta2, _oneMinusBeta2;
 
     public MomentUpdate(double beta1, double beta2)
     {
-        // As the tensor ops cast each scalar to the element type: lerp's weight, then 1 - weight in T.
-        _weight = T.CreateTruncating(1 - beta1);
-        _oneMinusWeight = T.One - _weight;
-        _smallWeight = T.Abs(_weight) < T.CreateTruncating(0.5);
+        _lerp = new LerpWeight<T>(1 - beta1);
         _beta2 = T.CreateTruncating(beta2);
         _oneMinusBeta2 = T.CreateTruncating(1 - beta2);
     }
@@ -26,18 +23,14 @@ internal readonly struct MomentUpdate<T> where T : unmanaged, IFloatingPointIeee
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Apply<TMath>(ref T expAvg, ref T expAvgSq, T grad) where TMath : IKernelMath
     {
-        T diff = grad - expAvg;
-        expAvg = _smallWeight ? TMath.MulAdd(_weight, diff, expAvg) : TMath.MulAdd(-diff, _oneMinusWeight, grad);
+        expAvg = _lerp.Apply<TMath>(expAvg, grad);
         expAvgSq = TMath.MulAdd(_oneMinusBeta2 * grad, grad, expAvgSq * _beta2);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Apply<TMath>(ref Vector<T> expAvg, ref Vector<T> expAvgSq, Vector<T> grad) where TMath : IKernelMath
     {
-        var diff = grad - expAvg;
-        expAvg = _smallWeight
-            ? TMath.MulAdd(new Vector<T>(_weight), diff, expAvg)
-            : TMath.MulAdd(-diff, new Vector<T>(_oneMinusWeight), grad);
+        expAvg = _lerp.Apply<TMath>(expAvg, grad);
         expAvgSq = TMath.MulAdd(new Vector<T>(_oneMinusBeta2) * grad, grad, expAvgSq * new Vector<T>(_beta2));
     }
 }

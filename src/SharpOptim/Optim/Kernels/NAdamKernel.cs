@@ -2,9 +2,6 @@ using System.Numerics;
 
 namespace SharpOptim.Optim.Kernels;
 
-/// <summary>NAdam's options for one group, as the kernel reads them.</summary>
-internal readonly record struct NAdamHyper(double Beta1, double Beta2, double Eps, double WeightDecay, bool Decoupled, bool Maximize);
-
 /// <summary>
 /// One parameter's scalars for this step, computed before the dispatch (they depend on the
 /// parameter's own <c>step</c> and <c>mu_product</c>): the decoupled decay factor
@@ -20,23 +17,18 @@ internal readonly record struct NAdamStepScalars(double DecayFactor, double Bias
 internal static class NAdamKernel
 {
     public static void Step<T, TMath>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expAvgSq,
-                                      in NAdamHyper h, in NAdamStepScalars s)
+                                      in MomentHyper h, in NAdamStepScalars s)
         where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
     {
-        var moments = new MomentUpdate<T>(h.Beta1, h.Beta2);
-        T wd = T.CreateTruncating(h.WeightDecay);
-        T decay = T.CreateTruncating(s.DecayFactor);
+        var decayedMoments = new DecayedMoments<T>(h, s.DecayFactor);
         T bc2 = T.CreateTruncating(s.BiasCorrection2);
         T eps = T.CreateTruncating(h.Eps);
         T gradCoef = T.CreateTruncating(s.GradCoefficient);
         T avgCoef = T.CreateTruncating(s.AvgCoefficient);
-        bool l2 = h.WeightDecay != 0 && !h.Decoupled, decoupled = h.WeightDecay != 0 && h.Decoupled;
 
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
-            var wdV = new Vector<T>(wd);
-            var decayV = new Vector<T>(decay);
             var bc2V = new Vector<T>(bc2);
             var epsV = new Vector<T>(eps);
             var gradCoefV = new Vector<T>(gradCoef);
@@ -47,10 +39,7 @@ internal static class NAdamKernel
                 var g = new Vector<T>(grad[i..]);
                 var m = new Vector<T>(expAvg[i..]);
                 var v = new Vector<T>(expAvgSq[i..]);
-                if (h.Maximize) g = -g;
-                if (decoupled) p *= decayV;
-                else if (l2) g = TMath.MulAdd(wdV, p, g);
-                moments.Apply<TMath>(ref m, ref v, g);
+                decayedMoments.Apply<TMath>(ref p, ref g, ref m, ref v);
                 var denom = Vector.SquareRoot(v / bc2V) + epsV;
                 p += gradCoefV * g / denom;
                 p += avgCoefV * m / denom;
@@ -62,10 +51,8 @@ internal static class NAdamKernel
         for (; i < param.Length; i++)
         {
             T p = param[i];
-            T g = h.Maximize ? -grad[i] : grad[i];
-            if (decoupled) p *= decay;
-            else if (l2) g = TMath.MulAdd(wd, p, g);
-            moments.Apply<TMath>(ref expAvg[i], ref expAvgSq[i], g);
+            T g = grad[i];
+            decayedMoments.Apply<TMath>(ref p, ref g, ref expAvg[i], ref expAvgSq[i]);
             T denom = T.Sqrt(expAvgSq[i] / bc2) + eps;
             p += gradCoef * g / denom;
             p += avgCoef * expAvg[i] / denom;
@@ -75,7 +62,7 @@ internal static class NAdamKernel
 }
 
 /// <summary>NAdam's kernel on one chunk of tensor <c>tensor</c>, with that tensor's step scalars.</summary>
-internal readonly struct NAdamChunk<TMath>(NAdamHyper hyper, NAdamStepScalars[] scalars) : IMomentChunkKernel where TMath : IKernelMath
+internal readonly struct NAdamChunk<TMath>(MomentHyper hyper, NAdamStepScalars[] scalars) : IMomentChunkKernel where TMath : IKernelMath
 {
     public void Step<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expAvgSq, int tensor) where T : unmanaged, IFloatingPointIeee754<T>
         => NAdamKernel.Step<T, TMath>(param, grad, expAvg, expAvgSq, hyper, scalars[tensor]);

@@ -2,9 +2,6 @@ using System.Numerics;
 
 namespace SharpOptim.Optim.Kernels;
 
-/// <summary>RAdam's options for one group, as the kernel reads them.</summary>
-internal readonly record struct RAdamHyper(double Beta1, double Beta2, double Eps, double WeightDecay, bool Decoupled, bool Maximize);
-
 /// <summary>
 /// One parameter's scalars for this step (they depend on its own <c>step</c>): the decoupled decay
 /// factor (1 when unused), <c>lr</c>'s value, <c>bias_correction1</c>, and whether this step is
@@ -21,24 +18,19 @@ internal readonly record struct RAdamStepScalars(double DecayFactor, double Lr, 
 internal static class RAdamKernel
 {
     public static void Step<T, TMath>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expAvgSq,
-                                      in RAdamHyper h, in RAdamStepScalars s)
+                                      in MomentHyper h, in RAdamStepScalars s)
         where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
     {
-        var moments = new MomentUpdate<T>(h.Beta1, h.Beta2);
-        T wd = T.CreateTruncating(h.WeightDecay);
-        T decay = T.CreateTruncating(s.DecayFactor);
+        var decayedMoments = new DecayedMoments<T>(h, s.DecayFactor);
         T lr = T.CreateTruncating(s.Lr);
         T bc1 = T.CreateTruncating(s.BiasCorrection1);
         T eps = T.CreateTruncating(h.Eps);
         T sqrtBc2 = T.CreateTruncating(s.SqrtBiasCorrection2);
         T rect = T.CreateTruncating(s.Rect);
-        bool l2 = h.WeightDecay != 0 && !h.Decoupled, decoupled = h.WeightDecay != 0 && h.Decoupled;
 
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
-            var wdV = new Vector<T>(wd);
-            var decayV = new Vector<T>(decay);
             var lrV = new Vector<T>(lr);
             var bc1V = new Vector<T>(bc1);
             var epsV = new Vector<T>(eps);
@@ -50,10 +42,7 @@ internal static class RAdamKernel
                 var g = new Vector<T>(grad[i..]);
                 var m = new Vector<T>(expAvg[i..]);
                 var v = new Vector<T>(expAvgSq[i..]);
-                if (h.Maximize) g = -g;
-                if (decoupled) p *= decayV;
-                else if (l2) g = TMath.MulAdd(wdV, p, g);
-                moments.Apply<TMath>(ref m, ref v, g);
+                decayedMoments.Apply<TMath>(ref p, ref g, ref m, ref v);
                 var update = m / bc1V * lrV;
                 if (s.Rectified) update = update * (Vector<T>.One / (Vector.SquareRoot(v) + epsV) * sqrtBc2V) * rectV;
                 (p - update).CopyTo(param[i..]);
@@ -64,10 +53,8 @@ internal static class RAdamKernel
         for (; i < param.Length; i++)
         {
             T p = param[i];
-            T g = h.Maximize ? -grad[i] : grad[i];
-            if (decoupled) p *= decay;
-            else if (l2) g = TMath.MulAdd(wd, p, g);
-            moments.Apply<TMath>(ref expAvg[i], ref expAvgSq[i], g);
+            T g = grad[i];
+            decayedMoments.Apply<TMath>(ref p, ref g, ref expAvg[i], ref expAvgSq[i]);
             T update = expAvg[i] / bc1 * lr;
             if (s.Rectified) update = update * (T.One / (T.Sqrt(expAvgSq[i]) + eps) * sqrtBc2) * rect;
             param[i] = p - update;
@@ -76,7 +63,7 @@ internal static class RAdamKernel
 }
 
 /// <summary>RAdam's kernel on one chunk of tensor <c>tensor</c>, with that tensor's step scalars.</summary>
-internal readonly struct RAdamChunk<TMath>(RAdamHyper hyper, RAdamStepScalars[] scalars) : IMomentChunkKernel where TMath : IKernelMath
+internal readonly struct RAdamChunk<TMath>(MomentHyper hyper, RAdamStepScalars[] scalars) : IMomentChunkKernel where TMath : IKernelMath
 {
     public void Step<T>(Span<T> param, ReadOnlySpan<T> grad, Span<T> expAvg, Span<T> expAvgSq, int tensor) where T : unmanaged, IFloatingPointIeee754<T>
         => RAdamKernel.Step<T, TMath>(param, grad, expAvg, expAvgSq, hyper, scalars[tensor]);
