@@ -51,6 +51,7 @@ def error_cases(cls):
     s = cls.lower()
     return [
         (f"{s}_negative_lr", f"{o}([p], lr=-0.1)"),
+        (f"{s}_nan_lr", f"{o}([p], lr=float('nan'))"),
         (f"{s}_negative_tensor_lr", f"{o}([p], lr=torch.tensor(-0.1))"),
         (f"{s}_tensor_lr_not_1_element", f"{o}([p], lr=torch.tensor([0.001, 0.001]))"),
         (f"{s}_tensor_lr_with_foreach", f"{o}([p], lr=torch.tensor(0.001), foreach=True)"),

@@ -54,31 +54,11 @@ def cpu_grid_with_device_extras(cls, func, dtype):
     return grid
 
 
-def _constructor_params(cls):
-    return inspect.signature(cls.__init__).parameters
-
-
-def _without_unsupported_flags(cls):
-    """cls as a constructor that drops the implementation flags cls does not take. common's
-    IMPL_FLAGS pass foreach, fused and differentiable to every optimizer, as PyTorch's test grid
-    does only for the flags an optimizer supports (Adamax has no `fused`)."""
-    accepted = _constructor_params(cls)
-
-    def construct(params, **kwargs):
-        return cls(params, **{k: v for k, v in kwargs.items() if k in accepted or k not in C.IMPL_FLAGS["forloop"]})
-
-    return construct
-
-
 def record_all(cls, prefix, configs, state_dict_descs, problem, fixtures, impls, errors, extras):
     """Records and writes <prefix>_trajectories.json.gz, <prefix>_state_dict.json.gz,
     <prefix>_errors.json and <prefix>_extras.json. A case's "flags" lists only the flags the
-    optimizer takes (the ones it was given)."""
-    cases, skipped = C.record_grid(_without_unsupported_flags(cls), prefix, configs,
-                                   dtypes=("float32", "float64"), impls=impls)
-    accepted = _constructor_params(cls)
-    for case in cases:
-        case["flags"] = {k: v for k, v in case["flags"].items() if k in accepted}
+    optimizer takes (common.record_grid passes only those)."""
+    cases, skipped = C.record_grid(cls, prefix, configs, dtypes=("float32", "float64"), impls=impls)
     traj = {
         **C.header(cls.__name__),
         "steps": C.N_STEPS,

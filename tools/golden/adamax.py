@@ -35,6 +35,7 @@ def adamax_configs():
 
 ERROR_CASES = [
     ("adamax_negative_lr", "torch.optim.Adamax([p], lr=-0.1)"),
+    ("adamax_nan_lr", "torch.optim.Adamax([p], lr=float('nan'))"),
     ("adamax_negative_tensor_lr", "torch.optim.Adamax([p], lr=torch.tensor(-0.1))"),
     ("adamax_tensor_lr_not_1_element", "torch.optim.Adamax([p], lr=torch.tensor([0.001, 0.001]))"),
     ("adamax_negative_eps", "torch.optim.Adamax([p], eps=-1e-8)"),

@@ -66,6 +66,7 @@ def sparse_rejected_case(prefix, cls):
 ADAGRAD_ERRORS = [
     ("adagrad_repr", "result = repr(torch.optim.Adagrad([p]))"),
     ("adagrad_negative_lr", "torch.optim.Adagrad([p], lr=-0.1)"),
+    ("adagrad_nan_lr", "torch.optim.Adagrad([p], lr=float('nan'))"),
     ("adagrad_negative_tensor_lr", "torch.optim.Adagrad([p], lr=torch.tensor(-0.1))"),
     ("adagrad_tensor_lr_not_1_element", "torch.optim.Adagrad([p], lr=torch.tensor([0.01, 0.01]))"),
     ("adagrad_negative_lr_decay", "torch.optim.Adagrad([p], lr=1e-2, lr_decay=-0.5)"),
@@ -116,6 +117,7 @@ ADADELTA_ERRORS = [
     # lr=0.5: the default lr is the float 1.0, which SharpOptim (one double type) prints as 1.
     ("adadelta_repr", "result = repr(torch.optim.Adadelta([p], lr=0.5))"),
     ("adadelta_negative_lr", "torch.optim.Adadelta([p], lr=-0.1)"),
+    ("adadelta_nan_lr", "torch.optim.Adadelta([p], lr=float('nan'))"),
     ("adadelta_negative_tensor_lr", "torch.optim.Adadelta([p], lr=torch.tensor(-0.1))"),
     ("adadelta_tensor_lr_not_1_element", "torch.optim.Adadelta([p], lr=torch.tensor([0.01, 0.01]))"),
     ("adadelta_rho_above_one", "torch.optim.Adadelta([p], lr=1e-2, rho=1.1)"),
@@ -134,6 +136,7 @@ ADADELTA_ERRORS = [
 RMSPROP_ERRORS = [
     ("rmsprop_repr", "result = repr(torch.optim.RMSprop([p]))"),
     ("rmsprop_negative_lr", "torch.optim.RMSprop([p], lr=-0.1)"),
+    ("rmsprop_nan_lr", "torch.optim.RMSprop([p], lr=float('nan'))"),
     ("rmsprop_negative_tensor_lr", "torch.optim.RMSprop([p], lr=torch.tensor(-0.1))"),
     ("rmsprop_tensor_lr_not_1_element", "torch.optim.RMSprop([p], lr=torch.tensor([0.01, 0.01]))"),
     ("rmsprop_negative_eps", "torch.optim.RMSprop([p], eps=-1e-8)"),
@@ -155,6 +158,7 @@ RMSPROP_ERRORS = [
 RPROP_ERRORS = [
     ("rprop_repr", "result = repr(torch.optim.Rprop([p]))"),
     ("rprop_negative_lr", "torch.optim.Rprop([p], lr=-0.1)"),
+    ("rprop_nan_lr", "torch.optim.Rprop([p], lr=float('nan'))"),
     ("rprop_negative_tensor_lr", "torch.optim.Rprop([p], lr=torch.tensor(-0.1))"),
     ("rprop_tensor_lr_not_1_element", "torch.optim.Rprop([p], lr=torch.tensor([0.01, 0.01]))"),
     ("rprop_etas_swapped", "torch.optim.Rprop([p], lr=1e-2, etas=(1.0, 0.5))"),

@@ -40,7 +40,7 @@ public sealed class Adagrad : Optimizer
     private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, double lrDecay, double weightDecay,
         double initialAccumulatorValue, double eps, bool? forEach, bool maximize, bool differentiable, bool? fused)
     {
-        Validation.CheckLr(lr);
+        Validation.CheckLrRefusingNaN(lr);
         Validation.CheckNonNegative(lrDecay, "lr_decay", nameof(lrDecay));
         Validation.CheckNonNegative(weightDecay, "weight_decay", nameof(weightDecay));
         Validation.CheckNonNegative(initialAccumulatorValue, "initial_accumulator_value", nameof(initialAccumulatorValue));

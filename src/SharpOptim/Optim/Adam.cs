@@ -54,7 +54,7 @@ public partial class Adam : Optimizer
         bool decoupledWeightDecay)
     {
         if (lr.IsTensor && forEach == true && !capturable) throw new ArgumentException(TensorLrWithForeach, nameof(lr));
-        Validation.CheckLr(lr);
+        Validation.CheckLrRefusingNaN(lr);
         Validation.CheckNonNegative(eps, "epsilon", nameof(eps));
         AdamFamily.CheckBetaRange(betas.Beta1, 0);
         AdamFamily.CheckBetaRange(betas.Beta2, 1);

@@ -36,7 +36,7 @@ public sealed class Adamax : Optimizer
     private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, (double Beta1, double Beta2) betas, double eps,
         double weightDecay, bool? forEach, bool maximize, bool differentiable, bool capturable)
     {
-        Validation.CheckLr(lr);
+        Validation.CheckLrRefusingNaN(lr);
         Validation.CheckNonNegative(eps, "epsilon", nameof(eps));
         AdamFamily.CheckBetaRange(betas.Beta1, 0);
         AdamFamily.CheckBetaRange(betas.Beta2, 1);

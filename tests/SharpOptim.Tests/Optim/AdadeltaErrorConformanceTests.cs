@@ -17,6 +17,7 @@ public class AdadeltaErrorConformanceTests : RecordedErrorConformance<AdadeltaEr
     {
         ["adadelta_repr"] = () => RecordedResult.AssertMatches(RecordedResult.Of(ErrorFixture, "adadelta_repr"), new Adadelta([P], lr: 0.5).ToString(), "adadelta_repr"),
         ["adadelta_negative_lr"] = () => _ = new Adadelta([P], lr: -0.1),
+        ["adadelta_nan_lr"] = () => _ = new Adadelta([P], lr: double.NaN),
         ["adadelta_negative_tensor_lr"] = () => _ = new Adadelta([P], lr: Torch.Tensor(-0.1, DType.Float32)),
         ["adadelta_tensor_lr_not_1_element"] = () => _ = new Adadelta([P], lr: Torch.Tensor([0.01f, 0.01f])),
         ["adadelta_rho_above_one"] = () => _ = new Adadelta([P], lr: 1e-2, rho: 1.1),

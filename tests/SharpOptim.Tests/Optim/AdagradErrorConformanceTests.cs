@@ -17,6 +17,7 @@ public class AdagradErrorConformanceTests : RecordedErrorConformance<AdagradErro
     {
         ["adagrad_repr"] = () => RecordedResult.AssertMatches(RecordedResult.Of(ErrorFixture, "adagrad_repr"), new Adagrad([P]).ToString(), "adagrad_repr"),
         ["adagrad_negative_lr"] = () => _ = new Adagrad([P], lr: -0.1),
+        ["adagrad_nan_lr"] = () => _ = new Adagrad([P], lr: double.NaN),
         ["adagrad_negative_tensor_lr"] = () => _ = new Adagrad([P], lr: Torch.Tensor(-0.1, DType.Float32)),
         ["adagrad_tensor_lr_not_1_element"] = () => _ = new Adagrad([P], lr: Torch.Tensor([0.01f, 0.01f])),
         ["adagrad_negative_lr_decay"] = () => _ = new Adagrad([P], lr: 1e-2, lrDecay: -0.5),

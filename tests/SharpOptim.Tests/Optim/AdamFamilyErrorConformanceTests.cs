@@ -31,6 +31,7 @@ internal static class AdamErrorCases
     public static Dictionary<string, Action> For(string prefix, Func<AdamArgs, Optimizer> make) => new()
     {
         [$"{prefix}_negative_lr"] = () => make(new([P()], Lr: -0.1)),
+        [$"{prefix}_nan_lr"] = () => make(new([P()], Lr: double.NaN)),
         [$"{prefix}_negative_tensor_lr"] = () => make(new([P()], Lr: F32(-0.1))),
         [$"{prefix}_tensor_lr_not_1_element"] = () => make(new([P()], Lr: Torch.Tensor([0.001f, 0.001f]))),
         [$"{prefix}_tensor_lr_with_foreach"] = () => make(new([P()], Lr: F32(0.001), Foreach: true)),
@@ -107,6 +108,7 @@ public class AdamaxErrorConformanceTests : RecordedErrorConformance<AdamaxErrorC
     public static IReadOnlyDictionary<string, Action> ErrorCases { get; } = new Dictionary<string, Action>
     {
         ["adamax_negative_lr"] = () => _ = new Adamax([P()], lr: -0.1),
+        ["adamax_nan_lr"] = () => _ = new Adamax([P()], lr: double.NaN),
         ["adamax_negative_tensor_lr"] = () => _ = new Adamax([P()], lr: Torch.Tensor(-0.1, DType.Float32)),
         ["adamax_tensor_lr_not_1_element"] = () => _ = new Adamax([P()], lr: Torch.Tensor([0.001f, 0.001f])),
         ["adamax_negative_eps"] = () => _ = new Adamax([P()], eps: -1e-8),

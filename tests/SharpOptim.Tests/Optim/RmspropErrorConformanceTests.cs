@@ -17,6 +17,7 @@ public class RmspropErrorConformanceTests : RecordedErrorConformance<RmspropErro
     {
         ["rmsprop_repr"] = () => RecordedResult.AssertMatches(RecordedResult.Of(ErrorFixture, "rmsprop_repr"), new RMSprop([P]).ToString(), "rmsprop_repr"),
         ["rmsprop_negative_lr"] = () => _ = new RMSprop([P], lr: -0.1),
+        ["rmsprop_nan_lr"] = () => _ = new RMSprop([P], lr: double.NaN),
         ["rmsprop_negative_tensor_lr"] = () => _ = new RMSprop([P], lr: Torch.Tensor(-0.1, DType.Float32)),
         ["rmsprop_tensor_lr_not_1_element"] = () => _ = new RMSprop([P], lr: Torch.Tensor([0.01f, 0.01f])),
         ["rmsprop_negative_eps"] = () => _ = new RMSprop([P], eps: -1e-8),

@@ -17,6 +17,7 @@ public class RpropErrorConformanceTests : RecordedErrorConformance<RpropErrorCon
     {
         ["rprop_repr"] = () => RecordedResult.AssertMatches(RecordedResult.Of(ErrorFixture, "rprop_repr"), new Rprop([P]).ToString(), "rprop_repr"),
         ["rprop_negative_lr"] = () => _ = new Rprop([P], lr: -0.1),
+        ["rprop_nan_lr"] = () => _ = new Rprop([P], lr: double.NaN),
         ["rprop_negative_tensor_lr"] = () => _ = new Rprop([P], lr: Torch.Tensor(-0.1, DType.Float32)),
         ["rprop_tensor_lr_not_1_element"] = () => _ = new Rprop([P], lr: Torch.Tensor([0.01f, 0.01f])),
         ["rprop_etas_swapped"] = () => _ = new Rprop([P], lr: 1e-2, etas: (1.0, 0.5)),
