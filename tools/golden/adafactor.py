@@ -24,14 +24,6 @@ FIXTURES = "tests/SharpOptim.Tests/Fixtures"
 Adafactor = torch.optim.Adafactor
 
 
-class Extra:
-    """A config of ours beside PyTorch's grid, shaped like PyTorch's OptimizerInput."""
-
-    def __init__(self, kwargs, desc):
-        self.kwargs = kwargs
-        self.desc = desc
-
-
 def adafactor_configs():
     # PyTorch's own grid (CPU), imported rather than transcribed; the dtype argument does not
     # change it. PyTorch has no fused Adafactor, so only its for-loop is recorded.
@@ -43,10 +35,10 @@ def adafactor_configs():
     # (the grid only has None, i.e. the dtype's machine epsilon); an epsilon2 above RMS(param),
     # so the step size is epsilon2 * rho_t.
     extras = [
-        Extra({"lr": torch.tensor(0.01)}, "extra: tensor lr"),
-        Extra({"lr": 0.5, "weight_decay": 0.01}, "extra: lr above 1/sqrt(step)"),
-        Extra({"eps": (1e-3, 1e-3)}, "extra: explicit epsilon1"),
-        Extra({"eps": (None, 2.0)}, "extra: epsilon2 above RMS(param)"),
+        C.Extra({"lr": torch.tensor(0.01)}, "extra: tensor lr"),
+        C.Extra({"lr": 0.5, "weight_decay": 0.01}, "extra: lr above 1/sqrt(step)"),
+        C.Extra({"eps": (1e-3, 1e-3)}, "extra: explicit epsilon1"),
+        C.Extra({"eps": (None, 2.0)}, "extra: epsilon2 above RMS(param)"),
     ]
     return grid + extras
 

@@ -313,6 +313,14 @@ def impl_flags(opt_cls, impl):
     return supported_flags(opt_cls, IMPL_FLAGS[impl])
 
 
+class Extra:
+    """A config of ours beside PyTorch's grid, shaped like PyTorch's OptimizerInput (.kwargs, .desc)."""
+
+    def __init__(self, kwargs, desc):
+        self.kwargs = kwargs
+        self.desc = desc
+
+
 def slug(desc):
     """desc -> id component: runs of non-alphanumerics become '_' (so 'weight_decay
     w/ momentum' -> 'weight_decay_w_momentum')."""

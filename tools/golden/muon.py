@@ -25,14 +25,6 @@ FIXTURES = "tests/SharpOptim.Tests/Fixtures"
 Muon = torch.optim.Muon
 
 
-class Extra:
-    """A config of ours beside PyTorch's grid, shaped like PyTorch's OptimizerInput."""
-
-    def __init__(self, kwargs, desc):
-        self.kwargs = kwargs
-        self.desc = desc
-
-
 def muon_configs():
     # PyTorch's own grid (CPU), imported rather than transcribed; the dtype argument does not
     # change it. Muon has no foreach/fused/differentiable flags at all: only its for-loop exists.
@@ -43,10 +35,10 @@ def muon_configs():
     # option of Muon is exercised: nesterov off, the explicit "original" adjustment (the same as
     # None), no momentum at all (the buffer then equals the gradient), and a non-default eps.
     extras = [
-        Extra({"nesterov": False}, "extra: nesterov off"),
-        Extra({"adjust_lr_fn": "original", "lr": 0.02}, "extra: original lr adjustment"),
-        Extra({"momentum": 0.0, "nesterov": False, "weight_decay": 0.0}, "extra: no momentum no weight_decay"),
-        Extra({"eps": 1e-3, "ns_steps": 3}, "extra: eps and 3 ns_steps"),
+        C.Extra({"nesterov": False}, "extra: nesterov off"),
+        C.Extra({"adjust_lr_fn": "original", "lr": 0.02}, "extra: original lr adjustment"),
+        C.Extra({"momentum": 0.0, "nesterov": False, "weight_decay": 0.0}, "extra: no momentum no weight_decay"),
+        C.Extra({"eps": 1e-3, "ns_steps": 3}, "extra: eps and 3 ns_steps"),
     ]
     return grid + extras
 
