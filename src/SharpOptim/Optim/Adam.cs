@@ -117,17 +117,34 @@ public partial class Adam : Optimizer
     }
 
     /// <summary>One parameter's state tensors.</summary>
-    private sealed record ParamState(Tensor Step, Tensor ExpAvg, Tensor ExpAvgSq, Tensor? MaxExpAvgSq);
+    private readonly record struct ParamState(Tensor Step, Tensor ExpAvg, Tensor ExpAvgSq, Tensor? MaxExpAvgSq)
+    {
+        /// <summary>Records that the kernel wrote the moments through spans.</summary>
+        public void MarkModified()
+        {
+            ExpAvg.MarkModified();
+            ExpAvgSq.MarkModified();
+            MaxExpAvgSq?.MarkModified();
+        }
+    }
+
+    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
+    private readonly List<Tensor> _params = [];
+    private readonly List<ParamState> _states = [];
+    private AdamScalars[] _scalars = [];
 
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group);
-        if (ps.Any(p => p.Grad!.IsSparse))
-            throw new InvalidOperationException("Adam does not support sparse gradients, please consider SparseAdam instead");
+        var ps = ParamsWithGrad(group, _params);
+        foreach (var p in ps)
+            if (p.Grad!.IsSparse)
+                throw new InvalidOperationException("Adam does not support sparse gradients, please consider SparseAdam instead");
         var h = Hyper.Read(group);
         CheckStepFlags(ps, h);
 
-        var states = ps.Select(p => StateOf(p, h)).ToList();
+        var states = _states;
+        states.Clear();
+        foreach (var p in ps) states.Add(StateOf(p, h));
         switch (ResolveImplementation(group, hasSparseGrad: false))
         {
             case StepImplementation.Reference when h.Differentiable: DifferentiableReference(ps, states, h); break;
@@ -147,8 +164,10 @@ public partial class Adam : Optimizer
             if (h.Beta1.IsTensor) throw new ArgumentException("beta1 as a Tensor is not supported for capturable=False and foreach=True");
             if (h.Beta2.IsTensor) throw new ArgumentException("beta2 as a Tensor is not supported for capturable=False and foreach=True");
         }
-        if (h.Differentiable && ps.Any(p => State.TryGetValue(p, out var s) && s.GetValueOrDefault("step") is Tensor { RequiresGrad: true }))
-            throw new InvalidOperationException("`requires_grad` is not supported for `step` in differentiable mode");
+        if (!h.Differentiable) return;
+        foreach (var p in ps)
+            if (State.TryGetValue(p, out var s) && s.GetValueOrDefault("step") is Tensor { RequiresGrad: true })
+                throw new InvalidOperationException("`requires_grad` is not supported for `step` in differentiable mode");
     }
 
     /// <summary>A parameter's state, created at zero on its first step (in PyTorch's key order).</summary>
@@ -167,13 +186,19 @@ public partial class Adam : Optimizer
     }
 
     /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
-    private static void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, Hyper h, bool fusedArithmetic) where TMath : IKernelMath
+    private void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, Hyper h, bool fusedArithmetic) where TMath : IKernelMath
     {
-        var scalars = new AdamScalars[ps.Count];
+        if (_scalars.Length < ps.Count) _scalars = new AdamScalars[ps.Count];
         for (int i = 0; i < ps.Count; i++)
-            scalars[i] = h.Scalars(ScalarState.Increment(states[i].Step), ps[i].DType, fusedArithmetic);
-        ElementwiseKernel.Run(ps, nameof(Adam), new Chunks<TMath>(ps, states, scalars),
-            ps, states.SelectMany(s => new[] { s.ExpAvg, s.ExpAvgSq, s.MaxExpAvgSq }));
+        {
+            double step = ScalarState.Increment(states[i].Step);
+            // Parameters usually share their step count and dtype, and then their scalars.
+            _scalars[i] = i > 0 && step == _scalars[i - 1].Step && ps[i].DType == ps[i - 1].DType
+                ? _scalars[i - 1]
+                : h.Scalars(step, ps[i].DType, fusedArithmetic);
+        }
+        ElementwiseKernel.Run(ps, nameof(Adam), new Chunks<TMath>(ps, states, _scalars), ps);
+        foreach (var state in states) state.MarkModified();
     }
 
     private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdamScalars[] scalars) : IElementwiseKernel where TMath : IKernelMath
@@ -181,9 +206,9 @@ public partial class Adam : Optimizer
         public void Run<T>(int tensor, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
             var (p, s) = (ps[tensor], states[tensor]);
-            AdamKernel.Step<T, TMath>(p.AsSpan<T>().Slice(start, length), p.Grad!.AsSpan<T>().Slice(start, length),
-                s.ExpAvg.AsSpan<T>().Slice(start, length), s.ExpAvgSq.AsSpan<T>().Slice(start, length),
-                s.MaxExpAvgSq is { } max ? max.AsSpan<T>().Slice(start, length) : default, scalars[tensor]);
+            AdamKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(p, start, length), ElementwiseKernel.Chunk<T>(p.Grad!, start, length),
+                ElementwiseKernel.Chunk<T>(s.ExpAvg, start, length), ElementwiseKernel.Chunk<T>(s.ExpAvgSq, start, length),
+                s.MaxExpAvgSq is { } max ? ElementwiseKernel.Chunk<T>(max, start, length) : default, scalars[tensor]);
         }
     }
 }

@@ -42,15 +42,13 @@ internal static class AdamFamily
     public static (FloatOrTensor Beta1, FloatOrTensor Beta2) ReadBetas(ParamGroup group)
     {
         var value = group["betas"];
-        var items = value switch
+        // Read in place (no array of the two), as every step of the group does this.
+        return value switch
         {
-            ITuple { Length: 2 } tuple => [tuple[0], tuple[1]],
-            IList { Count: 2 } list => [list[0], list[1]],
-            _ => Array.Empty<object?>(),
+            ITuple { Length: 2 } tuple => (Item(tuple[0]), Item(tuple[1])),
+            IList { Count: 2 } list => (Item(list[0]), Item(list[1])),
+            _ => throw new InvalidCastException($"option 'betas' is {StateValues.Describe(value)}, not a pair of numbers or tensors"),
         };
-        if (items.Length != 2)
-            throw new InvalidCastException($"option 'betas' is {StateValues.Describe(value)}, not a pair of numbers or tensors");
-        return (Item(items[0]), Item(items[1]));
 
         static FloatOrTensor Item(object? x) => x is Tensor t ? t : OptionValues.ToDouble(x, "betas");
     }

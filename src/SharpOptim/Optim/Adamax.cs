@@ -130,7 +130,7 @@ public sealed class Adamax : Optimizer
         var scalars = new AdamaxScalars[ps.Count];
         for (int i = 0; i < ps.Count; i++) scalars[i] = h.Scalars(ScalarState.Increment(states[i].Step));
         ElementwiseKernel.Run(ps, nameof(Adamax), new Chunks<TMath>(ps, states, scalars),
-            ps, states.SelectMany(s => new[] { s.ExpAvg, s.ExpInf }));
+            ps, states.SelectMany(s => new[] { s.ExpAvg, s.ExpInf }).ToList());
     }
 
     private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdamaxScalars[] scalars) : IElementwiseKernel where TMath : IKernelMath

@@ -127,14 +127,30 @@ public abstract partial class Optimizer
     /// </summary>
     public Tensor? Step(Func<Tensor>? closure = null)
     {
+        if (GlobalStepPreHooks.IsEmpty && _stepPreHooks.IsEmpty && _stepPostHooks.IsEmpty && GlobalStepPostHooks.IsEmpty)
+            return StepWithGradMode(closure);   // the common case, without the hooks' argument record and snapshots
         var args = new StepArgs(closure);
         foreach (var hook in GlobalStepPreHooks.Snapshot().Concat(_stepPreHooks.Snapshot()))
             args = hook(this, args) ?? args;
-        Tensor? loss;
-        using (Torch.SetGradEnabled(IsDifferentiable)) loss = StepImpl(args.Closure);
+        var loss = StepWithGradMode(args.Closure);
         foreach (var hook in _stepPostHooks.Snapshot().Concat(GlobalStepPostHooks.Snapshot()))
             hook(this, args);
         return loss;
+    }
+
+    /// <summary>The step itself, with grad mode on only for differentiable steps (set directly: a scope object would be an allocation per step).</summary>
+    private Tensor? StepWithGradMode(Func<Tensor>? closure)
+    {
+        bool previous = GradMode.IsEnabled;
+        GradMode.IsEnabled = IsDifferentiable;
+        try
+        {
+            return StepImpl(closure);
+        }
+        finally
+        {
+            GradMode.IsEnabled = previous;
+        }
     }
 
     /// <summary>True when the steps themselves are recorded by autograd (<c>differentiable: true</c>).</summary>
@@ -159,12 +175,19 @@ public abstract partial class Optimizer
     protected abstract void StepGroup(ParamGroup group);
 
     /// <summary>Parameters of <paramref name="group"/> that have a gradient, the ones a step updates.</summary>
-    protected static List<Tensor> ParamsWithGrad(ParamGroup group)
+    protected static List<Tensor> ParamsWithGrad(ParamGroup group) => ParamsWithGrad(group, new List<Tensor>(group.Params.Count));
+
+    /// <summary>
+    /// Fills <paramref name="into"/> (cleared first) with the parameters of <paramref name="group"/>
+    /// that have a gradient: the allocation-free form, for a list an optimizer keeps between steps.
+    /// </summary>
+    protected static List<Tensor> ParamsWithGrad(ParamGroup group, List<Tensor> into)
     {
-        var result = new List<Tensor>(group.Params.Count);
-        foreach (var p in group.Params)
-            if (p.Grad is not null) result.Add(p);
-        return result;
+        into.Clear();
+        var ps = group.Params;
+        for (int i = 0; i < ps.Count; i++)
+            if (ps[i].Grad is not null) into.Add(ps[i]);
+        return into;
     }
 
     /// <summary>

@@ -32,6 +32,8 @@ internal sealed class HookList<THook> where THook : Delegate
         return new RemovableHandle(() => _hooks.RemoveAll(h => h.Id == id));
     }
 
+    public bool IsEmpty => _hooks.Count == 0;
+
     /// <summary>A snapshot, so a hook may remove itself while the list runs.</summary>
     public THook[] Snapshot() => _hooks.Select(h => h.Hook).ToArray();
 }

@@ -7,7 +7,7 @@ namespace SharpOptim.Optim.Kernels;
 /// loop body passes to its tensor ops (each then cast to the element type by the op).
 /// </summary>
 internal readonly record struct AdamScalars(
-    double LerpWeight, double Beta2, double OneMinusBeta2, double Bc2Sqrt, double StepSize, double Eps,
+    double Step, double LerpWeight, double Beta2, double OneMinusBeta2, double Bc2Sqrt, double StepSize, double Eps,
     double WeightDecay, double DecayFactor, bool Decoupled, bool Maximize, bool Amsgrad)
 {
     /// <summary>
@@ -25,7 +25,7 @@ internal readonly record struct AdamScalars(
         var bc2Sqrt = bc2.Pow(0.5);
         // exp_avg.lerp_(grad, 1 - beta1): a tensor beta1 is first moved to the param's dtype.
         var lerpWeight = 1 - beta1.To(paramDType);
-        return new(lerpWeight.Value, beta2.Value, (1 - beta2).Value, bc2Sqrt.Value, stepSize.Value, eps,
+        return new(step, lerpWeight.Value, beta2.Value, (1 - beta2).Value, bc2Sqrt.Value, stepSize.Value, eps,
                    decoupled ? 0 : weightDecay, decoupled && weightDecay != 0 ? (1 - lr * weightDecay).Value : 1,
                    decoupled, maximize, amsgrad);
     }

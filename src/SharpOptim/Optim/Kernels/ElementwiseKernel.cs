@@ -21,22 +21,28 @@ internal static class ElementwiseKernel
     /// (float32 or float64), then bumps the version counter of every tensor in
     /// <paramref name="written"/> (the params and the state the kernel wrote through spans).
     /// </summary>
-    public static void Run<TKernel>(IReadOnlyList<Tensor> ps, string algorithm, TKernel kernel, params IEnumerable<Tensor?>[] written)
-        where TKernel : IElementwiseKernel
+    public static void Run<TKernel>(IReadOnlyList<Tensor> ps, string algorithm, TKernel kernel, params ReadOnlySpan<IReadOnlyList<Tensor?>> written)
+        where TKernel : struct, IElementwiseKernel
     {
         StepGuards.CheckKernelDTypes(algorithm, ps);
-        var lengths = new int[ps.Count];
-        for (int i = 0; i < ps.Count; i++) lengths[i] = ps[i].Numel;
-        ParallelChunker.Run(lengths, (t, start, length) =>
-        {
-            if (ps[t].DType == DType.Float32) kernel.Run<float>(t, start, length);
-            else kernel.Run<double>(t, start, length);
-        });
+        ParallelChunker.Run(ps.Count, new ByDType<TKernel>(ps, kernel));
         foreach (var list in written)
-            foreach (var tensor in list) tensor?.MarkModified();
+            for (int i = 0; i < list.Count; i++) list[i]?.MarkModified();
     }
 
     /// <summary>Elements [start, start + length) of <paramref name="tensor"/>.</summary>
     public static Span<T> Chunk<T>(Tensor tensor, int start, int length) where T : unmanaged
-        => tensor.AsSpan<T>().Slice(start, length);
+        => tensor.Span<T>().Slice(start, length);
+
+    /// <summary>Calls the kernel with each parameter's element type.</summary>
+    private readonly struct ByDType<TKernel>(IReadOnlyList<Tensor> ps, TKernel kernel) : IChunkBody where TKernel : struct, IElementwiseKernel
+    {
+        public int Length(int tensor) => ps[tensor].Numel;
+
+        public void Run(int tensor, int start, int length)
+        {
+            if (ps[tensor].DType == DType.Float32) kernel.Run<float>(tensor, start, length);
+            else kernel.Run<double>(tensor, start, length);
+        }
+    }
 }

@@ -17,7 +17,7 @@ internal static class MomentKernels
     public static void Run<TKernel>(IReadOnlyList<Tensor> ps, IReadOnlyList<(Tensor ExpAvg, Tensor ExpAvgSq)> moments, string algorithm, TKernel kernel)
         where TKernel : IMomentChunkKernel
         => ElementwiseKernel.Run(ps, algorithm, new Chunks<TKernel>(ps, moments, kernel),
-            ps, moments.Select(m => m.ExpAvg), moments.Select(m => m.ExpAvgSq));
+            ps, moments.Select(m => m.ExpAvg).ToList(), moments.Select(m => m.ExpAvgSq).ToList());
 
     private readonly struct Chunks<TKernel>(IReadOnlyList<Tensor> ps, IReadOnlyList<(Tensor ExpAvg, Tensor ExpAvgSq)> moments, TKernel kernel)
         : IElementwiseKernel where TKernel : IMomentChunkKernel
