@@ -45,6 +45,8 @@ internal static class AdamFamily
         // Read in place (no array of the two), as every step of the group does this.
         return value switch
         {
+            // The constructor's pair of numbers first: through ITuple each would be boxed.
+            ValueTuple<double, double> pair => pair,
             ITuple { Length: 2 } tuple => (Item(tuple[0]), Item(tuple[1])),
             IList { Count: 2 } list => (Item(list[0]), Item(list[1])),
             _ => throw new InvalidCastException($"option 'betas' is {StateValues.Describe(value)}, not a pair of numbers or tensors"),

@@ -26,6 +26,7 @@ internal static class OptionValues
 
     public static (double, double) ToPair(object? value, string key) => value switch
     {
+        ValueTuple<double, double> pair => pair,   // the constructors' form, read without boxing through ITuple
         ITuple { Length: 2 } t => (ToDouble(t[0], key), ToDouble(t[1], key)),
         IReadOnlyList<double> { Count: 2 } l => (l[0], l[1]),
         IList<object?> { Count: 2 } l => (ToDouble(l[0], key), ToDouble(l[1], key)),

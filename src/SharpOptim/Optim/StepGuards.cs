@@ -21,15 +21,15 @@ internal static class StepGuards
     /// <summary>PyTorch's <c>"{name} does not support sparse gradients"</c> alone.</summary>
     public static void CheckNoSparseGrad(string algorithm, IReadOnlyList<Tensor> paramsWithGrad)
     {
-        foreach (var p in paramsWithGrad)
-            if (p.Grad!.IsSparse) throw new InvalidOperationException($"{algorithm} does not support sparse gradients");
+        for (int i = 0; i < paramsWithGrad.Count; i++)   // indexed: an interface's enumerator would be an allocation per step
+            if (paramsWithGrad[i].Grad!.IsSparse) throw new InvalidOperationException($"{algorithm} does not support sparse gradients");
     }
 
     /// <summary>The kernels handle float32 and float64; anything else is refused before any state changes.</summary>
     public static void CheckKernelDTypes(string algorithm, IReadOnlyList<Tensor> ps)
     {
-        foreach (var p in ps)
-            if (p.DType is not (DType.Float32 or DType.Float64))
-                throw new NotSupportedException($"{algorithm} supports float32 and float64 parameters, got {p.DType.TorchName()}");
+        for (int i = 0; i < ps.Count; i++)
+            if (ps[i].DType is not (DType.Float32 or DType.Float64))
+                throw new NotSupportedException($"{algorithm} supports float32 and float64 parameters, got {ps[i].DType.TorchName()}");
     }
 }
