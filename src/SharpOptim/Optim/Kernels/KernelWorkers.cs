@@ -24,7 +24,10 @@ internal static class KernelWorkers
 {
     private static readonly object Gate = new();
     private static readonly SemaphoreSlim Start = new(0);
-    private static readonly ManualResetEventSlim Done = new(false);
+    // Completion is a flag under a monitor rather than a ManualResetEventSlim, whose first blocking
+    // wait allocates its lock object (an allocation inside a steady-state step).
+    private static readonly object DoneLock = new();
+    private static bool _done;
     private static readonly List<Thread> Threads = [];
 
     private static int _busy;
@@ -48,10 +51,10 @@ internal static class KernelWorkers
             _nextItem = 0;
             _failure = null;
             _helpersLeft = helpers;
-            Done.Reset();
+            _done = helpers == 0;
             if (helpers > 0) Start.Release(helpers);
             RunItems(plan);
-            if (helpers > 0) Done.Wait();
+            WaitForHelpers();
             if (_failure is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             return true;
         }
@@ -79,6 +82,15 @@ internal static class KernelWorkers
         }
     }
 
+    /// <summary>Spins briefly (helpers usually finish with the caller), then sleeps until the last one reports.</summary>
+    private static void WaitForHelpers()
+    {
+        var spinner = new SpinWait();
+        while (!Volatile.Read(ref _done) && !spinner.NextSpinWillYield) spinner.SpinOnce();
+        lock (DoneLock)
+            while (!_done) Monitor.Wait(DoneLock);
+    }
+
     private static void EnsureThreads(int count)
     {
         if (Threads.Count >= count) return;
@@ -99,7 +111,12 @@ internal static class KernelWorkers
         {
             Start.Wait();
             RunItems(_plan!);
-            if (Interlocked.Decrement(ref _helpersLeft) == 0) Done.Set();
+            if (Interlocked.Decrement(ref _helpersLeft) == 0)
+                lock (DoneLock)
+                {
+                    _done = true;
+                    Monitor.PulseAll(DoneLock);
+                }
         }
     }
 }
