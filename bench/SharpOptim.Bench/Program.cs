@@ -22,20 +22,17 @@ root.SetAction(parsed =>
 {
     var machine = MachineInfo.Describe(); // before the bench loads the machine
     string[] names;
+    BenchCase[] shapes;
     try
     {
         names = BenchAlgorithms.Parse(parsed.GetValue(algorithms));
+        shapes = BenchCase.Parse(parsed.GetValue(cases));
     }
     catch (ArgumentException e)
     {
         Console.Error.WriteLine(e.Message);
         return 2;
     }
-    var shapes = parsed.GetValue(cases) is "none"
-        ? []
-        : parsed.GetValue(cases)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(c => BenchCase.Standard.FirstOrDefault(s => s.Name == c) ?? throw new ArgumentException($"unknown case '{c}' (a, b, c or none)"))
-            .ToArray();
     var warmupPolicy = new Warmup(parsed.GetValue(warmup), parsed.GetValue(followUps.WarmupSeconds));
     Torch.SetNumThreads(parsed.GetValue(threads));
     var torch = new TorchRunner(Path.GetFullPath(parsed.GetValue(oracle)!), "bench/torch_bench.py", parsed.GetValue(threads));
