@@ -69,36 +69,28 @@ public sealed class FollowUpRuns
     public BenchDocument Run(ParseResult parsed, BenchReport table, TorchRunner torch, MachineInfo machine, Warmup warmup,
                              int repeats, int threads, string? markdownPath, string[] args)
     {
-        bool scaling = parsed.GetValue(_scaling);
-        var scalingAlgorithms = scaling ? BenchAlgorithms.Parse(parsed.GetValue(_scalingAlgorithms)) : [];
+        var scalingAlgorithms = parsed.GetValue(_scaling) ? BenchAlgorithms.Parse(parsed.GetValue(_scalingAlgorithms)) : [];
         var adamCaseA = table.Find("adam", "a");
-        bool wantC = adamCaseA is not null || scalingAlgorithms.Any(ScalingRun.IsAdam);
-
-        string? cNote = parsed.GetValue(_noCKernel) ? "skipped (--no-c-kernel)" : wantC ? null : "Adam on case a was not part of this run";
-        using var kernel = cNote is null ? CAdamKernel.TryBuild(out cNote) : null;
-        if (cNote is { Length: > 0 }) Console.WriteLine($"C kernel: {cNote}.");
+        using var kernel = BuildCKernel(parsed, adamCaseA is not null || scalingAlgorithms.Any(ScalingRun.IsAdam), out string? cNote);
 
         CKernelComparison? comparison = null;
         if (kernel is not null && adamCaseA is not null)
         {
             comparison = CKernelComparison.Measure(kernel, adamCaseA.Shape, threads, warmup, repeats, parsed.GetValue(_cRounds));
             GC.Collect();
-            Console.WriteLine();
-            foreach (var line in comparison.Lines()) Console.WriteLine(line);
+            Print(comparison.Lines());
         }
-        else if (kernel is not null) cNote = "Adam on case a was not part of this run";
+        cNote ??= comparison is null ? NoAdamCaseA : null;
 
         var series = new List<ScalingSeries>();
         foreach (var algorithm in scalingAlgorithms)
         {
             series.Add(ScalingRun.Measure(algorithm, parsed.GetValue(_scalingMax), torch, kernel, threads, warmup, repeats));
-            Console.WriteLine();
-            foreach (var line in ScalingReport.Lines(series[^1], torch.Available)) Console.WriteLine(line);
+            Print(ScalingReport.Lines(series[^1], torch.Available));
         }
-        string? chart = null;
-        if (series.Count > 0)
+        string? chart = series.Count == 0 ? null : ChartPath(parsed.GetValue(_chart), markdownPath);
+        if (chart is not null)
         {
-            chart = ChartPath(parsed.GetValue(_chart), markdownPath);
             ScalingReport.SaveChart(chart, series, threads);
             Console.WriteLine($"\nScaling chart: {chart}");
         }
@@ -108,14 +100,34 @@ public sealed class FollowUpRuns
             Machine = machine,
             Command = CommandLine(args),
             Threads = threads,
-            TorchVersion = torch.Available ? torch.Version : null,
+            TorchVersion = torch.Available ? torch.Version ?? "found, not run" : null,
             StepTable = table,
             CKernel = comparison,
             CCompiler = kernel?.Compiler,
-            CKernelNote = comparison is null ? cNote : null,
+            CKernelNote = cNote,
             Scaling = series,
             ScalingChart = chart is null ? null : Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath(markdownPath ?? chart))!, chart),
         };
+    }
+
+    private const string NoAdamCaseA = "Adam on case a was not part of this run";
+
+    /// <summary>The compiled C kernel when it is wanted and gcc can build it; otherwise null and the reason (printed).</summary>
+    private CAdamKernel? BuildCKernel(ParseResult parsed, bool wanted, out string? note)
+    {
+        CAdamKernel? kernel = null;
+        note = parsed.GetValue(_noCKernel) ? "skipped (--no-c-kernel)"
+             : !wanted ? NoAdamCaseA
+             : (kernel = CAdamKernel.TryBuild(out string reason)) is null ? reason
+             : null;
+        if (note is not null && wanted) Console.WriteLine($"C kernel: {note}.");
+        return kernel;
+    }
+
+    private static void Print(IEnumerable<string> lines)
+    {
+        Console.WriteLine();
+        foreach (var line in lines) Console.WriteLine(line);
     }
 
     private static string ChartPath(string? requested, string? markdownPath) =>
