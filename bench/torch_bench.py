@@ -3,8 +3,9 @@
 Run by bench/SharpOptim.Bench through the PyTorch oracle:
     ../shared/oracle/python bench/torch_bench.py '<json request>'
 The request: {"algorithm": "adam", "count": 1000, "size": 16384, "dtype": "float32",
-              "impls": ["forloop", "foreach", "fused"], "warmup": 3, "repeats": 10,
-              "threads": 2}
+              "impls": ["forloop", "foreach", "fused"], "warmup": 3, "warmup_seconds": 0.5,
+              "repeats": 10, "threads": 2}
+(at least `warmup` untimed steps, and at least `warmup_seconds` of them).
 Prints one JSON object: {"torch_version", "threads", "results": {impl: [ms per step, ...] or
 "error message"}}. Params and grads are random normal, made once; every timed step is one
 opt.step() (no zero_grad, no backward), as on the SharpOptim side.
@@ -38,14 +39,16 @@ IMPL_FLAGS = {
 }
 
 
-def time_impl(cls, kwargs, flags, count, size, dtype, warmup, repeats):
+def time_impl(cls, kwargs, flags, count, size, dtype, warmup, warmup_seconds, repeats):
     torch.manual_seed(0)
     params = [torch.randn(size, dtype=dtype, requires_grad=True) for _ in range(count)]
     for p in params:
         p.grad = torch.randn(size, dtype=dtype) * 1e-2
     opt = cls(params, **kwargs, **flags)
-    for _ in range(warmup):
+    done, start = 0, time.perf_counter()
+    while done < warmup or time.perf_counter() - start < warmup_seconds:
         opt.step()
+        done += 1
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -63,7 +66,7 @@ def main():
     for impl in req["impls"]:
         try:
             results[impl] = time_impl(cls, kwargs, IMPL_FLAGS[impl], req["count"], req["size"], dtype,
-                                      req.get("warmup", 3), req.get("repeats", 10))
+                                      req.get("warmup", 3), req.get("warmup_seconds", 0.0), req.get("repeats", 10))
         except Exception as e:  # e.g. no fused kernel for this algorithm on CPU
             results[impl] = f"{type(e).__name__}: {e}".splitlines()[0]
     print(json.dumps({"torch_version": torch.__version__, "threads": torch.get_num_threads(),

@@ -45,6 +45,18 @@ public static class BenchAlgorithms
 
     public static IReadOnlyCollection<string> Names => Table.Keys;
 
+    /// <summary>A comma-separated list of names ("all" or null: every one); unknown names throw, listing the known ones.</summary>
+    public static string[] Parse(string? list)
+    {
+        var names = list is "all" or null
+            ? Names.ToArray()
+            : list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var unknown = names.Where(n => !Table.ContainsKey(n)).ToArray();
+        if (unknown.Length > 0)
+            throw new ArgumentException($"Unknown algorithm(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", Names)}.");
+        return names;
+    }
+
     public static Optimizer Create(string name, IEnumerable<Tensor> parameters, BenchPath path)
     {
         var (forEach, fused) = path switch

@@ -12,4 +12,11 @@ public sealed record BenchCase(string Name, int Count, int Size)
         new("b", 1000, 16 << 10),
         new("c", 10000, 100),
     ];
+
+    /// <summary>A comma-separated list of case names, or "none"; an unknown name throws.</summary>
+    public static BenchCase[] Parse(string? list) => list is "none"
+        ? []
+        : (list ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(c => Standard.FirstOrDefault(s => s.Name == c) ?? throw new ArgumentException($"Unknown case '{c}' (a, b, c or none)."))
+            .ToArray();
 }

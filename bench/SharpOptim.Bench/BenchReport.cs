@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace SharpOptim.Bench;
 
@@ -15,11 +14,18 @@ public sealed class BenchReport(bool withTorch)
             (row.TorchFastest is { } t ? $" (PyTorch {t.Impl} {Ms(t.Ms)} ms)" : ""));
     }
 
-    private static string Ms(double ms) => ms.ToString(ms < 10 ? "0.000" : "0.0", CultureInfo.InvariantCulture);
+    private static string Ms(double ms) => Numbers.Ms(ms);
 
     private static string Cell((double? MedianMs, string? Error) r) => r.MedianMs is { } ms ? Ms(ms) : "–";
 
-    private IEnumerable<string> Lines(string? torchVersion)
+    public bool IsEmpty => _rows.Count == 0;
+
+    /// <summary>The row of an algorithm on a case, when it was measured.</summary>
+    public BenchRow? Find(string algorithm, string caseName) =>
+        _rows.FirstOrDefault(r => r.Algorithm.Equals(algorithm, StringComparison.OrdinalIgnoreCase) && r.Shape.Name == caseName);
+
+    /// <summary>The table as markdown lines, with a note on PyTorch's version under it.</summary>
+    public IEnumerable<string> Lines(string? torchVersion)
     {
         var header = new List<string> { "algorithm", "case", "ours default ms", "ours foreach ms", "ours fused ms" };
         if (withTorch) header.AddRange(TorchRunner.Impls.Select(i => $"PyTorch {i} ms"));
@@ -49,14 +55,5 @@ public sealed class BenchReport(bool withTorch)
     public void Print(TextWriter writer, string? torchVersion)
     {
         foreach (var line in Lines(torchVersion)) writer.WriteLine(line);
-    }
-
-    public void WriteMarkdown(string path, string? torchVersion, int threads)
-    {
-        var sb = new StringBuilder();
-        sb.AppendLine($"Machine: {Environment.ProcessorCount} logical cores, {threads} threads, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}.");
-        sb.AppendLine();
-        foreach (var line in Lines(torchVersion)) sb.AppendLine(line);
-        File.WriteAllText(path, sb.ToString());
     }
 }

@@ -24,7 +24,7 @@ public static class BenchRunner
     /// <summary>Steps over which allocation is averaged (fewer on the huge case, whose step takes long).</summary>
     private static int AllocationSteps(BenchCase shape) => shape.Elements >= 1 << 24 ? 10 : 100;
 
-    public static BenchRow Measure(string algorithm, BenchCase shape, TorchRunner torch, int warmup, int repeats)
+    public static BenchRow Measure(string algorithm, BenchCase shape, TorchRunner torch, Warmup warmup, int repeats)
     {
         var ours = new Dictionary<BenchPath, StepTiming>();
         foreach (var path in Paths)

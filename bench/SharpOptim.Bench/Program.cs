@@ -1,35 +1,39 @@
 // Optimizer-step benchmark: SharpOptim beside PyTorch 2.14 (bench/README.md).
-//   dotnet run -c Release --project bench/SharpOptim.Bench [-- --algorithms adam,sgd --cases a,b,c]
+//   dotnet run -c Release --project bench/SharpOptim.Bench [-- --algorithms adam,sgd --cases a,b,c --scaling --markdown docs/benchmarks.md]
 using System.CommandLine;
 using SharpOptim;
 using SharpOptim.Bench;
 
 var algorithms = new Option<string>("--algorithms") { Description = "Comma-separated algorithms (default: all)", DefaultValueFactory = _ => "all" };
-var cases = new Option<string>("--cases") { Description = "Comma-separated cases among a, b, c", DefaultValueFactory = _ => "a,b,c" };
+var cases = new Option<string>("--cases") { Description = "Comma-separated cases among a, b, c, or none", DefaultValueFactory = _ => "a,b,c" };
 var repeats = new Option<int>("--repeats") { Description = "Timed steps per configuration (the median is reported)", DefaultValueFactory = _ => 10 };
-var warmup = new Option<int>("--warmup") { Description = "Untimed steps first", DefaultValueFactory = _ => 3 };
+var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (at least)", DefaultValueFactory = _ => 3 };
 var threads = new Option<int>("--threads") { Description = "Threads for both libraries", DefaultValueFactory = _ => Environment.ProcessorCount };
 var oracle = new Option<string>("--oracle") { Description = "PyTorch's python (the oracle)", DefaultValueFactory = _ => "../shared/oracle/python" };
-var output = new Option<string?>("--markdown") { Description = "Also write the table as markdown to this file" };
+var output = new Option<string?>("--markdown") { Description = "Also write the whole report (docs/benchmarks.md) to this file" };
+var followUps = new FollowUpRuns();
 
 var root = new RootCommand("Time one optimizer step of SharpOptim and PyTorch on the same shapes.")
 {
     algorithms, cases, repeats, warmup, threads, oracle, output,
 };
+followUps.AddTo(root);
 root.SetAction(parsed =>
 {
-    var names = parsed.GetValue(algorithms) is "all" or null
-        ? BenchAlgorithms.Names.ToArray()
-        : parsed.GetValue(algorithms)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-    var unknown = names.Where(n => !BenchAlgorithms.Names.Contains(n, StringComparer.OrdinalIgnoreCase)).ToArray();
-    if (unknown.Length > 0)
+    var machine = MachineInfo.Describe(); // before the bench loads the machine
+    string[] names;
+    BenchCase[] shapes;
+    try
     {
-        Console.Error.WriteLine($"Unknown algorithm(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", BenchAlgorithms.Names)}.");
+        names = BenchAlgorithms.Parse(parsed.GetValue(algorithms));
+        shapes = BenchCase.Parse(parsed.GetValue(cases));
+    }
+    catch (ArgumentException e)
+    {
+        Console.Error.WriteLine(e.Message);
         return 2;
     }
-    var shapes = parsed.GetValue(cases)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-        .Select(c => BenchCase.Standard.FirstOrDefault(s => s.Name == c) ?? throw new ArgumentException($"unknown case '{c}' (a, b or c)"))
-        .ToArray();
+    var warmupPolicy = new Warmup(parsed.GetValue(warmup), parsed.GetValue(followUps.WarmupSeconds));
     Torch.SetNumThreads(parsed.GetValue(threads));
     var torch = new TorchRunner(Path.GetFullPath(parsed.GetValue(oracle)!), "bench/torch_bench.py", parsed.GetValue(threads));
     var report = new BenchReport(torch.Available);
@@ -37,9 +41,10 @@ root.SetAction(parsed =>
         Console.WriteLine($"PyTorch was not found ({parsed.GetValue(oracle)}): printing SharpOptim's figures only.");
     foreach (var shape in shapes)
         foreach (var name in names)
-            report.Add(BenchRunner.Measure(name, shape, torch, parsed.GetValue(warmup), parsed.GetValue(repeats)));
-    report.Print(Console.Out, torch.Version);
-    if (parsed.GetValue(output) is { } path) report.WriteMarkdown(path, torch.Version, parsed.GetValue(threads));
+            report.Add(BenchRunner.Measure(name, shape, torch, warmupPolicy, parsed.GetValue(repeats)));
+    if (!report.IsEmpty) report.Print(Console.Out, torch.Version);
+    var document = followUps.Run(parsed, report, torch, machine, warmupPolicy, parsed.GetValue(repeats), parsed.GetValue(threads), parsed.GetValue(output), args);
+    if (parsed.GetValue(output) is { } path) document.Write(path);
     return 0;
 });
 return root.Parse(args).Invoke();

@@ -9,26 +9,11 @@ public sealed record StepTiming(double MedianMs, double[] StepsMs, long Allocate
 /// <summary>Times SharpOptim's <c>Step()</c> on random params and grads, as torch_bench.py times PyTorch's.</summary>
 public static class SharpStepTimer
 {
-    public static StepTiming Run(string algorithm, BenchCase shape, BenchPath path, int warmup, int repeats, int allocationSteps)
+    public static StepTiming Run(string algorithm, BenchCase shape, BenchPath path, Warmup warmup, int repeats, int allocationSteps)
     {
-        var generator = new Generator(0);
-        var parameters = new Tensor[shape.Count];
-        for (int i = 0; i < shape.Count; i++)
-        {
-            parameters[i] = Torch.Randn([shape.Size], generator: generator);
-            parameters[i].RequiresGrad = true;
-            parameters[i].Grad = Torch.Randn([shape.Size], generator: generator).Mul(1e-2);
-        }
-        var optimizer = BenchAlgorithms.Create(algorithm, parameters, path);
-        for (int i = 0; i < warmup; i++) optimizer.Step();
-
-        var times = new double[repeats];
-        for (int i = 0; i < repeats; i++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            optimizer.Step();
-            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        }
+        var (optimizer, parameters) = Prepare(algorithm, shape, path);
+        warmup.Run(() => optimizer.Step());
+        var times = TimeSteps(optimizer, repeats);
 
         long before = GC.GetTotalAllocatedBytes(precise: true);
         for (int i = 0; i < allocationSteps; i++) optimizer.Step();
@@ -38,11 +23,38 @@ public static class SharpStepTimer
                               BytesPerElement(optimizer, parameters[0]));
     }
 
+    /// <summary>The optimizer over fresh parameters of the shape: random normal, grads random normal × 1e-2.</summary>
+    public static (Optimizer Optimizer, Tensor[] Parameters) Prepare(string algorithm, BenchCase shape, BenchPath path)
+    {
+        var generator = new Generator(0);
+        var parameters = new Tensor[shape.Count];
+        for (int i = 0; i < shape.Count; i++)
+        {
+            parameters[i] = Torch.Randn([shape.Size], generator: generator);
+            parameters[i].RequiresGrad = true;
+            parameters[i].Grad = Torch.Randn([shape.Size], generator: generator).Mul(1e-2);
+        }
+        return (BenchAlgorithms.Create(algorithm, parameters, path), parameters);
+    }
+
+    /// <summary>Milliseconds of each of <paramref name="repeats"/> steps.</summary>
+    public static double[] TimeSteps(Optimizer optimizer, int repeats)
+    {
+        var times = new double[repeats];
+        for (int i = 0; i < repeats; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            optimizer.Step();
+            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        return times;
+    }
+
     /// <summary>
     /// Bytes one step moves per parameter element: read param, grad and each element-wise state
     /// tensor, write param and each state tensor back.
     /// </summary>
-    private static int BytesPerElement(Optimizer optimizer, Tensor param)
+    public static int BytesPerElement(Optimizer optimizer, Tensor param)
     {
         int stateTensors = optimizer.State.TryGetValue(param, out var state)
             ? state.Values.Count(v => v is Tensor t && t.Numel == param.Numel)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -18,7 +17,7 @@ public sealed class TorchRunner(string pythonPath, string script, int threads)
     public string? Version { get; private set; }
 
     /// <summary>PyTorch's median ms per step for each implementation, or the reason it has none.</summary>
-    public Dictionary<string, (double? MedianMs, string? Error)> Run(string algorithm, BenchCase shape, int warmup, int repeats)
+    public Dictionary<string, (double? MedianMs, string? Error)> Run(string algorithm, BenchCase shape, Warmup warmup, int repeats)
     {
         var request = new JsonObject
         {
@@ -27,19 +26,12 @@ public sealed class TorchRunner(string pythonPath, string script, int threads)
             ["size"] = shape.Size,
             ["dtype"] = "float32",
             ["impls"] = new JsonArray(Impls.Select(i => (JsonNode)i).ToArray()),
-            ["warmup"] = warmup,
+            ["warmup"] = warmup.Steps,
+            ["warmup_seconds"] = warmup.Seconds,
             ["repeats"] = repeats,
             ["threads"] = threads,
         };
-        var start = new ProcessStartInfo(pythonPath) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(script);
-        start.ArgumentList.Add(request.ToJsonString());
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {pythonPath}");
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"torch_bench.py failed ({process.ExitCode}): {stderr.Result.Trim()}");
+        string stdout = ChildProcess.Run(pythonPath, [script, request.ToJsonString()]);
         var reply = JsonNode.Parse(stdout.Trim().Split('\n')[^1]) ?? throw new InvalidDataException("empty reply from torch_bench.py");
         Version = reply["torch_version"]?.GetValue<string>();
         var results = new Dictionary<string, (double?, string?)>();

@@ -46,6 +46,9 @@ public sealed class SvgChart
     /// <summary>A logarithmic y axis (values ≤ 0 are left out of the lines).</summary>
     public bool LogY { get; init; }
 
+    /// <summary>A logarithmic x axis (points with x ≤ 0 are left out of the lines).</summary>
+    public bool LogX { get; init; }
+
     /// <summary>Adds a line; <paramref name="color"/> defaults to the next palette colour.</summary>
     public SvgChart AddSeries(string name, IReadOnlyList<double> xs, IReadOnlyList<double> ys, string? color = null)
     {
@@ -105,7 +108,7 @@ public sealed class SvgChart
         var legend = LegendLayout(Width - left - right);
         int top = 44 + (legend.Count == 0 ? 0 : (legend.Max(l => l.Row) + 1) * LegendRowHeight);
         double plotW = Width - left - right, plotH = Height - top - bottom;
-        var xAxis = Axis.Linear(_series.SelectMany(s => s.Xs), fromZero: false);
+        var xAxis = LogX ? Axis.Log(_series.SelectMany(s => s.Xs)) : Axis.Linear(_series.SelectMany(s => s.Xs), fromZero: false);
         var yValues = _series.SelectMany(s => s.Ys).Where(v => double.IsFinite(v) && (!LogY || v > 0));
         var yAxis = LogY ? Axis.Log(yValues) : Axis.Linear(yValues, fromZero: true);
         double Px(double x) => left + xAxis.Fraction(x) * plotW;
@@ -135,7 +138,7 @@ public sealed class SvgChart
 
         // Axes and their labels.
         svg.Append(Invariant($"<path d=\"M{left},{top} V{top + plotH:0.##} H{left + plotW:0.##}\" fill=\"none\" stroke=\"#444\" stroke-width=\"1.2\"/>\n"));
-        svg.Append(Invariant($"<text x=\"{left + plotW / 2:0.#}\" y=\"{Height - 12}\" text-anchor=\"middle\" font-size=\"13\" fill=\"#333\">{Escape(XLabel)}</text>\n"));
+        svg.Append(Invariant($"<text x=\"{left + plotW / 2:0.#}\" y=\"{Height - 12}\" text-anchor=\"middle\" font-size=\"13\" fill=\"#333\">{Escape(XLabel)}{(LogX ? " (log scale)" : "")}</text>\n"));
         svg.Append(Invariant($"<text transform=\"translate(16 {top + plotH / 2:0.#}) rotate(-90)\" text-anchor=\"middle\" font-size=\"13\" fill=\"#333\">{Escape(YLabel)}{(LogY ? " (log scale)" : "")}</text>\n"));
 
         // The lines, clipped to the plot area.
@@ -148,7 +151,7 @@ public sealed class SvgChart
             for (int i = 0; i < s.Xs.Length; i++)
             {
                 double y = s.Ys[i];
-                if (!double.IsFinite(y) || (LogY && y <= 0))
+                if (!double.IsFinite(y) || (LogY && y <= 0) || (LogX && s.Xs[i] <= 0))
                 {
                     pen = false; // a gap in the line
                     continue;
