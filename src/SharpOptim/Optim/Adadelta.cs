@@ -53,61 +53,86 @@ public sealed class Adadelta : Optimizer
 
     protected override void SetGroupDefaults(ParamGroup group) => GroupDefaults.SetPathFlags(group);
 
+    /// <summary>One parameter's running averages.</summary>
+    private readonly record struct ParamState(Tensor SquareAvg, Tensor AccDelta)
+    {
+        /// <summary>Records that the kernel wrote the averages through spans.</summary>
+        public void MarkModified()
+        {
+            SquareAvg.MarkModified();
+            AccDelta.MarkModified();
+        }
+    }
+
+    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
+    private readonly List<Tensor> _params = [];
+    private readonly List<ParamState> _states = [];
+
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group);
+        var ps = ParamsWithGrad(group, _params);
         if (ps.Count == 0) return;
         StepGuards.CheckNoSparseGrad(nameof(Adadelta), ps);
         TensorLr.RefuseRecordedRequiresGrad(group, "add_", "'alpha'");
         var h = new AdadeltaHyper(group.Lr, group.GetDouble("rho"), group.GetDouble("eps"), group.GetDouble("weight_decay"), group.GetBool("maximize"));
 
-        var squareAvgs = new Tensor[ps.Count];
-        var accDeltas = new Tensor[ps.Count];
-        for (int i = 0; i < ps.Count; i++)
+        var states = _states;
+        states.Clear();
+        foreach (var p in ps)
         {
-            var state = StateFor(ps[i]);
+            var state = StateFor(p);
             if (state.Count == 0)
             {
                 state["step"] = ScalarState.NewStep();
-                state["square_avg"] = Torch.ZerosLike(ps[i]);
-                state["acc_delta"] = Torch.ZerosLike(ps[i]);
+                state["square_avg"] = Torch.ZerosLike(p);
+                state["acc_delta"] = Torch.ZerosLike(p);
             }
-            squareAvgs[i] = (Tensor)state["square_avg"]!;
-            accDeltas[i] = (Tensor)state["acc_delta"]!;
+            states.Add(new((Tensor)state["square_avg"]!, (Tensor)state["acc_delta"]!));
             ScalarState.Increment((Tensor)state["step"]!);
         }
 
         switch (ResolveImplementation(group, hasSparseGrad: false))
         {
-            case StepImplementation.Reference: Reference(ps, squareAvgs, accDeltas, h, group.GetBool("differentiable")); break;
-            case StepImplementation.ForEach: ElementwiseKernel.Run(ps, nameof(Adadelta), new Kernel<ExactMath>(ps, squareAvgs, accDeltas, h), ps, squareAvgs, accDeltas); break;
-            default: ElementwiseKernel.Run(ps, nameof(Adadelta), new Kernel<FusedMath>(ps, squareAvgs, accDeltas, h), ps, squareAvgs, accDeltas); break;
+            case StepImplementation.Reference: Reference(ps, states, h, group.GetBool("differentiable")); break;
+            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h); break;
+            default: Kernel<FusedMath>(ps, states, h); break;
         }
     }
 
     /// <summary>PyTorch's <c>_single_tensor_adadelta</c>, operation for operation.</summary>
-    private static void Reference(List<Tensor> ps, Tensor[] squareAvgs, Tensor[] accDeltas, AdadeltaHyper h, bool differentiable)
+    private static void Reference(List<Tensor> ps, List<ParamState> states, AdadeltaHyper h, bool differentiable)
     {
         for (int i = 0; i < ps.Count; i++)
         {
             var param = ps[i];
+            var (squareAvg, accDelta) = states[i];
             var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
             if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
-            squareAvgs[i].Mul_(h.Rho).Addcmul_(grad, grad, value: 1 - h.Rho);
-            var std = squareAvgs[i].Add(h.Eps).Sqrt_();
-            var delta = accDeltas[i].Add(h.Eps).Sqrt_();
+            squareAvg.Mul_(h.Rho).Addcmul_(grad, grad, value: 1 - h.Rho);
+            var std = squareAvg.Add(h.Eps).Sqrt_();
+            var delta = accDelta.Add(h.Eps).Sqrt_();
             if (differentiable) delta = delta.Clone();
             delta.Div_(std).Mul_(grad);
-            accDeltas[i].Mul_(h.Rho).Addcmul_(delta, delta, value: 1 - h.Rho);
+            accDelta.Mul_(h.Rho).Addcmul_(delta, delta, value: 1 - h.Rho);
             param.Add_(delta, alpha: -h.Lr);
         }
     }
 
-    private readonly struct Kernel<TMath>(List<Tensor> ps, Tensor[] squareAvgs, Tensor[] accDeltas, AdadeltaHyper h) : IElementwiseKernel
+    /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
+    private static void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, AdadeltaHyper h) where TMath : IKernelMath
+    {
+        ElementwiseKernel.Run(ps, nameof(Adadelta), new Chunks<TMath>(ps, states, h), ps);
+        foreach (var state in states) state.MarkModified();
+    }
+
+    private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdadeltaHyper h) : IElementwiseKernel
         where TMath : IKernelMath
     {
         public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-            => AdadeltaKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(ps[t], start, length), ElementwiseKernel.Chunk<T>(ps[t].Grad!, start, length),
-                ElementwiseKernel.Chunk<T>(squareAvgs[t], start, length), ElementwiseKernel.Chunk<T>(accDeltas[t], start, length), h);
+        {
+            var (p, s) = (ps[t], states[t]);
+            AdadeltaKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(p, start, length), ElementwiseKernel.Chunk<T>(p.Grad!, start, length),
+                ElementwiseKernel.Chunk<T>(s.SquareAvg, start, length), ElementwiseKernel.Chunk<T>(s.AccDelta, start, length), h);
+        }
     }
 }

@@ -75,32 +75,51 @@ public sealed class Adagrad : Optimizer
         group.SetDefault("fused", null);
     }
 
+    /// <summary>One parameter's <c>sum</c> and its decayed learning rate for this step.</summary>
+    private readonly record struct ParamState(Tensor Sum, double Clr);
+
+    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
+    private readonly List<Tensor> _params = [];
+    private readonly List<ParamState> _states = [];
+
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group);
+        var ps = ParamsWithGrad(group, _params);
         if (ps.Count == 0) return;
-        bool hasSparseGrad = ps.Any(p => p.Grad!.IsSparse);
+        bool hasSparseGrad = HasSparseGrad(ps);
         var h = new AdagradHyper(group.GetDouble("lr_decay"), group.GetDouble("weight_decay"), group.GetDouble("eps"), group.GetBool("maximize"));
         var implementation = ResolveImplementation(group, hasSparseGrad);
         CheckStep(group, hasSparseGrad, h);
+        var lr = HyperScalar.Of(AdamFamily.ReadLr(group));
 
-        var sums = new Tensor[ps.Count];
-        var clrs = new double[ps.Count];
-        for (int i = 0; i < ps.Count; i++)
+        var states = _states;
+        states.Clear();
+        double previousStep = double.NaN;
+        foreach (var p in ps)
         {
-            var state = StateFor(ps[i]);
+            var state = StateFor(p);
             // A parameter added after construction gets its state now, from the optimizer's defaults (as PyTorch).
-            if (state.Count == 0) InitState(state, ps[i], group, OptionValues.ToDouble(Defaults["initial_accumulator_value"], "initial_accumulator_value"));
-            sums[i] = (Tensor)state["sum"]!;
-            clrs[i] = DecayedLr(group["lr"]!, ScalarState.Increment((Tensor)state["step"]!), h.LrDecay);
+            if (state.Count == 0) InitState(state, p, group, OptionValues.ToDouble(Defaults["initial_accumulator_value"], "initial_accumulator_value"));
+            double step = ScalarState.Increment((Tensor)state["step"]!);
+            // Parameters usually share their step count, and then their decayed lr.
+            double clr = step == previousStep ? states[^1].Clr : DecayedLr(lr, step, h.LrDecay);
+            states.Add(new((Tensor)state["sum"]!, clr));
+            previousStep = step;
         }
 
         switch (implementation)
         {
-            case StepImplementation.Reference: Reference(ps, sums, clrs, h, group.GetBool("differentiable")); break;
-            case StepImplementation.ForEach: ElementwiseKernel.Run(ps, nameof(Adagrad), new Kernel<ExactMath>(ps, sums, clrs, h), ps, sums); break;
-            default: ElementwiseKernel.Run(ps, nameof(Adagrad), new Kernel<FusedMath>(ps, sums, clrs, h), ps, sums); break;
+            case StepImplementation.Reference: Reference(ps, states, h, group.GetBool("differentiable")); break;
+            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h); break;
+            default: Kernel<FusedMath>(ps, states, h); break;
         }
+    }
+
+    private static bool HasSparseGrad(List<Tensor> ps)
+    {
+        foreach (var p in ps)
+            if (p.Grad!.IsSparse) return true;
+        return false;
     }
 
     /// <summary>PyTorch's step-time refusals, checked before anything changes.</summary>
@@ -116,32 +135,28 @@ public sealed class Adagrad : Optimizer
     }
 
     /// <summary>
-    /// <c>lr / (1 + (step - 1)·lr_decay)</c>. A tensor lr is divided as a tensor (in its own dtype,
-    /// float32 for PyTorch's <c>torch.tensor(0.01)</c>), as PyTorch computes it.
+    /// <c>lr / (1 + (step - 1)·lr_decay)</c>. A tensor lr is divided in its own dtype (float32 for
+    /// PyTorch's <c>torch.tensor(0.01)</c>), as PyTorch's tensor division computes it.
     /// </summary>
-    private static double DecayedLr(object lr, double step, double lrDecay)
-    {
-        double denominator = 1 + (step - 1) * lrDecay;
-        if (lr is not Tensor t) return OptionValues.ToDouble(lr, "lr") / denominator;
-        using (Torch.NoGrad()) return t.Div(denominator).Item();
-    }
+    private static double DecayedLr(HyperScalar lr, double step, double lrDecay) => (lr / (1 + (step - 1) * lrDecay)).Value;
 
     /// <summary>PyTorch's <c>_single_tensor_adagrad</c>, operation for operation.</summary>
-    private static void Reference(List<Tensor> ps, Tensor[] sums, double[] clrs, AdagradHyper h, bool differentiable)
+    private static void Reference(List<Tensor> ps, List<ParamState> states, AdagradHyper h, bool differentiable)
     {
         for (int i = 0; i < ps.Count; i++)
         {
             var param = ps[i];
+            var (sum, clr) = states[i];
             var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
             if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
             if (grad.IsSparse)
             {
-                SparseUpdate(param, grad, sums[i], clrs[i], h.Eps);
+                SparseUpdate(param, grad, sum, clr, h.Eps);
                 continue;
             }
-            sums[i].Addcmul_(grad, grad, value: 1);
-            var std = differentiable ? sums[i].Sqrt().Add(h.Eps) : sums[i].Sqrt().Add_(h.Eps);
-            param.Addcdiv_(grad, std, value: -clrs[i]);
+            sum.Addcmul_(grad, grad, value: 1);
+            var std = differentiable ? sum.Sqrt().Add(h.Eps) : sum.Sqrt().Add_(h.Eps);
+            param.Addcdiv_(grad, std, value: -clr);
         }
     }
 
@@ -159,16 +174,26 @@ public sealed class Adagrad : Optimizer
         param.Add_(Torch.SparseCooTensor(indices, values.Div(stdValues), param.Shape), alpha: -clr);
     }
 
+    /// <summary>The dense update over every parameter of the group in one dispatch.</summary>
+    private static void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, AdagradHyper h) where TMath : IKernelMath
+    {
+        ElementwiseKernel.Run(ps, nameof(Adagrad), new Chunks<TMath>(ps, states, h), ps);
+        foreach (var state in states) state.Sum.MarkModified();
+    }
+
     /// <summary>
     /// The dense update in one pass per chunk: read grad, param and sum once, write param and sum
     /// once. The reference's operations in its order; TMath decides whether <c>sum + g·g</c> and
     /// the weight decay round twice (foreach) or once (fused).
     /// </summary>
-    private readonly struct Kernel<TMath>(List<Tensor> ps, Tensor[] sums, double[] clrs, AdagradHyper h) : IElementwiseKernel
+    private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdagradHyper h) : IElementwiseKernel
         where TMath : IKernelMath
     {
         public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-            => AdagradKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(ps[t], start, length),
-                ElementwiseKernel.Chunk<T>(ps[t].Grad!, start, length), ElementwiseKernel.Chunk<T>(sums[t], start, length), clrs[t], h);
+        {
+            var (p, s) = (ps[t], states[t]);
+            AdagradKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(p, start, length), ElementwiseKernel.Chunk<T>(p.Grad!, start, length),
+                ElementwiseKernel.Chunk<T>(s.Sum, start, length), s.Clr, h);
+        }
     }
 }

@@ -65,84 +65,108 @@ public sealed class RMSprop : Optimizer
         GroupDefaults.SetPathFlags(group);
     }
 
+    /// <summary>One parameter's state tensors (<c>grad_avg</c> when centered, <c>momentum_buffer</c> with momentum).</summary>
+    private readonly record struct ParamState(Tensor SquareAvg, Tensor? GradAvg, Tensor? MomentumBuffer)
+    {
+        /// <summary>Records that the kernel wrote the state through spans.</summary>
+        public void MarkModified()
+        {
+            SquareAvg.MarkModified();
+            GradAvg?.MarkModified();
+            MomentumBuffer?.MarkModified();
+        }
+    }
+
+    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
+    private readonly List<Tensor> _params = [];
+    private readonly List<ParamState> _states = [];
+
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group);
+        var ps = ParamsWithGrad(group, _params);
         if (ps.Count == 0) return;
         StepGuards.CheckNoSparseGrad(nameof(RMSprop), ps);
         TensorLr.RefuseRecordedRequiresGrad(group, "addcdiv_", "'value'");
         var h = new RmspropHyper(group.Lr, group.GetDouble("alpha"), group.GetDouble("eps"), group.GetDouble("weight_decay"),
                                  group.GetDouble("momentum"), group.GetBool("centered"), group.GetBool("maximize"));
 
-        var squareAvgs = new Tensor[ps.Count];
-        var gradAvgs = new Tensor?[ps.Count];
-        var buffers = new Tensor?[ps.Count];
-        for (int i = 0; i < ps.Count; i++)
+        var states = _states;
+        states.Clear();
+        foreach (var p in ps)
         {
-            var state = StateFor(ps[i]);
+            var state = StateFor(p);
             if (state.Count == 0)
             {
                 state["step"] = ScalarState.NewStep();
-                state["square_avg"] = Torch.ZerosLike(ps[i]);
+                state["square_avg"] = Torch.ZerosLike(p);
             }
-            // Made with the state as PyTorch does; made later when the group's options change
-            // (PyTorch would fail on the missing entry).
-            if (h.Momentum > 0 && !state.ContainsKey("momentum_buffer")) state["momentum_buffer"] = Torch.ZerosLike(ps[i]);
-            if (h.Centered && !state.ContainsKey("grad_avg")) state["grad_avg"] = Torch.ZerosLike(ps[i]);
-            squareAvgs[i] = (Tensor)state["square_avg"]!;
-            if (h.Momentum > 0) buffers[i] = (Tensor)state["momentum_buffer"]!;
-            if (h.Centered) gradAvgs[i] = (Tensor)state["grad_avg"]!;
+            // Made with the state as PyTorch does (in its key order); made later when the group's
+            // options change (PyTorch would fail on the missing entry).
+            var buffer = h.Momentum > 0 ? OptionalState(state, "momentum_buffer", p) : null;
+            var gradAvg = h.Centered ? OptionalState(state, "grad_avg", p) : null;
+            states.Add(new((Tensor)state["square_avg"]!, gradAvg, buffer));
             ScalarState.Increment((Tensor)state["step"]!);
         }
 
         switch (ResolveImplementation(group, hasSparseGrad: false))
         {
-            case StepImplementation.Reference: Reference(ps, squareAvgs, gradAvgs, buffers, h, group.GetBool("differentiable")); break;
-            case StepImplementation.ForEach:
-                ElementwiseKernel.Run(ps, nameof(RMSprop), new Kernel<ExactMath>(ps, squareAvgs, gradAvgs, buffers, h), ps, squareAvgs, gradAvgs, buffers);
-                break;
-            default:
-                ElementwiseKernel.Run(ps, nameof(RMSprop), new Kernel<FusedMath>(ps, squareAvgs, gradAvgs, buffers, h), ps, squareAvgs, gradAvgs, buffers);
-                break;
+            case StepImplementation.Reference: Reference(ps, states, h, group.GetBool("differentiable")); break;
+            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h); break;
+            default: Kernel<FusedMath>(ps, states, h); break;
         }
     }
 
+    /// <summary>The state entry <paramref name="key"/>, created at zero when absent (one lookup when present).</summary>
+    private static Tensor OptionalState(OrderedDictionary<string, object?> state, string key, Tensor param)
+    {
+        if (!state.TryGetValue(key, out var value)) state[key] = value = Torch.ZerosLike(param);
+        return (Tensor)value!;
+    }
+
     /// <summary>PyTorch's <c>_single_tensor_rmsprop</c>, operation for operation.</summary>
-    private static void Reference(List<Tensor> ps, Tensor[] squareAvgs, Tensor?[] gradAvgs, Tensor?[] buffers, RmspropHyper h, bool differentiable)
+    private static void Reference(List<Tensor> ps, List<ParamState> states, RmspropHyper h, bool differentiable)
     {
         for (int i = 0; i < ps.Count; i++)
         {
             var param = ps[i];
+            var (squareAvg, gradAvg, buf) = states[i];
             var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
             if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
-            var squareAvg = squareAvgs[i];
             squareAvg.Mul_(h.Alpha).Addcmul_(grad, grad, value: 1 - h.Alpha);
             Tensor avg;
             if (h.Centered)
             {
-                var gradAvg = gradAvgs[i]!;
-                gradAvg.Lerp_(grad, 1 - h.Alpha);
+                gradAvg!.Lerp_(grad, 1 - h.Alpha);
                 avg = squareAvg.Addcmul(gradAvg, gradAvg, value: -1).Sqrt_();
             }
             else avg = squareAvg.Sqrt();
             avg = differentiable ? avg.Add(h.Eps) : avg.Add_(h.Eps);
             if (h.Momentum > 0)
             {
-                var buf = buffers[i]!;
-                buf.Mul_(h.Momentum).Addcdiv_(grad, avg);
+                buf!.Mul_(h.Momentum).Addcdiv_(grad, avg);
                 param.Add_(buf, alpha: -h.Lr);
             }
             else param.Addcdiv_(grad, avg, value: -h.Lr);
         }
     }
 
-    private readonly struct Kernel<TMath>(List<Tensor> ps, Tensor[] squareAvgs, Tensor?[] gradAvgs, Tensor?[] buffers, RmspropHyper h)
-        : IElementwiseKernel where TMath : IKernelMath
+    /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
+    private static void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, RmspropHyper h) where TMath : IKernelMath
+    {
+        ElementwiseKernel.Run(ps, nameof(RMSprop), new Chunks<TMath>(ps, states, h), ps);
+        foreach (var state in states) state.MarkModified();
+    }
+
+    private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, RmspropHyper h) : IElementwiseKernel
+        where TMath : IKernelMath
     {
         public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-            => RmspropKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(ps[t], start, length), ElementwiseKernel.Chunk<T>(ps[t].Grad!, start, length),
-                ElementwiseKernel.Chunk<T>(squareAvgs[t], start, length), OptionalChunk<T>(gradAvgs[t], start, length),
-                OptionalChunk<T>(buffers[t], start, length), h);
+        {
+            var (p, s) = (ps[t], states[t]);
+            RmspropKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(p, start, length), ElementwiseKernel.Chunk<T>(p.Grad!, start, length),
+                ElementwiseKernel.Chunk<T>(s.SquareAvg, start, length), OptionalChunk<T>(s.GradAvg, start, length),
+                OptionalChunk<T>(s.MomentumBuffer, start, length), h);
+        }
 
         private static Span<T> OptionalChunk<T>(Tensor? tensor, int start, int length) where T : unmanaged
             => tensor is null ? default : ElementwiseKernel.Chunk<T>(tensor, start, length);

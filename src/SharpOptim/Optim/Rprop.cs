@@ -53,36 +53,63 @@ public sealed class Rprop : Optimizer
 
     protected override void SetGroupDefaults(ParamGroup group) => GroupDefaults.SetPathFlags(group);
 
+    /// <summary>One parameter's previous gradient and per-element step sizes.</summary>
+    private readonly record struct ParamState(Tensor Prev, Tensor StepSize)
+    {
+        /// <summary>Records that the kernel wrote the state through spans.</summary>
+        public void MarkModified()
+        {
+            Prev.MarkModified();
+            StepSize.MarkModified();
+        }
+    }
+
+    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
+    private readonly List<Tensor> _params = [];
+    private readonly List<ParamState> _states = [];
+
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group);
+        var ps = ParamsWithGrad(group, _params);
         if (ps.Count == 0) return;
         StepGuards.CheckNoSparseGrad(nameof(Rprop), ps);
-        // The step sizes start as full_like(grad, lr), which takes lr as a number.
-        if (ps.Any(p => !State.TryGetValue(p, out var state) || state.Count == 0)) TensorLr.RefuseRequiresGrad(group, "full_like", "'fill_value' (position 2)");
+        // The step sizes start as full_like(grad, lr), which takes lr as a number (the cheap test first:
+        // the scan for parameters without state is only needed for a tensor lr that requires grad).
+        if (group["lr"] is Tensor { RequiresGrad: true } && AnyWithoutState(ps))
+            TensorLr.RefuseRequiresGrad(group, "full_like", "'fill_value' (position 2)");
         var (etaMinus, etaPlus) = group.GetPair("etas");
         var (min, max) = group.GetPair("step_sizes");
         var h = new RpropHyper(etaMinus, etaPlus, min, max, group.GetBool("maximize"));
 
-        var prevs = new Tensor[ps.Count];
-        var stepSizes = new Tensor[ps.Count];
-        for (int i = 0; i < ps.Count; i++)
+        var states = _states;
+        states.Clear();
+        foreach (var p in ps)
         {
-            var state = StateFor(ps[i]);
+            var state = StateFor(p);
             if (state.Count == 0)
             {
                 state["step"] = ScalarState.NewStep();
-                state["prev"] = Torch.ZerosLike(ps[i]);
-                state["step_size"] = Torch.FullLike(ps[i], group.Lr);
+                state["prev"] = Torch.ZerosLike(p);
+                state["step_size"] = Torch.FullLike(p, group.Lr);
             }
-            prevs[i] = (Tensor)state["prev"]!;
-            stepSizes[i] = (Tensor)state["step_size"]!;
+            states.Add(new((Tensor)state["prev"]!, (Tensor)state["step_size"]!));
             ScalarState.Increment((Tensor)state["step"]!);
         }
 
         if (ResolveImplementation(group, hasSparseGrad: false) == StepImplementation.Reference)
-            Reference(ps, prevs, stepSizes, h, group.GetBool("differentiable"));
-        else ElementwiseKernel.Run(ps, nameof(Rprop), new Kernel(ps, prevs, stepSizes, h), ps, prevs, stepSizes);
+            Reference(ps, states, h, group.GetBool("differentiable"));
+        else
+        {
+            ElementwiseKernel.Run(ps, nameof(Rprop), new Chunks(ps, states, h), ps);
+            foreach (var state in states) state.MarkModified();
+        }
+    }
+
+    private bool AnyWithoutState(List<Tensor> ps)
+    {
+        foreach (var p in ps)
+            if (!State.TryGetValue(p, out var state) || state.Count == 0) return true;
+        return false;
     }
 
     /// <summary>
@@ -90,29 +117,32 @@ public sealed class Rprop : Optimizer
     /// (<c>sign[sign.gt(0)] = etaplus</c>, <c>grad[sign.eq(etaminus)] = 0</c>) are written as
     /// <c>where</c>, as its capturable branch writes them; the values are the same.
     /// </summary>
-    private static void Reference(List<Tensor> ps, Tensor[] prevs, Tensor[] stepSizes, RpropHyper h, bool differentiable)
+    private static void Reference(List<Tensor> ps, List<ParamState> states, RpropHyper h, bool differentiable)
     {
         for (int i = 0; i < ps.Count; i++)
         {
             var param = ps[i];
+            var (prev, stepSize) = states[i];
             var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
-            var prev = prevs[i];
             var sign = grad.Mul(differentiable ? prev.Clone() : prev).Sign();
             var dtype = param.DType;
             sign = Torch.Where(sign.Gt(0), Torch.Scalar(h.EtaPlus, dtype), sign);
             sign = Torch.Where(sign.Lt(0), Torch.Scalar(h.EtaMinus, dtype), sign);
             sign = Torch.Where(sign.Eq(0), Torch.Scalar(1, dtype), sign);
-            stepSizes[i].Mul_(sign).Clamp_(h.StepSizeMin, h.StepSizeMax);
+            stepSize.Mul_(sign).Clamp_(h.StepSizeMin, h.StepSizeMax);
             grad = Torch.Where(sign.Eq(h.EtaMinus), Torch.Scalar(0, dtype), grad);
-            param.Addcmul_(grad.Sign(), stepSizes[i], value: -1);
+            param.Addcmul_(grad.Sign(), stepSize, value: -1);
             prev.Copy_(grad);
         }
     }
 
-    private readonly struct Kernel(List<Tensor> ps, Tensor[] prevs, Tensor[] stepSizes, RpropHyper h) : IElementwiseKernel
+    private readonly struct Chunks(List<Tensor> ps, List<ParamState> states, RpropHyper h) : IElementwiseKernel
     {
         public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-            => RpropKernel.Step(ElementwiseKernel.Chunk<T>(ps[t], start, length), ElementwiseKernel.Chunk<T>(ps[t].Grad!, start, length),
-                ElementwiseKernel.Chunk<T>(prevs[t], start, length), ElementwiseKernel.Chunk<T>(stepSizes[t], start, length), h);
+        {
+            var (p, s) = (ps[t], states[t]);
+            RpropKernel.Step(ElementwiseKernel.Chunk<T>(p, start, length), ElementwiseKernel.Chunk<T>(p.Grad!, start, length),
+                ElementwiseKernel.Chunk<T>(s.Prev, start, length), ElementwiseKernel.Chunk<T>(s.StepSize, start, length), h);
+        }
     }
 }

@@ -61,18 +61,31 @@ public sealed class SGD : Optimizer
         group.SetDefault("fused", false);
     }
 
+    /// <summary>A parameter's momentum buffer (null before its first momentum step), and whether this step made it.</summary>
+    private readonly record struct MomentumBuffer(Tensor? Buffer, bool IsNew);
+
+    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
+    private readonly List<Tensor> _params = [];
+    private readonly List<MomentumBuffer> _buffers = [];
+
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group);
-        bool hasSparseGrad = ps.Any(p => p.Grad!.IsSparse);
+        var ps = ParamsWithGrad(group, _params);
+        bool hasSparseGrad = HasSparseGrad(ps);
         if (hasSparseGrad && group.GetNullableBool("fused") == true)
             throw new InvalidOperationException("`_fused_sgd` does not support sparse gradients");
 
         var h = new SgdHyper(group.Lr, group.GetDouble("momentum"), group.GetDouble("dampening"), group.GetDouble("weight_decay"),
                              group.GetBool("nesterov"), group.GetBool("maximize"));
-        var buffers = new Tensor?[ps.Count];
+        // Without momentum there are no buffers: the list stays empty and nothing reads it.
+        var buffers = _buffers;
+        buffers.Clear();
         if (h.Momentum != 0)
-            for (int i = 0; i < ps.Count; i++) buffers[i] = StateFor(ps[i]).GetValueOrDefault("momentum_buffer") as Tensor;
+            foreach (var p in ps)
+            {
+                var buffer = StateFor(p).GetValueOrDefault("momentum_buffer") as Tensor;
+                buffers.Add(new(buffer, IsNew: buffer is null));
+            }
 
         switch (ResolveImplementation(group, hasSparseGrad))
         {
@@ -81,12 +94,20 @@ public sealed class SGD : Optimizer
             default: Kernel<FusedMath>(ps, buffers, h); break;
         }
 
-        if (h.Momentum != 0)
-            for (int i = 0; i < ps.Count; i++) StateFor(ps[i])["momentum_buffer"] = buffers[i];
+        // Buffers are updated in place; only the ones this step made go into the state.
+        for (int i = 0; i < buffers.Count; i++)
+            if (buffers[i].IsNew) StateFor(ps[i])["momentum_buffer"] = buffers[i].Buffer;
+    }
+
+    private static bool HasSparseGrad(List<Tensor> ps)
+    {
+        foreach (var p in ps)
+            if (p.Grad!.IsSparse) return true;
+        return false;
     }
 
     /// <summary>PyTorch's <c>_single_tensor_sgd</c>, operation for operation.</summary>
-    private static void Reference(List<Tensor> ps, Tensor?[] buffers, SgdHyper h, Tensor? lrTensor)
+    private static void Reference(List<Tensor> ps, List<MomentumBuffer> buffers, SgdHyper h, Tensor? lrTensor)
     {
         for (int i = 0; i < ps.Count; i++)
         {
@@ -95,8 +116,8 @@ public sealed class SGD : Optimizer
             if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
             if (h.Momentum != 0)
             {
-                var buf = buffers[i];
-                if (buf is null) buffers[i] = buf = grad.Detach().Clone();
+                var buf = buffers[i].Buffer;
+                if (buf is null) buffers[i] = new(buf = grad.Detach().Clone(), IsNew: true);
                 else buf.Mul_(h.Momentum).Add_(grad, alpha: 1 - h.Dampening);
                 grad = h.Nesterov ? grad.Add(buf, alpha: h.Momentum) : buf;
             }
@@ -106,24 +127,23 @@ public sealed class SGD : Optimizer
     }
 
     /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
-    private static void Kernel<TMath>(List<Tensor> ps, Tensor?[] buffers, SgdHyper h) where TMath : IKernelMath
+    private static void Kernel<TMath>(List<Tensor> ps, List<MomentumBuffer> buffers, SgdHyper h) where TMath : IKernelMath
     {
-        var init = new bool[ps.Count];
-        if (h.Momentum != 0)
-            for (int i = 0; i < ps.Count; i++)
-                if (buffers[i] is null)
-                {
-                    buffers[i] = Torch.ZerosLike(ps[i]);
-                    init[i] = true;
-                }
-        ElementwiseKernel.Run(ps, nameof(SGD), new Chunks<TMath>(ps, buffers, init, h), ps, buffers);
+        // A new buffer starts as the (decayed) gradient: the kernel writes it whole, so zeros are only a placeholder.
+        for (int i = 0; i < buffers.Count; i++)
+            if (buffers[i].IsNew) buffers[i] = new(Torch.ZerosLike(ps[i]), IsNew: true);
+        ElementwiseKernel.Run(ps, nameof(SGD), new Chunks<TMath>(ps, buffers, h), ps);
+        foreach (var buffer in buffers) buffer.Buffer!.MarkModified();
     }
 
-    private readonly struct Chunks<TMath>(List<Tensor> ps, Tensor?[] buffers, bool[] init, SgdHyper h) : IElementwiseKernel
+    private readonly struct Chunks<TMath>(List<Tensor> ps, List<MomentumBuffer> buffers, SgdHyper h) : IElementwiseKernel
         where TMath : IKernelMath
     {
         public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-            => SgdKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(ps[t], start, length), ElementwiseKernel.Chunk<T>(ps[t].Grad!, start, length),
-                h.Momentum != 0 ? ElementwiseKernel.Chunk<T>(buffers[t]!, start, length) : default, init[t], h);
+        {
+            var buffer = h.Momentum != 0 ? buffers[t] : default;
+            SgdKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(ps[t], start, length), ElementwiseKernel.Chunk<T>(ps[t].Grad!, start, length),
+                buffer.Buffer is { } b ? ElementwiseKernel.Chunk<T>(b, start, length) : default, buffer.IsNew, h);
+        }
     }
 }
