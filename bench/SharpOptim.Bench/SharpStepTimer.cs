@@ -13,6 +13,11 @@ public static class SharpStepTimer
     {
         var (optimizer, parameters) = Prepare(algorithm, shape, path);
         warmup.Run(() => optimizer.Step());
+        // A steady-state step allocates nothing, so no collection would ever compact the heap and
+        // the tensors would stay interleaved with the set-up's garbage (the unscaled Randn above):
+        // compact once, as the collections of any real training loop do.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
         var times = TimeSteps(optimizer, repeats);
 
         long before = GC.GetTotalAllocatedBytes(precise: true);
