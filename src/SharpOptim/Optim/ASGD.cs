@@ -100,6 +100,7 @@ public sealed class ASGD : Optimizer
         }
     }
 
+    /// <summary>A parameter's (existing) state tensors, read once per step.</summary>
     private ParamState StateOf(Tensor p)
     {
         var state = State[p];
