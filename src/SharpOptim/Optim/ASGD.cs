@@ -69,10 +69,10 @@ public sealed class ASGD : Optimizer
     {
         var ps = ParamsWithGrad(group, _params);
         StepGuards.CheckDenseStep(nameof(ASGD), group, ps);
-        CreateMissingState(ps, group["lr"]);
         var states = _states;
         states.Clear();
-        foreach (var p in ps) states.Add(StateOf(p));
+        var lrOption = group["lr"];
+        foreach (var p in ps) states.Add(StateOf(p, lrOption));
         var h = new Hyper(group.GetDouble("lambd"), group.GetDouble("alpha"), group.GetDouble("t0"), group.GetDouble("weight_decay"),
                           group.GetBool("maximize"));
         switch (ResolveImplementation(group, hasSparseGrad: false))
@@ -83,27 +83,19 @@ public sealed class ASGD : Optimizer
         }
     }
 
-    /// <summary>The state of the parameters stepped for the first time, in PyTorch's key order (the lr option read only then).</summary>
-    private void CreateMissingState(List<Tensor> ps, object? lrOption)
+    /// <summary>A parameter's state tensors, created on its first step in PyTorch's key order (the lr option read only then).</summary>
+    private ParamState StateOf(Tensor p, object? lrOption)
     {
-        PyScalar? lr = null;
-        foreach (var p in ps)
+        var state = StateFor(p);
+        if (state.Count == 0)
         {
-            var state = StateFor(p);
-            if (state.Count != 0) continue;
-            var value = lr ??= PyScalar.FromOption(lrOption, "lr");
+            var lr = PyScalar.FromOption(lrOption, "lr");
             state["step"] = ScalarState.NewStep();
             // torch.as_tensor(lr, dtype=scalar dtype).clone().detach(): lr's value, in the scalar dtype.
-            state["eta"] = value.Tensor is { } t ? StateValues.CloneDetached(t.To(ScalarState.DTypeFor())) : ScalarState.New(value.Value);
+            state["eta"] = lr.Tensor is { } t ? StateValues.CloneDetached(t.To(ScalarState.DTypeFor())) : ScalarState.New(lr.Value);
             state["mu"] = ScalarState.New(1);
             state["ax"] = Torch.ZerosLike(p);
         }
-    }
-
-    /// <summary>A parameter's (existing) state tensors, read once per step.</summary>
-    private ParamState StateOf(Tensor p)
-    {
-        var state = State[p];
         return new(StateTensor.Get(state, "step"), StateTensor.Get(state, "eta"), StateTensor.Get(state, "mu"), StateTensor.Get(state, "ax"));
     }
 
