@@ -57,29 +57,53 @@ public sealed class ASGD : Optimizer
     /// <summary>ASGD's options for one group.</summary>
     private readonly record struct Hyper(double Lambd, double Alpha, double T0, double WeightDecay, bool Maximize);
 
+    /// <summary>One parameter's state tensors.</summary>
+    private readonly record struct ParamState(Tensor Step, Tensor Eta, Tensor Mu, Tensor Ax);
+
+    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
+    private readonly List<Tensor> _params = [];
+    private readonly List<ParamState> _states = [];
+    private AsgdStepScalars[] _scalars = [];
+
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group);
+        var ps = ParamsWithGrad(group, _params);
         StepGuards.CheckDenseStep(nameof(ASGD), group, ps);
-        var lr = PyScalar.FromOption(group["lr"], "lr");
-        foreach (var p in ps)
+        var states = _states;
+        states.Clear();
+        var lrOption = group["lr"];
+        foreach (var p in ps) states.Add(StateOf(p, lrOption));
+        var h = new Hyper(group.GetDouble("lambd"), group.GetDouble("alpha"), group.GetDouble("t0"), group.GetDouble("weight_decay"),
+                          group.GetBool("maximize"));
+        switch (ResolveImplementation(group, hasSparseGrad: false))
         {
-            var state = StateFor(p);
-            if (state.Count != 0) continue;
+            case StepImplementation.Reference: Reference(ps, states, h, PyScalar.FromOption(group["lr"], "lr")); break;
+            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h, HyperScalar.Of(AdamFamily.ReadLr(group))); break;
+            default: Kernel<FusedMath>(ps, states, h, HyperScalar.Of(AdamFamily.ReadLr(group))); break;
+        }
+    }
+
+    /// <summary>A parameter's state tensors, created on its first step in PyTorch's key order (the lr option read only then).</summary>
+    private ParamState StateOf(Tensor p, object? lrOption)
+    {
+        var state = StateFor(p);
+        if (state.Count == 0)
+        {
+            var lr = PyScalar.FromOption(lrOption, "lr");
             state["step"] = ScalarState.NewStep();
             // torch.as_tensor(lr, dtype=scalar dtype).clone().detach(): lr's value, in the scalar dtype.
             state["eta"] = lr.Tensor is { } t ? StateValues.CloneDetached(t.To(ScalarState.DTypeFor())) : ScalarState.New(lr.Value);
             state["mu"] = ScalarState.New(1);
             state["ax"] = Torch.ZerosLike(p);
         }
-        var h = new Hyper(group.GetDouble("lambd"), group.GetDouble("alpha"), group.GetDouble("t0"), group.GetDouble("weight_decay"),
-                          group.GetBool("maximize"));
-        switch (ResolveImplementation(group, hasSparseGrad: false))
-        {
-            case StepImplementation.Reference: Reference(ps, h, lr); break;
-            case StepImplementation.ForEach: Kernel<ExactMath>(ps, h, lr); break;
-            default: Kernel<FusedMath>(ps, h, lr); break;
-        }
+        return new(StateTensor.Get(state, "step"), StateTensor.Get(state, "eta"), StateTensor.Get(state, "mu"), StateTensor.Get(state, "ax"));
+    }
+
+    /// <summary><c>mu = 1 / max(1, step - t0)</c>, with Python's <c>max</c>: 1 unless the difference is greater (a NaN t0 gives 1).</summary>
+    private static double AveragingWeight(double step, double t0)
+    {
+        double sinceT0 = step - t0;
+        return 1 / (sinceT0 > 1 ? sinceT0 : 1);
     }
 
     /// <summary>
@@ -88,58 +112,71 @@ public sealed class ASGD : Optimizer
     /// tensor of the default dtype first (<c>torch.as_tensor</c> of a Python float), so it is rounded
     /// to float32 on the way even into a float64 state tensor, as in PyTorch.
     /// </summary>
-    private static void UpdateSchedule(IReadOnlyDictionary<string, object?> state, Hyper h, PyScalar lr, double step)
+    private static void UpdateSchedule(ParamState state, Hyper h, PyScalar lr, double step)
     {
         var eta = lr / ((1 + h.Lambd * lr * step).Pow(h.Alpha));
-        double sinceT0 = step - h.T0;
-        double mu = 1 / (sinceT0 > 1 ? sinceT0 : 1); // Python's max(1, x): 1 unless x is greater (a NaN t0 gives 1)
-        StateTensor.Get(state, "eta").Copy_(eta.Tensor ?? Torch.Scalar(eta.Value, Torch.DefaultDType));
-        StateTensor.Get(state, "mu").Copy_(Torch.Scalar(mu, Torch.DefaultDType));
+        state.Eta.Copy_(eta.Tensor ?? Torch.Scalar(eta.Value, Torch.DefaultDType));
+        state.Mu.Copy_(Torch.Scalar(AveragingWeight(step, h.T0), Torch.DefaultDType));
+    }
+
+    /// <summary>
+    /// The values <see cref="UpdateSchedule"/> copies into <c>eta</c> and <c>mu</c>, computed with the
+    /// same rounding without building tensors: a tensor lr's results rounded to its dtype, a number's
+    /// to the default dtype.
+    /// </summary>
+    private static (double Eta, double Mu) ScheduleValues(Hyper h, HyperScalar lr, double step)
+    {
+        var eta = lr / ((1 + h.Lambd * lr * step).Pow(h.Alpha));
+        var defaultDType = Torch.DefaultDType;
+        return (eta.TensorDType is null ? ScalarStateUpdate.RoundTo(defaultDType, eta.Value) : eta.Value,
+                ScalarStateUpdate.RoundTo(defaultDType, AveragingWeight(step, h.T0)));
     }
 
     /// <summary>PyTorch's <c>_single_tensor_asgd</c> (non-capturable), operation for operation.</summary>
-    private void Reference(List<Tensor> ps, Hyper h, PyScalar lr)
+    private static void Reference(List<Tensor> ps, List<ParamState> states, Hyper h, PyScalar lr)
     {
-        foreach (var param in ps)
+        for (int i = 0; i < ps.Count; i++)
         {
-            var state = State[param];
+            var (param, state) = (ps[i], states[i]);
             var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
-            var mu = StateTensor.Get(state, "mu");
-            var ax = StateTensor.Get(state, "ax");
-            double step = ScalarState.Increment(StateTensor.Get(state, "step"));
+            double step = ScalarState.Increment(state.Step);
             if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
-            double eta = StateTensor.Get(state, "eta").Item();
+            double eta = state.Eta.Item();
             param.Mul_(1 - h.Lambd * eta);
             param.Add_(grad, alpha: -eta);
-            if (mu.Item() != 1) ax.Add_(param.Sub(ax).Mul_(mu));
-            else ax.Copy_(param);
+            if (state.Mu.Item() != 1) state.Ax.Add_(param.Sub(state.Ax).Mul_(state.Mu));
+            else state.Ax.Copy_(param);
             UpdateSchedule(state, h, lr, step);
         }
     }
 
     /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
-    private void Kernel<TMath>(List<Tensor> ps, Hyper h, PyScalar lr) where TMath : IKernelMath
+    private void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, Hyper h, HyperScalar lr) where TMath : IKernelMath
     {
         StepGuards.CheckKernelDTypes(nameof(ASGD), ps);
-        var scalars = new AsgdStepScalars[ps.Count];
-        var averages = new Tensor[ps.Count];
+        if (_scalars.Length < ps.Count) _scalars = new AsgdStepScalars[ps.Count];
+        double previousStep = double.NaN, nextEta = 0, nextMu = 0;
         for (int i = 0; i < ps.Count; i++)
         {
-            var state = State[ps[i]];
-            double step = ScalarState.Increment(StateTensor.Get(state, "step"));
-            double eta = StateTensor.Get(state, "eta").Item(), mu = StateTensor.Get(state, "mu").Item();
-            scalars[i] = new AsgdStepScalars(1 - h.Lambd * eta, eta, mu, mu != 1);
-            averages[i] = StateTensor.Get(state, "ax");
-            UpdateSchedule(state, h, lr, step);
+            var state = states[i];
+            double step = ScalarState.Increment(state.Step);
+            double eta = state.Eta.Item(), mu = state.Mu.Item();
+            _scalars[i] = new AsgdStepScalars(1 - h.Lambd * eta, eta, mu, mu != 1);
+            // Parameters usually share their step count, and then the schedule's next values.
+            if (step != previousStep) (nextEta, nextMu) = ScheduleValues(h, lr, step);
+            previousStep = step;
+            ScalarStateUpdate.Assign(state.Eta, nextEta);
+            ScalarStateUpdate.Assign(state.Mu, nextMu);
         }
-        ElementwiseKernel.Run(ps, nameof(ASGD), new Chunks<TMath>(ps, averages, h, scalars), ps, averages);
+        ElementwiseKernel.Run(ps, nameof(ASGD), new Chunks<TMath>(ps, states, h, _scalars), ps);
+        foreach (var state in states) state.Ax.MarkModified();
     }
 
-    private readonly struct Chunks<TMath>(List<Tensor> ps, Tensor[] averages, Hyper h, AsgdStepScalars[] scalars) : IElementwiseKernel
+    private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, Hyper h, AsgdStepScalars[] scalars) : IElementwiseKernel
         where TMath : IKernelMath
     {
         public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
             => AsgdKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(ps[t], start, length), ElementwiseKernel.Chunk<T>(ps[t].Grad!, start, length),
-                ElementwiseKernel.Chunk<T>(averages[t], start, length), h.WeightDecay, h.Maximize, scalars[t]);
+                ElementwiseKernel.Chunk<T>(states[t].Ax, start, length), h.WeightDecay, h.Maximize, scalars[t]);
     }
 }

@@ -73,18 +73,34 @@ public sealed class Adamax : Optimizer
             => AdamaxScalars.Compute(HyperScalar.Of(Lr), HyperScalar.Of(Beta1), HyperScalar.Of(Beta2), Eps, WeightDecay, Maximize, step);
     }
 
-    private sealed record ParamState(Tensor Step, Tensor ExpAvg, Tensor ExpInf);
+    /// <summary>One parameter's state tensors.</summary>
+    private readonly record struct ParamState(Tensor Step, Tensor ExpAvg, Tensor ExpInf)
+    {
+        /// <summary>Records that the kernel wrote the state through spans.</summary>
+        public void MarkModified()
+        {
+            ExpAvg.MarkModified();
+            ExpInf.MarkModified();
+        }
+    }
+
+    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
+    private readonly List<Tensor> _params = [];
+    private readonly List<ParamState> _states = [];
+    private AdamaxScalars[] _scalars = [];
 
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group);
+        var ps = ParamsWithGrad(group, _params);
         StepGuards.CheckNoSparseGrad(nameof(Adamax), ps);
         var h = Hyper.Read(group);
         // The step size reaches addcdiv_ as a number: under autograd a tensor lr requiring grad cannot become one.
         if (h.Differentiable && h.Lr.Tensor is { RequiresGrad: true })
             throw new ArgumentException("addcdiv_(): argument 'value' must be Number, not Tensor");
 
-        var states = ps.Select(StateOf).ToList();
+        var states = _states;
+        states.Clear();
+        foreach (var p in ps) states.Add(StateOf(p));
         switch (ResolveImplementation(group, hasSparseGrad: false))
         {
             case StepImplementation.Reference: Reference(ps, states, h); break;
@@ -125,12 +141,21 @@ public sealed class Adamax : Optimizer
     }
 
     /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
-    private static void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, Hyper h) where TMath : IKernelMath
+    private void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, Hyper h) where TMath : IKernelMath
     {
-        var scalars = new AdamaxScalars[ps.Count];
-        for (int i = 0; i < ps.Count; i++) scalars[i] = h.Scalars(ScalarState.Increment(states[i].Step));
-        ElementwiseKernel.Run(ps, nameof(Adamax), new Chunks<TMath>(ps, states, scalars),
-            ps, states.SelectMany(s => new[] { s.ExpAvg, s.ExpInf }).ToList());
+        // Refused before any step counter moves.
+        StepGuards.CheckKernelDTypes(nameof(Adamax), ps);
+        if (_scalars.Length < ps.Count) _scalars = new AdamaxScalars[ps.Count];
+        double previousStep = double.NaN;
+        for (int i = 0; i < ps.Count; i++)
+        {
+            double step = ScalarState.Increment(states[i].Step);
+            // Parameters usually share their step count, and then their scalars (which depend on nothing else).
+            _scalars[i] = step == previousStep ? _scalars[i - 1] : h.Scalars(step);
+            previousStep = step;
+        }
+        ElementwiseKernel.Run(ps, nameof(Adamax), new Chunks<TMath>(ps, states, _scalars), ps);
+        foreach (var state in states) state.MarkModified();
     }
 
     private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdamaxScalars[] scalars) : IElementwiseKernel where TMath : IKernelMath
@@ -138,8 +163,8 @@ public sealed class Adamax : Optimizer
         public void Run<T>(int tensor, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
             var (p, s) = (ps[tensor], states[tensor]);
-            AdamaxKernel.Step<T, TMath>(p.AsSpan<T>().Slice(start, length), p.Grad!.AsSpan<T>().Slice(start, length),
-                s.ExpAvg.AsSpan<T>().Slice(start, length), s.ExpInf.AsSpan<T>().Slice(start, length), scalars[tensor]);
+            AdamaxKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(p, start, length), ElementwiseKernel.Chunk<T>(p.Grad!, start, length),
+                ElementwiseKernel.Chunk<T>(s.ExpAvg, start, length), ElementwiseKernel.Chunk<T>(s.ExpInf, start, length), scalars[tensor]);
         }
     }
 }

@@ -63,40 +63,61 @@ public sealed class NAdam : Optimizer
         group.SetDefault("decoupled_weight_decay", false);
     }
 
+    /// <summary>One parameter's state tensors.</summary>
+    private readonly record struct ParamState(Tensor Step, Tensor MuProduct, Tensor ExpAvg, Tensor ExpAvgSq) : IMomentState;
+
+    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
+    private readonly List<Tensor> _params = [];
+    private readonly List<ParamState> _states = [];
+    private NAdamStepScalars[] _scalars = [];
+
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group);
+        var ps = ParamsWithGrad(group, _params);
         StepGuards.CheckDenseStep(nameof(NAdam), group, ps);
-        foreach (var p in ps)
+        var states = _states;
+        states.Clear();
+        foreach (var p in ps) states.Add(StateOf(p));
+        var h = MomentHyper.Read(group);
+        double momentumDecay = group.GetDouble("momentum_decay");
+        switch (ResolveImplementation(group, hasSparseGrad: false))
         {
-            var state = StateFor(p);
-            if (state.Count != 0) continue;
+            case StepImplementation.Reference:
+                Reference(ps, states, h, PyScalar.FromOption(group["lr"], "lr"), momentumDecay, group.GetBool("differentiable"));
+                break;
+            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h, HyperScalar.Of(AdamFamily.ReadLr(group)), momentumDecay); break;
+            default: Kernel<FusedMath>(ps, states, h, HyperScalar.Of(AdamFamily.ReadLr(group)), momentumDecay); break;
+        }
+    }
+
+    /// <summary>A parameter's state, created on its first step (in PyTorch's key order).</summary>
+    private ParamState StateOf(Tensor p)
+    {
+        var state = StateFor(p);
+        if (state.Count == 0)
+        {
             state["step"] = ScalarState.NewStep();
             state["mu_product"] = ScalarState.New(1);
             AdaptiveMoments.AddZeroMoments(state, p);
         }
-        var h = MomentHyper.Read(group);
-        var lr = PyScalar.FromOption(group["lr"], "lr");
-        double momentumDecay = group.GetDouble("momentum_decay");
-        switch (ResolveImplementation(group, hasSparseGrad: false))
-        {
-            case StepImplementation.Reference: Reference(ps, h, lr, momentumDecay, group.GetBool("differentiable")); break;
-            case StepImplementation.ForEach: Kernel<ExactMath>(ps, h, lr, momentumDecay); break;
-            default: Kernel<FusedMath>(ps, h, lr, momentumDecay); break;
-        }
+        return new(StateTensor.Get(state, "step"), StateTensor.Get(state, "mu_product"), StateTensor.Get(state, "exp_avg"),
+                   StateTensor.Get(state, "exp_avg_sq"));
     }
 
+    /// <summary>The momentum schedule's <c>mu</c> and <c>mu_next</c> for step <paramref name="step"/>, in double as PyTorch's Python computes them.</summary>
+    private static (double Mu, double MuNext) Momentum(double step, double beta1, double momentumDecay)
+        => (beta1 * (1.0 - 0.5 * Math.Pow(0.96, step * momentumDecay)), beta1 * (1.0 - 0.5 * Math.Pow(0.96, (step + 1) * momentumDecay)));
+
     /// <summary>
-    /// This step's momentum schedule for one parameter: <c>step_t += 1</c>, <c>mu</c> and
-    /// <c>mu_next</c> from the new step, and <c>mu_product *= mu</c> (a 0-d tensor op, rounded in
-    /// <c>mu_product</c>'s dtype).
+    /// This step's momentum schedule for one parameter on the reference path: <c>step_t += 1</c>,
+    /// <c>mu</c> and <c>mu_next</c> from the new step, and <c>mu_product *= mu</c> (a 0-d tensor op,
+    /// rounded in <c>mu_product</c>'s dtype).
     /// </summary>
-    private static (double Step, double Mu, double MuNext) AdvanceSchedule(IReadOnlyDictionary<string, object?> state, double beta1, double momentumDecay)
+    private static (double Step, double Mu, double MuNext) AdvanceSchedule(ParamState state, double beta1, double momentumDecay)
     {
-        double step = ScalarState.Increment(StateTensor.Get(state, "step"));
-        double mu = beta1 * (1.0 - 0.5 * Math.Pow(0.96, step * momentumDecay));
-        double muNext = beta1 * (1.0 - 0.5 * Math.Pow(0.96, (step + 1) * momentumDecay));
-        using (Torch.NoGrad()) StateTensor.Get(state, "mu_product").Mul_(mu);
+        double step = ScalarState.Increment(state.Step);
+        var (mu, muNext) = Momentum(step, beta1, momentumDecay);
+        using (Torch.NoGrad()) state.MuProduct.Mul_(mu);
         return (step, mu, muNext);
     }
 
@@ -111,53 +132,71 @@ public sealed class NAdam : Optimizer
         return (-lr * (1.0 - mu) / (1.0 - muProduct), -lr * muNext / (1.0 - muProductNext));
     }
 
-    /// <summary>PyTorch's <c>_single_tensor_nadam</c>, operation for operation (both of its branches).</summary>
-    private void Reference(List<Tensor> ps, MomentHyper h, PyScalar lr, double momentumDecay, bool differentiable)
+    /// <summary>
+    /// The same factors for the kernels, from <c>mu_product</c>'s value, with the same rounding but
+    /// without building tensors (a tensor lr's results rounded to its dtype, as its 0-d tensor ops round them).
+    /// </summary>
+    private static (double Grad, double Avg) Coefficients(HyperScalar lr, double mu, double muNext, double muProduct)
     {
-        foreach (var param in ps)
+        double muProductNext = muProduct * muNext;
+        return ((-lr * (1.0 - mu) / (1.0 - muProduct)).Value, (-lr * muNext / (1.0 - muProductNext)).Value);
+    }
+
+    /// <summary>PyTorch's <c>_single_tensor_nadam</c>, operation for operation (both of its branches).</summary>
+    private static void Reference(List<Tensor> ps, List<ParamState> states, MomentHyper h, PyScalar lr, double momentumDecay, bool differentiable)
+    {
+        for (int i = 0; i < ps.Count; i++)
         {
-            var state = State[param];
+            var (param, state) = (ps[i], states[i]);
             var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
             var (step, mu, muNext) = AdvanceSchedule(state, h.Beta1, momentumDecay);
             double biasCorrection2 = 1 - Math.Pow(h.Beta2, step);
             grad = AdaptiveMoments.ApplyWeightDecay(param, grad, lr, h.WeightDecay, h.Decoupled);
-            var expAvg = StateTensor.Get(state, "exp_avg");
-            AdaptiveMoments.Update(expAvg, StateTensor.Get(state, "exp_avg_sq"), grad, h.Beta1, h.Beta2);
-            var denom = StateTensor.Get(state, "exp_avg_sq").Div(biasCorrection2).Sqrt();
-            var muProduct = StateTensor.Get(state, "mu_product");
+            AdaptiveMoments.Update(state.ExpAvg, state.ExpAvgSq, grad, h.Beta1, h.Beta2);
+            var denom = state.ExpAvgSq.Div(biasCorrection2).Sqrt();
             if (differentiable)
             {
                 // Scaling the tensors themselves, not addcdiv's number, lets autograd reach lr and the state.
                 denom = denom.Add(h.Eps);
-                var (gradCoef, avgCoef) = Coefficients(lr, mu, muNext, muProduct);
+                var (gradCoef, avgCoef) = Coefficients(lr, mu, muNext, state.MuProduct);
                 param.Addcdiv_(gradCoef.Times(grad), denom);
-                param.Addcdiv_(avgCoef.Times(expAvg), denom);
+                param.Addcdiv_(avgCoef.Times(state.ExpAvg), denom);
             }
             else
             {
-                var (gradCoef, avgCoef) = Coefficients(lr, mu, muNext, muProduct.Item());
+                var (gradCoef, avgCoef) = Coefficients(lr, mu, muNext, state.MuProduct.Item());
                 denom.Add_(h.Eps);
                 param.Addcdiv_(grad, denom, value: gradCoef.Value);
-                param.Addcdiv_(expAvg, denom, value: avgCoef.Value);
+                param.Addcdiv_(state.ExpAvg, denom, value: avgCoef.Value);
             }
         }
     }
 
     /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
-    private void Kernel<TMath>(List<Tensor> ps, MomentHyper h, PyScalar lr, double momentumDecay) where TMath : IKernelMath
+    private void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, MomentHyper h, HyperScalar lr, double momentumDecay) where TMath : IKernelMath
     {
         StepGuards.CheckKernelDTypes(nameof(NAdam), ps);
-        var scalars = new NAdamStepScalars[ps.Count];
-        var moments = new (Tensor ExpAvg, Tensor ExpAvgSq)[ps.Count];
+        if (_scalars.Length < ps.Count) _scalars = new NAdamStepScalars[ps.Count];
         double decayFactor = h.WeightDecay != 0 && h.Decoupled ? (1 - lr * h.WeightDecay).Value : 1;
+        double previousStep = double.NaN, previousMuProduct = double.NaN, mu = 0, muNext = 0, biasCorrection2 = 0;
         for (int i = 0; i < ps.Count; i++)
         {
-            var state = State[ps[i]];
-            var (step, mu, muNext) = AdvanceSchedule(state, h.Beta1, momentumDecay);
-            var (gradCoef, avgCoef) = Coefficients(lr, mu, muNext, StateTensor.Get(state, "mu_product").Item());
-            scalars[i] = new NAdamStepScalars(decayFactor, 1 - Math.Pow(h.Beta2, step), gradCoef.Value, avgCoef.Value);
-            moments[i] = (StateTensor.Get(state, "exp_avg"), StateTensor.Get(state, "exp_avg_sq"));
+            double step = ScalarState.Increment(states[i].Step);
+            if (step != previousStep)
+            {
+                (mu, muNext) = Momentum(step, h.Beta1, momentumDecay);
+                biasCorrection2 = 1 - Math.Pow(h.Beta2, step);
+            }
+            double muProduct = ScalarStateUpdate.Multiply(states[i].MuProduct, mu);
+            // Parameters usually share their step count and mu_product, and then every scalar.
+            if (step == previousStep && muProduct == previousMuProduct) _scalars[i] = _scalars[i - 1];
+            else
+            {
+                var (gradCoef, avgCoef) = Coefficients(lr, mu, muNext, muProduct);
+                _scalars[i] = new NAdamStepScalars(decayFactor, biasCorrection2, gradCoef, avgCoef);
+            }
+            (previousStep, previousMuProduct) = (step, muProduct);
         }
-        MomentKernels.Run(ps, moments, nameof(NAdam), new NAdamChunk<TMath>(h, scalars));
+        MomentKernels.Run(ps, states, nameof(NAdam), new NAdamChunk<TMath>(h, _scalars));
     }
 }

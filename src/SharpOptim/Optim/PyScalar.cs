@@ -80,7 +80,10 @@ internal readonly struct PyScalar
 
     /// <summary>
     /// <c>a ** exponent</c>: C's pow for a number; for a tensor, PyTorch's CPU pow, which turns
-    /// the exponents 0.5, -0.5, -1, 2, 3 and -2 into sqrt, rsqrt, reciprocal and products.
+    /// the exponents 0.5, -0.5, -1, 2, 3 and -2 into sqrt, rsqrt, reciprocal and products. Any other
+    /// exponent of a 0-d float32 tensor is computed as PyTorch's scalar loop computes it, C's pow in
+    /// double rounded to float32 (the tensor layer's float32 pow is powf, which differs in the last
+    /// bit for about one base in 1600), so that it agrees with <see cref="HyperScalar.Pow"/>.
     /// </summary>
     public PyScalar Pow(double exponent)
     {
@@ -93,7 +96,7 @@ internal readonly struct PyScalar
             2 => t.Mul(t),
             3 => t.Mul(t).Mul(t),
             -2 => t.Mul(t).Reciprocal(),
-            _ => t.Pow(exponent),
+            _ => t.DType == DType.Float32 ? t.To(DType.Float64).Pow(exponent).To(DType.Float32) : t.Pow(exponent),
         };
     }
 

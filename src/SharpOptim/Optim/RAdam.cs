@@ -60,25 +60,40 @@ public sealed class RAdam : Optimizer
         group.SetDefault("capturable", false);
     }
 
+    /// <summary>One parameter's state tensors.</summary>
+    private readonly record struct ParamState(Tensor Step, Tensor ExpAvg, Tensor ExpAvgSq) : IMomentState;
+
+    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
+    private readonly List<Tensor> _params = [];
+    private readonly List<ParamState> _states = [];
+    private RAdamStepScalars[] _scalars = [];
+
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group);
+        var ps = ParamsWithGrad(group, _params);
         StepGuards.CheckDenseStep(nameof(RAdam), group, ps);
-        foreach (var p in ps)
+        var states = _states;
+        states.Clear();
+        foreach (var p in ps) states.Add(StateOf(p));
+        var h = MomentHyper.Read(group);
+        switch (ResolveImplementation(group, hasSparseGrad: false))
         {
-            var state = StateFor(p);
-            if (state.Count != 0) continue;
+            case StepImplementation.Reference: Reference(ps, states, h, PyScalar.FromOption(group["lr"], "lr"), group.GetBool("differentiable")); break;
+            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h, HyperScalar.Of(AdamFamily.ReadLr(group))); break;
+            default: Kernel<FusedMath>(ps, states, h, HyperScalar.Of(AdamFamily.ReadLr(group))); break;
+        }
+    }
+
+    /// <summary>A parameter's state, created on its first step (in PyTorch's key order).</summary>
+    private ParamState StateOf(Tensor p)
+    {
+        var state = StateFor(p);
+        if (state.Count == 0)
+        {
             state["step"] = ScalarState.NewStep();
             AdaptiveMoments.AddZeroMoments(state, p);
         }
-        var h = MomentHyper.Read(group);
-        var lr = PyScalar.FromOption(group["lr"], "lr");
-        switch (ResolveImplementation(group, hasSparseGrad: false))
-        {
-            case StepImplementation.Reference: Reference(ps, h, lr, group.GetBool("differentiable")); break;
-            case StepImplementation.ForEach: Kernel<ExactMath>(ps, h, lr); break;
-            default: Kernel<FusedMath>(ps, h, lr); break;
-        }
+        return new(StateTensor.Get(state, "step"), StateTensor.Get(state, "exp_avg"), StateTensor.Get(state, "exp_avg_sq"));
     }
 
     /// <summary>
@@ -100,22 +115,20 @@ public sealed class RAdam : Optimizer
     }
 
     /// <summary>PyTorch's <c>_single_tensor_radam</c> (non-capturable), operation for operation.</summary>
-    private void Reference(List<Tensor> ps, MomentHyper h, PyScalar lr, bool differentiable)
+    private static void Reference(List<Tensor> ps, List<ParamState> states, MomentHyper h, PyScalar lr, bool differentiable)
     {
-        foreach (var param in ps)
+        for (int i = 0; i < ps.Count; i++)
         {
-            var state = State[param];
+            var (param, state) = (ps[i], states[i]);
             var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
-            double step = ScalarState.Increment(StateTensor.Get(state, "step"));
+            double step = ScalarState.Increment(state.Step);
             grad = AdaptiveMoments.ApplyWeightDecay(param, grad, lr, h.WeightDecay, h.Decoupled);
-            var expAvg = StateTensor.Get(state, "exp_avg");
-            var expAvgSq = StateTensor.Get(state, "exp_avg_sq");
-            AdaptiveMoments.Update(expAvg, expAvgSq, grad, h.Beta1, h.Beta2);
+            AdaptiveMoments.Update(state.ExpAvg, state.ExpAvgSq, grad, h.Beta1, h.Beta2);
             var (biasCorrection1, biasCorrection2, rectified, rect) = Schedule(step, h.Beta1, h.Beta2);
-            var biasCorrectedExpAvg = expAvg.Div(biasCorrection1);
+            var biasCorrectedExpAvg = state.ExpAvg.Div(biasCorrection1);
             if (rectified)
             {
-                var sqrt = expAvgSq.Sqrt();
+                var sqrt = state.ExpAvgSq.Sqrt();
                 sqrt = differentiable ? sqrt.Add(h.Eps) : sqrt.Add_(h.Eps);
                 var adaptiveLr = (Math.Pow(biasCorrection2, 0.5) / (PyScalar)sqrt).Tensor!;
                 param.Add_(lr.Times(biasCorrectedExpAvg).Mul(adaptiveLr).Mul(rect), alpha: -1.0);
@@ -125,21 +138,24 @@ public sealed class RAdam : Optimizer
     }
 
     /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
-    private void Kernel<TMath>(List<Tensor> ps, MomentHyper h, PyScalar lr) where TMath : IKernelMath
+    private void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, MomentHyper h, HyperScalar lr) where TMath : IKernelMath
     {
         StepGuards.CheckKernelDTypes(nameof(RAdam), ps);
-        var scalars = new RAdamStepScalars[ps.Count];
-        var moments = new (Tensor ExpAvg, Tensor ExpAvgSq)[ps.Count];
+        if (_scalars.Length < ps.Count) _scalars = new RAdamStepScalars[ps.Count];
         double decayFactor = h.WeightDecay != 0 && h.Decoupled ? (1 - lr * h.WeightDecay).Value : 1;
-        double lrValue = lr.Value;
+        double previousStep = double.NaN;
         for (int i = 0; i < ps.Count; i++)
         {
-            var state = State[ps[i]];
-            double step = ScalarState.Increment(StateTensor.Get(state, "step"));
-            var (biasCorrection1, biasCorrection2, rectified, rect) = Schedule(step, h.Beta1, h.Beta2);
-            scalars[i] = new RAdamStepScalars(decayFactor, lrValue, biasCorrection1, rectified, Math.Pow(biasCorrection2, 0.5), rect);
-            moments[i] = (StateTensor.Get(state, "exp_avg"), StateTensor.Get(state, "exp_avg_sq"));
+            double step = ScalarState.Increment(states[i].Step);
+            // Parameters usually share their step count, and then their scalars (which depend on nothing else).
+            if (step == previousStep) _scalars[i] = _scalars[i - 1];
+            else
+            {
+                var (biasCorrection1, biasCorrection2, rectified, rect) = Schedule(step, h.Beta1, h.Beta2);
+                _scalars[i] = new RAdamStepScalars(decayFactor, lr.Value, biasCorrection1, rectified, Math.Pow(biasCorrection2, 0.5), rect);
+            }
+            previousStep = step;
         }
-        MomentKernels.Run(ps, moments, nameof(RAdam), new RAdamChunk<TMath>(h, scalars));
+        MomentKernels.Run(ps, states, nameof(RAdam), new RAdamChunk<TMath>(h, _scalars));
     }
 }
