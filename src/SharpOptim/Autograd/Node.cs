@@ -45,6 +45,13 @@ public sealed class Node
     /// <summary>The tensors this node's backward reads, with their storage versions when it was recorded.</summary>
     internal (Tensor Tensor, int Version)[]? Saved { get; set; }
 
+    /// <summary>
+    /// Set by ops whose backward returns, for each input, a newly allocated gradient that nothing
+    /// else references. The engine may then make such a gradient a leaf's <c>.grad</c> without
+    /// copying it, as PyTorch's AccumulateGrad takes over a gradient no one else holds.
+    /// </summary>
+    internal bool ReturnsFreshGradients { get; set; }
+
     internal Tensor?[] Apply(Tensor gradOutput)
     {
         CheckSavedVersions();

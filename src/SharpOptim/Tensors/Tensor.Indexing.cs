@@ -26,8 +26,13 @@ public partial class Tensor
         var outShape = (int[])_shape.Clone();
         outShape[0] = idx.Length;
         var r = NewLike(outShape);
-        for (int j = 0; j < idx.Length; j++)
-            for (int c = 0; c < inner; c++) r.SetFromDouble(j * inner + c, GetAsDouble((int)idx[j] * inner + c));
+        switch (DType)
+        {
+            case DType.Float32: RowKernels.GatherRows(Span<float>(), idx, inner, r.Span<float>()); break;
+            case DType.Float64: RowKernels.GatherRows(Span<double>(), idx, inner, r.Span<double>()); break;
+            case DType.Int64: RowKernels.GatherRows(Span<long>(), idx, inner, r.Span<long>()); break;
+            default: RowKernels.GatherRows(Span<bool>(), idx, inner, r.Span<bool>()); break;
+        }
         if (!Graph.NeedsGrad(this)) return r;
         var shape = _shape;
         return Graph.Record(r, sparseGrad ? "EmbeddingBackward0" : "IndexSelectBackward0", g =>
@@ -92,6 +97,7 @@ public partial class Tensor
         dim = ShapeUtil.NormalizeDim(dim, Dim);
         var (outer, size, inner) = SplitAt(dim);
         var r = NewLike();
+        if (inner == 1) return LogSoftmaxLastDim(r, outer, size);
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
             {

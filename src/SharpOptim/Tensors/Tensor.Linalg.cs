@@ -36,6 +36,7 @@ public partial class Tensor
     internal static Tensor Linear(Tensor input, Tensor weight, Tensor? bias)
     {
         if (input.Dim != 2) throw new ArgumentException($"linear expects a 2-D input (batch, features), got shape {ShapeUtil.Format(input._shape)}");
+        if (CanFuseLinear(input, weight, bias)) return FusedLinear(input, weight, bias);
         var r = Product(input, weight, MatLayout.NT, "MmBackward0");
         return bias is null ? r : r.Add(bias);
     }

@@ -1,0 +1,19 @@
+namespace SharpOptim;
+
+// ReLU's backward in one pass.
+public partial class Tensor
+{
+    /// <summary>
+    /// <c>where(y &gt; 0, g, 0)</c> for ReLU's output <paramref name="y"/>, as a new tensor: one
+    /// kernel when both share shape and dtype, the general ops otherwise.
+    /// </summary>
+    private static Tensor ReluBackward(Tensor y, Tensor g)
+    {
+        if (g.IsSparse || g.DType != y.DType || !ShapeUtil.SameShape(g._shape, y._shape))
+            return Torch.Where(y.Gt(0), g, Torch.ZerosLike(g));
+        var dx = g.NewLike();
+        if (y.DType == DType.Float32) ActivationKernels.ReluBackward(y.Span<float>(), g.Span<float>(), dx.Span<float>());
+        else ActivationKernels.ReluBackward(y.Span<double>(), g.Span<double>(), dx.Span<double>());
+        return dx;
+    }
+}
