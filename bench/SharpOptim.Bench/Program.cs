@@ -1,5 +1,6 @@
 // Optimizer-step benchmark: SharpOptim beside PyTorch 2.14 (bench/README.md).
 //   dotnet run -c Release --project bench/SharpOptim.Bench [-- --algorithms adam,sgd --cases a,b,c]
+//   dotnet run -c Release --project bench/SharpOptim.Bench -- --train   (examples/Train end to end beside PyTorch)
 using System.CommandLine;
 using SharpOptim;
 using SharpOptim.Bench;
@@ -14,10 +15,12 @@ var output = new Option<string?>("--markdown") { Description = "Also write the t
 
 var root = new RootCommand("Time one optimizer step of SharpOptim and PyTorch on the same shapes.")
 {
-    algorithms, cases, repeats, warmup, threads, oracle, output,
+    algorithms, cases, repeats, warmup, threads, oracle, output, TrainComparison.Flag, TrainComparison.Runs,
 };
 root.SetAction(parsed =>
 {
+    if (parsed.GetValue(TrainComparison.Flag))
+        return TrainComparison.Run(parsed.GetValue(TrainComparison.Runs), parsed.GetValue(threads), parsed.GetValue(oracle)!, Console.Out);
     var names = parsed.GetValue(algorithms) is "all" or null
         ? BenchAlgorithms.Names.ToArray()
         : parsed.GetValue(algorithms)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

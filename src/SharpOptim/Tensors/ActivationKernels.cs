@@ -3,10 +3,10 @@ using System.Numerics;
 namespace SharpOptim;
 
 /// <summary>
-/// Log-softmax over the last dimension of an n×m matrix and its backward, and ReLU's backward:
-/// typed loops for the common layout, with the same arithmetic as the general per-element code
-/// they stand in for (so the same bits): the row's maximum and its sum of exponentials in double,
-/// each output rounded once.
+/// Log-softmax over the last dimension of an n×m matrix and its backward, and ReLU with its
+/// backward: typed (and where it pays, vectorised) loops with the same arithmetic as the general
+/// per-element code they stand in for, so the same bits: for log-softmax the row's maximum and
+/// its sum of exponentials in double, each output rounded once.
 /// </summary>
 internal static class ActivationKernels
 {
@@ -42,6 +42,19 @@ internal static class ActivationKernels
             var di = dx.Slice(i * m, m);
             for (int j = 0; j < m; j++) di[j] = gi[j] - T.Exp(yi[j]) * s;
         }
+    }
+
+    /// <summary>ReLU: <c>x &lt; 0 ? 0 : x</c>, so NaN and -0 pass through (as <see cref="ReluOp"/>).</summary>
+    public static void Relu<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int j = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; j + Vector<T>.Count <= y.Length; j += Vector<T>.Count)
+            {
+                var v = new Vector<T>(x[j..]);
+                Vector.ConditionalSelect(Vector.LessThan(v, Vector<T>.Zero), Vector<T>.Zero, v).CopyTo(y[j..]);
+            }
+        for (; j < y.Length; j++) y[j] = ReluOp.Apply(x[j]);
     }
 
     /// <summary>ReLU's backward: <c>g</c> where the output is positive, +0 elsewhere (and where it is NaN).</summary>

@@ -102,7 +102,7 @@ public partial class Tensor
 
     public Tensor Relu()
     {
-        var r = UnaryOut<ReluOp>(this);
+        var r = ReluOut(this);
         if (!Graph.NeedsGrad(this)) return r;
         var y = r.Detach();
         Graph.RecordSaving(r, "ReluBackward0", [y], g => [ReluBackward(y, g)], this);
