@@ -15,12 +15,13 @@ var output = new Option<string?>("--markdown") { Description = "Also write the t
 
 var root = new RootCommand("Time one optimizer step of SharpOptim and PyTorch on the same shapes.")
 {
-    algorithms, cases, repeats, warmup, threads, oracle, output, TrainComparison.Flag, TrainComparison.Runs,
+    algorithms, cases, repeats, warmup, threads, oracle, output, TrainComparison.Flag, TrainComparison.Runs, TrainComparison.Program,
 };
 root.SetAction(parsed =>
 {
     if (parsed.GetValue(TrainComparison.Flag))
-        return TrainComparison.Run(parsed.GetValue(TrainComparison.Runs), parsed.GetValue(threads), parsed.GetValue(oracle)!, Console.Out);
+        return TrainComparison.Run(parsed.GetValue(TrainComparison.Runs), parsed.GetValue(threads), parsed.GetValue(oracle)!,
+                                     parsed.GetValue(TrainComparison.Program), Console.Out);
     var names = parsed.GetValue(algorithms) is "all" or null
         ? BenchAlgorithms.Names.ToArray()
         : parsed.GetValue(algorithms)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

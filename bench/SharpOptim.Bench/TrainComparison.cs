@@ -30,12 +30,18 @@ public static partial class TrainComparison
         DefaultValueFactory = _ => 5,
     };
 
+    public static readonly Option<string?> Program = new("--train-program")
+    {
+        Description = "The Train example's dll to time for --train (default: the examples/Train build of this configuration), e.g. a ReadyToRun publish",
+        HelpName = "path",
+    };
+
     private const string TorchScript = "bench/torch_train.py";
 
-    public static int Run(int runs, int threads, string oraclePython, TextWriter output)
+    public static int Run(int runs, int threads, string oraclePython, string? trainProgram, TextWriter output)
     {
         if (runs < 1) throw new ArgumentOutOfRangeException(nameof(runs), runs, "--train-runs must be at least 1");
-        string program = LocateTrainProgram();
+        string program = trainProgram is null ? LocateTrainProgram() : Path.GetFullPath(trainProgram);
         if (!File.Exists(program))
         {
             Console.Error.WriteLine($"The Train example was not found at {program}: build it first (dotnet build -c {Configuration} examples/Train), from the repository root.");
@@ -47,7 +53,8 @@ public static partial class TrainComparison
         if (!torch) output.WriteLine($"PyTorch was not found ({oraclePython}): printing SharpOptim's figures only.");
 
         var torchThreads = threads > 1 ? new[] { 1, threads } : [1];
-        var sides = new List<(string Label, Func<TrainRun> Once)> { ("SharpOptim (examples/Train)", () => RunOurs(program)) };
+        string ours = trainProgram is null ? "SharpOptim (examples/Train)" : $"SharpOptim ({trainProgram})";
+        var sides = new List<(string Label, Func<TrainRun> Once)> { (ours, () => RunOurs(program)) };
         string? version = null;
         if (torch)
             foreach (int t in torchThreads)

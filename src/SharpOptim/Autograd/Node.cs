@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace SharpOptim.Autograd;
 
 /// <summary>
@@ -63,20 +65,24 @@ public sealed class Node
     {
         if (Saved is null) return;
         foreach (var (t, version) in Saved)
+            if (t.Storage.Version != version) ThrowModified(t, version);
+    }
+
+    // Kept out of CheckSavedVersions, which runs on every backward, so that its message formatting is not compiled with it.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowModified(Tensor t, int version)
+    {
+        var type = t.DType switch
         {
-            if (t.Storage.Version == version) continue;
-            var type = t.DType switch
-            {
-                DType.Float32 => "FloatTensor",
-                DType.Float64 => "DoubleTensor",
-                DType.Int64 => "LongTensor",
-                _ => "BoolTensor",
-            };
-            throw new InvalidOperationException(
-                $"one of the variables needed for gradient computation has been modified by an inplace operation: " +
-                $"[torch.{type} {ShapeUtil.Format(t.ShapeRef)}], which is needed by {Name}, is at version {t.Storage.Version}; " +
-                $"expected version {version} instead.");
-        }
+            DType.Float32 => "FloatTensor",
+            DType.Float64 => "DoubleTensor",
+            DType.Int64 => "LongTensor",
+            _ => "BoolTensor",
+        };
+        throw new InvalidOperationException(
+            $"one of the variables needed for gradient computation has been modified by an inplace operation: " +
+            $"[torch.{type} {ShapeUtil.Format(t.ShapeRef)}], which is needed by {Name}, is at version {t.Storage.Version}; " +
+            $"expected version {version} instead.");
     }
 
     public override string ToString() => $"<{Name}>";

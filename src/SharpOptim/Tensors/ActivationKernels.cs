@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace SharpOptim;
 
@@ -11,6 +12,7 @@ namespace SharpOptim;
 internal static class ActivationKernels
 {
     /// <summary><c>y[i, j] = x[i, j] - (log Σ_j exp(x[i, j] - max_i) + max_i)</c>, in double, rounded once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LogSoftmaxRows<T>(ReadOnlySpan<T> x, Span<T> y, int n, int m) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < n; i++)
@@ -30,6 +32,7 @@ internal static class ActivationKernels
     /// Log-softmax's backward, <c>g - exp(y) · s_i</c> with <c>s_i = Σ_j g[i, j]</c> summed in
     /// double and rounded to the element type, as the unfused ops (sum, exp, mul, sub) compute it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LogSoftmaxBackwardRows<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> g, Span<T> dx, int n, int m) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < n; i++)
@@ -45,6 +48,7 @@ internal static class ActivationKernels
     }
 
     /// <summary>ReLU: <c>x &lt; 0 ? 0 : x</c>, so NaN and -0 pass through (as <see cref="ReluOp"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Relu<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int j = 0;
@@ -58,6 +62,7 @@ internal static class ActivationKernels
     }
 
     /// <summary>ReLU's backward: <c>g</c> where the output is positive, +0 elsewhere (and where it is NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ReluBackward<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> g, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int j = 0;

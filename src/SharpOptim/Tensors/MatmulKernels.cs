@@ -21,6 +21,7 @@ namespace SharpOptim;
 internal static class MatmulKernels
 {
     /// <summary>C (n×m) = A (n×k) · B (k×m).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void NN<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int n, int k, int m) where T : unmanaged, INumber<T>
     {
         CheckLengths(a.Length, n * k, b.Length, k * m, c.Length, n * m);
@@ -28,6 +29,7 @@ internal static class MatmulKernels
     }
 
     /// <summary>C (n×m) = Aᵀ · B where A is k×n and B is k×m.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TN<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int n, int k, int m) where T : unmanaged, INumber<T>
     {
         CheckLengths(a.Length, k * n, b.Length, k * m, c.Length, n * m);
@@ -35,6 +37,7 @@ internal static class MatmulKernels
     }
 
     /// <summary>C (n×m) = A (n×k) · Bᵀ where B is m×k.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void NT<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int n, int k, int m) where T : unmanaged, INumber<T>
     {
         CheckLengths(a.Length, n * k, b.Length, m * k, c.Length, n * m);
@@ -64,6 +67,7 @@ internal static class MatmulKernels
     /// C = A·B with A(i, p) at <c>a[i·rowStride + p·depthStride]</c> and B row-major k×m. Rows go
     /// in blocks of 4, columns in panels of two vectors, one vector, then single columns.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void OuterProduct<T>(ref T a, int rowStride, int depthStride, ref T b, ref T c, int n, int k, int m) where T : unmanaged, INumber<T>
     {
         int v = Vector<T>.Count;
@@ -119,6 +123,7 @@ internal static class MatmulKernels
         c30.StoreUnsafe(ref ci); c31.StoreUnsafe(ref ci, (nuint)v);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Panel4x1<T>(ref T a, int rowStride, int depthStride, ref T b, ref T c, int i, int j, int k, int m) where T : unmanaged, INumber<T>
     {
         Vector<T> c0 = default, c1 = default, c2 = default, c3 = default;
@@ -139,6 +144,7 @@ internal static class MatmulKernels
         c3.StoreUnsafe(ref Unsafe.Add(ref ci, 3 * m));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Panel1x1<T>(ref T a, int rowOffset, int depthStride, ref T b, ref T c, int i, int j, int k, int m) where T : unmanaged, INumber<T>
     {
         Vector<T> acc = default;
@@ -149,6 +155,7 @@ internal static class MatmulKernels
     }
 
     /// <summary>One output element of the outer-product form, in its order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T Column<T>(ref T a, int rowOffset, int depthStride, ref T b, int j, int k, int m) where T : unmanaged, INumber<T>
     {
         T acc = T.Zero;
@@ -213,6 +220,7 @@ internal static class MatmulKernels
     }
 
     /// <summary>One dot product of length <paramref name="k"/> in the order described on the class.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T Dot<T>(ref T x, ref T y, int k) where T : unmanaged, INumber<T>
     {
         int p = 0;

@@ -6,14 +6,14 @@ namespace SharpOptim;
 
 /// <summary>
 /// Loops over the rows of a row-major n×m matrix: a bias row added to every row and the column
-/// sums (a bias's gradient), vectorised across the columns; the row-wise arg-max/min; rows picked
-/// by index. Each result element is rounded as the element-by-element loop in row order rounds it
+/// sums (a bias's gradient), vectorised across the columns; and the row-wise arg-max/min. Each result element is rounded as the element-by-element loop in row order rounds it
 /// (one add per row, no reassociation), so they equal the general broadcast and reduction loops
 /// bit for bit.
 /// </summary>
 internal static class RowKernels
 {
     /// <summary><c>c[i, j] = c[i, j] + row[j]</c> for every row i.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddRow<T>(Span<T> c, ReadOnlySpan<T> row, int n, int m) where T : unmanaged, INumber<T>
     {
         if (c.Length < n * m || row.Length < m) throw new ArgumentException("row operands are smaller than their shapes");
@@ -30,6 +30,7 @@ internal static class RowKernels
     }
 
     /// <summary><c>sums[j] = Σ_i x[i, j]</c>, added from zero in row order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SumRows<T>(ReadOnlySpan<T> x, Span<T> sums, int n, int m) where T : unmanaged, INumber<T>
     {
         if (x.Length < n * m || sums.Length < m) throw new ArgumentException("row operands are smaller than their shapes");
@@ -50,6 +51,7 @@ internal static class RowKernels
     /// For each row of an n×m matrix, the first column holding its largest (or smallest) value,
     /// a NaN winning as soon as it is met (PyTorch's max/min propagate NaN).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ArgExtremeRows<T>(ReadOnlySpan<T> x, int n, int m, bool max, Span<T> values, Span<long> indices)
         where T : unmanaged, INumber<T>
     {
@@ -66,12 +68,5 @@ internal static class RowKernels
             values[i] = bestValue;
             indices[i] = best;
         }
-    }
-
-    /// <summary>Row <c>index[j]</c> of <paramref name="source"/> (rows of <paramref name="width"/> elements) copied to row j of <paramref name="dst"/>.</summary>
-    public static void GatherRows<T>(ReadOnlySpan<T> source, ReadOnlySpan<long> index, int width, Span<T> dst) where T : unmanaged
-    {
-        for (int j = 0; j < index.Length; j++)
-            source.Slice((int)index[j] * width, width).CopyTo(dst.Slice(j * width, width));
     }
 }

@@ -26,13 +26,8 @@ public partial class Tensor
         var outShape = (int[])_shape.Clone();
         outShape[0] = idx.Length;
         var r = NewLike(outShape);
-        switch (DType)
-        {
-            case DType.Float32: RowKernels.GatherRows(Span<float>(), idx, inner, r.Span<float>()); break;
-            case DType.Float64: RowKernels.GatherRows(Span<double>(), idx, inner, r.Span<double>()); break;
-            case DType.Int64: RowKernels.GatherRows(Span<long>(), idx, inner, r.Span<long>()); break;
-            default: RowKernels.GatherRows(Span<bool>(), idx, inner, r.Span<bool>()); break;
-        }
+        // Whole rows, whatever the element type (one untyped copy per row).
+        for (int j = 0; j < idx.Length; j++) Array.Copy(Storage.Data, Offset + (int)idx[j] * inner, r.Storage.Data, j * inner, inner);
         if (!Graph.NeedsGrad(this)) return r;
         var shape = _shape;
         return Graph.Record(r, sparseGrad ? "EmbeddingBackward0" : "IndexSelectBackward0", g =>
