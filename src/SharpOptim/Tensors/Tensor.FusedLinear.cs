@@ -27,7 +27,7 @@ public partial class Tensor
         int n = input._shape[0], k = input._shape[1], m = weight._shape[0];
         if (weight._shape[1] != k)
             throw new ArgumentException($"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {weight._shape[1]}x{m})");
-        var r = input.NewLike([n, m]);
+        var r = input.NewUninitialized([n, m]);
         if (r.DType == DType.Float32) Forward(input.Span<float>(), weight.Span<float>(), bias is null ? default : bias.Span<float>(), r.Span<float>());
         else Forward(input.Span<double>(), weight.Span<double>(), bias is null ? default : bias.Span<double>(), r.Span<double>());
         if (!Graph.NeedsGrad(input, weight, bias)) return r;

@@ -91,7 +91,7 @@ public partial class Tensor
         if (!IsFloatingPoint) throw NotFloating(this, "log_softmax");
         dim = ShapeUtil.NormalizeDim(dim, Dim);
         var (outer, size, inner) = SplitAt(dim);
-        var r = NewLike();
+        var r = NewUninitialized(_shape);   // every element is written below
         if (inner == 1) return LogSoftmaxLastDim(r, outer, size);
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)

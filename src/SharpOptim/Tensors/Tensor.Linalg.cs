@@ -50,7 +50,7 @@ public partial class Tensor
         int m = layout == MatLayout.NT ? b._shape[0] : b._shape[1];
         if (k != kb)
             throw new ArgumentException($"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {kb}x{m})");
-        var r = a.NewLike([n, m]);
+        var r = a.NewUninitialized([n, m]);   // the kernels write every element
         switch (r.DType)
         {
             case DType.Float32: Run(a.Span<float>(), b.Span<float>(), r.Span<float>()); break;

@@ -20,7 +20,7 @@ public partial class Tensor
         {
             if (g.DType != y.DType || !ShapeUtil.SameShape(g._shape, y._shape))
                 return [g.Sub(y.Exp().Mul(g.Sum(-1, keepdim: true)))];
-            var dx = g.NewLike();
+            var dx = g.NewUninitialized(g._shape);
             if (DType == DType.Float32) ActivationKernels.LogSoftmaxBackwardRows(y.Span<float>(), g.Span<float>(), dx.Span<float>(), rows, size);
             else ActivationKernels.LogSoftmaxBackwardRows(y.Span<double>(), g.Span<double>(), dx.Span<double>(), rows, size);
             return [dx];

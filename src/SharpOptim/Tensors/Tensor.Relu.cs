@@ -7,7 +7,7 @@ public partial class Tensor
     private static Tensor ReluOut(Tensor x)
     {
         if (x.IsSparse || !x.IsFloatingPoint) return UnaryOut<ReluOp>(x);
-        var r = x.NewLike();
+        var r = x.NewUninitialized(x._shape);
         if (x.DType == DType.Float32) ActivationKernels.Relu(x.Span<float>(), r.Span<float>());
         else ActivationKernels.Relu(x.Span<double>(), r.Span<double>());
         return r;
@@ -21,7 +21,7 @@ public partial class Tensor
     {
         if (g.IsSparse || g.DType != y.DType || !ShapeUtil.SameShape(g._shape, y._shape))
             return Torch.Where(y.Gt(0), g, Torch.ZerosLike(g));
-        var dx = g.NewLike();
+        var dx = g.NewUninitialized(g._shape);
         if (y.DType == DType.Float32) ActivationKernels.ReluBackward(y.Span<float>(), g.Span<float>(), dx.Span<float>());
         else ActivationKernels.ReluBackward(y.Span<double>(), g.Span<double>(), dx.Span<double>());
         return dx;

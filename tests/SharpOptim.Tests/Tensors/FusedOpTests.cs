@@ -70,6 +70,21 @@ public class FusedOpTests
         Assert.NotSame(w.Grad, b.Grad);
     }
 
+    [Fact]
+    public void PassedThroughGradientsAreStillCopied()
+    {
+        // An add hands the same gradient tensor to both inputs (and the caller holds it too): each
+        // leaf must get its own copy, not a shared tensor that a later in-place add would change for all.
+        var a = Leaf(DType.Float32, 15, 2, 3);
+        var b = Leaf(DType.Float32, 16, 2, 3);
+        var upstream = Torch.Randn([2, 3], DType.Float32, new Generator(17));
+        a.Add(b).Backward(upstream);
+        Assert.NotSame(a.Grad, b.Grad);
+        Assert.NotSame(upstream, a.Grad);
+        a.Grad!.Add_(upstream);
+        Assert.Equal(upstream.ToArray<float>(), b.Grad!.ToArray<float>());
+    }
+
     [Theory]
     [InlineData(DType.Float32)]
     [InlineData(DType.Float64)]
