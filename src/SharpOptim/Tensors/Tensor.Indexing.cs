@@ -25,8 +25,8 @@ public partial class Tensor
             if (i < 0 || i >= rows) throw new IndexOutOfRangeException($"index out of range in self: index {i} for dimension 0 with size {rows}");
         var outShape = (int[])_shape.Clone();
         outShape[0] = idx.Length;
-        var r = NewLike(outShape);
-        // Whole rows, whatever the element type (one untyped copy per row).
+        var r = NewUninitialized(outShape);
+        // Whole rows, whatever the element type (one untyped copy per row), so every element is written.
         for (int j = 0; j < idx.Length; j++) Array.Copy(Storage.Data, Offset + (int)idx[j] * inner, r.Storage.Data, j * inner, inner);
         if (!Graph.NeedsGrad(this)) return r;
         var shape = _shape;
