@@ -42,7 +42,7 @@ public sealed class CAdamKernel : IDisposable
         string version;
         try
         {
-            version = ChildProcess.Run("gcc", ["--version"]).Split('\n')[0].Trim();
+            version = ChildProcess.RunChecked("gcc", ["--version"]).Stdout.Split('\n')[0].Trim();
         }
         catch (Win32Exception)
         {
@@ -53,7 +53,7 @@ public sealed class CAdamKernel : IDisposable
         string executable = Path.Combine(folder.FullName, "adam_step");
         try
         {
-            ChildProcess.Run("gcc", [.. Flags, Path.GetFullPath(Source), "-o", executable, "-lm"]);
+            _ = ChildProcess.RunChecked("gcc", [.. Flags, Path.GetFullPath(Source), "-o", executable, "-lm"]).Stdout;
         }
         catch (InvalidOperationException e)
         {
@@ -78,7 +78,7 @@ public sealed class CAdamKernel : IDisposable
         };
         arguments.AddRange(sizes.Select(s => FormattableString.Invariant($"{s.Elements}:{s.Repeats}")));
         var result = new Dictionary<long, double[]>();
-        foreach (var line in ChildProcess.Run(_executable, arguments).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var line in ChildProcess.RunChecked(_executable, arguments).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             result[long.Parse(fields[0], CultureInfo.InvariantCulture)] =
@@ -98,7 +98,7 @@ public sealed class CAdamKernel : IDisposable
             file.Write(MemoryMarshal.AsBytes(parameters.AsSpan()));
             file.Write(MemoryMarshal.AsBytes(grads.AsSpan()));
         }
-        ChildProcess.Run(_executable, ["check", input, output, steps.ToString(CultureInfo.InvariantCulture)]);
+        _ = ChildProcess.RunChecked(_executable, ["check", input, output, steps.ToString(CultureInfo.InvariantCulture)]).Stdout;
         return MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(output)).ToArray();
     }
 

@@ -2,24 +2,31 @@ using System.Diagnostics;
 
 namespace SharpOptim.Bench;
 
-/// <summary>Runs another program to the end: PyTorch's python, gcc, the C kernel, git.</summary>
+/// <summary>What a finished child process printed, and how long it ran (start to exit, wall clock).</summary>
+public sealed record ChildResult(string Stdout, string Stderr, int ExitCode, TimeSpan Wall);
+
+/// <summary>Runs a program to completion with its output captured (both streams read concurrently, so neither pipe can fill up).</summary>
 public static class ChildProcess
 {
-    /// <summary>
-    /// The program's standard output. Throws <see cref="System.ComponentModel.Win32Exception"/>
-    /// when the program does not exist and <see cref="InvalidOperationException"/> (with its
-    /// standard error) when it exits with a non-zero status.
-    /// </summary>
-    public static string Run(string program, IEnumerable<string> arguments)
+    public static ChildResult Run(string fileName, IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
+        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in arguments) start.ArgumentList.Add(a);
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {fileName}");
         var stderr = process.StandardError.ReadToEndAsync();
         string stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{Path.GetFileName(program)} exited with {process.ExitCode}: {stderr.Result.Trim()}");
-        return stdout;
+        clock.Stop();
+        return new ChildResult(stdout, stderr.Result, process.ExitCode, clock.Elapsed);
+    }
+
+    /// <summary>As <see cref="Run"/>, failing with the program's own error output when it exits non-zero.</summary>
+    public static ChildResult RunChecked(string fileName, IEnumerable<string> arguments)
+    {
+        var r = Run(fileName, arguments);
+        if (r.ExitCode != 0)
+            throw new InvalidOperationException($"{Path.GetFileName(fileName)} failed ({r.ExitCode}): {r.Stderr.Trim()}");
+        return r;
     }
 }

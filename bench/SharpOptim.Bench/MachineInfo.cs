@@ -35,8 +35,8 @@ public sealed record MachineInfo(string Cpu, int LogicalCores, string Memory, st
     {
         try
         {
-            string commit = ChildProcess.Run("git", ["rev-parse", "--short", "HEAD"]).Trim();
-            bool dirty = ChildProcess.Run("git", ["status", "--porcelain", "--untracked-files=no"]).Trim().Length > 0;
+            string commit = ChildProcess.RunChecked("git", ["rev-parse", "--short", "HEAD"]).Stdout.Trim();
+            bool dirty = ChildProcess.RunChecked("git", ["status", "--porcelain", "--untracked-files=no"]).Stdout.Trim().Length > 0;
             return dirty ? $"{commit} (with uncommitted changes)" : commit;
         }
         catch (Exception e) when (e is Win32Exception or InvalidOperationException)

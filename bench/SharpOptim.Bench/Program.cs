@@ -1,5 +1,5 @@
 // Optimizer-step benchmark: SharpOptim beside PyTorch 2.14 (bench/README.md).
-//   dotnet run -c Release --project bench/SharpOptim.Bench [-- --algorithms adam,sgd --cases a,b,c --scaling --markdown docs/benchmarks.md]
+//   dotnet run -c Release --project bench/SharpOptim.Bench [-- --algorithms adam,sgd --cases a,b,c --scaling --train --markdown docs/benchmarks.md]
 using System.CommandLine;
 using SharpOptim;
 using SharpOptim.Bench;
@@ -15,7 +15,7 @@ var followUps = new FollowUpRuns();
 
 var root = new RootCommand("Time one optimizer step of SharpOptim and PyTorch on the same shapes.")
 {
-    algorithms, cases, repeats, warmup, threads, oracle, output,
+    algorithms, cases, repeats, warmup, threads, oracle, output, TrainComparison.Flag, TrainComparison.Runs, TrainComparison.Program,
 };
 followUps.AddTo(root);
 root.SetAction(parsed =>
@@ -44,6 +44,15 @@ root.SetAction(parsed =>
             report.Add(BenchRunner.Measure(name, shape, torch, warmupPolicy, parsed.GetValue(repeats)));
     if (!report.IsEmpty) report.Print(Console.Out, torch.Version);
     var document = followUps.Run(parsed, report, torch, machine, warmupPolicy, parsed.GetValue(repeats), parsed.GetValue(threads), parsed.GetValue(output), args);
+    if (parsed.GetValue(TrainComparison.Flag))
+    {
+        var training = new StringWriter();
+        int status = TrainComparison.Run(parsed.GetValue(TrainComparison.Runs), parsed.GetValue(threads), parsed.GetValue(oracle)!,
+                                         parsed.GetValue(TrainComparison.Program), training);
+        if (status != 0) return status;
+        Console.Write(training.ToString());
+        document.TrainingComparison = training.ToString().TrimEnd().Split('\n');
+    }
     if (parsed.GetValue(output) is { } path) document.Write(path);
     return 0;
 });

@@ -31,7 +31,7 @@ public sealed class TorchRunner(string pythonPath, string script, int threads)
             ["repeats"] = repeats,
             ["threads"] = threads,
         };
-        string stdout = ChildProcess.Run(pythonPath, [script, request.ToJsonString()]);
+        string stdout = ChildProcess.RunChecked(pythonPath, [script, request.ToJsonString()]).Stdout;
         var reply = JsonNode.Parse(stdout.Trim().Split('\n')[^1]) ?? throw new InvalidDataException("empty reply from torch_bench.py");
         Version = reply["torch_version"]?.GetValue<string>();
         var results = new Dictionary<string, (double?, string?)>();

@@ -35,8 +35,13 @@ internal static class Engine
                 var edge = node.Edges[i];
                 var g = i < gradIns.Length ? gradIns[i] : null;
                 if (!edge.IsValid || g is null) continue;
-                if (!g.IsSparse && g.DType != edge.DType) g = g.To(edge.DType);
-                if (edge.Leaf is not null) AccumulateIntoLeaf(edge.Leaf, g);
+                bool fresh = node.ReturnsFreshGradients;
+                if (!g.IsSparse && g.DType != edge.DType)
+                {
+                    g = g.To(edge.DType);
+                    fresh = true;
+                }
+                if (edge.Leaf is not null) AccumulateIntoLeaf(edge.Leaf, g, fresh);
                 else if (pending.TryGetValue(edge.Function!, out var existing)) pending[edge.Function!] = Sum(existing, g);
                 else pending[edge.Function!] = g;
             }
@@ -60,12 +65,16 @@ internal static class Engine
         return a.Add(b);
     }
 
-    /// <summary>Adds a gradient into a leaf's <c>.grad</c>, in place when one exists (as PyTorch's AccumulateGrad).</summary>
-    internal static void AccumulateIntoLeaf(Tensor leaf, Tensor grad)
+    /// <summary>
+    /// Adds a gradient into a leaf's <c>.grad</c>, in place when one exists (as PyTorch's
+    /// AccumulateGrad). A first gradient is copied, unless <paramref name="owned"/> says no one
+    /// else holds it (a dense gradient just made by a node's backward), when it is taken as it is.
+    /// </summary>
+    internal static void AccumulateIntoLeaf(Tensor leaf, Tensor grad, bool owned = false)
     {
         if (leaf.Grad is null)
         {
-            leaf.Grad = grad.Clone();
+            leaf.Grad = owned && !grad.IsSparse && grad.IsLeaf && grad.ViewBase is null ? grad : grad.Clone();
             return;
         }
         if (leaf.Grad.IsSparse && !grad.IsSparse) leaf.Grad = grad.Add(leaf.Grad);
@@ -125,7 +134,22 @@ internal static class Graph
     public static Tensor RecordSaving(Tensor result, string name, Tensor?[] saved, Func<Tensor, Tensor?[]> backward, params Tensor?[] inputs)
     {
         Record(result, name, backward, inputs);
-        result.GradFn!.Saved = [.. saved.OfType<Tensor>().Select(t => (t, t.Storage.Version))];
+        int count = 0;
+        foreach (var t in saved) if (t is not null) count++;
+        var versions = new (Tensor, int)[count];
+        count = 0;
+        foreach (var t in saved) if (t is not null) versions[count++] = (t, t.Storage.Version);
+        result.GradFn!.Saved = versions;
+        return result;
+    }
+
+    /// <summary>
+    /// Notes that the backward of the node that made <paramref name="result"/> returns a new
+    /// tensor for each input, referenced nowhere else (see <see cref="Node.ReturnsFreshGradients"/>).
+    /// </summary>
+    public static Tensor MarkFreshGradients(Tensor result)
+    {
+        result.GradFn!.ReturnsFreshGradients = true;
         return result;
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace SharpOptim.Autograd;
 
 /// <summary>
@@ -45,6 +47,13 @@ public sealed class Node
     /// <summary>The tensors this node's backward reads, with their storage versions when it was recorded.</summary>
     internal (Tensor Tensor, int Version)[]? Saved { get; set; }
 
+    /// <summary>
+    /// Set by ops whose backward returns, for each input, a newly allocated gradient that nothing
+    /// else references. The engine may then make such a gradient a leaf's <c>.grad</c> without
+    /// copying it, as PyTorch's AccumulateGrad takes over a gradient no one else holds.
+    /// </summary>
+    internal bool ReturnsFreshGradients { get; set; }
+
     internal Tensor?[] Apply(Tensor gradOutput)
     {
         CheckSavedVersions();
@@ -56,20 +65,24 @@ public sealed class Node
     {
         if (Saved is null) return;
         foreach (var (t, version) in Saved)
+            if (t.Storage.Version != version) ThrowModified(t, version);
+    }
+
+    // Kept out of CheckSavedVersions, which runs on every backward, so that its message formatting is not compiled with it.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowModified(Tensor t, int version)
+    {
+        var type = t.DType switch
         {
-            if (t.Storage.Version == version) continue;
-            var type = t.DType switch
-            {
-                DType.Float32 => "FloatTensor",
-                DType.Float64 => "DoubleTensor",
-                DType.Int64 => "LongTensor",
-                _ => "BoolTensor",
-            };
-            throw new InvalidOperationException(
-                $"one of the variables needed for gradient computation has been modified by an inplace operation: " +
-                $"[torch.{type} {ShapeUtil.Format(t.ShapeRef)}], which is needed by {Name}, is at version {t.Storage.Version}; " +
-                $"expected version {version} instead.");
-        }
+            DType.Float32 => "FloatTensor",
+            DType.Float64 => "DoubleTensor",
+            DType.Int64 => "LongTensor",
+            _ => "BoolTensor",
+        };
+        throw new InvalidOperationException(
+            $"one of the variables needed for gradient computation has been modified by an inplace operation: " +
+            $"[torch.{type} {ShapeUtil.Format(t.ShapeRef)}], which is needed by {Name}, is at version {t.Storage.Version}; " +
+            $"expected version {version} instead.");
     }
 
     public override string ToString() => $"<{Name}>";

@@ -208,7 +208,10 @@ public static class Functional
             keep[i] = 1;
             kept++;
         }
-        var loss = input.LogSoftmax(1).Gather(1, Torch.Tensor(safe, [n, 1])).Reshape(n).Neg();
+        var logProbabilities = input.LogSoftmax(1);
+        // Every target counts: one reduced node, as PyTorch's nll_loss (the same values as below).
+        if (kept == n && n > 0 && reduction != "none") return logProbabilities.NllLoss(safe, mean: reduction == "mean");
+        var loss = logProbabilities.Gather(1, Torch.Tensor(safe, [n, 1])).Reshape(n).Neg();
         if (kept < n) loss = loss.Mul(Torch.Tensor(keep).To(input.DType));
         return reduction switch
         {

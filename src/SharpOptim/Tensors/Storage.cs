@@ -25,4 +25,15 @@ internal sealed class Storage
     public int Version { get; set; }
 
     public static Storage Allocate(DType dtype, int length) => new(DTypeInfo.Allocate(dtype, length), dtype);
+
+    /// <summary>
+    /// As <see cref="Allocate"/> but the floating-point elements are not cleared first (the runtime
+    /// may skip zeroing a large array): only for results that a kernel then writes in full.
+    /// </summary>
+    public static Storage AllocateUninitialized(DType dtype, int length) => dtype switch
+    {
+        DType.Float32 => new(GC.AllocateUninitializedArray<float>(length), dtype),
+        DType.Float64 => new(GC.AllocateUninitializedArray<double>(length), dtype),
+        _ => Allocate(dtype, length),
+    };
 }

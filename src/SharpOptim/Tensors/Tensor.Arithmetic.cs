@@ -179,6 +179,13 @@ public partial class Tensor
         if (ShapeUtil.SameShape(_shape, shape)) return this;
         var r = NewLike(shape);
         var map = BroadcastMap.Create(shape, _shape);
+        if (map.Kind == BroadcastMap.MapKind.Suffix && map.Period > 0 && IsFloatingPoint)
+        {
+            // A bias-like row: column sums in row order, the same additions as the general loop.
+            if (DType == DType.Float32) RowKernels.SumRows(Span<float>(), r.Span<float>(), Numel / map.Period, map.Period);
+            else RowKernels.SumRows(Span<double>(), r.Span<double>(), Numel / map.Period, map.Period);
+            return r;
+        }
         switch (DType)
         {
             case DType.Float32: ElementKernels.ReduceInto(Span<float>(), map, r.Span<float>()); break;

@@ -25,9 +25,9 @@ public partial class Tensor
             if (i < 0 || i >= rows) throw new IndexOutOfRangeException($"index out of range in self: index {i} for dimension 0 with size {rows}");
         var outShape = (int[])_shape.Clone();
         outShape[0] = idx.Length;
-        var r = NewLike(outShape);
-        for (int j = 0; j < idx.Length; j++)
-            for (int c = 0; c < inner; c++) r.SetFromDouble(j * inner + c, GetAsDouble((int)idx[j] * inner + c));
+        var r = NewUninitialized(outShape);
+        // Whole rows, whatever the element type (one untyped copy per row), so every element is written.
+        for (int j = 0; j < idx.Length; j++) Array.Copy(Storage.Data, Offset + (int)idx[j] * inner, r.Storage.Data, j * inner, inner);
         if (!Graph.NeedsGrad(this)) return r;
         var shape = _shape;
         return Graph.Record(r, sparseGrad ? "EmbeddingBackward0" : "IndexSelectBackward0", g =>
@@ -91,7 +91,8 @@ public partial class Tensor
         if (!IsFloatingPoint) throw NotFloating(this, "log_softmax");
         dim = ShapeUtil.NormalizeDim(dim, Dim);
         var (outer, size, inner) = SplitAt(dim);
-        var r = NewLike();
+        var r = NewUninitialized(_shape);   // every element is written below
+        if (inner == 1) return LogSoftmaxLastDim(r, outer, size);
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
             {

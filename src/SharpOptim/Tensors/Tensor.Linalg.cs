@@ -36,6 +36,7 @@ public partial class Tensor
     internal static Tensor Linear(Tensor input, Tensor weight, Tensor? bias)
     {
         if (input.Dim != 2) throw new ArgumentException($"linear expects a 2-D input (batch, features), got shape {ShapeUtil.Format(input._shape)}");
+        if (CanFuseLinear(input, weight, bias)) return FusedLinear(input, weight, bias);
         var r = Product(input, weight, MatLayout.NT, "MmBackward0");
         return bias is null ? r : r.Add(bias);
     }
@@ -49,7 +50,7 @@ public partial class Tensor
         int m = layout == MatLayout.NT ? b._shape[0] : b._shape[1];
         if (k != kb)
             throw new ArgumentException($"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {kb}x{m})");
-        var r = a.NewLike([n, m]);
+        var r = a.NewUninitialized([n, m]);   // the kernels write every element
         switch (r.DType)
         {
             case DType.Float32: Run(a.Span<float>(), b.Span<float>(), r.Span<float>()); break;

@@ -102,10 +102,11 @@ public partial class Tensor
 
     public Tensor Relu()
     {
-        var r = UnaryOut<ReluOp>(this);
+        var r = ReluOut(this);
         if (!Graph.NeedsGrad(this)) return r;
         var y = r.Detach();
-        return Graph.RecordSaving(r, "ReluBackward0", [y], g => [Torch.Where(y.Gt(0), g, Torch.ZerosLike(g))], this);
+        Graph.RecordSaving(r, "ReluBackward0", [y], g => [ReluBackward(y, g)], this);
+        return Graph.MarkFreshGradients(r);
     }
 
     public Tensor Neg_() => IsSparse ? SparseScale_(-1) : InPlace(s => s.Neg(), () => UnaryInto<NegOp>(this, this));

@@ -137,19 +137,24 @@ public partial class Tensor
         var values = NewLike(outShape);
         var indices = new Tensor(Storage.Allocate(DType.Int64, ShapeUtil.Numel(outShape)), outShape);
         var idx = indices.Span<long>().ToArray();
-        for (int o = 0; o < outer; o++)
-            for (int i = 0; i < inner; i++)
-            {
-                int best = 0;
-                double bestValue = GetAsDouble(o * size * inner + i);
-                for (int k = 1; k < size && !double.IsNaN(bestValue); k++)
+        if (inner == 1 && DType == DType.Float32) RowKernels.ArgExtremeRows(Span<float>(), outer, size, max, values.Span<float>(), idx);
+        else if (inner == 1 && DType == DType.Float64) RowKernels.ArgExtremeRows(Span<double>(), outer, size, max, values.Span<double>(), idx);
+        else
+        {
+            for (int o = 0; o < outer; o++)
+                for (int i = 0; i < inner; i++)
                 {
-                    double v = GetAsDouble((o * size + k) * inner + i);
-                    if (double.IsNaN(v) || (max ? v > bestValue : v < bestValue)) { best = k; bestValue = v; }
+                    int best = 0;
+                    double bestValue = GetAsDouble(o * size * inner + i);
+                    for (int k = 1; k < size && !double.IsNaN(bestValue); k++)
+                    {
+                        double v = GetAsDouble((o * size + k) * inner + i);
+                        if (double.IsNaN(v) || (max ? v > bestValue : v < bestValue)) { best = k; bestValue = v; }
+                    }
+                    values.SetFromDouble(o * inner + i, bestValue);
+                    idx[o * inner + i] = best;
                 }
-                values.SetFromDouble(o * inner + i, bestValue);
-                idx[o * inner + i] = best;
-            }
+        }
         idx.CopyTo(indices.Span<long>());
         if (!Graph.NeedsGrad(this)) return (values, indices);
         var shape = _shape;
