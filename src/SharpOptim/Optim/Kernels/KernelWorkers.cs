@@ -15,25 +15,29 @@ internal abstract class WorkPlan
 
 /// <summary>
 /// The optimizer kernels' own threads: <see cref="Torch.GetNumThreads"/> − 1 background threads
-/// that sleep until a dispatch hands them a plan, then take items from a shared counter alongside
-/// the calling thread. Unlike <c>Parallel.For</c> a dispatch allocates nothing (no closures, no
-/// tasks), and it is cheap enough to pay off from about a hundred thousand elements. One dispatch
-/// runs at a time; a concurrent one (optimizers stepped from two threads) runs inline instead.
+/// that sleep until a dispatch wakes them, then claim items from a shared cursor alongside the
+/// calling thread. Unlike <c>Parallel.For</c> a dispatch allocates nothing (no closures, no tasks).
+/// The caller waits only for items a helper has claimed, never for a helper to wake up: on a busy
+/// machine a helper that comes late finds the work done and goes back to sleep. One dispatch runs
+/// at a time; a concurrent one (optimizers stepped from two threads) runs inline instead.
 /// </summary>
 internal static class KernelWorkers
 {
     private static readonly object Gate = new();
-    private static readonly SemaphoreSlim Start = new(0);
-    // Completion is a flag under a monitor rather than a ManualResetEventSlim, whose first blocking
+    private static readonly SemaphoreSlim Wake = new(0);
+    private static readonly List<Thread> Threads = [];
+
+    // Completion is a count under a monitor rather than a ManualResetEventSlim, whose first blocking
     // wait allocates its lock object (an allocation inside a steady-state step).
     private static readonly object DoneLock = new();
-    private static bool _done;
-    private static readonly List<Thread> Threads = [];
 
     private static int _busy;
     private static WorkPlan? _plan;
-    private static int _nextItem;
-    private static int _helpersLeft;
+
+    /// <summary>The dispatch's generation (high 32 bits) and its next unclaimed item (low 32 bits), claimed together.</summary>
+    private static long _cursor;
+
+    private static int _completed;
     private static Exception? _failure;
 
     /// <summary>
@@ -47,48 +51,55 @@ internal static class KernelWorkers
         {
             int helpers = Math.Min(threads, plan.ItemCount) - 1;
             EnsureThreads(helpers);
-            _plan = plan;
-            _nextItem = 0;
             _failure = null;
-            _helpersLeft = helpers;
-            _done = helpers == 0;
-            if (helpers > 0) Start.Release(helpers);
-            RunItems(plan);
-            WaitForHelpers();
+            _completed = 0;
+            Volatile.Write(ref _plan, plan);
+            long generation = (Volatile.Read(ref _cursor) >> 32) + 1;
+            Volatile.Write(ref _cursor, generation << 32);   // publishes the plan to helpers
+            int asleep = helpers - Wake.CurrentCount;        // permits left over from late helpers still count
+            if (asleep > 0) Wake.Release(asleep);
+            RunItems(plan, generation);
+            WaitForItems(plan.ItemCount);
             if (_failure is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             return true;
         }
         finally
         {
-            _plan = null;
+            Volatile.Write(ref _plan, null);
             plan.Release();
             Volatile.Write(ref _busy, 0);
         }
     }
 
-    /// <summary>Takes items until none is left; the first failure stops the others from taking more.</summary>
-    private static void RunItems(WorkPlan plan)
+    /// <summary>Claims and runs items of generation <paramref name="generation"/> until none is left or a newer dispatch began.</summary>
+    private static void RunItems(WorkPlan plan, long generation)
     {
-        try
+        while (true)
         {
-            int item;
-            while ((item = Interlocked.Increment(ref _nextItem) - 1) < plan.ItemCount)
+            long cursor = Volatile.Read(ref _cursor);
+            int item = (int)cursor;
+            if (cursor >> 32 != generation || item >= plan.ItemCount) return;
+            if (Interlocked.CompareExchange(ref _cursor, cursor + 1, cursor) != cursor) continue;
+            try
+            {
                 plan.RunItem(item);
-        }
-        catch (Exception e)
-        {
-            Interlocked.CompareExchange(ref _failure, e, null);
-            Volatile.Write(ref _nextItem, int.MaxValue / 2);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
+            }
+            if (Interlocked.Increment(ref _completed) == plan.ItemCount)
+                lock (DoneLock) Monitor.PulseAll(DoneLock);
         }
     }
 
-    /// <summary>Spins briefly (helpers usually finish with the caller), then sleeps until the last one reports.</summary>
-    private static void WaitForHelpers()
+    /// <summary>Spins briefly (claimed items usually finish with the caller's), then sleeps until the last item reports.</summary>
+    private static void WaitForItems(int count)
     {
         var spinner = new SpinWait();
-        while (!Volatile.Read(ref _done) && !spinner.NextSpinWillYield) spinner.SpinOnce();
+        while (Volatile.Read(ref _completed) < count && !spinner.NextSpinWillYield) spinner.SpinOnce();
         lock (DoneLock)
-            while (!_done) Monitor.Wait(DoneLock);
+            while (Volatile.Read(ref _completed) < count) Monitor.Wait(DoneLock);
     }
 
     private static void EnsureThreads(int count)
@@ -109,14 +120,11 @@ internal static class KernelWorkers
     {
         while (true)
         {
-            Start.Wait();
-            RunItems(_plan!);
-            if (Interlocked.Decrement(ref _helpersLeft) == 0)
-                lock (DoneLock)
-                {
-                    _done = true;
-                    Monitor.PulseAll(DoneLock);
-                }
+            Wake.Wait();
+            // The cursor first, then the plan: a plan read after a generation's cursor is that
+            // generation's or a later one's, and a later one's fails the claim in RunItems.
+            long generation = Volatile.Read(ref _cursor) >> 32;
+            if (Volatile.Read(ref _plan) is { } plan) RunItems(plan, generation);
         }
     }
 }
