@@ -36,16 +36,11 @@ internal readonly record struct AdafactorStepScalars(double OneMinusBeta2, doubl
 
 /// <summary>
 /// One parameter's part of an Adafactor step: its tensors, and what <see cref="AdafactorKernel.Prepare{T, TMath}"/>
-/// works out before the parallel pass (the factored second moments' row means, the step scale).
+/// works out before the parallel pass: where its factored second moments' row means sit in the
+/// group's means buffer, and the step scale.
 /// </summary>
-internal sealed class AdafactorSlot(Tensor param, Tensor grad, Tensor? rowVar, Tensor? colVar, Tensor? variance)
+internal readonly record struct AdafactorSlot(Tensor Param, Tensor Grad, Tensor? RowVar, Tensor? ColVar, Tensor? Variance, int MeansStart = 0, double Scale = 0)
 {
-    public Tensor Param { get; } = param;
-    public Tensor Grad { get; } = grad;
-    public Tensor? RowVar { get; } = rowVar;
-    public Tensor? ColVar { get; } = colVar;
-    public Tensor? Variance { get; } = variance;
-
     /// <summary>True for 2+-dim params: second moments factored over the last two dims.</summary>
     public bool Factored => RowVar is not null;
 
@@ -54,11 +49,20 @@ internal sealed class AdafactorSlot(Tensor param, Tensor grad, Tensor? rowVar, T
 
     public int Cols => Factored ? Param.Size(-1) : Param.Numel;
 
-    /// <summary>Per matrix of the batch: <c>max(mean over rows of row_var, eps1)</c>, rounded to the param's dtype.</summary>
-    public double[] RowVarMeans { get; set; } = [];
+    /// <summary>Matrices in a factored param's batch (one row-var mean each); 0 for a full variance.</summary>
+    public int MeansCount => Factored && Rows * Cols != 0 ? Param.Numel / (Rows * Cols) : 0;
 
-    /// <summary><c>-alpha / denom</c>: what the update is multiplied by before it is added to the param.</summary>
-    public double Scale { get; set; }
+    /// <summary>Scratch a factored param's row and column sums need in <see cref="AdafactorKernel.Prepare{T, TMath}"/>.</summary>
+    public int ScratchCount => Factored ? MeansCount * (Rows + Cols) : 0;
+
+    /// <summary>Records that the step wrote the param and its second moments through spans.</summary>
+    public void MarkModified()
+    {
+        Param.MarkModified();
+        RowVar?.MarkModified();
+        ColVar?.MarkModified();
+        Variance?.MarkModified();
+    }
 }
 
 /// <summary>
@@ -76,11 +80,14 @@ internal static class AdafactorKernel
     private const int Block = 256;
 
     /// <summary>
-    /// Reductions and state for one param: updates row_var/col_var (or variance) in place and
-    /// sets <see cref="AdafactorSlot.RowVarMeans"/> and <see cref="AdafactorSlot.Scale"/>.
-    /// <paramref name="step"/> holds the numbers of the param's own step.
+    /// Reductions and state for one param: updates row_var/col_var (or variance) in place, writes
+    /// the row-var means of a factored param to <paramref name="means"/> (its
+    /// <see cref="AdafactorSlot.MeansCount"/> values), and returns the step scale (see
+    /// <see cref="AdafactorSlot.Scale"/>). <paramref name="scratch"/> holds at least
+    /// <see cref="AdafactorSlot.ScratchCount"/> doubles; <paramref name="step"/> holds the numbers
+    /// of the param's own step.
     /// </summary>
-    public static void Prepare<T, TMath>(AdafactorSlot slot, in AdafactorHyper h, AdafactorStepScalars step)
+    public static double Prepare<T, TMath>(in AdafactorSlot slot, Span<double> means, Span<double> scratch, in AdafactorHyper h, AdafactorStepScalars step)
         where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
     {
         var param = slot.Param.AsSpan<T>();
@@ -89,7 +96,7 @@ internal static class AdafactorKernel
         double alpha = step.Alpha(paramNorm / Math.Pow(param.Length, 0.5), h.Eps2);
 
         T weight = T.CreateTruncating(step.OneMinusBeta2);
-        if (slot.Factored) UpdateFactoredMoments<T, TMath>(slot, grad, weight, T.CreateTruncating(h.Eps1));
+        if (slot.Factored) UpdateFactoredMoments<T, TMath>(slot, grad, weight, T.CreateTruncating(h.Eps1), means, scratch);
         else UpdateVariance<T, TMath>(slot.Variance!.AsSpan<T>(), grad, weight);
 
         double updateSquares = 0;
@@ -97,7 +104,7 @@ internal static class AdafactorKernel
         Span<T> u = stackalloc T[Block];
         for (int pos = 0; pos < param.Length;)
         {
-            int count = ComputeSegment(slot, pos, param.Length, eps1Squared, h.Maximize, u);
+            int count = ComputeSegment(slot, means, pos, param.Length, eps1Squared, h.Maximize, u);
             foreach (var v in u[..count])
             {
                 double d = double.CreateTruncating(v);
@@ -107,11 +114,14 @@ internal static class AdafactorKernel
         }
         double updateNorm = double.CreateTruncating(T.CreateTruncating(Math.Sqrt(updateSquares)));
         double denom = Math.Max(1.0, updateNorm / (Math.Pow(param.Length, 0.5) * h.D));
-        slot.Scale = step.Scale(alpha, denom);
+        return step.Scale(alpha, denom);
     }
 
-    /// <summary>The parallel pass over elements [start, start+length) of one param: weight decay, then the scaled update.</summary>
-    public static void Apply<T, TMath>(AdafactorSlot slot, int start, int length, in AdafactorHyper h)
+    /// <summary>
+    /// The parallel pass over elements [start, start+length) of one param: weight decay, then the
+    /// scaled update. <paramref name="means"/> is the param's row-var means as Prepare wrote them.
+    /// </summary>
+    public static void Apply<T, TMath>(in AdafactorSlot slot, ReadOnlySpan<double> means, int start, int length, in AdafactorHyper h)
         where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
     {
         var param = slot.Param.AsSpan<T>();
@@ -123,7 +133,7 @@ internal static class AdafactorKernel
         int end = start + length;
         for (int pos = start; pos < end;)
         {
-            int count = ComputeSegment(slot, pos, end, eps1Squared, h.Maximize, u);
+            int count = ComputeSegment(slot, means, pos, end, eps1Squared, h.Maximize, u);
             var p = param.Slice(pos, count);
             int i = 0;
             if (Vector.IsHardwareAccelerated)
@@ -161,16 +171,18 @@ internal static class AdafactorKernel
     /// <summary>
     /// row_var and col_var move toward the row and column means of g² (each mean the square of a
     /// rounded norm, divided by the count, as the reference computes it); then the per-matrix
-    /// mean of row_var, clamped to eps1.
+    /// mean of row_var, clamped to eps1, into <paramref name="means"/>. The sums go to <paramref name="scratch"/>.
     /// </summary>
-    private static void UpdateFactoredMoments<T, TMath>(AdafactorSlot slot, ReadOnlySpan<T> grad, T weight, T eps1)
+    private static void UpdateFactoredMoments<T, TMath>(in AdafactorSlot slot, ReadOnlySpan<T> grad, T weight, T eps1, Span<double> means, Span<double> scratch)
         where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
     {
-        int rows = slot.Rows, cols = slot.Cols, batches = grad.Length / (rows * cols);
+        int rows = slot.Rows, cols = slot.Cols, batches = slot.MeansCount;
         var rowVar = slot.RowVar!.AsSpan<T>();
         var colVar = slot.ColVar!.AsSpan<T>();
-        var rowSums = new double[batches * rows];
-        var colSums = new double[batches * cols];
+        var rowSums = scratch[..(batches * rows)];
+        var colSums = scratch.Slice(batches * rows, batches * cols);
+        rowSums.Clear();
+        colSums.Clear();
         for (int b = 0; b < batches; b++)
             for (int r = 0; r < rows; r++)
             {
@@ -189,14 +201,12 @@ internal static class AdafactorKernel
         for (int j = 0; j < colSums.Length; j++)
             colVar[j] = LerpMath.Lerp<T, TMath>(colVar[j], MeanOfSquares<T>(colSums[j], rows), weight, small);
 
-        var means = new double[batches];
         for (int b = 0; b < batches; b++)
         {
             double acc = 0;
             for (int r = 0; r < rows; r++) acc += double.CreateTruncating(rowVar[b * rows + r]);
             means[b] = double.CreateTruncating(ClampMin(T.CreateTruncating(acc / rows), eps1));
         }
-        slot.RowVarMeans = means;
     }
 
     /// <summary>The reference's <c>norm.square_().div_(n)</c> from a sum of squares: each step rounded to T.</summary>
@@ -234,7 +244,7 @@ internal static class AdafactorKernel
     /// reference's, op for op: <c>rsqrt(clamp_min(row_var·col_var / mean, eps1²)) · g</c> (factored)
     /// or <c>rsqrt(clamp_min(variance, eps1²)) · g</c>, with g negated when maximizing.
     /// </summary>
-    private static int ComputeSegment<T>(AdafactorSlot slot, int pos, int end, T eps1Squared, bool maximize, Span<T> buffer)
+    private static int ComputeSegment<T>(in AdafactorSlot slot, ReadOnlySpan<double> means, int pos, int end, T eps1Squared, bool maximize, Span<T> buffer)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int cols = slot.Cols;
@@ -246,7 +256,7 @@ internal static class AdafactorKernel
         {
             int batch = row / slot.Rows;
             ComputeFactoredUpdates(slot.RowVar!.AsSpan<T>()[row], slot.ColVar!.AsSpan<T>().Slice(batch * cols + col, count),
-                T.CreateTruncating(slot.RowVarMeans[batch]), g, eps1Squared, maximize, u);
+                T.CreateTruncating(means[batch]), g, eps1Squared, maximize, u);
         }
         else ComputeUpdates(slot.Variance!.AsSpan<T>().Slice(pos, count), g, eps1Squared, maximize, u);
         return count;
