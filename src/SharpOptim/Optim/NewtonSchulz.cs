@@ -28,12 +28,14 @@ internal static class NewtonSchulz
 
     /// <summary>
     /// The orthogonalised <paramref name="input"/> (a 2-D tensor of any float dtype, rounded to
-    /// bfloat16 first), as a float32 tensor of bfloat16 values of the same shape.
+    /// bfloat16 first), as a float32 tensor of bfloat16 values of the same shape. Allocates its
+    /// buffers (the reference path's form; the kernel path keeps a <see cref="NewtonSchulzWorkspace"/> per shape).
     /// </summary>
     public static Tensor Orthogonalize(Tensor input, (double A, double B, double C) coefficients, int steps, double eps)
     {
         if (input.Dim != 2) throw new ArgumentException("Input tensor gradient must be a 2D matrix");
-        var values = new float[input.Numel];
+        var workspace = new NewtonSchulzWorkspace(input.Size(0), input.Size(1));
+        var values = workspace.Input;
         if (input.DType == DType.Float64)
         {
             var src = input.AsSpan<double>();
@@ -44,18 +46,27 @@ internal static class NewtonSchulz
             var src = input.To(DType.Float32).AsSpan<float>();
             for (int i = 0; i < values.Length; i++) values[i] = BFloat16Rounding.Round(src[i]);
         }
-        return Torch.Tensor(Orthogonalize(values, input.Size(0), input.Size(1), coefficients, steps, eps), input.Shape);
+        return Torch.Tensor(Orthogonalize(workspace, coefficients, steps, eps), input.Shape);
     }
 
     /// <summary>
-    /// The iteration on a rows × cols matrix of bfloat16 values (row-major); returns the result in
-    /// the same layout. A tall matrix is worked on transposed, as PyTorch does.
+    /// The iteration on the rows × cols matrix of bfloat16 values the caller put in
+    /// <see cref="NewtonSchulzWorkspace.Input"/> (row-major); returns the result in the same layout:
+    /// one of the workspace's own arrays, valid until its next use. A tall matrix is worked on
+    /// transposed, as PyTorch does. Allocates nothing.
     /// </summary>
-    public static float[] Orthogonalize(ReadOnlySpan<float> bf16, int rows, int cols, (double A, double B, double C) coefficients, int steps, double eps)
+    public static float[] Orthogonalize(NewtonSchulzWorkspace workspace, (double A, double B, double C) coefficients, int steps, double eps)
     {
-        bool tall = rows > cols;
+        int rows = workspace.Rows, cols = workspace.Cols;
+        bool tall = workspace.Tall;
         int n = tall ? cols : rows, m = tall ? rows : cols;
-        var x = tall ? Transpose(bf16, rows, cols) : bf16.ToArray();
+        float[] x, next;
+        if (tall)
+        {
+            Transpose(workspace.Input, rows, cols, workspace.Iterate);
+            (x, next) = (workspace.Iterate, workspace.Spare);
+        }
+        else (x, next) = (workspace.Input, workspace.Iterate);
 
         // Spectral norm at most 1: divide by the Frobenius norm, clamped below by eps.
         double squares = 0;
@@ -66,9 +77,8 @@ internal static class NewtonSchulz
         for (int i = 0; i < x.Length; i++) x[i] = BFloat16Rounding.Round(x[i] / norm);
 
         float a = (float)coefficients.A, b = (float)coefficients.B, c = (float)coefficients.C;
-        var gram = new float[n * n];
-        var gramUpdate = new float[n * n];
-        var next = new float[n * m];
+        var gram = workspace.Gram;
+        var gramUpdate = workspace.GramUpdate;
         for (int s = 0; s < steps; s++)
         {
             // gram = X Xᵀ; gramUpdate = b·gram + c·gram²; X = a·X + gramUpdate·X
@@ -77,15 +87,15 @@ internal static class NewtonSchulz
             Product(gramUpdate, x, transposeB: false, n, n, m, alpha: 1, beta: a, x, next);
             (x, next) = (next, x);
         }
-        return tall ? Transpose(x, n, m) : x;
+        if (!tall) return x;
+        Transpose(x, n, m, workspace.Input);
+        return workspace.Input;
     }
 
-    private static float[] Transpose(ReadOnlySpan<float> x, int rows, int cols)
+    private static void Transpose(ReadOnlySpan<float> x, int rows, int cols, Span<float> t)
     {
-        var t = new float[x.Length];
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < cols; c++) t[c * rows + r] = x[r * cols + c];
-        return t;
     }
 
     /// <summary>
