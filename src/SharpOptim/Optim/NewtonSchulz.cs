@@ -8,8 +8,8 @@ namespace SharpOptim.Optim;
 /// once, the division is a float32 division, and each matrix product is PyTorch's bfloat16
 /// GEMM — exact float32 products summed in float32 into four interleaved partial sums
 /// (<c>((s0 + s1) + s2) + s3</c>), then <c>fma(beta, C, alpha·Σ)</c> in float32, then one
-/// rounding to bfloat16. Our <see cref="Tensor.Mm"/> is not used: it has no bfloat16 rounding and
-/// sums in another order. The float32 sums are not always PyTorch's order (it hands products of
+/// rounding to bfloat16 (<see cref="BFloat16Product"/>, vectorised without changing a bit).
+/// Our <see cref="Tensor.Mm"/> is not used: it has no bfloat16 rounding and sums in another order. The float32 sums are not always PyTorch's order (it hands products of
 /// more than 16·16·16 multiply-adds to oneDNN, and some of its dot products are vectorised), so
 /// an element can land one bfloat16 step from PyTorch's and the iteration carries that on:
 /// measured with a Python model of this arithmetic on 1500 random matrices per shape, none of
@@ -77,14 +77,14 @@ internal static class NewtonSchulz
         for (int i = 0; i < x.Length; i++) x[i] = BFloat16Rounding.Round(x[i] / norm);
 
         float a = (float)coefficients.A, b = (float)coefficients.B, c = (float)coefficients.C;
-        var gram = workspace.Gram;
-        var gramUpdate = workspace.GramUpdate;
+        var (gram, gramUpdate, packed, product) = (workspace.Gram, workspace.GramUpdate, workspace.Packed, workspace.Product);
         for (int s = 0; s < steps; s++)
         {
-            // gram = X Xᵀ; gramUpdate = b·gram + c·gram²; X = a·X + gramUpdate·X
-            Product(x, x, transposeB: true, n, m, n, alpha: 1, beta: 0, gram, gram);
-            Product(gram, gram, transposeB: false, n, n, n, alpha: c, beta: b, gram, gramUpdate);
-            Product(gramUpdate, x, transposeB: false, n, n, m, alpha: 1, beta: a, x, next);
+            // gram = X Xᵀ; gramUpdate = b·gram + c·gram²; X = a·X + gramUpdate·X. Both gram
+            // products are symmetric (gram is, so gram² is, to the bit).
+            product.Run(x, x, transposeB: true, n, m, n, alpha: 1, beta: 0, gram, gram, packed, symmetric: true);
+            product.Run(gram, gram, transposeB: false, n, n, n, alpha: c, beta: b, gram, gramUpdate, packed, symmetric: true);
+            product.Run(gramUpdate, x, transposeB: false, n, n, m, alpha: 1, beta: a, x, next, packed);
             (x, next) = (next, x);
         }
         if (!tall) return x;
@@ -96,36 +96,5 @@ internal static class NewtonSchulz
     {
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < cols; c++) t[c * rows + r] = x[r * cols + c];
-    }
-
-    /// <summary>
-    /// <c>result = bf16(beta·input + alpha·(A·B))</c> for A (n×k) and B (k×m, or m×k read
-    /// transposed), as PyTorch's CPU bfloat16 addmm (beta 0: mm) computes it.
-    /// </summary>
-    private static void Product(float[] a, float[] b, bool transposeB, int n, int k, int m, float alpha, float beta, float[] input, float[] result)
-    {
-        // B[l, j] sits at bRow·l + bCol·j.
-        int bRow = transposeB ? 1 : m, bCol = transposeB ? k : 1;
-        for (int i = 0; i < n; i++)
-        {
-            int aRow = i * k;
-            for (int j = 0; j < m; j++)
-            {
-                // Four interleaved partial sums, then folded left to right (PyTorch's gemm `sum`).
-                float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                int l = 0, bj = bCol * j;
-                for (; l + 4 <= k; l += 4)
-                {
-                    s0 += a[aRow + l] * b[bj + bRow * l];
-                    s1 += a[aRow + l + 1] * b[bj + bRow * (l + 1)];
-                    s2 += a[aRow + l + 2] * b[bj + bRow * (l + 2)];
-                    s3 += a[aRow + l + 3] * b[bj + bRow * (l + 3)];
-                }
-                for (; l < k; l++) s0 += a[aRow + l] * b[bj + bRow * l];
-                float dot = ((s0 + s1) + s2) + s3;
-                float value = beta == 0 ? alpha * dot : MathF.FusedMultiplyAdd(beta, input[i * m + j], alpha * dot);
-                result[i * m + j] = BFloat16Rounding.Round(value);
-            }
-        }
     }
 }

@@ -16,6 +16,7 @@ internal sealed class NewtonSchulzWorkspace
         Iterate = new float[rows * cols];
         // A tall matrix iterates on its transpose in Iterate and Spare; a wide one in Input and Iterate.
         Spare = Tall ? new float[rows * cols] : [];
+        Packed = new float[rows * cols];
         Gram = new float[n * n];
         GramUpdate = new float[n * n];
     }
@@ -35,8 +36,14 @@ internal sealed class NewtonSchulzWorkspace
 
     internal float[] Spare { get; }
 
+    /// <summary>The right operand of a product, its column panels laid out contiguously (see <see cref="BFloat16Product"/>).</summary>
+    internal float[] Packed { get; }
+
     /// <summary>X Xᵀ and b·X Xᵀ + c·(X Xᵀ)² (min(rows, cols) squared).</summary>
     internal float[] Gram { get; }
 
     internal float[] GramUpdate { get; }
+
+    /// <summary>The product's dispatch, kept so that its parallel runs allocate nothing.</summary>
+    internal BFloat16Product Product { get; } = new();
 }
