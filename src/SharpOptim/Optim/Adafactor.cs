@@ -112,8 +112,8 @@ public sealed partial class Adafactor : Optimizer
         switch (implementation)
         {
             case StepImplementation.Reference: Reference(ps, states, h); break;
-            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h); break;
-            default: Kernel<FusedMath>(ps, states, h); break;
+            case StepImplementation.ForEach: InOrderKernel<ExactMath>(ps, states, h); break;
+            default: ReorderedKernel<FusedMath>(ps, states, h); break;
         }
     }
 

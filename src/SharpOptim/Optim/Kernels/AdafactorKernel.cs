@@ -35,11 +35,12 @@ internal readonly record struct AdafactorStepScalars(double OneMinusBeta2, doubl
 }
 
 /// <summary>
-/// One parameter's part of an Adafactor step: its tensors, and what <see cref="AdafactorKernel.Prepare{T, TMath}"/>
-/// works out before the parallel pass: where its factored second moments' row means sit in the
-/// group's means buffer, and the step scale.
+/// One parameter's part of an Adafactor step: its tensors, its step's numbers, where its factored
+/// second moments' row means sit in the group's means buffer and its chunks' partial sums in the
+/// group's partial-sum buffers (the reordered passes), and the step scale once the reductions are done.
 /// </summary>
-internal readonly record struct AdafactorSlot(Tensor Param, Tensor Grad, Tensor? RowVar, Tensor? ColVar, Tensor? Variance, int MeansStart = 0, double Scale = 0)
+internal readonly record struct AdafactorSlot(Tensor Param, Tensor Grad, Tensor? RowVar, Tensor? ColVar, Tensor? Variance,
+                                              AdafactorStepScalars Step, int MeansStart = 0, int ChunksStart = 0, double Scale = 0)
 {
     /// <summary>True for 2+-dim params: second moments factored over the last two dims.</summary>
     public bool Factored => RowVar is not null;
@@ -67,14 +68,16 @@ internal readonly record struct AdafactorSlot(Tensor Param, Tensor Grad, Tensor?
 
 /// <summary>
 /// Adafactor over one group. The step needs three reductions per param — RMS(param) before the
-/// step, the row and column means of g², and RMS(update) for the clipping — so it is not one pass:
-/// <see cref="Prepare{T, TMath}"/> runs the reductions and updates the (small) second-moment
-/// state per param, then <see cref="Apply{T, TMath}"/> updates every param in one parallel
-/// dispatch, recomputing each update element instead of storing it. Sums of squares run in
-/// double, element by element in the order <see cref="Tensor.Norm(double)"/> uses, so that with
-/// <see cref="ExactMath"/> every value equals the reference path's bit for bit.
+/// step, the row and column means of g², and RMS(update) for the clipping — so it is not one pass.
+/// In the reference's order (<see cref="Prepare{T, TMath}"/>, the <c>foreach</c> path): per param
+/// on the calling thread, sums of squares in double element by element as
+/// <see cref="Tensor.Norm(double)"/> accumulates, so that with <see cref="ExactMath"/> every value
+/// equals the reference path's bit for bit. Reordered (the default and fused paths, see
+/// AdafactorKernel.Reordered.cs): the sums in vector lanes, per chunk, in parallel. Either way
+/// <see cref="Apply{T, TMath}"/> then updates every param in one parallel dispatch, recomputing each
+/// update element instead of storing it.
 /// </summary>
-internal static class AdafactorKernel
+internal static partial class AdafactorKernel
 {
     /// <summary>Elements handled per block when an update is computed into a stack buffer.</summary>
     private const int Block = 256;
@@ -84,19 +87,17 @@ internal static class AdafactorKernel
     /// the row-var means of a factored param to <paramref name="means"/> (its
     /// <see cref="AdafactorSlot.MeansCount"/> values), and returns the step scale (see
     /// <see cref="AdafactorSlot.Scale"/>). <paramref name="scratch"/> holds at least
-    /// <see cref="AdafactorSlot.ScratchCount"/> doubles; <paramref name="step"/> holds the numbers
-    /// of the param's own step.
+    /// <see cref="AdafactorSlot.ScratchCount"/> doubles.
     /// </summary>
-    public static double Prepare<T, TMath>(in AdafactorSlot slot, Span<double> means, Span<double> scratch, in AdafactorHyper h, AdafactorStepScalars step)
+    public static double Prepare<T, TMath>(in AdafactorSlot slot, Span<double> means, Span<double> scratch, in AdafactorHyper h)
         where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
     {
         var param = slot.Param.AsSpan<T>();
         var grad = slot.Grad.AsSpan<T>();
-        double paramNorm = double.CreateTruncating(T.CreateTruncating(Math.Sqrt(SumOfSquares<T>(param))));
-        double alpha = step.Alpha(paramNorm / Math.Pow(param.Length, 0.5), h.Eps2);
+        double paramSquares = SumOfSquares<T>(param);
 
-        T weight = T.CreateTruncating(step.OneMinusBeta2);
-        if (slot.Factored) UpdateFactoredMoments<T, TMath>(slot, grad, weight, T.CreateTruncating(h.Eps1), means, scratch);
+        T weight = T.CreateTruncating(slot.Step.OneMinusBeta2);
+        if (slot.Factored) UpdateFactoredMoments<T, TMath>(slot, grad, weight, T.CreateTruncating(h.Eps1), means, scratch, inOrder: true);
         else UpdateVariance<T, TMath>(slot.Variance!.AsSpan<T>(), grad, weight);
 
         double updateSquares = 0;
@@ -112,9 +113,23 @@ internal static class AdafactorKernel
             }
             pos += count;
         }
+        return StepScale<T>(slot, paramSquares, updateSquares, h);
+    }
+
+    /// <summary>
+    /// The step scale from the param's two sums of squares: each norm the square root rounded to
+    /// the param's dtype (as <c>norm()</c> returns it), then alpha, the clipping denominator and
+    /// <c>-alpha / denom</c> as the reference computes them.
+    /// </summary>
+    public static double StepScale<T>(in AdafactorSlot slot, double paramSquares, double updateSquares, in AdafactorHyper h)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double rootNumel = Math.Pow(slot.Param.Numel, 0.5);
+        double paramNorm = double.CreateTruncating(T.CreateTruncating(Math.Sqrt(paramSquares)));
+        double alpha = slot.Step.Alpha(paramNorm / rootNumel, h.Eps2);
         double updateNorm = double.CreateTruncating(T.CreateTruncating(Math.Sqrt(updateSquares)));
-        double denom = Math.Max(1.0, updateNorm / (Math.Pow(param.Length, 0.5) * h.D));
-        return step.Scale(alpha, denom);
+        double denom = Math.Max(1.0, updateNorm / (rootNumel * h.D));
+        return slot.Step.Scale(alpha, denom);
     }
 
     /// <summary>
@@ -171,9 +186,11 @@ internal static class AdafactorKernel
     /// <summary>
     /// row_var and col_var move toward the row and column means of g² (each mean the square of a
     /// rounded norm, divided by the count, as the reference computes it); then the per-matrix
-    /// mean of row_var, clamped to eps1, into <paramref name="means"/>. The sums go to <paramref name="scratch"/>.
+    /// mean of row_var, clamped to eps1, into <paramref name="means"/>. The sums go to
+    /// <paramref name="scratch"/>; <paramref name="inOrder"/> false lets a row's sum run in vector lanes.
     /// </summary>
-    private static void UpdateFactoredMoments<T, TMath>(in AdafactorSlot slot, ReadOnlySpan<T> grad, T weight, T eps1, Span<double> means, Span<double> scratch)
+    public static void UpdateFactoredMoments<T, TMath>(in AdafactorSlot slot, ReadOnlySpan<T> grad, T weight, T eps1, Span<double> means,
+                                                       Span<double> scratch, bool inOrder)
         where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
     {
         int rows = slot.Rows, cols = slot.Cols, batches = slot.MeansCount;
@@ -187,13 +204,8 @@ internal static class AdafactorKernel
             for (int r = 0; r < rows; r++)
             {
                 var row = grad.Slice((b * rows + r) * cols, cols);
-                for (int c = 0; c < cols; c++)
-                {
-                    double d = double.CreateTruncating(row[c]);
-                    d *= d;
-                    rowSums[b * rows + r] += d;
-                    colSums[b * cols + c] += d;
-                }
+                var batchColSums = colSums.Slice(b * cols, cols);
+                rowSums[b * rows + r] = inOrder ? AddSquaresInOrder(row, batchColSums) : AddSquaresReordered(row, batchColSums);
             }
         bool small = LerpMath.IsSmallWeight(weight);
         for (int j = 0; j < rowSums.Length; j++)
@@ -207,6 +219,20 @@ internal static class AdafactorKernel
             for (int r = 0; r < rows; r++) acc += double.CreateTruncating(rowVar[b * rows + r]);
             means[b] = double.CreateTruncating(ClampMin(T.CreateTruncating(acc / rows), eps1));
         }
+    }
+
+    /// <summary>Adds each element's square to its column's sum; returns the row's sum of squares, in element order.</summary>
+    private static double AddSquaresInOrder<T>(ReadOnlySpan<T> row, Span<double> colSums) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double rowSum = 0;
+        for (int c = 0; c < row.Length; c++)
+        {
+            double d = double.CreateTruncating(row[c]);
+            d *= d;
+            rowSum += d;
+            colSums[c] += d;
+        }
+        return rowSum;
     }
 
     /// <summary>The reference's <c>norm.square_().div_(n)</c> from a sum of squares: each step rounded to T.</summary>
