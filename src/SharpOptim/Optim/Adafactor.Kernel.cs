@@ -37,24 +37,32 @@ public sealed partial class Adafactor
     /// The default and fused kernel: the sums of squares reordered into vector lanes and parallel
     /// chunks. A first parallel pass sums each param's squares (and updates a full variance and
     /// sums its update's squares); factored moments are updated per param; a second parallel pass
-    /// sums the factored updates' squares; then the update pass.
+    /// sums the factored updates' squares; then the update pass. A full-variance param of one chunk
+    /// takes its whole step in the first pass, while its data is still in cache.
     /// </summary>
     private void ReorderedKernel<TMath>(List<Tensor> ps, List<ParamState> states, AdafactorHyper h) where TMath : IKernelMath
     {
         var slots = FillSlots(ps, states, h);
         ElementwiseKernel.Run(ps, nameof(Adafactor), new FirstPassChunks<TMath>(slots, _paramSquares, _updateSquares, h));
-        bool anyFactored = false;
+        bool anyFactored = false, anyLeft = false;
         for (int i = 0; i < ps.Count; i++)
         {
+            anyLeft |= !WholeInFirstPass(slots[i]);
             if (!slots[i].Factored) continue;
             anyFactored = true;
             if (ps[i].DType == DType.Float32) UpdateFactoredMoments<float, TMath>(slots[i], h);
             else UpdateFactoredMoments<double, TMath>(slots[i], h);
         }
+        if (!anyLeft)
+        {
+            for (int i = 0; i < ps.Count; i++) slots[i].MarkModified();
+            return;
+        }
         if (anyFactored) ElementwiseKernel.Run(ps, nameof(Adafactor), new FactoredSquaresChunks(slots, _rowVarMeans, _updateSquares, h));
         for (int i = 0; i < ps.Count; i++)
         {
             ref var slot = ref slots[i];
+            if (WholeInFirstPass(slot)) continue;
             int first = slot.ChunksStart, count = ChunkCount(slot.Param);
             double paramSquares = 0, updateSquares = 0;
             for (int c = first; c < first + count; c++)
@@ -67,8 +75,11 @@ public sealed partial class Adafactor
                 : AdafactorKernel.StepScale<double>(slot, paramSquares, updateSquares, h);
             slot = slot with { Scale = scale };
         }
-        Apply<TMath>(ps, slots, h);
+        Apply<TMath>(ps, slots, h, skipWholeInFirstPass: true);
     }
+
+    /// <summary>A full-variance param of one chunk: its sums, scale and update all come from one work item.</summary>
+    private static bool WholeInFirstPass(in AdafactorSlot slot) => !slot.Factored && slot.Param.Numel <= ParallelChunker.ChunkElements;
 
     private void UpdateFactoredMoments<T, TMath>(in AdafactorSlot slot, AdafactorHyper h)
         where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
@@ -110,31 +121,40 @@ public sealed partial class Adafactor
     /// <summary>How many chunks <see cref="ParallelChunker"/> cuts the param into.</summary>
     private static int ChunkCount(Tensor p) => (p.Numel + ParallelChunker.ChunkElements - 1) / ParallelChunker.ChunkElements;
 
-    /// <summary>The update pass over every param, then the version counters of everything the step wrote.</summary>
-    private void Apply<TMath>(List<Tensor> ps, AdafactorSlot[] slots, AdafactorHyper h) where TMath : IKernelMath
+    /// <summary>The update pass over every param (or those left by the first pass), then the version counters of everything the step wrote.</summary>
+    private void Apply<TMath>(List<Tensor> ps, AdafactorSlot[] slots, AdafactorHyper h, bool skipWholeInFirstPass = false) where TMath : IKernelMath
     {
-        ElementwiseKernel.Run(ps, nameof(Adafactor), new ApplyChunks<TMath>(slots, _rowVarMeans, h));
+        ElementwiseKernel.Run(ps, nameof(Adafactor), new ApplyChunks<TMath>(slots, _rowVarMeans, h, skipWholeInFirstPass));
         for (int i = 0; i < ps.Count; i++) slots[i].MarkModified();
     }
 
-    private readonly struct ApplyChunks<TMath>(AdafactorSlot[] slots, double[] rowVarMeans, AdafactorHyper h) : IElementwiseKernel where TMath : IKernelMath
-    {
-        public void Run<T>(int tensor, int start, int length) where T : unmanaged, IFloatingPointIeee754<T>
-        {
-            ref readonly var slot = ref slots[tensor];
-            AdafactorKernel.Apply<T, TMath>(slot, rowVarMeans.AsSpan(slot.MeansStart, slot.MeansCount), start, length, h);
-        }
-    }
-
-    /// <summary>Each chunk's sums go to its own entries (chunk starts are multiples of the chunk size), added in order afterwards.</summary>
-    private readonly struct FirstPassChunks<TMath>(AdafactorSlot[] slots, double[] paramSquares, double[] updateSquares, AdafactorHyper h)
+    private readonly struct ApplyChunks<TMath>(AdafactorSlot[] slots, double[] rowVarMeans, AdafactorHyper h, bool skipWholeInFirstPass)
         : IElementwiseKernel where TMath : IKernelMath
     {
         public void Run<T>(int tensor, int start, int length) where T : unmanaged, IFloatingPointIeee754<T>
         {
             ref readonly var slot = ref slots[tensor];
+            if (skipWholeInFirstPass && WholeInFirstPass(slot)) return;
+            AdafactorKernel.Apply<T, TMath>(slot, rowVarMeans.AsSpan(slot.MeansStart, slot.MeansCount), start, length, h);
+        }
+    }
+
+    /// <summary>
+    /// Each chunk's sums go to its own entries (chunk starts are multiples of the chunk size), added
+    /// in order afterwards; a param whose whole step fits this work item (see
+    /// <see cref="WholeInFirstPass"/>) gets its scale and update here too.
+    /// </summary>
+    private readonly struct FirstPassChunks<TMath>(AdafactorSlot[] slots, double[] paramSquares, double[] updateSquares, AdafactorHyper h)
+        : IElementwiseKernel where TMath : IKernelMath
+    {
+        public void Run<T>(int tensor, int start, int length) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            ref var slot = ref slots[tensor];
             int chunk = slot.ChunksStart + start / ParallelChunker.ChunkElements;
             AdafactorKernel.FirstPass<T, TMath>(slot, start, length, h, out paramSquares[chunk], out updateSquares[chunk]);
+            if (!WholeInFirstPass(slot)) return;
+            slot = slot with { Scale = AdafactorKernel.StepScale<T>(slot, paramSquares[chunk], updateSquares[chunk], h) };
+            AdafactorKernel.Apply<T, TMath>(slot, [], start, length, h);
         }
     }
 
