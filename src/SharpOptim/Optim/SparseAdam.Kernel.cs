@@ -16,7 +16,7 @@ public sealed partial class SparseAdam
     private int[] _rowStarts = [];
 
     /// <summary>The single-pass kernel over the touched rows of every parameter of the group at once.</summary>
-    private void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, object? lr, double beta1, double beta2, double eps, bool maximize)
+    private void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, PyNumber lr, double beta1, double beta2, double eps, bool maximize)
         where TMath : IKernelMath
     {
         if (_slots.Length < ps.Count) _slots = new Slot[ps.Count];
@@ -58,13 +58,12 @@ public sealed partial class SparseAdam
     /// operation to its dtype (<see cref="HyperScalar"/>) as the tensor arithmetic does, and a
     /// number lr divides as Python does. An integer tensor lr, a rare case, takes the tensor ops.
     /// </summary>
-    private static double NegStepSize(object? lr, double beta1, double beta2, int step)
+    private static double NegStepSize(PyNumber lr, double beta1, double beta2, int step)
     {
-        if (lr is Tensor { DType: not (DType.Float32 or DType.Float64) })
-            return -StepSize(PyNumber.FromValue(lr, "lr"), beta1, beta2, step).Value;
+        if (lr.Tensor is { DType: not (DType.Float32 or DType.Float64) }) return -StepSize(lr, beta1, beta2, step).Value;
         double biasCorrection1 = 1 - Math.Pow(beta1, step);
-        if (biasCorrection1 == 0 && lr is not Tensor) throw new DivideByZeroException("float division by zero");
-        var lrScalar = lr is Tensor t ? HyperScalar.Of(t) : HyperScalar.Number(OptionValues.ToDouble(lr, "lr"));
+        if (biasCorrection1 == 0 && !lr.IsTensor) throw new DivideByZeroException("float division by zero");
+        var lrScalar = lr.Tensor is { } t ? HyperScalar.Of(t) : HyperScalar.Number(lr.Value);
         return -(lrScalar * Math.Sqrt(1 - Math.Pow(beta2, step)) / biasCorrection1).Value;
     }
 

@@ -103,6 +103,7 @@ public sealed partial class SparseAdam : Optimizer
         var (beta1, beta2) = group.GetPair("betas");
         double eps = group.GetDouble("eps");
         bool maximize = group.ContainsKey("maximize") && group.GetBool("maximize");
+        var lr = PyNumber.FromValue(group["lr"], "lr");
         bool reference = _forEach == false && _fused != true;
         if (!reference) StepGuards.CheckKernelDTypes(nameof(SparseAdam), ps);
 
@@ -119,9 +120,9 @@ public sealed partial class SparseAdam : Optimizer
             states[i].Entries["step"] = box;
         }
 
-        if (reference) Reference(ps, states, group["lr"], beta1, beta2, eps, maximize);
-        else if (_forEach == true) Kernel<ExactMath>(ps, states, group["lr"], beta1, beta2, eps, maximize);
-        else Kernel<FusedMath>(ps, states, group["lr"], beta1, beta2, eps, maximize);
+        if (reference) Reference(ps, states, lr, beta1, beta2, eps, maximize);
+        else if (_forEach == true) Kernel<ExactMath>(ps, states, lr, beta1, beta2, eps, maximize);
+        else Kernel<FusedMath>(ps, states, lr, beta1, beta2, eps, maximize);
     }
 
     /// <summary>A parameter's state (created at zero on its first step), with the count its step will have.</summary>
@@ -151,9 +152,8 @@ public sealed partial class SparseAdam : Optimizer
         => lr * Math.Sqrt(1 - Math.Pow(beta2, step)) / (1 - Math.Pow(beta1, step));
 
     /// <summary>The reference path, parameter by parameter.</summary>
-    private static void Reference(List<Tensor> ps, List<ParamState> states, object? lrOption, double beta1, double beta2, double eps, bool maximize)
+    private static void Reference(List<Tensor> ps, List<ParamState> states, PyNumber lr, double beta1, double beta2, double eps, bool maximize)
     {
-        var lr = PyNumber.FromValue(lrOption, "lr");
         for (int i = 0; i < ps.Count; i++)
         {
             var grad = ps[i].Grad!;
