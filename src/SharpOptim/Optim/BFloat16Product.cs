@@ -77,14 +77,16 @@ internal sealed class BFloat16Product : WorkPlan
                     Store(i + 1, j0 + lane, dots[width + lane]);
                 }
             }
-            for (; i < rows; i++)
-                for (int j = j0; j < j0 + width; j++) Store(i, j, Dot(i, j));
+            ScalarRows(i, rows, j0, width);
         }
-        else
-        {
-            for (int i = 0; i < rows; i++)
-                for (int j = j0; j < j0 + width; j++) Store(i, j, Dot(i, j));
-        }
+        else ScalarRows(0, rows, j0, width);
+    }
+
+    /// <summary>Elements (i, j) for rows [firstRow, rows) and the panel's columns, one at a time (upper triangle only when symmetric).</summary>
+    private void ScalarRows(int firstRow, int rows, int j0, int width)
+    {
+        for (int i = firstRow; i < rows; i++)
+            for (int j = _symmetric ? Math.Max(j0, i) : j0; j < j0 + width; j++) Store(i, j, Dot(i, j));
     }
 
     /// <summary>Nothing to drop: the operands are the workspace's own arrays.</summary>
@@ -112,17 +114,20 @@ internal sealed class BFloat16Product : WorkPlan
     /// <summary>The dot product of row i of A and column j of B, in the four interleaved partial sums.</summary>
     private float Dot(int i, int j)
     {
-        int aRow = i * _k;
+        // B[l, j] sits at bRow·l + bCol·j.
+        var (a, b, k) = (_a, _b, _k);
+        int bRow = _transposeB ? 1 : _m, bCol = _transposeB ? k : 1;
+        int aRow = i * k, bj = bCol * j;
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         int l = 0;
-        for (; l + 4 <= _k; l += 4)
+        for (; l + 4 <= k; l += 4)
         {
-            s0 += _a[aRow + l] * B(l, j);
-            s1 += _a[aRow + l + 1] * B(l + 1, j);
-            s2 += _a[aRow + l + 2] * B(l + 2, j);
-            s3 += _a[aRow + l + 3] * B(l + 3, j);
+            s0 += a[aRow + l] * b[bj + bRow * l];
+            s1 += a[aRow + l + 1] * b[bj + bRow * (l + 1)];
+            s2 += a[aRow + l + 2] * b[bj + bRow * (l + 2)];
+            s3 += a[aRow + l + 3] * b[bj + bRow * (l + 3)];
         }
-        for (; l < _k; l++) s0 += _a[aRow + l] * B(l, j);
+        for (; l < k; l++) s0 += a[aRow + l] * b[bj + bRow * l];
         return ((s0 + s1) + s2) + s3;
     }
 
