@@ -51,7 +51,7 @@ public class KernelAllocationTests
     /// Many small tensors (inline) or a few large ones (the kernel workers); matrices, as Muon and
     /// Adafactor's factored path need. Muon's large case is one 2048×64 matrix: as many elements as
     /// one 512×256 (its element passes and its Newton–Schulz products still reach the workers), at
-    /// a twentieth of the 512×256 group's matrix-product work, which dominates a Debug test run.
+    /// a fourteenth of the 512×256 group's matrix-product work, which dominates a Debug test run.
     /// </summary>
     private static Tensor[] Params(string algorithm, bool large)
     {
