@@ -19,7 +19,7 @@ namespace SharpOptim.Optim;
 /// PyTorch's exactly. With <c>foreach</c> and <c>fused</c> both null the fused kernel runs
 /// (PyTorch runs its for-loop).
 /// </remarks>
-public sealed class Adafactor : Optimizer
+public sealed partial class Adafactor : Optimizer
 {
     /// <param name="parameters">Tensors, (name, tensor) tuples, or <see cref="ParamGroup"/>s.</param>
     /// <param name="lr">Learning rate, a number or a one-element tensor (default 1e-2): the cap of the relative step size and the weight-decay scale.</param>
@@ -85,9 +85,16 @@ public sealed class Adafactor : Optimizer
         return s;
     }
 
+    /// <summary>One parameter's state tensors: the step counter and either the factored pair or the full variance.</summary>
+    private readonly record struct ParamState(Tensor Step, Tensor? RowVar, Tensor? ColVar, Tensor? Variance);
+
+    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
+    private readonly List<Tensor> _params = [];
+    private readonly List<ParamState> _states = [];
+
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group);
+        var ps = ParamsWithGrad(group, _params);
         if (ps.Count == 0) return;
         StepGuards.CheckNoSparseGrad(nameof(Adafactor), ps);
 
@@ -96,54 +103,54 @@ public sealed class Adafactor : Optimizer
         var h = new AdafactorHyper(group.Lr, group["lr"] is Tensor { DType: DType.Float32 }, group.GetDouble("beta2_decay"),
                                    eps1 ?? MachineEpsilon(ps[0].DType), eps2,
                                    group.GetDouble("d"), group.GetDouble("weight_decay"), group.GetBool("maximize"));
-        foreach (var p in ps) InitState(p);
+        var implementation = ResolveImplementation(group, hasSparseGrad: false);
+        if (implementation != StepImplementation.Reference) StepGuards.CheckKernelDTypes(nameof(Adafactor), ps);
 
-        switch (ResolveImplementation(group, hasSparseGrad: false))
+        var states = _states;
+        states.Clear();
+        foreach (var p in ps) states.Add(StateOf(p));
+        switch (implementation)
         {
-            case StepImplementation.Reference: Reference(ps, h); break;
-            case StepImplementation.ForEach: Kernel<ExactMath>(ps, h); break;
-            default: Kernel<FusedMath>(ps, h); break;
+            case StepImplementation.Reference: Reference(ps, states, h); break;
+            case StepImplementation.ForEach: InOrderKernel<ExactMath>(ps, states, h); break;
+            default: ReorderedKernel<FusedMath>(ps, states, h); break;
         }
     }
 
-    private void InitState(Tensor p)
+    /// <summary>A parameter's state, created at zero on its first step (in PyTorch's key order).</summary>
+    private ParamState StateOf(Tensor p)
     {
         var state = StateFor(p);
-        if (state.Count != 0) return;
-        var grad = p.Grad!;
-        state["step"] = Torch.Scalar(0, Torch.DefaultDType == DType.Float64 ? DType.Float64 : DType.Float32);
-        if (grad.Dim > 1)
+        if (state.Count == 0)
         {
-            state["row_var"] = Torch.Zeros(FactorShape(grad.ShapeRef, -1), grad.DType);
-            state["col_var"] = Torch.Zeros(FactorShape(grad.ShapeRef, -2), grad.DType);
+            var grad = p.Grad!;
+            state["step"] = ScalarState.NewStep();
+            if (grad.Dim > 1)
+            {
+                state["row_var"] = Torch.Zeros(FactorShape(grad.ShapeRef, -1), grad.DType);
+                state["col_var"] = Torch.Zeros(FactorShape(grad.ShapeRef, -2), grad.DType);
+            }
+            else state["variance"] = Torch.ZerosLike(grad);
         }
-        else state["variance"] = Torch.ZerosLike(grad);
-    }
-
-    /// <summary>Advances the param's step and returns that step's numbers.</summary>
-    private AdafactorStepScalars AdvanceStep(Tensor p, in AdafactorHyper h)
-    {
-        var step = (Tensor)StateFor(p)["step"]!;
-        step.Add_(1);
-        return h.ForStep(step.Item());
+        return new((Tensor)state["step"]!, state.GetValueOrDefault("row_var") as Tensor, state.GetValueOrDefault("col_var") as Tensor,
+                   state.GetValueOrDefault("variance") as Tensor);
     }
 
     /// <summary>PyTorch's <c>_single_tensor_adafactor</c>, operation for operation.</summary>
-    private void Reference(List<Tensor> ps, AdafactorHyper h)
+    private static void Reference(List<Tensor> ps, List<ParamState> states, AdafactorHyper h)
     {
-        foreach (var param in ps)
+        for (int i = 0; i < ps.Count; i++)
         {
-            var state = StateFor(param);
+            var (param, state) = (ps[i], states[i]);
             var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
-            var step = AdvanceStep(param, h);
+            var step = h.ForStep(ScalarState.Increment(state.Step));
             double alpha = step.Alpha(param.Norm().Item() / Math.Pow(param.Numel, 0.5), h.Eps2);
             if (h.WeightDecay != 0) param.Mul_(h.DecayFactor);
 
             Tensor varEstimate;
             if (grad.Dim > 1)
             {
-                var rowVar = (Tensor)state["row_var"]!;
-                var colVar = (Tensor)state["col_var"]!;
+                var (rowVar, colVar) = (state.RowVar!, state.ColVar!);
                 rowVar.Lerp_(grad.Norm(2, -1, keepdim: true).Square_().Div_(grad.Size(-1)), step.OneMinusBeta2);
                 colVar.Lerp_(grad.Norm(2, -2, keepdim: true).Square_().Div_(grad.Size(-2)), step.OneMinusBeta2);
                 // PyTorch's row_var @ col_var has an inner dim of 1: an outer product, one rounded product per element.
@@ -152,7 +159,7 @@ public sealed class Adafactor : Optimizer
             }
             else
             {
-                var variance = (Tensor)state["variance"]!;
+                var variance = state.Variance!;
                 variance.Lerp_(grad.Mul(grad), step.OneMinusBeta2);
                 varEstimate = variance.Clone();
             }
@@ -163,50 +170,17 @@ public sealed class Adafactor : Optimizer
         }
     }
 
-    /// <summary>The kernel path: per-param reductions and state, then one parallel pass over every param.</summary>
-    private void Kernel<TMath>(List<Tensor> ps, AdafactorHyper h) where TMath : IKernelMath
-    {
-        var slots = new AdafactorSlot[ps.Count];
-        for (int i = 0; i < ps.Count; i++)
-        {
-            var p = ps[i];
-            var state = StateFor(p);
-            slots[i] = new AdafactorSlot(p, p.Grad!, state.GetValueOrDefault("row_var") as Tensor,
-                                         state.GetValueOrDefault("col_var") as Tensor, state.GetValueOrDefault("variance") as Tensor);
-            var step = AdvanceStep(p, h);
-            switch (p.DType)
-            {
-                case DType.Float32: AdafactorKernel.Prepare<float, TMath>(slots[i], h, step); break;
-                case DType.Float64: AdafactorKernel.Prepare<double, TMath>(slots[i], h, step); break;
-                default: throw new NotSupportedException($"Adafactor supports float32 and float64 parameters, got {p.DType.TorchName()}");
-            }
-        }
-        ParallelChunker.Run(ps.Select(p => p.Numel).ToList(), (t, start, length) =>
-        {
-            if (slots[t].Param.DType == DType.Float32) AdafactorKernel.Apply<float, TMath>(slots[t], start, length, h);
-            else AdafactorKernel.Apply<double, TMath>(slots[t], start, length, h);
-        });
-        foreach (var slot in slots)
-        {
-            slot.Param.MarkModified();
-            slot.RowVar?.MarkModified();
-            slot.ColVar?.MarkModified();
-            slot.Variance?.MarkModified();
-        }
-    }
-
     /// <summary><c>torch.finfo(dtype).eps</c>: the gap between 1 and the next representable number.</summary>
     private static double MachineEpsilon(DType dtype) => dtype == DType.Float64 ? double.BitIncrement(1.0) - 1.0 : MathF.BitIncrement(1f) - 1f;
 
     /// <summary>The group's <c>eps</c>: a (double?, double) tuple, or a two-element list as a loaded state dict holds it.</summary>
-    private static (double? Eps1, double Eps2) ReadEps(object? value)
+    private static (double? Eps1, double Eps2) ReadEps(object? value) => value switch
     {
-        var items = value switch
-        {
-            ITuple { Length: 2 } t => new[] { t[0], t[1] },
-            IList { Count: 2 } l => new[] { l[0], l[1] },
-            _ => throw new InvalidCastException($"option 'eps' is {StateValues.Describe(value)}, not a pair (epsilon1 or null, epsilon2)"),
-        };
-        return (items[0] is null ? null : OptionValues.ToDouble(items[0], "eps"), OptionValues.ToDouble(items[1], "eps"));
-    }
+        ValueTuple<double?, double> pair => pair,   // the constructor's form, read without boxing through ITuple
+        ITuple { Length: 2 } t => (ReadEps1(t[0]), OptionValues.ToDouble(t[1], "eps")),
+        IList { Count: 2 } l => (ReadEps1(l[0]), OptionValues.ToDouble(l[1], "eps")),
+        _ => throw new InvalidCastException($"option 'eps' is {StateValues.Describe(value)}, not a pair (epsilon1 or null, epsilon2)"),
+    };
+
+    private static double? ReadEps1(object? value) => value is null ? null : OptionValues.ToDouble(value, "eps");
 }

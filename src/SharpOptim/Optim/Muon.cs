@@ -20,7 +20,7 @@ namespace SharpOptim.Optim;
 /// default state dict is PyTorch's exactly. The Newton–Schulz iteration is the same on every path
 /// (see <see cref="NewtonSchulz"/>).
 /// </remarks>
-public sealed class Muon : Optimizer
+public sealed partial class Muon : Optimizer
 {
     private static readonly string[] AdjustLrFns = ["original", "match_rms_adamw", "spectral_unclamped"];
 
@@ -74,24 +74,32 @@ public sealed class Muon : Optimizer
 
     protected override IEnumerable<string> ElementwiseStateKeys => ["momentum_buffer"];
 
+    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
+    private readonly List<Tensor> _params = [];
+    private readonly List<Tensor> _buffers = [];
+
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group);
+        var ps = ParamsWithGrad(group, _params);
         if (ps.Count == 0) return;
         StepGuards.CheckNoSparseGrad(nameof(Muon), ps);
-        if (ps.Any(p => p.Grad!.Dim != 2)) throw new ArgumentException("Param gradient must be a 2D matrix");
+        foreach (var p in ps)
+            if (p.Grad!.Dim != 2) throw new ArgumentException("Param gradient must be a 2D matrix");
         var h = MuonHyper.Read(group);
+        var implementation = ResolveImplementation(group, hasSparseGrad: false);
+        if (implementation != StepImplementation.Reference) StepGuards.CheckKernelDTypes(nameof(Muon), ps);
 
-        var buffers = new Tensor[ps.Count];
-        for (int i = 0; i < ps.Count; i++)
+        var buffers = _buffers;
+        buffers.Clear();
+        foreach (var p in ps)
         {
-            var state = StateFor(ps[i]);
+            var state = StateFor(p);
             if (state.GetValueOrDefault("momentum_buffer") is not Tensor buffer)
-                state["momentum_buffer"] = buffer = Torch.ZerosLike(ps[i].Grad!);
-            buffers[i] = buffer;
+                state["momentum_buffer"] = buffer = Torch.ZerosLike(p.Grad!);
+            buffers.Add(buffer);
         }
 
-        switch (ResolveImplementation(group, hasSparseGrad: false))
+        switch (implementation)
         {
             case StepImplementation.Reference: Reference(ps, buffers, h); break;
             case StepImplementation.ForEach: Kernel<ExactMath>(ps, buffers, h); break;
@@ -100,7 +108,7 @@ public sealed class Muon : Optimizer
     }
 
     /// <summary>PyTorch's <c>_single_tensor_muon</c>, operation for operation.</summary>
-    private static void Reference(List<Tensor> ps, Tensor[] buffers, MuonHyper h)
+    private static void Reference(List<Tensor> ps, List<Tensor> buffers, MuonHyper h)
     {
         for (int i = 0; i < ps.Count; i++)
         {
@@ -117,43 +125,6 @@ public sealed class Muon : Optimizer
         }
     }
 
-    /// <summary>The kernel path: momentum in one parallel pass, the Newton–Schulz iteration per param, the param update in a second pass.</summary>
-    private static void Kernel<TMath>(List<Tensor> ps, Tensor[] buffers, MuonHyper h) where TMath : IKernelMath
-    {
-        var lengths = ps.Select(p => p.Numel).ToList();
-        var updates = ps.Select(p => new float[p.Numel]).ToArray();
-        ParallelChunker.Run(lengths, (t, start, length) =>
-        {
-            var update = updates[t].AsSpan(start, length);
-            switch (ps[t].DType)
-            {
-                case DType.Float32:
-                    MuonKernel.Momentum<float>(ps[t].Grad!.AsSpan<float>().Slice(start, length), buffers[t].AsSpan<float>().Slice(start, length), update, h.Momentum, h.Nesterov);
-                    break;
-                case DType.Float64:
-                    MuonKernel.Momentum<double>(ps[t].Grad!.AsSpan<double>().Slice(start, length), buffers[t].AsSpan<double>().Slice(start, length), update, h.Momentum, h.Nesterov);
-                    break;
-                default:
-                    throw new NotSupportedException($"Muon supports float32 and float64 parameters, got {ps[t].DType.TorchName()}");
-            }
-        });
-        var orthos = new float[ps.Count][];
-        for (int t = 0; t < ps.Count; t++)
-            orthos[t] = NewtonSchulz.Orthogonalize(updates[t], ps[t].Size(0), ps[t].Size(1), h.Coefficients, h.Steps, h.Eps);
-        var scales = ps.Select(p => -h.AdjustedLr(p.ShapeRef)).ToArray();
-        ParallelChunker.Run(lengths, (t, start, length) =>
-        {
-            var ortho = orthos[t].AsSpan(start, length);
-            if (ps[t].DType == DType.Float32) MuonKernel.Apply<float, TMath>(ps[t].AsSpan<float>().Slice(start, length), ortho, h.DecayFactor, scales[t]);
-            else MuonKernel.Apply<double, TMath>(ps[t].AsSpan<double>().Slice(start, length), ortho, h.DecayFactor, scales[t]);
-        });
-        for (int t = 0; t < ps.Count; t++)
-        {
-            ps[t].MarkModified();
-            buffers[t].MarkModified();
-        }
-    }
-
     /// <summary>
     /// One group's options for a step, checked as PyTorch checks them before anything changes.
     /// <see cref="LrIsFloat32Tensor"/>: PyTorch keeps a tensor lr as a tensor, so the adjusted lr
@@ -164,11 +135,11 @@ public sealed class Muon : Optimizer
     {
         public static MuonHyper Read(ParamGroup group)
         {
-            var coefficients = ReadNumbers(group["ns_coefficients"]);
+            var coefficients = ReadCoefficients(group["ns_coefficients"], out int count);
             int steps = (int)group.GetDouble("ns_steps");
-            NewtonSchulz.Validate(steps, coefficients.Length);
+            NewtonSchulz.Validate(steps, count);
             return new MuonHyper(group.Lr, group["lr"] is Tensor { DType: DType.Float32 }, group.GetDouble("weight_decay"),
-                                 group.GetDouble("momentum"), group.GetBool("nesterov"), (coefficients[0], coefficients[1], coefficients[2]),
+                                 group.GetDouble("momentum"), group.GetBool("nesterov"), coefficients,
                                  group.GetDouble("eps"), steps, group["adjust_lr_fn"] as string);
         }
 
@@ -189,7 +160,33 @@ public sealed class Muon : Optimizer
             return LrIsFloat32Tensor ? (float)Lr * (float)ratio : Lr * ratio;
         }
 
-        /// <summary>A tuple or list option's numbers (ns_coefficients: a value tuple, or a list once loaded).</summary>
+        /// <summary>
+        /// ns_coefficients (a value tuple, or a tuple or list once loaded) and how many numbers it
+        /// holds, for PyTorch's check (the triple is meaningful only when there are three).
+        /// Three-element forms are read in place, without allocating.
+        /// </summary>
+        private static (double A, double B, double C) ReadCoefficients(object? value, out int count)
+        {
+            switch (value)
+            {
+                case ValueTuple<double, double, double> triple:   // the constructor's form, read without boxing through ITuple
+                    count = 3;
+                    return triple;
+                case ITuple { Length: 3 } t:
+                    count = 3;
+                    return (Number(t[0]), Number(t[1]), Number(t[2]));
+                case IList { Count: 3 } l:
+                    count = 3;
+                    return (Number(l[0]), Number(l[1]), Number(l[2]));
+                default:
+                    count = ReadNumbers(value).Length;
+                    return default;
+            }
+        }
+
+        private static double Number(object? value) => OptionValues.ToDouble(value, "ns_coefficients");
+
+        /// <summary>A tuple or list option's numbers.</summary>
         private static double[] ReadNumbers(object? value)
         {
             IEnumerable<object?> items = value switch
@@ -198,7 +195,7 @@ public sealed class Muon : Optimizer
                 IEnumerable e and not string => e.Cast<object?>(),
                 _ => throw new InvalidCastException($"option 'ns_coefficients' is {StateValues.Describe(value)}, not a tuple of numbers"),
             };
-            return items.Select(x => OptionValues.ToDouble(x, "ns_coefficients")).ToArray();
+            return items.Select(Number).ToArray();
         }
     }
 }

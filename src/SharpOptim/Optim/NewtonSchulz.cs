@@ -8,8 +8,8 @@ namespace SharpOptim.Optim;
 /// once, the division is a float32 division, and each matrix product is PyTorch's bfloat16
 /// GEMM — exact float32 products summed in float32 into four interleaved partial sums
 /// (<c>((s0 + s1) + s2) + s3</c>), then <c>fma(beta, C, alpha·Σ)</c> in float32, then one
-/// rounding to bfloat16. Our <see cref="Tensor.Mm"/> is not used: it has no bfloat16 rounding and
-/// sums in another order. The float32 sums are not always PyTorch's order (it hands products of
+/// rounding to bfloat16 (<see cref="BFloat16Product"/>, vectorised without changing a bit).
+/// Our <see cref="Tensor.Mm"/> is not used: it has no bfloat16 rounding and sums in another order. The float32 sums are not always PyTorch's order (it hands products of
 /// more than 16·16·16 multiply-adds to oneDNN, and some of its dot products are vectorised), so
 /// an element can land one bfloat16 step from PyTorch's and the iteration carries that on:
 /// measured with a Python model of this arithmetic on 1500 random matrices per shape, none of
@@ -28,12 +28,14 @@ internal static class NewtonSchulz
 
     /// <summary>
     /// The orthogonalised <paramref name="input"/> (a 2-D tensor of any float dtype, rounded to
-    /// bfloat16 first), as a float32 tensor of bfloat16 values of the same shape.
+    /// bfloat16 first), as a float32 tensor of bfloat16 values of the same shape. Allocates its
+    /// buffers (the reference path's form; the kernel path keeps a <see cref="NewtonSchulzWorkspace"/> per shape).
     /// </summary>
     public static Tensor Orthogonalize(Tensor input, (double A, double B, double C) coefficients, int steps, double eps)
     {
         if (input.Dim != 2) throw new ArgumentException("Input tensor gradient must be a 2D matrix");
-        var values = new float[input.Numel];
+        var workspace = new NewtonSchulzWorkspace(input.Size(0), input.Size(1));
+        var values = workspace.Input;
         if (input.DType == DType.Float64)
         {
             var src = input.AsSpan<double>();
@@ -44,18 +46,27 @@ internal static class NewtonSchulz
             var src = input.To(DType.Float32).AsSpan<float>();
             for (int i = 0; i < values.Length; i++) values[i] = BFloat16Rounding.Round(src[i]);
         }
-        return Torch.Tensor(Orthogonalize(values, input.Size(0), input.Size(1), coefficients, steps, eps), input.Shape);
+        return Torch.Tensor(Orthogonalize(workspace, coefficients, steps, eps), input.Shape);
     }
 
     /// <summary>
-    /// The iteration on a rows × cols matrix of bfloat16 values (row-major); returns the result in
-    /// the same layout. A tall matrix is worked on transposed, as PyTorch does.
+    /// The iteration on the rows × cols matrix of bfloat16 values the caller put in
+    /// <see cref="NewtonSchulzWorkspace.Input"/> (row-major); returns the result in the same layout:
+    /// one of the workspace's own arrays, valid until its next use. A tall matrix is worked on
+    /// transposed, as PyTorch does. Allocates nothing.
     /// </summary>
-    public static float[] Orthogonalize(ReadOnlySpan<float> bf16, int rows, int cols, (double A, double B, double C) coefficients, int steps, double eps)
+    public static float[] Orthogonalize(NewtonSchulzWorkspace workspace, (double A, double B, double C) coefficients, int steps, double eps)
     {
-        bool tall = rows > cols;
+        int rows = workspace.Rows, cols = workspace.Cols;
+        bool tall = workspace.Tall;
         int n = tall ? cols : rows, m = tall ? rows : cols;
-        var x = tall ? Transpose(bf16, rows, cols) : bf16.ToArray();
+        float[] x, next;
+        if (tall)
+        {
+            Transpose(workspace.Input, rows, cols, workspace.Iterate);
+            (x, next) = (workspace.Iterate, workspace.Spare);
+        }
+        else (x, next) = (workspace.Input, workspace.Iterate);
 
         // Spectral norm at most 1: divide by the Frobenius norm, clamped below by eps.
         double squares = 0;
@@ -66,56 +77,24 @@ internal static class NewtonSchulz
         for (int i = 0; i < x.Length; i++) x[i] = BFloat16Rounding.Round(x[i] / norm);
 
         float a = (float)coefficients.A, b = (float)coefficients.B, c = (float)coefficients.C;
-        var gram = new float[n * n];
-        var gramUpdate = new float[n * n];
-        var next = new float[n * m];
+        var (gram, gramUpdate, packed, product) = (workspace.Gram, workspace.GramUpdate, workspace.Packed, workspace.Product);
         for (int s = 0; s < steps; s++)
         {
-            // gram = X Xᵀ; gramUpdate = b·gram + c·gram²; X = a·X + gramUpdate·X
-            Product(x, x, transposeB: true, n, m, n, alpha: 1, beta: 0, gram, gram);
-            Product(gram, gram, transposeB: false, n, n, n, alpha: c, beta: b, gram, gramUpdate);
-            Product(gramUpdate, x, transposeB: false, n, n, m, alpha: 1, beta: a, x, next);
+            // gram = X Xᵀ; gramUpdate = b·gram + c·gram²; X = a·X + gramUpdate·X. Both gram
+            // products are symmetric (gram is, so gram² is, to the bit).
+            product.Run(x, x, transposeB: true, n, m, n, alpha: 1, beta: 0, gram, gram, packed, symmetric: true);
+            product.Run(gram, gram, transposeB: false, n, n, n, alpha: c, beta: b, gram, gramUpdate, packed, symmetric: true);
+            product.Run(gramUpdate, x, transposeB: false, n, n, m, alpha: 1, beta: a, x, next, packed);
             (x, next) = (next, x);
         }
-        return tall ? Transpose(x, n, m) : x;
+        if (!tall) return x;
+        Transpose(x, n, m, workspace.Input);
+        return workspace.Input;
     }
 
-    private static float[] Transpose(ReadOnlySpan<float> x, int rows, int cols)
+    private static void Transpose(ReadOnlySpan<float> x, int rows, int cols, Span<float> t)
     {
-        var t = new float[x.Length];
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < cols; c++) t[c * rows + r] = x[r * cols + c];
-        return t;
-    }
-
-    /// <summary>
-    /// <c>result = bf16(beta·input + alpha·(A·B))</c> for A (n×k) and B (k×m, or m×k read
-    /// transposed), as PyTorch's CPU bfloat16 addmm (beta 0: mm) computes it.
-    /// </summary>
-    private static void Product(float[] a, float[] b, bool transposeB, int n, int k, int m, float alpha, float beta, float[] input, float[] result)
-    {
-        // B[l, j] sits at bRow·l + bCol·j.
-        int bRow = transposeB ? 1 : m, bCol = transposeB ? k : 1;
-        for (int i = 0; i < n; i++)
-        {
-            int aRow = i * k;
-            for (int j = 0; j < m; j++)
-            {
-                // Four interleaved partial sums, then folded left to right (PyTorch's gemm `sum`).
-                float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                int l = 0, bj = bCol * j;
-                for (; l + 4 <= k; l += 4)
-                {
-                    s0 += a[aRow + l] * b[bj + bRow * l];
-                    s1 += a[aRow + l + 1] * b[bj + bRow * (l + 1)];
-                    s2 += a[aRow + l + 2] * b[bj + bRow * (l + 2)];
-                    s3 += a[aRow + l + 3] * b[bj + bRow * (l + 3)];
-                }
-                for (; l < k; l++) s0 += a[aRow + l] * b[bj + bRow * l];
-                float dot = ((s0 + s1) + s2) + s3;
-                float value = beta == 0 ? alpha * dot : MathF.FusedMultiplyAdd(beta, input[i * m + j], alpha * dot);
-                result[i * m + j] = BFloat16Rounding.Round(value);
-            }
-        }
     }
 }

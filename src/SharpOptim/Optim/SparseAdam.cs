@@ -17,7 +17,7 @@ namespace SharpOptim.Optim;
 /// multiply-adds.
 /// </para>
 /// </summary>
-public sealed class SparseAdam : Optimizer
+public sealed partial class SparseAdam : Optimizer
 {
     private readonly bool? _forEach;
     private readonly bool? _fused;
@@ -80,46 +80,62 @@ public sealed class SparseAdam : Optimizer
     protected override Tensor? StepImpl(Func<Tensor>? closure)
     {
         var loss = EvaluateClosure(closure);
-        foreach (var group in ParamGroups)
-            foreach (var p in group.Params)
-                if (p.Grad is { IsSparse: false })
+        var groups = ParamGroups;
+        // Indexed loops: an interface's enumerator would be an allocation per step.
+        for (int g = 0; g < groups.Count; g++)
+            for (int i = 0; i < groups[g].Params.Count; i++)
+                if (groups[g].Params[i].Grad is { IsSparse: false })
                     throw new InvalidOperationException("SparseAdam does not support dense gradients, please consider Adam instead");
-        foreach (var group in ParamGroups) StepGroup(group);
+        for (int g = 0; g < groups.Count; g++) StepGroup(groups[g]);
         return loss;
     }
 
+    /// <summary>One parameter's state dictionary and moments, and its step count once this step is taken.</summary>
+    private readonly record struct ParamState(OrderedDictionary<string, object?> Entries, Tensor ExpAvg, Tensor ExpAvgSq, int Step);
+
+    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
+    private readonly List<Tensor> _params = [];
+    private readonly List<ParamState> _states = [];
+
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group);
+        var ps = ParamsWithGrad(group, _params);
         var (beta1, beta2) = group.GetPair("betas");
         double eps = group.GetDouble("eps");
         bool maximize = group.ContainsKey("maximize") && group.GetBool("maximize");
         var lr = PyNumber.FromValue(group["lr"], "lr");
+        bool reference = _forEach == false && _fused != true;
+        if (!reference) StepGuards.CheckKernelDTypes(nameof(SparseAdam), ps);
 
-        var expAvgs = new Tensor[ps.Count];
-        var expAvgSqs = new Tensor[ps.Count];
-        var steps = new int[ps.Count];
+        // Every state is read (and a bad step count refused) before any step count changes.
+        var states = _states;
+        states.Clear();
+        foreach (var p in ps) states.Add(StateOf(p));
+        object? box = null;
         for (int i = 0; i < ps.Count; i++)
         {
-            var state = StateFor(ps[i]);
-            if (state.Count == 0)
-            {
-                state["step"] = 0;
-                state["exp_avg"] = Torch.ZerosLike(ps[i]);
-                state["exp_avg_sq"] = Torch.ZerosLike(ps[i]);
-            }
-            expAvgs[i] = (Tensor)state["exp_avg"]!;
-            expAvgSqs[i] = (Tensor)state["exp_avg_sq"]!;
-            state["step"] = steps[i] = StepCount(state["step"]) + 1;
+            int step = states[i].Step;
+            // Parameters usually share their step count, and then its box.
+            if (box is not int previous || previous != step) box = StepCountBoxes.Box(step);
+            states[i].Entries["step"] = box;
         }
 
-        // step_size = lr * sqrt(1 - beta2^t) / (1 - beta1^t), with lr's kind (a tensor lr keeps it a tensor).
-        var stepSizes = steps.Select(t => lr * Math.Sqrt(1 - Math.Pow(beta2, t)) / (1 - Math.Pow(beta1, t))).ToArray();
-        var grads = ps.Select(p => p.Grad!.IsCoalesced ? p.Grad! : p.Grad!.Coalesce()).ToArray();
-        if (_forEach == false && _fused != true)
-            for (int i = 0; i < ps.Count; i++) Reference(ps[i], grads[i], expAvgs[i], expAvgSqs[i], beta1, beta2, eps, stepSizes[i], maximize);
-        else if (_forEach == true) Kernel<ExactMath>(ps, grads, expAvgs, expAvgSqs, beta1, beta2, eps, stepSizes, maximize);
-        else Kernel<FusedMath>(ps, grads, expAvgs, expAvgSqs, beta1, beta2, eps, stepSizes, maximize);
+        if (reference) Reference(ps, states, lr, beta1, beta2, eps, maximize);
+        else if (_forEach == true) Kernel<ExactMath>(ps, states, lr, beta1, beta2, eps, maximize);
+        else Kernel<FusedMath>(ps, states, lr, beta1, beta2, eps, maximize);
+    }
+
+    /// <summary>A parameter's state (created at zero on its first step), with the count its step will have.</summary>
+    private ParamState StateOf(Tensor p)
+    {
+        var state = StateFor(p);
+        if (state.Count == 0)
+        {
+            state["step"] = StepCountBoxes.Box(0);
+            state["exp_avg"] = Torch.ZerosLike(p);
+            state["exp_avg_sq"] = Torch.ZerosLike(p);
+        }
+        return new(state, (Tensor)state["exp_avg"]!, (Tensor)state["exp_avg_sq"]!, StepCount(state["step"]) + 1);
     }
 
     private static int StepCount(object? step) => step switch
@@ -130,6 +146,21 @@ public sealed class SparseAdam : Optimizer
         Tensor t when t.Numel == 1 => (int)t.Item(),
         _ => throw new InvalidOperationException($"SparseAdam state 'step' is {StateValues.Describe(step)}, not a step count"),
     };
+
+    /// <summary><c>lr * sqrt(1 - beta2^t) / (1 - beta1^t)</c> with lr's kind (a tensor lr keeps it a tensor), as PyTorch computes it.</summary>
+    private static PyNumber StepSize(PyNumber lr, double beta1, double beta2, int step)
+        => lr * Math.Sqrt(1 - Math.Pow(beta2, step)) / (1 - Math.Pow(beta1, step));
+
+    /// <summary>The reference path, parameter by parameter.</summary>
+    private static void Reference(List<Tensor> ps, List<ParamState> states, PyNumber lr, double beta1, double beta2, double eps, bool maximize)
+    {
+        for (int i = 0; i < ps.Count; i++)
+        {
+            var grad = ps[i].Grad!;
+            var stepSize = StepSize(lr, beta1, beta2, states[i].Step);
+            Reference(ps[i], grad.IsCoalesced ? grad : grad.Coalesce(), states[i].ExpAvg, states[i].ExpAvgSq, beta1, beta2, eps, stepSize, maximize);
+        }
+    }
 
     /// <summary>PyTorch's <c>_functional.sparse_adam</c> for one parameter, operation for operation.</summary>
     private static void Reference(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, double beta1, double beta2, double eps,
@@ -154,37 +185,5 @@ public sealed class SparseAdam : Optimizer
         var ratio = numer.Div_(denom);
         var update = (-stepSize).Tensor is { } negStep ? ratio.Mul(negStep) : ratio.Mul(-stepSize.Value);
         param.Add_(Sparse(update));
-    }
-
-    /// <summary>The single-pass kernel over the touched rows of every parameter of the group at once.</summary>
-    private static void Kernel<TMath>(List<Tensor> ps, Tensor[] grads, Tensor[] expAvgs, Tensor[] expAvgSqs, double beta1, double beta2,
-                                      double eps, PyNumber[] stepSizes, bool maximize) where TMath : IKernelMath
-    {
-        var rows = grads.Select(g => g.SparseRowIndices()).ToArray();
-        var inner = grads.Select(Tensor.SparseInnerSize).ToArray();
-        var hypers = stepSizes.Select(s => new SparseAdamHyper(1 - beta1, 1 - beta2, eps, (-s).Value, maximize)).ToArray();
-        ParallelChunker.Run(grads.Select(g => g.Values().Numel).ToList(), (t, start, length) =>
-        {
-            var p = ps[t];
-            switch (p.DType)
-            {
-                case DType.Float32:
-                    SparseAdamKernel.Step<float, TMath>(p.AsSpan<float>(), expAvgs[t].AsSpan<float>(), expAvgSqs[t].AsSpan<float>(), rows[t],
-                        grads[t].Values().AsSpan<float>(), inner[t], start, length, hypers[t]);
-                    break;
-                case DType.Float64:
-                    SparseAdamKernel.Step<double, TMath>(p.AsSpan<double>(), expAvgs[t].AsSpan<double>(), expAvgSqs[t].AsSpan<double>(), rows[t],
-                        grads[t].Values().AsSpan<double>(), inner[t], start, length, hypers[t]);
-                    break;
-                default:
-                    throw new NotSupportedException($"SparseAdam supports float32 and float64 parameters, got {p.DType.TorchName()}");
-            }
-        });
-        for (int i = 0; i < ps.Count; i++)
-        {
-            ps[i].MarkModified();
-            expAvgs[i].MarkModified();
-            expAvgSqs[i].MarkModified();
-        }
     }
 }

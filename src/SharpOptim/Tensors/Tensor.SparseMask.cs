@@ -1,7 +1,7 @@
 namespace SharpOptim;
 
 // What SparseAdam needs of sparse COO tensors beyond Tensor.Sparse.cs: PyTorch's sparse_mask,
-// and the flat row of each entry for the kernels that update only the touched rows.
+// and the size of an entry for the kernel that updates only the touched rows.
 public partial class Tensor
 {
     /// <summary>
@@ -25,9 +25,6 @@ public partial class Tensor
         }
         return new Tensor(mask._sparseIndices!, values, _shape, mask._coalesced);
     }
-
-    /// <summary>The flat row (over the sparse dimensions) of each entry of a sparse tensor, in entry order.</summary>
-    internal int[] SparseRowIndices() => IsSparse ? SparseRows() : throw new InvalidOperationException("expected a sparse COO tensor");
 
     /// <summary>Elements per entry of a sparse tensor: the product of its dense dimensions.</summary>
     internal static int SparseInnerSize(Tensor sparse)

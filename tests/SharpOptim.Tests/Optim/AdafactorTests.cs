@@ -85,7 +85,8 @@ public class AdafactorTests
 
     /// <summary>
     /// A group of 2¹⁷+ elements, so the kernel's update pass runs in parallel chunks (a chunk
-    /// boundary falls inside a row of the factored param): foreach equals reference bit for bit,
+    /// boundary falls inside a row of the factored param; the 70001-element vector's sums come from
+    /// three chunks, the small params' whole steps from one): foreach equals reference bit for bit,
     /// fused stays within rounding of it.
     /// </summary>
     [Theory]
@@ -98,6 +99,7 @@ public class AdafactorTests
             Torch.Tensor(Enumerable.Range(0, 300 * 437).Select(i => Math.Cos(0.3 * i)).ToArray(), [300, 437]).To(dtype).RequiresGrad_(),
             Torch.Tensor(Enumerable.Range(0, 2 * 3 * 5).Select(i => Math.Cos(0.3 * i)).ToArray(), [2, 3, 5]).To(dtype).RequiresGrad_(),
             Torch.Tensor([0.3, -0.2, 0.1]).To(dtype).RequiresGrad_(),
+            Torch.Tensor(Enumerable.Range(0, 70001).Select(i => Math.Sin(0.7 * i)).ToArray()).To(dtype).RequiresGrad_(),
         ];
         Tensor[] Run(bool? @foreach, bool? fused)
         {

@@ -47,11 +47,18 @@ public class KernelAllocationTests
         ["muon"] = (ps, fe, fu) => new Muon(ps, @foreach: fe, fused: fu),
     };
 
-    /// <summary>Many small tensors (inline) or a few large ones (the kernel workers); matrices, as Muon and Adafactor's factored path need.</summary>
-    private static Tensor[] Params(bool large)
+    /// <summary>
+    /// Many small tensors (inline) or a few large ones (the kernel workers); matrices, as Muon and
+    /// Adafactor's factored path need. Muon's large case is one 2048×64 matrix: as many elements as
+    /// one 512×256 (its element passes and its Newton–Schulz products still reach the workers), at
+    /// a fourteenth of the 512×256 group's matrix-product work, which dominates a Debug test run.
+    /// </summary>
+    private static Tensor[] Params(string algorithm, bool large)
     {
         var generator = new Generator(3);
-        var shapes = large ? Enumerable.Repeat(new[] { 512, 256 }, 3) : Enumerable.Repeat(new[] { 7, 5 }, 50);
+        var shapes = !large ? Enumerable.Repeat(new[] { 7, 5 }, 50)
+                   : algorithm == "muon" ? [[2048, 64]]
+                   : Enumerable.Repeat(new[] { 512, 256 }, 3);
         return shapes.Select(shape =>
         {
             var p = Torch.Randn(shape, generator: generator).RequiresGrad_();
@@ -74,12 +81,57 @@ public class KernelAllocationTests
         var (forEach, fused) = Paths[path];
         foreach (bool large in new[] { false, true })
         {
-            var optimizer = Factories[algorithm](Params(large), forEach, fused);
+            var optimizer = Factories[algorithm](Params(algorithm, large), forEach, fused);
             for (int i = 0; i < 5; i++) optimizer.Step();
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 10; i++) optimizer.Step();
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             Assert.True(allocated == 0, $"{algorithm} ({path}, {(large ? "large tensors" : "small tensors")}) allocated {allocated} bytes in 10 steps");
         }
+    }
+
+    /// <summary>
+    /// A sparse gradient with <paramref name="entries"/> random rows of a rows×width weight: with
+    /// repeated rows in entry order as Embedding's backward makes them, or coalesced.
+    /// </summary>
+    private static Tensor SparseGrad(int rows, int width, int entries, bool coalesced, Generator generator)
+    {
+        var indices = Torch.Tensor(Enumerable.Range(0, entries).Select(_ => generator.NextInt64(rows)).ToArray(), [1, entries]);
+        var grad = Torch.SparseCooTensor(indices, Torch.Randn([entries, width], generator: generator), [rows, width]);
+        return coalesced ? grad.Coalesce() : grad;
+    }
+
+    /// <summary>
+    /// SparseAdam on sparse gradients: a step allocates nothing beyond the gradient (made by the
+    /// caller, so made here before measuring: each param cycles through prepared gradients).
+    /// Uncoalesced gradients (repeated rows merged by the kernel) and coalesced ones; many small
+    /// params (inline) or one with enough touched elements for the kernel workers.
+    /// </summary>
+    [Theory]
+    [InlineData("default")]
+    [InlineData("foreach")]
+    [InlineData("fused")]
+    public void SparseAdamStepOnSparseGradientsAllocatesNothing(string path)
+    {
+        var (forEach, fused) = Paths[path];
+        foreach (bool large in new[] { false, true })
+            foreach (bool coalesced in new[] { false, true })
+            {
+                var generator = new Generator(5);
+                var (count, rows, width, entries) = large ? (1, 20000, 64, 4000) : (20, 30, 4, 6);
+                var ps = Enumerable.Range(0, count).Select(_ => Torch.Randn([rows, width], generator: generator).RequiresGrad_()).ToArray();
+                var grads = ps.Select(_ => Enumerable.Range(0, 3).Select(_ => SparseGrad(rows, width, entries, coalesced, generator)).ToArray()).ToArray();
+                var optimizer = new SparseAdam(ps, @foreach: forEach, fused: fused);
+                void Step(int k)
+                {
+                    for (int i = 0; i < ps.Length; i++) ps[i].Grad = grads[i][k % 3];
+                    optimizer.Step();
+                }
+                for (int k = 0; k < 5; k++) Step(k);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int k = 5; k < 15; k++) Step(k);
+                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                Assert.True(allocated == 0, $"sparse_adam ({path}, {(large ? "large" : "small")}, {(coalesced ? "coalesced" : "uncoalesced")} gradients) allocated {allocated} bytes in 10 steps");
+            }
     }
 }

@@ -73,4 +73,61 @@ public class NewtonSchulzTests
         double belowMidpoint = 1 + Math.Pow(2, -7) + Math.Pow(2, -8) - Math.Pow(2, -40);
         Assert.Equal(1f + MathF.Pow(2, -6), BFloat16Rounding.Round(belowMidpoint));
     }
+    /// <summary>Random bfloat16 values (as floats), some negative, some large, some tiny.</summary>
+    private static float[] RandomBFloat16(int count, int seed)
+        => Torch.Randn([count], DType.Float32, new Generator(seed)).ToArray<float>().Select((v, i) => BFloat16Rounding.Round(v * MathF.Pow(2, i % 7 - 3))).ToArray();
+
+    /// <summary>
+    /// The vectorised product (panels of columns, two rows at a time, the parallel dispatch from
+    /// 2^20 multiply-adds on) gives the scalar form's bits on shapes with vector tails, odd inner
+    /// sizes and parallel panels, for both operand layouts and with and without an input term; a
+    /// symmetric product computed as its upper triangle equals the full product.
+    /// </summary>
+    [Theory]
+    [InlineData(3, 5, 7)]
+    [InlineData(19, 37, 45)]
+    [InlineData(16, 64, 16)]
+    [InlineData(64, 301, 72)]
+    public void VectorisedProductEqualsTheScalarFormBitForBit(int n, int k, int m)
+    {
+        var a = RandomBFloat16(n * k, 1);
+        var product = new BFloat16Product();
+        float[] Run(float[] b, bool transposeB, int cols, float alpha, float beta, float[] input, bool symmetric, bool vectorize)
+        {
+            var result = new float[n * cols];
+            product.Run(a, b, transposeB, n, k, cols, alpha, beta, input, result, new float[k * cols], symmetric, vectorize);
+            return result;
+        }
+        var b = RandomBFloat16(k * m, 2);
+        var input = RandomBFloat16(n * m, 3);
+        foreach (bool transposeB in new[] { false, true })
+            foreach (var (alpha, beta) in new[] { (1f, 0f), (-4.775f, 3.4445f) })
+                Assert.Equal(Run(b, transposeB, m, alpha, beta, input, false, vectorize: false),
+                             Run(b, transposeB, m, alpha, beta, input, false, vectorize: true));
+
+        // A·Aᵀ is symmetric (A read transposed as the right operand), and so is the input term.
+        var square = RandomBFloat16(n * n, 4);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < i; j++) square[i * n + j] = square[j * n + i];
+        var full = Run(a, true, n, 2.0315f, -4.775f, square, false, vectorize: false);
+        Assert.Equal(full, Run(a, true, n, 2.0315f, -4.775f, square, true, vectorize: true));
+        Assert.Equal(full, Run(a, true, n, 2.0315f, -4.775f, square, true, vectorize: false));
+    }
+
+    /// <summary>A workspace used for one matrix after another (tall and wide shapes) gives what fresh buffers give.</summary>
+    [Theory]
+    [InlineData(40, 24)]
+    [InlineData(24, 40)]
+    public void WorkspaceReuseCarriesNothingOver(int rows, int cols)
+    {
+        var inputs = Enumerable.Range(0, 3).Select(seed => RandomBFloat16(rows * cols, 10 + seed)).ToArray();
+        var coefficients = (3.4445, -4.775, 2.0315);
+        float[] Fresh(float[] input) => NewtonSchulz.Orthogonalize(Torch.Tensor(input, [rows, cols]), coefficients, 5, 1e-7).ToArray<float>();
+        var workspace = new NewtonSchulzWorkspace(rows, cols);
+        foreach (var input in inputs.Concat(inputs))
+        {
+            input.CopyTo(workspace.Input, 0);
+            Assert.Equal(Fresh(input), NewtonSchulz.Orthogonalize(workspace, coefficients, 5, 1e-7));
+        }
+    }
 }

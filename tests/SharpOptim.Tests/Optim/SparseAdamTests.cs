@@ -58,6 +58,21 @@ public class SparseAdamTests
         }
     }
 
+    /// <summary>
+    /// Rows wider than the kernel's merge block (256), each repeated in the gradient: the kernel sums
+    /// a repeated row's entries block by block, and must still equal the reference path (which
+    /// coalesces first) bit for bit.
+    /// </summary>
+    [Fact]
+    public void RepeatedWideRowsAreMergedAsCoalesceMerges()
+    {
+        var (reference, refOptimizer) = Train(DType.Float32, forEach: false, fused: null, maximize: false, rows: 12, width: 300, entries: 40);
+        var (exact, exactOptimizer) = Train(DType.Float32, forEach: true, fused: null, maximize: false, rows: 12, width: 300, entries: 40);
+        Tolerance.AssertIdentical(exact, reference, "foreach weight");
+        foreach (var key in new[] { "exp_avg", "exp_avg_sq" })
+            Tolerance.AssertIdentical((Tensor)exactOptimizer.State[exact][key]!, (Tensor)refOptimizer.State[reference][key]!, $"foreach {key}");
+    }
+
     [Theory]
     [InlineData(false, null)]
     [InlineData(true, null)]

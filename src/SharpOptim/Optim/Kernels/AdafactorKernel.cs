@@ -35,17 +35,13 @@ internal readonly record struct AdafactorStepScalars(double OneMinusBeta2, doubl
 }
 
 /// <summary>
-/// One parameter's part of an Adafactor step: its tensors, and what <see cref="AdafactorKernel.Prepare{T, TMath}"/>
-/// works out before the parallel pass (the factored second moments' row means, the step scale).
+/// One parameter's part of an Adafactor step: its tensors, its step's numbers, where its factored
+/// second moments' row means sit in the group's means buffer and its chunks' partial sums in the
+/// group's partial-sum buffers (the reordered passes), and the step scale once the reductions are done.
 /// </summary>
-internal sealed class AdafactorSlot(Tensor param, Tensor grad, Tensor? rowVar, Tensor? colVar, Tensor? variance)
+internal readonly record struct AdafactorSlot(Tensor Param, Tensor Grad, Tensor? RowVar, Tensor? ColVar, Tensor? Variance,
+                                              AdafactorStepScalars Step, int MeansStart = 0, int ChunksStart = 0, double Scale = 0)
 {
-    public Tensor Param { get; } = param;
-    public Tensor Grad { get; } = grad;
-    public Tensor? RowVar { get; } = rowVar;
-    public Tensor? ColVar { get; } = colVar;
-    public Tensor? Variance { get; } = variance;
-
     /// <summary>True for 2+-dim params: second moments factored over the last two dims.</summary>
     public bool Factored => RowVar is not null;
 
@@ -54,42 +50,54 @@ internal sealed class AdafactorSlot(Tensor param, Tensor grad, Tensor? rowVar, T
 
     public int Cols => Factored ? Param.Size(-1) : Param.Numel;
 
-    /// <summary>Per matrix of the batch: <c>max(mean over rows of row_var, eps1)</c>, rounded to the param's dtype.</summary>
-    public double[] RowVarMeans { get; set; } = [];
+    /// <summary>Matrices in a factored param's batch (one row-var mean each); 0 for a full variance.</summary>
+    public int MeansCount => Factored && Rows * Cols != 0 ? Param.Numel / (Rows * Cols) : 0;
 
-    /// <summary><c>-alpha / denom</c>: what the update is multiplied by before it is added to the param.</summary>
-    public double Scale { get; set; }
+    /// <summary>Scratch a factored param's row and column sums need in <see cref="AdafactorKernel.Prepare{T, TMath}"/>.</summary>
+    public int ScratchCount => Factored ? MeansCount * (Rows + Cols) : 0;
+
+    /// <summary>Records that the step wrote the param and its second moments through spans.</summary>
+    public void MarkModified()
+    {
+        Param.MarkModified();
+        RowVar?.MarkModified();
+        ColVar?.MarkModified();
+        Variance?.MarkModified();
+    }
 }
 
 /// <summary>
 /// Adafactor over one group. The step needs three reductions per param — RMS(param) before the
-/// step, the row and column means of g², and RMS(update) for the clipping — so it is not one pass:
-/// <see cref="Prepare{T, TMath}"/> runs the reductions and updates the (small) second-moment
-/// state per param, then <see cref="Apply{T, TMath}"/> updates every param in one parallel
-/// dispatch, recomputing each update element instead of storing it. Sums of squares run in
-/// double, element by element in the order <see cref="Tensor.Norm(double)"/> uses, so that with
-/// <see cref="ExactMath"/> every value equals the reference path's bit for bit.
+/// step, the row and column means of g², and RMS(update) for the clipping — so it is not one pass.
+/// In the reference's order (<see cref="Prepare{T, TMath}"/>, the <c>foreach</c> path): per param
+/// on the calling thread, sums of squares in double element by element as
+/// <see cref="Tensor.Norm(double)"/> accumulates, so that with <see cref="ExactMath"/> every value
+/// equals the reference path's bit for bit. Reordered (the default and fused paths, see
+/// AdafactorKernel.Reordered.cs): the sums in vector lanes, per chunk, in parallel. Either way
+/// <see cref="Apply{T, TMath}"/> then updates every param in one parallel dispatch, recomputing each
+/// update element instead of storing it.
 /// </summary>
-internal static class AdafactorKernel
+internal static partial class AdafactorKernel
 {
     /// <summary>Elements handled per block when an update is computed into a stack buffer.</summary>
     private const int Block = 256;
 
     /// <summary>
-    /// Reductions and state for one param: updates row_var/col_var (or variance) in place and
-    /// sets <see cref="AdafactorSlot.RowVarMeans"/> and <see cref="AdafactorSlot.Scale"/>.
-    /// <paramref name="step"/> holds the numbers of the param's own step.
+    /// Reductions and state for one param: updates row_var/col_var (or variance) in place, writes
+    /// the row-var means of a factored param to <paramref name="means"/> (its
+    /// <see cref="AdafactorSlot.MeansCount"/> values), and returns the step scale (see
+    /// <see cref="AdafactorSlot.Scale"/>). <paramref name="scratch"/> holds at least
+    /// <see cref="AdafactorSlot.ScratchCount"/> doubles.
     /// </summary>
-    public static void Prepare<T, TMath>(AdafactorSlot slot, in AdafactorHyper h, AdafactorStepScalars step)
+    public static double Prepare<T, TMath>(in AdafactorSlot slot, Span<double> means, Span<double> scratch, in AdafactorHyper h)
         where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
     {
         var param = slot.Param.AsSpan<T>();
         var grad = slot.Grad.AsSpan<T>();
-        double paramNorm = double.CreateTruncating(T.CreateTruncating(Math.Sqrt(SumOfSquares<T>(param))));
-        double alpha = step.Alpha(paramNorm / Math.Pow(param.Length, 0.5), h.Eps2);
+        double paramSquares = SumOfSquares<T>(param);
 
-        T weight = T.CreateTruncating(step.OneMinusBeta2);
-        if (slot.Factored) UpdateFactoredMoments<T, TMath>(slot, grad, weight, T.CreateTruncating(h.Eps1));
+        T weight = T.CreateTruncating(slot.Step.OneMinusBeta2);
+        if (slot.Factored) UpdateFactoredMoments<T, TMath>(slot, grad, weight, T.CreateTruncating(h.Eps1), means, scratch, inOrder: true);
         else UpdateVariance<T, TMath>(slot.Variance!.AsSpan<T>(), grad, weight);
 
         double updateSquares = 0;
@@ -97,7 +105,7 @@ internal static class AdafactorKernel
         Span<T> u = stackalloc T[Block];
         for (int pos = 0; pos < param.Length;)
         {
-            int count = ComputeSegment(slot, pos, param.Length, eps1Squared, h.Maximize, u);
+            int count = ComputeSegment(slot, means, pos, param.Length, eps1Squared, h.Maximize, u);
             foreach (var v in u[..count])
             {
                 double d = double.CreateTruncating(v);
@@ -105,13 +113,30 @@ internal static class AdafactorKernel
             }
             pos += count;
         }
-        double updateNorm = double.CreateTruncating(T.CreateTruncating(Math.Sqrt(updateSquares)));
-        double denom = Math.Max(1.0, updateNorm / (Math.Pow(param.Length, 0.5) * h.D));
-        slot.Scale = step.Scale(alpha, denom);
+        return StepScale<T>(slot, paramSquares, updateSquares, h);
     }
 
-    /// <summary>The parallel pass over elements [start, start+length) of one param: weight decay, then the scaled update.</summary>
-    public static void Apply<T, TMath>(AdafactorSlot slot, int start, int length, in AdafactorHyper h)
+    /// <summary>
+    /// The step scale from the param's two sums of squares: each norm the square root rounded to
+    /// the param's dtype (as <c>norm()</c> returns it), then alpha, the clipping denominator and
+    /// <c>-alpha / denom</c> as the reference computes them.
+    /// </summary>
+    public static double StepScale<T>(in AdafactorSlot slot, double paramSquares, double updateSquares, in AdafactorHyper h)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double rootNumel = Math.Pow(slot.Param.Numel, 0.5);
+        double paramNorm = double.CreateTruncating(T.CreateTruncating(Math.Sqrt(paramSquares)));
+        double alpha = slot.Step.Alpha(paramNorm / rootNumel, h.Eps2);
+        double updateNorm = double.CreateTruncating(T.CreateTruncating(Math.Sqrt(updateSquares)));
+        double denom = Math.Max(1.0, updateNorm / (rootNumel * h.D));
+        return slot.Step.Scale(alpha, denom);
+    }
+
+    /// <summary>
+    /// The parallel pass over elements [start, start+length) of one param: weight decay, then the
+    /// scaled update. <paramref name="means"/> is the param's row-var means as Prepare wrote them.
+    /// </summary>
+    public static void Apply<T, TMath>(in AdafactorSlot slot, ReadOnlySpan<double> means, int start, int length, in AdafactorHyper h)
         where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
     {
         var param = slot.Param.AsSpan<T>();
@@ -123,7 +148,7 @@ internal static class AdafactorKernel
         int end = start + length;
         for (int pos = start; pos < end;)
         {
-            int count = ComputeSegment(slot, pos, end, eps1Squared, h.Maximize, u);
+            int count = ComputeSegment(slot, means, pos, end, eps1Squared, h.Maximize, u);
             var p = param.Slice(pos, count);
             int i = 0;
             if (Vector.IsHardwareAccelerated)
@@ -161,27 +186,26 @@ internal static class AdafactorKernel
     /// <summary>
     /// row_var and col_var move toward the row and column means of g² (each mean the square of a
     /// rounded norm, divided by the count, as the reference computes it); then the per-matrix
-    /// mean of row_var, clamped to eps1.
+    /// mean of row_var, clamped to eps1, into <paramref name="means"/>. The sums go to
+    /// <paramref name="scratch"/>; <paramref name="inOrder"/> false lets a row's sum run in vector lanes.
     /// </summary>
-    private static void UpdateFactoredMoments<T, TMath>(AdafactorSlot slot, ReadOnlySpan<T> grad, T weight, T eps1)
+    public static void UpdateFactoredMoments<T, TMath>(in AdafactorSlot slot, ReadOnlySpan<T> grad, T weight, T eps1, Span<double> means,
+                                                       Span<double> scratch, bool inOrder)
         where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
     {
-        int rows = slot.Rows, cols = slot.Cols, batches = grad.Length / (rows * cols);
+        int rows = slot.Rows, cols = slot.Cols, batches = slot.MeansCount;
         var rowVar = slot.RowVar!.AsSpan<T>();
         var colVar = slot.ColVar!.AsSpan<T>();
-        var rowSums = new double[batches * rows];
-        var colSums = new double[batches * cols];
+        var rowSums = scratch[..(batches * rows)];
+        var colSums = scratch.Slice(batches * rows, batches * cols);
+        rowSums.Clear();
+        colSums.Clear();
         for (int b = 0; b < batches; b++)
             for (int r = 0; r < rows; r++)
             {
                 var row = grad.Slice((b * rows + r) * cols, cols);
-                for (int c = 0; c < cols; c++)
-                {
-                    double d = double.CreateTruncating(row[c]);
-                    d *= d;
-                    rowSums[b * rows + r] += d;
-                    colSums[b * cols + c] += d;
-                }
+                var batchColSums = colSums.Slice(b * cols, cols);
+                rowSums[b * rows + r] = inOrder ? AddSquaresInOrder(row, batchColSums) : AddSquaresReordered(row, batchColSums);
             }
         bool small = LerpMath.IsSmallWeight(weight);
         for (int j = 0; j < rowSums.Length; j++)
@@ -189,14 +213,26 @@ internal static class AdafactorKernel
         for (int j = 0; j < colSums.Length; j++)
             colVar[j] = LerpMath.Lerp<T, TMath>(colVar[j], MeanOfSquares<T>(colSums[j], rows), weight, small);
 
-        var means = new double[batches];
         for (int b = 0; b < batches; b++)
         {
             double acc = 0;
             for (int r = 0; r < rows; r++) acc += double.CreateTruncating(rowVar[b * rows + r]);
             means[b] = double.CreateTruncating(ClampMin(T.CreateTruncating(acc / rows), eps1));
         }
-        slot.RowVarMeans = means;
+    }
+
+    /// <summary>Adds each element's square to its column's sum; returns the row's sum of squares, in element order.</summary>
+    private static double AddSquaresInOrder<T>(ReadOnlySpan<T> row, Span<double> colSums) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double rowSum = 0;
+        for (int c = 0; c < row.Length; c++)
+        {
+            double d = double.CreateTruncating(row[c]);
+            d *= d;
+            rowSum += d;
+            colSums[c] += d;
+        }
+        return rowSum;
     }
 
     /// <summary>The reference's <c>norm.square_().div_(n)</c> from a sum of squares: each step rounded to T.</summary>
@@ -234,7 +270,7 @@ internal static class AdafactorKernel
     /// reference's, op for op: <c>rsqrt(clamp_min(row_var·col_var / mean, eps1²)) · g</c> (factored)
     /// or <c>rsqrt(clamp_min(variance, eps1²)) · g</c>, with g negated when maximizing.
     /// </summary>
-    private static int ComputeSegment<T>(AdafactorSlot slot, int pos, int end, T eps1Squared, bool maximize, Span<T> buffer)
+    private static int ComputeSegment<T>(in AdafactorSlot slot, ReadOnlySpan<double> means, int pos, int end, T eps1Squared, bool maximize, Span<T> buffer)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int cols = slot.Cols;
@@ -246,7 +282,7 @@ internal static class AdafactorKernel
         {
             int batch = row / slot.Rows;
             ComputeFactoredUpdates(slot.RowVar!.AsSpan<T>()[row], slot.ColVar!.AsSpan<T>().Slice(batch * cols + col, count),
-                T.CreateTruncating(slot.RowVarMeans[batch]), g, eps1Squared, maximize, u);
+                T.CreateTruncating(means[batch]), g, eps1Squared, maximize, u);
         }
         else ComputeUpdates(slot.Variance!.AsSpan<T>().Slice(pos, count), g, eps1Squared, maximize, u);
         return count;

@@ -39,15 +39,6 @@ internal static class ParallelChunker
             RunInline(count, body);
     }
 
-    /// <summary>TRANSITIONAL (allocates): the delegate form, until every caller passes a struct body.</summary>
-    public static void Run(IReadOnlyList<int> lengths, Action<int, int, int> body) => Run(lengths.Count, new DelegateBody(lengths, body));
-
-    private readonly struct DelegateBody(IReadOnlyList<int> lengths, Action<int, int, int> body) : IChunkBody
-    {
-        public int Length(int tensor) => lengths[tensor];
-        public void Run(int tensor, int start, int length) => body(tensor, start, length);
-    }
-
     private static void RunInline<TBody>(int count, TBody body) where TBody : struct, IChunkBody
     {
         for (int t = 0; t < count; t++)
