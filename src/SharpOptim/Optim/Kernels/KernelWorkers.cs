@@ -31,6 +31,13 @@ internal static class KernelWorkers
     // wait allocates its lock object (an allocation inside a steady-state step).
     private static readonly object DoneLock = new();
 
+    static KernelWorkers()
+    {
+        // The first wait on a monitor inflates its lock, which may allocate: do it now, not inside
+        // some later step (whose allocation count is meant to be zero).
+        lock (DoneLock) Monitor.Wait(DoneLock, 0);
+    }
+
     private static int _busy;
     private static WorkPlan? _plan;
 
