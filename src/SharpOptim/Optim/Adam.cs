@@ -135,24 +135,38 @@ public partial class Adam : Optimizer
 
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group, _params);
-        foreach (var p in ps)
-            if (p.Grad!.IsSparse)
+        // Passes over the parameters are kept few (each costs cache misses on a model of
+        // thousands of small tensors): one to collect and check, one to gather state and count
+        // the step, then the kernel.
+        var implementation = ResolveImplementation(group, hasSparseGrad: false);
+        var ps = _params;
+        ps.Clear();
+        var groupParams = group.Params;
+        bool badDType = false;
+        for (int i = 0; i < groupParams.Count; i++)
+        {
+            var p = groupParams[i];
+            if (p.Grad is not { } grad) continue;
+            if (grad.IsSparse)
                 throw new InvalidOperationException("Adam does not support sparse gradients, please consider SparseAdam instead");
+            badDType |= p.DType is not (DType.Float32 or DType.Float64);
+            ps.Add(p);
+        }
         var h = Hyper.Read(group);
         CheckStepFlags(ps, h);
+        if (badDType && implementation != StepImplementation.Reference) StepGuards.CheckKernelDTypes(nameof(Adam), ps);
 
         var states = _states;
         states.Clear();
-        foreach (var p in ps) states.Add(StateOf(p, h));
-        switch (ResolveImplementation(group, hasSparseGrad: false))
+        if (implementation == StepImplementation.Reference)
         {
-            case StepImplementation.Reference when h.Differentiable: DifferentiableReference(ps, states, h); break;
-            case StepImplementation.Reference: Reference(ps, states, h); break;
-            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h, fusedArithmetic: false); break;
-            // The default (fused unset) follows PyTorch's default, the for-loop, in its hyper-parameter arithmetic.
-            default: Kernel<FusedMath>(ps, states, h, fusedArithmetic: h.Fused == true); break;
+            foreach (var p in ps) states.Add(StateOf(p, h));
+            if (h.Differentiable) DifferentiableReference(ps, states, h);
+            else Reference(ps, states, h);
         }
+        // The default (fused unset) follows PyTorch's default, the for-loop, in its hyper-parameter arithmetic.
+        else if (implementation == StepImplementation.ForEach) Kernel<ExactMath>(ps, states, h, fusedArithmetic: false);
+        else Kernel<FusedMath>(ps, states, h, fusedArithmetic: h.Fused == true);
     }
 
     /// <summary>PyTorch's step-time refusals, checked before anything changes.</summary>
@@ -185,20 +199,24 @@ public partial class Adam : Optimizer
                    h.Amsgrad ? (Tensor)state["max_exp_avg_sq"]! : null);
     }
 
-    /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
+    /// <summary>
+    /// Gathers each parameter's state, counts its step and computes its scalars in one pass, then
+    /// runs the single-pass kernel over every parameter of the group at once.
+    /// </summary>
     private void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, Hyper h, bool fusedArithmetic) where TMath : IKernelMath
     {
         if (_scalars.Length < ps.Count) _scalars = new AdamScalars[ps.Count];
         for (int i = 0; i < ps.Count; i++)
         {
-            double step = ScalarState.Increment(states[i].Step);
+            var state = StateOf(ps[i], h);
+            states.Add(state);
+            double step = ScalarState.Increment(state.Step);
             // Parameters usually share their step count and dtype, and then their scalars.
             _scalars[i] = i > 0 && step == _scalars[i - 1].Step && ps[i].DType == ps[i - 1].DType
                 ? _scalars[i - 1]
                 : h.Scalars(step, ps[i].DType, fusedArithmetic);
         }
-        ElementwiseKernel.Run(ps, nameof(Adam), new Chunks<TMath>(ps, states, _scalars), ps);
-        foreach (var state in states) state.MarkModified();
+        ElementwiseKernel.Run(ps, nameof(Adam), new Chunks<TMath>(ps, states, _scalars));
     }
 
     private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdamScalars[] scalars) : IElementwiseKernel where TMath : IKernelMath
@@ -206,6 +224,7 @@ public partial class Adam : Optimizer
         public void Run<T>(int tensor, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
             var (p, s) = (ps[tensor], states[tensor]);
+            if (start == 0) s.MarkModified();
             AdamKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(p, start, length), ElementwiseKernel.Chunk<T>(p.Grad!, start, length),
                 ElementwiseKernel.Chunk<T>(s.ExpAvg, start, length), ElementwiseKernel.Chunk<T>(s.ExpAvgSq, start, length),
                 s.MaxExpAvgSq is { } max ? ElementwiseKernel.Chunk<T>(max, start, length) : default, scalars[tensor]);

@@ -18,30 +18,49 @@ internal static class ElementwiseKernel
 {
     /// <summary>
     /// Runs <paramref name="kernel"/> over every chunk of every parameter in <paramref name="ps"/>
-    /// (float32 or float64), then bumps the version counter of every tensor in
-    /// <paramref name="written"/> (the params and the state the kernel wrote through spans).
+    /// (float32 or float64; anything else is refused before any chunk runs), bumping each
+    /// parameter's version counter, then the version counter of every tensor in
+    /// <paramref name="written"/> (state the kernel wrote through spans; a kernel may instead mark
+    /// its state on the chunk that starts at 0, as the parameters are).
     /// </summary>
     public static void Run<TKernel>(IReadOnlyList<Tensor> ps, string algorithm, TKernel kernel, params ReadOnlySpan<IReadOnlyList<Tensor?>> written)
         where TKernel : struct, IElementwiseKernel
     {
-        StepGuards.CheckKernelDTypes(algorithm, ps);
-        ParallelChunker.Run(ps.Count, new ByDType<TKernel>(ps, kernel));
+        // One pass over the parameters (dtype check and lengths together): with thousands of small
+        // tensors every pass over their objects costs cache misses, so the chunk plan reads the
+        // lengths from this buffer instead of from the tensors.
+        var lengths = _lengths is { } buffer && buffer.Length >= ps.Count ? buffer : _lengths = new int[Math.Max(ps.Count, 16)];
+        for (int i = 0; i < ps.Count; i++)
+        {
+            var p = ps[i];
+            if (p.DType is not (DType.Float32 or DType.Float64))
+                throw new NotSupportedException($"{algorithm} supports float32 and float64 parameters, got {p.DType.TorchName()}");
+            lengths[i] = p.Numel;
+        }
+        ParallelChunker.Run(ps.Count, new ByDType<TKernel>(ps, lengths, kernel));
         foreach (var list in written)
             for (int i = 0; i < list.Count; i++) list[i]?.MarkModified();
     }
+
+    [ThreadStatic] private static int[]? _lengths;
 
     /// <summary>Elements [start, start + length) of <paramref name="tensor"/>.</summary>
     public static Span<T> Chunk<T>(Tensor tensor, int start, int length) where T : unmanaged
         => tensor.Span<T>().Slice(start, length);
 
-    /// <summary>Calls the kernel with each parameter's element type.</summary>
-    private readonly struct ByDType<TKernel>(IReadOnlyList<Tensor> ps, TKernel kernel) : IChunkBody where TKernel : struct, IElementwiseKernel
+    /// <summary>
+    /// Calls the kernel with each parameter's element type, and marks the parameter modified on
+    /// its first chunk (while its objects are in cache, not in a pass of its own afterwards).
+    /// </summary>
+    private readonly struct ByDType<TKernel>(IReadOnlyList<Tensor> ps, int[] lengths, TKernel kernel) : IChunkBody where TKernel : struct, IElementwiseKernel
     {
-        public int Length(int tensor) => ps[tensor].Numel;
+        public int Length(int tensor) => lengths[tensor];
 
         public void Run(int tensor, int start, int length)
         {
-            if (ps[tensor].DType == DType.Float32) kernel.Run<float>(tensor, start, length);
+            var p = ps[tensor];
+            if (start == 0) p.MarkModified();
+            if (p.DType == DType.Float32) kernel.Run<float>(tensor, start, length);
             else kernel.Run<double>(tensor, start, length);
         }
     }
