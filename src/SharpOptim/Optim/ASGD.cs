@@ -67,8 +67,8 @@ public sealed class ASGD : Optimizer
 
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group, _params);
-        StepGuards.CheckDenseStep(nameof(ASGD), group, ps);
+        var ps = ParamsWithGrad(group, _params, out bool anySparse);
+        StepGuards.CheckDenseStep(nameof(ASGD), group, ps, anySparse);
         var states = _states;
         states.Clear();
         var lrOption = group["lr"];
@@ -168,15 +168,17 @@ public sealed class ASGD : Optimizer
             ScalarStateUpdate.Assign(state.Eta, nextEta);
             ScalarStateUpdate.Assign(state.Mu, nextMu);
         }
-        ElementwiseKernel.Run(ps, nameof(ASGD), new Chunks<TMath>(ps, states, h, _scalars), ps);
-        foreach (var state in states) state.Ax.MarkModified();
+        ElementwiseKernel.Run(ps, nameof(ASGD), new Chunks<TMath>(ps, states, h, _scalars));
     }
 
     private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, Hyper h, AsgdStepScalars[] scalars) : IElementwiseKernel
         where TMath : IKernelMath
     {
         public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-            => AsgdKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(ps[t], start, length), ElementwiseKernel.Chunk<T>(ps[t].Grad!, start, length),
+        {
+            if (start == 0) states[t].Ax.MarkModified();   // while its objects are in cache
+            AsgdKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(ps[t], start, length), ElementwiseKernel.Chunk<T>(ps[t].Grad!, start, length),
                 ElementwiseKernel.Chunk<T>(states[t].Ax, start, length), h.WeightDecay, h.Maximize, scalars[t]);
+        }
     }
 }

@@ -70,9 +70,9 @@ public sealed class Adadelta : Optimizer
 
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group, _params);
+        var ps = ParamsWithGrad(group, _params, out bool anySparse);
         if (ps.Count == 0) return;
-        StepGuards.CheckNoSparseGrad(nameof(Adadelta), ps);
+        StepGuards.CheckNoSparseGrad(nameof(Adadelta), anySparse);
         TensorLr.RefuseRecordedRequiresGrad(group, "add_", "'alpha'");
         var h = new AdadeltaHyper(group.Lr, group.GetDouble("rho"), group.GetDouble("eps"), group.GetDouble("weight_decay"), group.GetBool("maximize"));
 
@@ -121,8 +121,7 @@ public sealed class Adadelta : Optimizer
     /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
     private static void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, AdadeltaHyper h) where TMath : IKernelMath
     {
-        ElementwiseKernel.Run(ps, nameof(Adadelta), new Chunks<TMath>(ps, states, h), ps);
-        foreach (var state in states) state.MarkModified();
+        ElementwiseKernel.Run(ps, nameof(Adadelta), new Chunks<TMath>(ps, states, h));
     }
 
     private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdadeltaHyper h) : IElementwiseKernel
@@ -131,6 +130,7 @@ public sealed class Adadelta : Optimizer
         public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
             var (p, s) = (ps[t], states[t]);
+            if (start == 0) s.MarkModified();   // while its objects are in cache
             AdadeltaKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(p, start, length), ElementwiseKernel.Chunk<T>(p.Grad!, start, length),
                 ElementwiseKernel.Chunk<T>(s.SquareAvg, start, length), ElementwiseKernel.Chunk<T>(s.AccDelta, start, length), h);
         }

@@ -94,9 +94,9 @@ public sealed partial class Adafactor : Optimizer
 
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group, _params);
+        var ps = ParamsWithGrad(group, _params, out bool anySparse);
         if (ps.Count == 0) return;
-        StepGuards.CheckNoSparseGrad(nameof(Adafactor), ps);
+        StepGuards.CheckNoSparseGrad(nameof(Adafactor), anySparse);
 
         var (eps1, eps2) = ReadEps(group["eps"]);
         // PyTorch's for-loop resolves a null epsilon1 from the first param it updates and keeps it for the rest of the group.

@@ -84,9 +84,8 @@ public sealed class Adagrad : Optimizer
 
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group, _params);
+        var ps = ParamsWithGrad(group, _params, out bool hasSparseGrad);
         if (ps.Count == 0) return;
-        bool hasSparseGrad = HasSparseGrad(ps);
         var h = new AdagradHyper(group.GetDouble("lr_decay"), group.GetDouble("weight_decay"), group.GetDouble("eps"), group.GetBool("maximize"));
         var implementation = ResolveImplementation(group, hasSparseGrad);
         CheckStep(group, hasSparseGrad, h);
@@ -113,13 +112,6 @@ public sealed class Adagrad : Optimizer
             case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h); break;
             default: Kernel<FusedMath>(ps, states, h); break;
         }
-    }
-
-    private static bool HasSparseGrad(List<Tensor> ps)
-    {
-        foreach (var p in ps)
-            if (p.Grad!.IsSparse) return true;
-        return false;
     }
 
     /// <summary>PyTorch's step-time refusals, checked before anything changes.</summary>
@@ -177,8 +169,7 @@ public sealed class Adagrad : Optimizer
     /// <summary>The dense update over every parameter of the group in one dispatch.</summary>
     private static void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, AdagradHyper h) where TMath : IKernelMath
     {
-        ElementwiseKernel.Run(ps, nameof(Adagrad), new Chunks<TMath>(ps, states, h), ps);
-        foreach (var state in states) state.Sum.MarkModified();
+        ElementwiseKernel.Run(ps, nameof(Adagrad), new Chunks<TMath>(ps, states, h));
     }
 
     /// <summary>
@@ -192,6 +183,7 @@ public sealed class Adagrad : Optimizer
         public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
             var (p, s) = (ps[t], states[t]);
+            if (start == 0) s.Sum.MarkModified();   // while its objects are in cache
             AdagradKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(p, start, length), ElementwiseKernel.Chunk<T>(p.Grad!, start, length),
                 ElementwiseKernel.Chunk<T>(s.Sum, start, length), s.Clr, h);
         }

@@ -91,8 +91,8 @@ public sealed class Adamax : Optimizer
 
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group, _params);
-        StepGuards.CheckNoSparseGrad(nameof(Adamax), ps);
+        var ps = ParamsWithGrad(group, _params, out bool anySparse);
+        StepGuards.CheckNoSparseGrad(nameof(Adamax), anySparse);
         var h = Hyper.Read(group);
         // The step size reaches addcdiv_ as a number: under autograd a tensor lr requiring grad cannot become one.
         if (h.Differentiable && h.Lr.Tensor is { RequiresGrad: true })
@@ -154,8 +154,7 @@ public sealed class Adamax : Optimizer
             _scalars[i] = step == previousStep ? _scalars[i - 1] : h.Scalars(step);
             previousStep = step;
         }
-        ElementwiseKernel.Run(ps, nameof(Adamax), new Chunks<TMath>(ps, states, _scalars), ps);
-        foreach (var state in states) state.MarkModified();
+        ElementwiseKernel.Run(ps, nameof(Adamax), new Chunks<TMath>(ps, states, _scalars));
     }
 
     private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdamaxScalars[] scalars) : IElementwiseKernel where TMath : IKernelMath
@@ -163,6 +162,7 @@ public sealed class Adamax : Optimizer
         public void Run<T>(int tensor, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
             var (p, s) = (ps[tensor], states[tensor]);
+            if (start == 0) s.MarkModified();   // while its objects are in cache
             AdamaxKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(p, start, length), ElementwiseKernel.Chunk<T>(p.Grad!, start, length),
                 ElementwiseKernel.Chunk<T>(s.ExpAvg, start, length), ElementwiseKernel.Chunk<T>(s.ExpInf, start, length), scalars[tensor]);
         }

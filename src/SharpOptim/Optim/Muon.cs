@@ -80,9 +80,9 @@ public sealed partial class Muon : Optimizer
 
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group, _params);
+        var ps = ParamsWithGrad(group, _params, out bool anySparse);
         if (ps.Count == 0) return;
-        StepGuards.CheckNoSparseGrad(nameof(Muon), ps);
+        StepGuards.CheckNoSparseGrad(nameof(Muon), anySparse);
         foreach (var p in ps)
             if (p.Grad!.Dim != 2) throw new ArgumentException("Param gradient must be a 2D matrix");
         var h = MuonHyper.Read(group);

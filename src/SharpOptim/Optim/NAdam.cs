@@ -73,8 +73,8 @@ public sealed class NAdam : Optimizer
 
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group, _params);
-        StepGuards.CheckDenseStep(nameof(NAdam), group, ps);
+        var ps = ParamsWithGrad(group, _params, out bool anySparse);
+        StepGuards.CheckDenseStep(nameof(NAdam), group, ps, anySparse);
         var states = _states;
         states.Clear();
         foreach (var p in ps) states.Add(StateOf(p));

@@ -181,12 +181,23 @@ public abstract partial class Optimizer
     /// Fills <paramref name="into"/> (cleared first) with the parameters of <paramref name="group"/>
     /// that have a gradient: the allocation-free form, for a list an optimizer keeps between steps.
     /// </summary>
-    protected static List<Tensor> ParamsWithGrad(ParamGroup group, List<Tensor> into)
+    protected static List<Tensor> ParamsWithGrad(ParamGroup group, List<Tensor> into) => ParamsWithGrad(group, into, out _);
+
+    /// <summary>
+    /// As <see cref="ParamsWithGrad(ParamGroup, List{Tensor})"/>, also telling whether some gradient
+    /// is sparse, in the same pass (with thousands of small tensors each pass costs cache misses).
+    /// </summary>
+    protected static List<Tensor> ParamsWithGrad(ParamGroup group, List<Tensor> into, out bool anySparse)
     {
         into.Clear();
+        anySparse = false;
         var ps = group.Params;
         for (int i = 0; i < ps.Count; i++)
-            if (ps[i].Grad is not null) into.Add(ps[i]);
+        {
+            if (ps[i].Grad is not { } grad) continue;
+            anySparse |= grad.IsSparse;
+            into.Add(ps[i]);
+        }
         return into;
     }
 

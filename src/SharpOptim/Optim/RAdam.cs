@@ -70,8 +70,8 @@ public sealed class RAdam : Optimizer
 
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group, _params);
-        StepGuards.CheckDenseStep(nameof(RAdam), group, ps);
+        var ps = ParamsWithGrad(group, _params, out bool anySparse);
+        StepGuards.CheckDenseStep(nameof(RAdam), group, ps, anySparse);
         var states = _states;
         states.Clear();
         foreach (var p in ps) states.Add(StateOf(p));

@@ -83,9 +83,9 @@ public sealed class RMSprop : Optimizer
 
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group, _params);
+        var ps = ParamsWithGrad(group, _params, out bool anySparse);
         if (ps.Count == 0) return;
-        StepGuards.CheckNoSparseGrad(nameof(RMSprop), ps);
+        StepGuards.CheckNoSparseGrad(nameof(RMSprop), anySparse);
         TensorLr.RefuseRecordedRequiresGrad(group, "addcdiv_", "'value'");
         var h = new RmspropHyper(group.Lr, group.GetDouble("alpha"), group.GetDouble("eps"), group.GetDouble("weight_decay"),
                                  group.GetDouble("momentum"), group.GetBool("centered"), group.GetBool("maximize"));
@@ -153,8 +153,7 @@ public sealed class RMSprop : Optimizer
     /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
     private static void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, RmspropHyper h) where TMath : IKernelMath
     {
-        ElementwiseKernel.Run(ps, nameof(RMSprop), new Chunks<TMath>(ps, states, h), ps);
-        foreach (var state in states) state.MarkModified();
+        ElementwiseKernel.Run(ps, nameof(RMSprop), new Chunks<TMath>(ps, states, h));
     }
 
     private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, RmspropHyper h) : IElementwiseKernel
@@ -163,6 +162,7 @@ public sealed class RMSprop : Optimizer
         public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
             var (p, s) = (ps[t], states[t]);
+            if (start == 0) s.MarkModified();   // while its objects are in cache
             RmspropKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(p, start, length), ElementwiseKernel.Chunk<T>(p.Grad!, start, length),
                 ElementwiseKernel.Chunk<T>(s.SquareAvg, start, length), OptionalChunk<T>(s.GradAvg, start, length),
                 OptionalChunk<T>(s.MomentumBuffer, start, length), h);

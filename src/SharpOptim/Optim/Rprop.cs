@@ -70,9 +70,9 @@ public sealed class Rprop : Optimizer
 
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group, _params);
+        var ps = ParamsWithGrad(group, _params, out bool anySparse);
         if (ps.Count == 0) return;
-        StepGuards.CheckNoSparseGrad(nameof(Rprop), ps);
+        StepGuards.CheckNoSparseGrad(nameof(Rprop), anySparse);
         // The step sizes start as full_like(grad, lr), which takes lr as a number (the cheap test first:
         // the scan for parameters without state is only needed for a tensor lr that requires grad).
         if (group["lr"] is Tensor { RequiresGrad: true } && AnyWithoutState(ps))
@@ -100,8 +100,7 @@ public sealed class Rprop : Optimizer
             Reference(ps, states, h, group.GetBool("differentiable"));
         else
         {
-            ElementwiseKernel.Run(ps, nameof(Rprop), new Chunks(ps, states, h), ps);
-            foreach (var state in states) state.MarkModified();
+            ElementwiseKernel.Run(ps, nameof(Rprop), new Chunks(ps, states, h));
         }
     }
 
@@ -141,6 +140,7 @@ public sealed class Rprop : Optimizer
         public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
             var (p, s) = (ps[t], states[t]);
+            if (start == 0) s.MarkModified();   // while its objects are in cache
             RpropKernel.Step(ElementwiseKernel.Chunk<T>(p, start, length), ElementwiseKernel.Chunk<T>(p.Grad!, start, length),
                 ElementwiseKernel.Chunk<T>(s.Prev, start, length), ElementwiseKernel.Chunk<T>(s.StepSize, start, length), h);
         }

@@ -70,8 +70,7 @@ public sealed class SGD : Optimizer
 
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group, _params);
-        bool hasSparseGrad = HasSparseGrad(ps);
+        var ps = ParamsWithGrad(group, _params, out bool hasSparseGrad);
         if (hasSparseGrad && group.GetNullableBool("fused") == true)
             throw new InvalidOperationException("`_fused_sgd` does not support sparse gradients");
 
@@ -97,13 +96,6 @@ public sealed class SGD : Optimizer
         // Buffers are updated in place; only the ones this step made go into the state.
         for (int i = 0; i < buffers.Count; i++)
             if (buffers[i].IsNew) StateFor(ps[i])["momentum_buffer"] = buffers[i].Buffer;
-    }
-
-    private static bool HasSparseGrad(List<Tensor> ps)
-    {
-        foreach (var p in ps)
-            if (p.Grad!.IsSparse) return true;
-        return false;
     }
 
     /// <summary>PyTorch's <c>_single_tensor_sgd</c>, operation for operation.</summary>
@@ -132,8 +124,7 @@ public sealed class SGD : Optimizer
         // A new buffer starts as the (decayed) gradient: the kernel writes it whole, so zeros are only a placeholder.
         for (int i = 0; i < buffers.Count; i++)
             if (buffers[i].IsNew) buffers[i] = new(Torch.ZerosLike(ps[i]), IsNew: true);
-        ElementwiseKernel.Run(ps, nameof(SGD), new Chunks<TMath>(ps, buffers, h), ps);
-        foreach (var buffer in buffers) buffer.Buffer!.MarkModified();
+        ElementwiseKernel.Run(ps, nameof(SGD), new Chunks<TMath>(ps, buffers, h));
     }
 
     private readonly struct Chunks<TMath>(List<Tensor> ps, List<MomentumBuffer> buffers, SgdHyper h) : IElementwiseKernel
@@ -142,6 +133,7 @@ public sealed class SGD : Optimizer
         public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
             var buffer = h.Momentum != 0 ? buffers[t] : default;
+            if (start == 0) buffer.Buffer?.MarkModified();   // while its objects are in cache
             SgdKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(ps[t], start, length), ElementwiseKernel.Chunk<T>(ps[t].Grad!, start, length),
                 buffer.Buffer is { } b ? ElementwiseKernel.Chunk<T>(b, start, length) : default, buffer.IsNew, h);
         }

@@ -11,18 +11,20 @@ internal static class StepGuards
     /// <c>differentiable</c> (an explicit <c>foreach: true</c> with <c>differentiable: true</c> reaches
     /// <c>_multi_tensor_*</c>, which asserts, whenever some parameter has a gradient).
     /// </summary>
-    public static void CheckDenseStep(string algorithm, ParamGroup group, IReadOnlyList<Tensor> paramsWithGrad)
+    public static void CheckDenseStep(string algorithm, ParamGroup group, IReadOnlyList<Tensor> paramsWithGrad, bool anySparse)
     {
-        CheckNoSparseGrad(algorithm, paramsWithGrad);
+        CheckNoSparseGrad(algorithm, anySparse);
         if (paramsWithGrad.Count > 0 && group.GetNullableBool("foreach") == true && group.GetBool("differentiable"))
             throw new InvalidOperationException("_foreach ops don't support autograd");
     }
 
-    /// <summary>PyTorch's <c>"{name} does not support sparse gradients"</c> alone.</summary>
-    public static void CheckNoSparseGrad(string algorithm, IReadOnlyList<Tensor> paramsWithGrad)
+    /// <summary>
+    /// PyTorch's <c>"{name} does not support sparse gradients"</c> alone, given whether some gradient
+    /// is sparse (<c>Optimizer.ParamsWithGrad</c> finds that out in its pass).
+    /// </summary>
+    public static void CheckNoSparseGrad(string algorithm, bool anySparse)
     {
-        for (int i = 0; i < paramsWithGrad.Count; i++)   // indexed: an interface's enumerator would be an allocation per step
-            if (paramsWithGrad[i].Grad!.IsSparse) throw new InvalidOperationException($"{algorithm} does not support sparse gradients");
+        if (anySparse) throw new InvalidOperationException($"{algorithm} does not support sparse gradients");
     }
 
     /// <summary>The kernels handle float32 and float64; anything else is refused before any state changes.</summary>

@@ -24,7 +24,10 @@ internal abstract class WorkPlan
 internal static class KernelWorkers
 {
     private static readonly object Gate = new();
-    private static readonly SemaphoreSlim Wake = new(0);
+    // Waking is a ticket count under a monitor of our own rather than a SemaphoreSlim: its lock is
+    // inflated here once, not (allocating) on some later step's first contention.
+    private static readonly object WakeLock = new();
+    private static int _wakeTickets;
     private static readonly List<Thread> Threads = [];
 
     // Completion is a count under a monitor rather than a ManualResetEventSlim, whose first blocking
@@ -36,6 +39,7 @@ internal static class KernelWorkers
         // The first wait on a monitor inflates its lock, which may allocate: do it now, not inside
         // some later step (whose allocation count is meant to be zero).
         lock (DoneLock) Monitor.Wait(DoneLock, 0);
+        lock (WakeLock) Monitor.Wait(WakeLock, 0);
     }
 
     private static int _busy;
@@ -63,8 +67,16 @@ internal static class KernelWorkers
             Volatile.Write(ref _plan, plan);
             long generation = (Volatile.Read(ref _cursor) >> 32) + 1;
             Volatile.Write(ref _cursor, generation << 32);   // publishes the plan to helpers
-            int asleep = helpers - Wake.CurrentCount;        // permits left over from late helpers still count
-            if (asleep > 0) Wake.Release(asleep);
+            if (helpers > 0)
+                lock (WakeLock)
+                {
+                    // Tickets left over from late helpers still count.
+                    if (_wakeTickets < helpers)
+                    {
+                        _wakeTickets = helpers;
+                        Monitor.PulseAll(WakeLock);
+                    }
+                }
             RunItems(plan, generation);
             WaitForItems(plan.ItemCount);
             if (_failure is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
@@ -127,7 +139,11 @@ internal static class KernelWorkers
     {
         while (true)
         {
-            Wake.Wait();
+            lock (WakeLock)
+            {
+                while (_wakeTickets == 0) Monitor.Wait(WakeLock);
+                _wakeTickets--;
+            }
             // The cursor first, then the plan: a plan read after a generation's cursor is that
             // generation's or a later one's, and a later one's fails the claim in RunItems.
             long generation = Volatile.Read(ref _cursor) >> 32;

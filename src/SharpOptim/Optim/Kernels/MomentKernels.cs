@@ -18,21 +18,14 @@ internal interface IMomentState
 /// <summary>
 /// Runs an Adam-family kernel (parameter, gradient, <c>exp_avg</c>, <c>exp_avg_sq</c>) over every
 /// tensor of a group through <see cref="ElementwiseKernel.Run"/>, handing it the four chunks as
-/// spans, then marks the parameters and moments modified. Generic over the state struct, so that
+/// spans, marking the parameters and moments modified on their first chunk. Generic over the state struct, so that
 /// the lists an optimizer keeps are read without copies, boxing or allocation.
 /// </summary>
 internal static class MomentKernels
 {
     public static void Run<TKernel, TState>(List<Tensor> ps, List<TState> states, string algorithm, TKernel kernel)
         where TKernel : struct, IMomentChunkKernel where TState : struct, IMomentState
-    {
-        ElementwiseKernel.Run(ps, algorithm, new Chunks<TKernel, TState>(ps, states, kernel), ps);
-        foreach (var state in states)
-        {
-            state.ExpAvg.MarkModified();
-            state.ExpAvgSq.MarkModified();
-        }
-    }
+        => ElementwiseKernel.Run(ps, algorithm, new Chunks<TKernel, TState>(ps, states, kernel));
 
     private readonly struct Chunks<TKernel, TState>(List<Tensor> ps, List<TState> states, TKernel kernel) : IElementwiseKernel
         where TKernel : struct, IMomentChunkKernel where TState : struct, IMomentState
@@ -40,6 +33,11 @@ internal static class MomentKernels
         public void Run<T>(int tensor, int start, int length) where T : unmanaged, IFloatingPointIeee754<T>
         {
             var (p, s) = (ps[tensor], states[tensor]);
+            if (start == 0)   // while its objects are in cache
+            {
+                s.ExpAvg.MarkModified();
+                s.ExpAvgSq.MarkModified();
+            }
             kernel.Step(ElementwiseKernel.Chunk<T>(p, start, length), ElementwiseKernel.Chunk<T>(p.Grad!, start, length),
                 ElementwiseKernel.Chunk<T>(s.ExpAvg, start, length), ElementwiseKernel.Chunk<T>(s.ExpAvgSq, start, length), tensor);
         }
