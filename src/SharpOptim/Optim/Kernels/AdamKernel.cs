@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace SharpOptim.Optim.Kernels;
 
@@ -50,42 +51,56 @@ internal static class AdamKernel
         T eps = T.CreateTruncating(s.Eps);
         T negStepSize = T.CreateTruncating(-s.StepSize);
         var lerp = new LerpWeight<T>(s.LerpWeight);
-        bool l2 = s.WeightDecay != 0, decoupled = s.Decoupled && s.DecayFactor != 1;
+        // Flags in locals: read through `in s` they would be reloaded after every store (the
+        // compiler cannot rule out that the spans alias it).
+        bool l2 = s.WeightDecay != 0, decoupled = s.Decoupled && s.DecayFactor != 1, maximize = s.Maximize, amsgrad = s.Amsgrad;
 
         int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector.IsHardwareAccelerated && param.Length >= Vector<T>.Count)
         {
+            // Loads and stores through refs: the lengths are checked once here, not per vector.
+            if (grad.Length < param.Length || expAvg.Length < param.Length || expAvgSq.Length < param.Length
+                || (amsgrad && maxExpAvgSq.Length < param.Length))
+                throw new ArgumentException("every span must be as long as the parameter's");
+            ref T pRef = ref MemoryMarshal.GetReference(param);
+            ref T gRef = ref MemoryMarshal.GetReference(grad);
+            ref T mRef = ref MemoryMarshal.GetReference(expAvg);
+            ref T vRef = ref MemoryMarshal.GetReference(expAvgSq);
+            ref T maxRef = ref MemoryMarshal.GetReference(maxExpAvgSq);
+            Vector<T> vWd = new(wd), vFactor = new(factor), vBeta2 = new(beta2), vOneMinusBeta2 = new(oneMinusBeta2),
+                      vBc2Sqrt = new(bc2Sqrt), vEps = new(eps), vNegStepSize = new(negStepSize);
             for (; i <= param.Length - Vector<T>.Count; i += Vector<T>.Count)
             {
-                var p = new Vector<T>(param[i..]);
-                var g = new Vector<T>(grad[i..]);
-                if (s.Maximize) g = -g;
-                if (decoupled) p *= new Vector<T>(factor);
-                else if (l2) g = TMath.MulAdd(new Vector<T>(wd), p, g);
-                var m = lerp.Apply<TMath>(new Vector<T>(expAvg[i..]), g);
-                var v = TMath.MulAdd(new Vector<T>(oneMinusBeta2) * g, g, new Vector<T>(expAvgSq[i..]) * new Vector<T>(beta2));
-                m.CopyTo(expAvg[i..]);
-                v.CopyTo(expAvgSq[i..]);
-                if (s.Amsgrad)
+                nuint at = (nuint)i;
+                var p = Vector.LoadUnsafe(ref pRef, at);
+                var g = Vector.LoadUnsafe(ref gRef, at);
+                if (maximize) g = -g;
+                if (decoupled) p *= vFactor;
+                else if (l2) g = TMath.MulAdd(vWd, p, g);
+                var m = lerp.Apply<TMath>(Vector.LoadUnsafe(ref mRef, at), g);
+                var v = TMath.MulAdd(vOneMinusBeta2 * g, g, Vector.LoadUnsafe(ref vRef, at) * vBeta2);
+                m.StoreUnsafe(ref mRef, at);
+                v.StoreUnsafe(ref vRef, at);
+                if (amsgrad)
                 {
-                    v = AdamFamilyMath.Maximum(new Vector<T>(maxExpAvgSq[i..]), v);
-                    v.CopyTo(maxExpAvgSq[i..]);
+                    v = AdamFamilyMath.Maximum(Vector.LoadUnsafe(ref maxRef, at), v);
+                    v.StoreUnsafe(ref maxRef, at);
                 }
-                var denom = Vector.SquareRoot(v) / new Vector<T>(bc2Sqrt) + new Vector<T>(eps);
-                (p + new Vector<T>(negStepSize) * m / denom).CopyTo(param[i..]);
+                var denom = Vector.SquareRoot(v) / vBc2Sqrt + vEps;
+                (p + vNegStepSize * m / denom).StoreUnsafe(ref pRef, at);
             }
         }
         for (; i < param.Length; i++)
         {
             T p = param[i];
-            T g = s.Maximize ? -grad[i] : grad[i];
+            T g = maximize ? -grad[i] : grad[i];
             if (decoupled) p *= factor;
             else if (l2) g = TMath.MulAdd(wd, p, g);
             T m = lerp.Apply<TMath>(expAvg[i], g);
             T v = TMath.MulAdd(oneMinusBeta2 * g, g, expAvgSq[i] * beta2);
             expAvg[i] = m;
             expAvgSq[i] = v;
-            if (s.Amsgrad)
+            if (amsgrad)
             {
                 v = AdamFamilyMath.Maximum(maxExpAvgSq[i], v);
                 maxExpAvgSq[i] = v;

@@ -135,10 +135,26 @@ internal static class KernelWorkers
         }
     }
 
+    /// <summary>How long a helper keeps looking for the next dispatch before it sleeps.</summary>
+    private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 1000;   // 1 ms
+
+    /// <summary>
+    /// Spins briefly before sleeping, as OpenMP's threads do: a sleeping thread takes tens of
+    /// microseconds to wake, longer than a whole dispatch of a few hundred thousand elements, so
+    /// back-to-back steps would otherwise run on the caller alone.
+    /// </summary>
+    private static void SpinForWork()
+    {
+        long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
+        while (Volatile.Read(ref _wakeTickets) == 0 && System.Diagnostics.Stopwatch.GetTimestamp() < deadline)
+            Thread.SpinWait(20);
+    }
+
     private static void WorkerLoop()
     {
         while (true)
         {
+            SpinForWork();
             lock (WakeLock)
             {
                 while (_wakeTickets == 0) Monitor.Wait(WakeLock);

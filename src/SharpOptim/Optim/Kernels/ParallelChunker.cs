@@ -27,7 +27,7 @@ internal static class ParallelChunker
     public const int ChunkElements = 1 << 15;
 
     /// <summary>Below this many elements in total the group runs on the calling thread.</summary>
-    public const int ParallelThreshold = 1 << 17;
+    public const int ParallelThreshold = 1 << 16;
 
     /// <summary>Runs <paramref name="body"/> over every chunk of tensors 0 … <paramref name="count"/> − 1.</summary>
     public static void Run<TBody>(int count, TBody body) where TBody : struct, IChunkBody
