@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace SharpOptim.Optim.Kernels;
 
@@ -20,40 +21,48 @@ internal static class SgdKernel
         T m = T.CreateTruncating(h.Momentum);
         T oneMinusDampening = T.CreateTruncating(1 - h.Dampening);
         T negLr = T.CreateTruncating(-h.Lr);
-        bool decay = h.WeightDecay != 0, momentum = h.Momentum != 0;
+        // Flags in locals: read through `in h` they would be reloaded after every store.
+        bool decay = h.WeightDecay != 0, momentum = h.Momentum != 0, maximize = h.Maximize, nesterov = h.Nesterov;
 
         int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector.IsHardwareAccelerated && param.Length >= Vector<T>.Count)
         {
+            // Loads and stores through refs: the lengths are checked once here, not per vector.
+            if (grad.Length < param.Length || (momentum && buffer.Length < param.Length))
+                throw new ArgumentException("every span must be as long as the parameter's");
+            ref T pRef = ref MemoryMarshal.GetReference(param);
+            ref T gRef = ref MemoryMarshal.GetReference(grad);
+            ref T bRef = ref MemoryMarshal.GetReference(buffer);
             var wdV = new Vector<T>(wd);
             var mV = new Vector<T>(m);
             var dV = new Vector<T>(oneMinusDampening);
             var lrV = new Vector<T>(negLr);
             for (; i <= param.Length - Vector<T>.Count; i += Vector<T>.Count)
             {
-                var p = new Vector<T>(param[i..]);
-                var g = new Vector<T>(grad[i..]);
-                if (h.Maximize) g = -g;
+                nuint at = (nuint)i;
+                var p = Vector.LoadUnsafe(ref pRef, at);
+                var g = Vector.LoadUnsafe(ref gRef, at);
+                if (maximize) g = -g;
                 if (decay) g = TMath.MulAdd(wdV, p, g);
                 if (momentum)
                 {
-                    var b = initBuffer ? g : TMath.MulAdd(dV, g, new Vector<T>(buffer[i..]) * mV);
-                    b.CopyTo(buffer[i..]);
-                    g = h.Nesterov ? TMath.MulAdd(mV, b, g) : b;
+                    var b = initBuffer ? g : TMath.MulAdd(dV, g, Vector.LoadUnsafe(ref bRef, at) * mV);
+                    b.StoreUnsafe(ref bRef, at);
+                    g = nesterov ? TMath.MulAdd(mV, b, g) : b;
                 }
-                TMath.MulAdd(lrV, g, p).CopyTo(param[i..]);
+                TMath.MulAdd(lrV, g, p).StoreUnsafe(ref pRef, at);
             }
         }
         for (; i < param.Length; i++)
         {
             T p = param[i];
-            T g = h.Maximize ? -grad[i] : grad[i];
+            T g = maximize ? -grad[i] : grad[i];
             if (decay) g = TMath.MulAdd(wd, p, g);
             if (momentum)
             {
                 T b = initBuffer ? g : TMath.MulAdd(oneMinusDampening, g, buffer[i] * m);
                 buffer[i] = b;
-                g = h.Nesterov ? TMath.MulAdd(m, b, g) : b;
+                g = nesterov ? TMath.MulAdd(m, b, g) : b;
             }
             param[i] = TMath.MulAdd(negLr, g, p);
         }
