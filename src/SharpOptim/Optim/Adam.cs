@@ -136,25 +136,15 @@ public partial class Adam : Optimizer
     protected override void StepGroup(ParamGroup group)
     {
         // Passes over the parameters are kept few (each costs cache misses on a model of
-        // thousands of small tensors): one to collect and check, one to gather state and count
-        // the step, then the kernel.
+        // thousands of small tensors): collect, check dtypes, then one pass to gather state,
+        // count the step and compute the scalars, then the kernel.
         var implementation = ResolveImplementation(group, hasSparseGrad: false);
-        var ps = _params;
-        ps.Clear();
-        var groupParams = group.Params;
-        bool badDType = false;
-        for (int i = 0; i < groupParams.Count; i++)
-        {
-            var p = groupParams[i];
-            if (p.Grad is not { } grad) continue;
-            if (grad.IsSparse)
-                throw new InvalidOperationException("Adam does not support sparse gradients, please consider SparseAdam instead");
-            badDType |= p.DType is not (DType.Float32 or DType.Float64);
-            ps.Add(p);
-        }
+        var ps = ParamsWithGrad(group, _params, out bool anySparse);
+        if (anySparse)
+            throw new InvalidOperationException("Adam does not support sparse gradients, please consider SparseAdam instead");
         var h = Hyper.Read(group);
         CheckStepFlags(ps, h);
-        if (badDType && implementation != StepImplementation.Reference) StepGuards.CheckKernelDTypes(nameof(Adam), ps);
+        if (implementation != StepImplementation.Reference) StepGuards.CheckKernelDTypes(nameof(Adam), ps);
 
         var states = _states;
         states.Clear();

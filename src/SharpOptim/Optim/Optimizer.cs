@@ -174,12 +174,10 @@ public abstract partial class Optimizer
     /// <summary>The algorithm: updates the parameters of one group that have a gradient.</summary>
     protected abstract void StepGroup(ParamGroup group);
 
-    /// <summary>Parameters of <paramref name="group"/> that have a gradient, the ones a step updates.</summary>
-    protected static List<Tensor> ParamsWithGrad(ParamGroup group) => ParamsWithGrad(group, new List<Tensor>(group.Params.Count));
-
     /// <summary>
     /// Fills <paramref name="into"/> (cleared first) with the parameters of <paramref name="group"/>
-    /// that have a gradient: the allocation-free form, for a list an optimizer keeps between steps.
+    /// that have a gradient, the ones a step updates (a list the optimizer keeps between steps,
+    /// so that a step allocates nothing).
     /// </summary>
     protected static List<Tensor> ParamsWithGrad(ParamGroup group, List<Tensor> into) => ParamsWithGrad(group, into, out _);
 

@@ -19,24 +19,5 @@ internal static class ScalarState
     public static Tensor NewStep(bool fused = false) => New(0, fused);
 
     /// <summary><c>step_t += 1</c>, then the new count as <c>_get_value(step_t)</c> reads it.</summary>
-    public static double Increment(Tensor step)
-    {
-        // The usual counter, a float32 or float64 0-d tensor outside autograd, is bumped in place
-        // directly (the same rounding as the op, without an op's allocations); anything else takes
-        // the tensor op.
-        if (step is { Dim: 0, IsSparse: false, RequiresGrad: false })
-        {
-            switch (step.DType)
-            {
-                case DType.Float32:
-                    step.MarkModified();
-                    return ++step.Span<float>()[0];
-                case DType.Float64:
-                    step.MarkModified();
-                    return ++step.Span<double>()[0];
-            }
-        }
-        using (Torch.NoGrad()) step.Add_(1);
-        return step.Item();
-    }
+    public static double Increment(Tensor step) => ScalarStateUpdate.Add(step, 1);
 }

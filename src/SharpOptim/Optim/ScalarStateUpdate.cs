@@ -1,13 +1,29 @@
 namespace SharpOptim.Optim;
 
 /// <summary>
-/// In-place updates of the 0-d state tensors besides <c>step</c> (NAdam's <c>mu_product</c>,
+/// In-place updates of the 0-d state tensors (the <c>step</c> counter, NAdam's <c>mu_product</c>,
 /// ASGD's <c>eta</c> and <c>mu</c>) for the kernel paths: the usual tensor, float32 or float64
 /// outside autograd, is written directly, with the rounding of the tensor op it replaces and
 /// without an op's allocations; anything else takes the tensor op itself.
 /// </summary>
 internal static class ScalarStateUpdate
 {
+    /// <summary><c>t.add_(value)</c> (the step counter's <c>+= 1</c>), then the new value.</summary>
+    public static double Add(Tensor t, double value)
+    {
+        switch (WritableDType(t))
+        {
+            case DType.Float32:
+                t.MarkModified();
+                return t.Span<float>()[0] += (float)value;
+            case DType.Float64:
+                t.MarkModified();
+                return t.Span<double>()[0] += value;
+        }
+        using (Torch.NoGrad()) t.Add_(value);
+        return t.Item();
+    }
+
     /// <summary><c>t.mul_(factor)</c>: the factor cast to the tensor's dtype, then one rounded product.</summary>
     public static double Multiply(Tensor t, double factor)
     {

@@ -30,8 +30,13 @@ internal static class StepGuards
     /// <summary>The kernels handle float32 and float64; anything else is refused before any state changes.</summary>
     public static void CheckKernelDTypes(string algorithm, IReadOnlyList<Tensor> ps)
     {
-        for (int i = 0; i < ps.Count; i++)
-            if (ps[i].DType is not (DType.Float32 or DType.Float64))
-                throw new NotSupportedException($"{algorithm} supports float32 and float64 parameters, got {ps[i].DType.TorchName()}");
+        for (int i = 0; i < ps.Count; i++) CheckKernelDType(algorithm, ps[i]);
+    }
+
+    /// <summary>The same refusal for one parameter, for a pass that also does other work per parameter.</summary>
+    public static void CheckKernelDType(string algorithm, Tensor p)
+    {
+        if (p.DType is not (DType.Float32 or DType.Float64))
+            throw new NotSupportedException($"{algorithm} supports float32 and float64 parameters, got {p.DType.TorchName()}");
     }
 }

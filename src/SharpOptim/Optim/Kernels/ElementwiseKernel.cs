@@ -32,10 +32,8 @@ internal static class ElementwiseKernel
         var lengths = _lengths is { } buffer && buffer.Length >= ps.Count ? buffer : _lengths = new int[Math.Max(ps.Count, 16)];
         for (int i = 0; i < ps.Count; i++)
         {
-            var p = ps[i];
-            if (p.DType is not (DType.Float32 or DType.Float64))
-                throw new NotSupportedException($"{algorithm} supports float32 and float64 parameters, got {p.DType.TorchName()}");
-            lengths[i] = p.Numel;
+            StepGuards.CheckKernelDType(algorithm, ps[i]);
+            lengths[i] = ps[i].Numel;
         }
         ParallelChunker.Run(ps.Count, new ByDType<TKernel>(ps, lengths, kernel));
         foreach (var list in written)
