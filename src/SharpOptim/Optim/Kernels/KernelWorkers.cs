@@ -24,22 +24,19 @@ internal abstract class WorkPlan
 internal static class KernelWorkers
 {
     private static readonly object Gate = new();
-    // Waking is a ticket count under a monitor of our own rather than a SemaphoreSlim: its lock is
-    // inflated here once, not (allocating) on some later step's first contention.
-    private static readonly object WakeLock = new();
+
+    // Waking takes no lock on the calling thread: tickets are an interlocked count, and a helper
+    // that went to sleep is woken through its own event. A caller that had to block on a lock
+    // (contended with a helper) would allocate its wait state on its first such wait, an
+    // allocation inside some step.
     private static int _wakeTickets;
-    private static readonly List<Thread> Threads = [];
+    private static readonly List<Helper> Helpers = [];
 
-    // Completion is a count under a monitor rather than a ManualResetEventSlim, whose first blocking
-    // wait allocates its lock object (an allocation inside a steady-state step).
-    private static readonly object DoneLock = new();
-
-    static KernelWorkers()
+    /// <summary>A helper thread, its wake-up event and whether it sleeps on it.</summary>
+    private sealed class Helper
     {
-        // The first wait on a monitor inflates its lock, which may allocate: do it now, not inside
-        // some later step (whose allocation count is meant to be zero).
-        lock (DoneLock) Monitor.Wait(DoneLock, 0);
-        lock (WakeLock) Monitor.Wait(WakeLock, 0);
+        public readonly AutoResetEvent Signal = new(false);
+        public int Sleeping;
     }
 
     private static int _busy;
@@ -68,15 +65,12 @@ internal static class KernelWorkers
             long generation = (Volatile.Read(ref _cursor) >> 32) + 1;
             Volatile.Write(ref _cursor, generation << 32);   // publishes the plan to helpers
             if (helpers > 0)
-                lock (WakeLock)
-                {
-                    // Tickets left over from late helpers still count.
-                    if (_wakeTickets < helpers)
-                    {
-                        _wakeTickets = helpers;
-                        Monitor.PulseAll(WakeLock);
-                    }
-                }
+            {
+                // Tickets left over from late helpers still count.
+                Interlocked.Exchange(ref _wakeTickets, helpers);
+                for (int i = 0; i < Helpers.Count; i++)
+                    if (Volatile.Read(ref Helpers[i].Sleeping) == 1) Helpers[i].Signal.Set();
+            }
             RunItems(plan, generation);
             WaitForItems(plan.ItemCount);
             if (_failure is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
@@ -107,30 +101,35 @@ internal static class KernelWorkers
             {
                 Interlocked.CompareExchange(ref _failure, e, null);
             }
-            if (Interlocked.Increment(ref _completed) == plan.ItemCount)
-                lock (DoneLock) Monitor.PulseAll(DoneLock);
+            Interlocked.Increment(ref _completed);
         }
     }
 
-    /// <summary>Spins briefly (claimed items usually finish with the caller's), then sleeps until the last item reports.</summary>
+    /// <summary>
+    /// Waits for the items helpers have claimed, spinning, then yielding the core. No blocking
+    /// wait (a monitor, or the sleep SpinWait escalates to): the wait is for items already running
+    /// (at most one per helper), and a thread's first blocking wait allocates its wait state, which
+    /// would put an allocation inside some step.
+    /// </summary>
     private static void WaitForItems(int count)
     {
-        var spinner = new SpinWait();
-        while (Volatile.Read(ref _completed) < count && !spinner.NextSpinWillYield) spinner.SpinOnce();
-        lock (DoneLock)
-            while (Volatile.Read(ref _completed) < count) Monitor.Wait(DoneLock);
+        for (int spins = 0; Volatile.Read(ref _completed) < count; spins++)
+        {
+            if (spins < 64) Thread.SpinWait(20);
+            else Thread.Yield();
+        }
     }
 
     private static void EnsureThreads(int count)
     {
-        if (Threads.Count >= count) return;
+        if (Helpers.Count >= count) return;
         lock (Gate)
         {
-            while (Threads.Count < count)
+            while (Helpers.Count < count)
             {
-                var thread = new Thread(WorkerLoop) { IsBackground = true, Name = $"SharpOptim kernel worker {Threads.Count + 1}" };
-                Threads.Add(thread);
-                thread.Start();
+                var helper = new Helper();
+                new Thread(() => WorkerLoop(helper)) { IsBackground = true, Name = $"SharpOptim kernel worker {Helpers.Count + 1}" }.Start();
+                Helpers.Add(helper);
             }
         }
     }
@@ -150,16 +149,38 @@ internal static class KernelWorkers
             Thread.SpinWait(20);
     }
 
-    private static void WorkerLoop()
+    private static bool TryTakeTicket()
+    {
+        int tickets;
+        while ((tickets = Volatile.Read(ref _wakeTickets)) > 0)
+            if (Interlocked.CompareExchange(ref _wakeTickets, tickets - 1, tickets) == tickets) return true;
+        return false;
+    }
+
+    /// <summary>Takes a ticket: spinning first, then asleep on the helper's event.</summary>
+    private static void WaitForTicket(Helper helper)
+    {
+        SpinForWork();
+        while (!TryTakeTicket())
+        {
+            // Announce the sleep, then look once more: a dispatch that handed out tickets before
+            // seeing the announcement is caught by the second look (both sides are full fences).
+            Interlocked.Exchange(ref helper.Sleeping, 1);
+            if (!TryTakeTicket()) helper.Signal.WaitOne();
+            else
+            {
+                Volatile.Write(ref helper.Sleeping, 0);
+                return;
+            }
+            Volatile.Write(ref helper.Sleeping, 0);
+        }
+    }
+
+    private static void WorkerLoop(Helper helper)
     {
         while (true)
         {
-            SpinForWork();
-            lock (WakeLock)
-            {
-                while (_wakeTickets == 0) Monitor.Wait(WakeLock);
-                _wakeTickets--;
-            }
+            WaitForTicket(helper);
             // The cursor first, then the plan: a plan read after a generation's cursor is that
             // generation's or a later one's, and a later one's fails the claim in RunItems.
             long generation = Volatile.Read(ref _cursor) >> 32;
