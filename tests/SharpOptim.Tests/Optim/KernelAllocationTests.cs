@@ -11,6 +11,7 @@ namespace SharpOptim.Tests.Optim;
 /// Allocation is counted on the calling thread, which is deterministic (the workers themselves run
 /// only the kernels' span code). This asserts an allocation count, not a time.
 /// </summary>
+[Collection(IsolatedTestsCollection.Name)]
 public class KernelAllocationTests
 {
     public static TheoryData<string, string> Cases()
@@ -74,6 +75,25 @@ public class KernelAllocationTests
         ["fused"] = (null, true),
     };
 
+    /// <summary>
+    /// Bytes <paramref name="steps"/> allocate on this thread: the least of three runs. An
+    /// allocation in the steps shows in every run; what shows in one run only is the runtime's
+    /// accounting, which now and then, in full test runs, charged a thread a few hundred to a few
+    /// thousand bytes (never the same amount, always under one 8 KB allocation context) while it
+    /// allocated nothing of its own.
+    /// </summary>
+    private static long AllocatedBy(Action steps)
+    {
+        long least = long.MaxValue;
+        for (int run = 0; run < 3 && least > 0; run++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            steps();
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        return least;
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void SteadyStateStepAllocatesNothing(string algorithm, string path)
@@ -83,9 +103,7 @@ public class KernelAllocationTests
         {
             var optimizer = Factories[algorithm](Params(algorithm, large), forEach, fused);
             for (int i = 0; i < 5; i++) optimizer.Step();
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 10; i++) optimizer.Step();
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            long allocated = AllocatedBy(() => { for (int i = 0; i < 10; i++) optimizer.Step(); });
             Assert.True(allocated == 0, $"{algorithm} ({path}, {(large ? "large tensors" : "small tensors")}) allocated {allocated} bytes in 10 steps");
         }
     }
@@ -128,9 +146,8 @@ public class KernelAllocationTests
                     optimizer.Step();
                 }
                 for (int k = 0; k < 5; k++) Step(k);
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                for (int k = 5; k < 15; k++) Step(k);
-                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                int next = 5;
+                long allocated = AllocatedBy(() => { for (int end = next + 10; next < end; next++) Step(next); });
                 Assert.True(allocated == 0, $"sparse_adam ({path}, {(large ? "large" : "small")}, {(coalesced ? "coalesced" : "uncoalesced")} gradients) allocated {allocated} bytes in 10 steps");
             }
     }

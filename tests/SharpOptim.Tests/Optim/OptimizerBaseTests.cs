@@ -6,6 +6,7 @@ using Xunit;
 namespace SharpOptim.Tests.Optim;
 
 /// <summary>The Optimizer base class semantics of PyTorch 2.14 that the golden fixtures do not cover.</summary>
+[Collection(IsolatedTestsCollection.Name)]
 public class OptimizerBaseTests
 {
     private static Parameter Param(params float[] values) => new(Torch.Tensor(values));
