@@ -49,12 +49,35 @@ internal static class KernelWorkers
     private static Exception? _failure;
 
     /// <summary>
-    /// Runs every item of <paramref name="plan"/> on up to <paramref name="threads"/> threads, the
-    /// caller included; false (nothing run) when another dispatch holds the workers.
+    /// The low half of the cursor once a dispatch is over: no item index reaches it, so a claim that
+    /// read the cursor of a finished dispatch fails, whatever the plan object holds by then.
     /// </summary>
+    private const int Closed = int.MaxValue;
+
+    /// <summary>
+    /// Runs every item of <paramref name="plan"/> on up to <paramref name="threads"/> threads, the
+    /// caller included; false (nothing run) when another dispatch holds the workers. Either way the
+    /// plan is released before this returns.
+    /// </summary>
+    /// <remarks>
+    /// The protocol's invariant: a claim succeeds only while its dispatch is open. A helper reads
+    /// the cursor (generation, next item), then the plan, then claims with a compare-and-swap on the
+    /// whole cursor; it may be preempted anywhere in between. The owner reuses plan objects (one per
+    /// thread and body type in ChunkPlan, one per workspace in BFloat16Product) and refills them
+    /// before its next dispatch publishes a new generation, so "generation G, item i" alone does not
+    /// identify a dispatch's work: a helper that read G and then slept through the end of G would see
+    /// a refilled plan with more items under a cursor still reading G. Closing the cursor
+    /// (<see cref="Closed"/>) when the dispatch ends, after its last claimed item has completed, makes
+    /// every such stale claim fail, and means the owner never returns while an item still runs.
+    /// </remarks>
     public static bool TryRun(WorkPlan plan, int threads)
     {
-        if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0) return false;
+        if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        {
+            plan.Release();
+            return false;
+        }
+        long generation = (Volatile.Read(ref _cursor) >> 32) + 1;
         try
         {
             int helpers = Math.Min(threads, plan.ItemCount) - 1;
@@ -62,7 +85,6 @@ internal static class KernelWorkers
             _failure = null;
             _completed = 0;
             Volatile.Write(ref _plan, plan);
-            long generation = (Volatile.Read(ref _cursor) >> 32) + 1;
             Volatile.Write(ref _cursor, generation << 32);   // publishes the plan to helpers
             if (helpers > 0)
             {
@@ -71,13 +93,17 @@ internal static class KernelWorkers
                 for (int i = 0; i < Helpers.Count; i++)
                     if (Volatile.Read(ref Helpers[i].Sleeping) == 1) Helpers[i].Signal.Set();
             }
-            RunItems(plan, generation);
+            RunItems(plan, generation, helper: false);
             WaitForItems(plan.ItemCount);
             if (_failure is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             return true;
         }
         finally
         {
+            // Every item is claimed and completed here (RunItems left none unclaimed, WaitForItems
+            // saw them finish), so closing loses no work; it must precede the plan's release and
+            // reuse.
+            Volatile.Write(ref _cursor, (generation << 32) | Closed);
             Volatile.Write(ref _plan, null);
             plan.Release();
             Volatile.Write(ref _busy, 0);
@@ -85,11 +111,12 @@ internal static class KernelWorkers
     }
 
     /// <summary>Claims and runs items of generation <paramref name="generation"/> until none is left or a newer dispatch began.</summary>
-    private static void RunItems(WorkPlan plan, long generation)
+    private static void RunItems(WorkPlan plan, long generation, bool helper)
     {
         while (true)
         {
             long cursor = Volatile.Read(ref _cursor);
+            if (helper) HelperSeams.CursorRead?.Invoke();
             int item = (int)cursor;
             if (cursor >> 32 != generation || item >= plan.ItemCount) return;
             if (Interlocked.CompareExchange(ref _cursor, cursor + 1, cursor) != cursor) continue;
@@ -182,9 +209,25 @@ internal static class KernelWorkers
         {
             WaitForTicket(helper);
             // The cursor first, then the plan: a plan read after a generation's cursor is that
-            // generation's or a later one's, and a later one's fails the claim in RunItems.
+            // generation's or a later one's (or the same object refilled), and every claim then
+            // fails unless generation G is still open (see TryRun's remarks).
             long generation = Volatile.Read(ref _cursor) >> 32;
-            if (Volatile.Read(ref _plan) is { } plan) RunItems(plan, generation);
+            if (Volatile.Read(ref _plan) is { } plan) RunItems(plan, generation, helper: true);
+            HelperSeams.ItemsDone?.Invoke();
         }
     }
+}
+
+/// <summary>
+/// Test-only pause points in a helper thread's loop, so a test can stop a helper exactly where a
+/// preempted thread would stop and replay the interleavings that matter. Both are null outside
+/// tests; reading a null static costs a load per claim.
+/// </summary>
+internal static class HelperSeams
+{
+    /// <summary>Called on a helper just after it read the cursor, before it checks and claims an item.</summary>
+    public static Action? CursorRead;
+
+    /// <summary>Called on a helper when it is done with a dispatch (its claims are over).</summary>
+    public static Action? ItemsDone;
 }
