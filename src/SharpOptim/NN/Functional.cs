@@ -41,7 +41,8 @@ public static class Functional
         var g = generator ?? Torch.DefaultGenerator;
         var noise = Torch.Empty(input.ShapeRef, input.DType);
         double keep = 1 - p;
-        for (int i = 0; i < noise.Numel; i++) noise.SetFromDouble(i, g.NextDouble() < keep ? 1 : 0);
+        lock (g)
+            for (int i = 0; i < noise.Numel; i++) noise.SetFromDouble(i, g.NextDouble() < keep ? 1 : 0);
         noise.Div_(keep);
         return input.Mul(noise);
     }

@@ -12,7 +12,8 @@ public static class Init
     {
         var g = generator ?? Torch.DefaultGenerator;
         using (Torch.NoGrad())
-            for (int i = 0; i < tensor.Numel; i++) tensor.SetFromDouble(i, a + (b - a) * g.NextDouble());
+            lock (g)
+                for (int i = 0; i < tensor.Numel; i++) tensor.SetFromDouble(i, a + (b - a) * g.NextDouble());
         return tensor;
     }
 
@@ -21,7 +22,8 @@ public static class Init
     {
         var g = generator ?? Torch.DefaultGenerator;
         using (Torch.NoGrad())
-            for (int i = 0; i < tensor.Numel; i++) tensor.SetFromDouble(i, mean + std * g.NextNormal());
+            lock (g)
+                for (int i = 0; i < tensor.Numel; i++) tensor.SetFromDouble(i, mean + std * g.NextNormal());
         return tensor;
     }
 

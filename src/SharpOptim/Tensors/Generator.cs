@@ -4,18 +4,32 @@ namespace SharpOptim;
 /// A seeded pseudo-random generator (xoshiro256**). Streams are reproducible for a seed, but they
 /// are not PyTorch's Mersenne-Twister streams: tests that need PyTorch's numbers record them.
 /// </summary>
+/// <remarks>
+/// Thread safety, as PyTorch's CPU generator (which holds its mutex for one op's draws): every
+/// tensor op that draws (<c>Torch.Rand</c>, <c>Randn</c>, <c>RandPerm</c>, <c>Init</c>, dropout)
+/// and <see cref="ManualSeed"/> lock the generator, so ops on a shared generator (such as
+/// <see cref="Torch.DefaultGenerator"/>) from several threads each take a contiguous piece of the
+/// stream and never tear its state. The single-value methods (<see cref="NextUInt64"/> ...) do not
+/// lock: a caller drawing values one by one from several threads locks the generator itself.
+/// </remarks>
 public sealed class Generator
 {
     private ulong _s0, _s1, _s2, _s3;
     private double? _spareNormal;
 
-    public Generator(long seed = 0) => ManualSeed(seed);
+    public Generator(long seed = 0) => Reseed(seed);
 
     /// <summary>The seed last set.</summary>
     public long InitialSeed { get; private set; }
 
     /// <summary>Restarts the stream from <paramref name="seed"/>.</summary>
     public Generator ManualSeed(long seed)
+    {
+        lock (this) Reseed(seed);
+        return this;
+    }
+
+    private void Reseed(long seed)
     {
         InitialSeed = seed;
         ulong x = (ulong)seed;
@@ -24,7 +38,6 @@ public sealed class Generator
         _s2 = SplitMix(ref x);
         _s3 = SplitMix(ref x);
         _spareNormal = null;
-        return this;
     }
 
     private static ulong SplitMix(ref ulong x)

@@ -78,7 +78,8 @@ public static partial class Torch
     {
         var t = Empty(shape, dtype);
         var g = generator ?? DefaultGenerator;
-        for (int i = 0; i < t.Numel; i++) t.SetFromDouble(i, g.NextDouble());
+        lock (g)
+            for (int i = 0; i < t.Numel; i++) t.SetFromDouble(i, g.NextDouble());
         return requiresGrad ? t.RequiresGrad_() : t;
     }
 
@@ -89,7 +90,8 @@ public static partial class Torch
     {
         var t = Empty(shape, dtype);
         var g = generator ?? DefaultGenerator;
-        for (int i = 0; i < t.Numel; i++) t.SetFromDouble(i, g.NextNormal());
+        lock (g)
+            for (int i = 0; i < t.Numel; i++) t.SetFromDouble(i, g.NextNormal());
         return requiresGrad ? t.RequiresGrad_() : t;
     }
 
@@ -101,11 +103,12 @@ public static partial class Torch
         var g = generator ?? DefaultGenerator;
         var values = new long[n];
         for (int i = 0; i < n; i++) values[i] = i;
-        for (int i = n - 1; i > 0; i--)
-        {
-            int j = (int)g.NextInt64(i + 1);
-            (values[i], values[j]) = (values[j], values[i]);
-        }
+        lock (g)
+            for (int i = n - 1; i > 0; i--)
+            {
+                int j = (int)g.NextInt64(i + 1);
+                (values[i], values[j]) = (values[j], values[i]);
+            }
         return Tensor(values, [n]);
     }
 
