@@ -165,8 +165,7 @@ public sealed partial class Adafactor : Optimizer
             }
             var update = varEstimate.Clamp_(min: h.Eps1 * h.Eps1).Rsqrt_();
             update.Mul_(grad);
-            double denom = Math.Max(1.0, update.Norm().Item() / (Math.Pow(update.Numel, 0.5) * h.D));
-            param.Add_(update, alpha: step.Scale(alpha, denom));
+            param.Add_(update, alpha: step.Scale(alpha, h.ClipDenominator(update.Norm().Item(), update.Numel)));
         }
     }
 

@@ -32,8 +32,8 @@ public sealed class SGD : Optimizer
         bool nesterov, bool maximize, bool? forEach, bool differentiable, bool? fused)
     {
         Validation.CheckLr(lr);
-        if (momentum < 0) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"Invalid momentum value: {PyRepr.Number(momentum)}");
-        Validation.CheckNonNegative(weightDecay, "weight_decay", nameof(weightDecay));
+        Validation.CheckNotBelowZero(momentum, "momentum", nameof(momentum));
+        Validation.CheckNotBelowZero(weightDecay, "weight_decay", nameof(weightDecay));
         if (nesterov && (momentum <= 0 || dampening != 0))
             throw new ArgumentException("Nesterov momentum requires a momentum and zero dampening", nameof(nesterov));
         return new()

@@ -33,12 +33,26 @@ internal static class Validation
     private static ArgumentOutOfRangeException InvalidLr(FloatOrTensor lr)
         => new(nameof(lr), lr.Value, $"Invalid learning rate: {PyRepr.Number(lr.Value)}");
 
-    /// <summary><c>0 &lt;= value</c>, else PyTorch's <c>Invalid {label} value: {value}</c> (e.g. label "epsilon", "weight_decay").</summary>
+    /// <summary>
+    /// PyTorch's <c>if not 0.0 &lt;= value</c>, which refuses NaN, with its message
+    /// <c>Invalid {label} value: {value}</c> (e.g. label "epsilon", "weight_decay").
+    /// </summary>
     public static void CheckNonNegative(double value, string label, string paramName)
     {
-        if (!(value >= 0))
-            throw new ArgumentOutOfRangeException(paramName, value, $"Invalid {label} value: {PyRepr.Number(value)}");
+        if (!(value >= 0)) throw InvalidValue(value, label, paramName);
     }
+
+    /// <summary>
+    /// PyTorch's <c>if value &lt; 0.0</c> (SGD's form), which lets NaN through, with the message of
+    /// <see cref="CheckNonNegative"/>.
+    /// </summary>
+    public static void CheckNotBelowZero(double value, string label, string paramName)
+    {
+        if (value < 0) throw InvalidValue(value, label, paramName);
+    }
+
+    private static ArgumentOutOfRangeException InvalidValue(double value, string label, string paramName)
+        => new(paramName, value, $"Invalid {label} value: {PyRepr.Number(value)}");
 
     /// <summary><c>0 &lt;= beta &lt; 1</c>, else PyTorch's <c>Invalid beta parameter at index {index}: {beta}</c>.</summary>
     public static void CheckBeta(double beta, int index, string paramName = "betas")

@@ -28,8 +28,9 @@ internal struct ReciprocalOp : IUnaryOp { public static T Apply<T>(T x) where T 
 
 internal struct SignOp : IUnaryOp
 {
+    // PyTorch's CPU sign is (0 < x) - (x < 0): +0.0 for NaN, as for ±0.0.
     public static T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T>
-        => T.IsNaN(x) ? x : x > T.Zero ? T.One : x < T.Zero ? -T.One : T.Zero;
+        => x > T.Zero ? T.One : x < T.Zero ? -T.One : T.Zero;
 }
 
 internal struct SigmoidOp : IUnaryOp

@@ -1,4 +1,5 @@
 using System.Numerics;
+using SharpOptim.Optim.LrScheduler;
 
 namespace SharpOptim.Optim.Kernels;
 
@@ -13,6 +14,12 @@ internal readonly record struct AdafactorHyper(double Lr, bool LrIsFloat32Tensor
     /// <summary><c>1 - lr * weight_decay</c>, the factor of the decoupled weight decay.</summary>
     public double DecayFactor => LrIsFloat32Tensor ? 1f - (float)Lr * (float)WeightDecay : 1 - Lr * WeightDecay;
 
+    /// <summary>
+    /// The clipping denominator <c>max(1, ‖update‖ / (√numel · d))</c> with Python's max: a NaN norm
+    /// (a NaN or infinite update element) gives 1, so only those elements of the param go NaN.
+    /// </summary>
+    public double ClipDenominator(double updateNorm, int numel) => PyMath.Max(1.0, updateNorm / (Math.Pow(numel, 0.5) * D));
+
     /// <summary>This step's numbers for a param at step <paramref name="t"/>: 1 - beta2_t and rho_t = min(lr, 1/√t).</summary>
     public AdafactorStepScalars ForStep(double t)
     {
@@ -26,9 +33,9 @@ internal readonly record struct AdafactorHyper(double Lr, bool LrIsFloat32Tensor
 /// <summary>One param's step numbers. <see cref="RhoIsFloat32"/>: rho_t is the float32 tensor lr, so alpha and the scale are float32.</summary>
 internal readonly record struct AdafactorStepScalars(double OneMinusBeta2, double Rho, bool RhoIsFloat32)
 {
-    /// <summary><c>max(eps2, RMS(param)) · rho_t</c>.</summary>
+    /// <summary><c>max(eps2, RMS(param)) · rho_t</c>, with Python's max: a param holding a NaN steps with eps2.</summary>
     public double Alpha(double paramRms, double eps2)
-        => RhoIsFloat32 ? (float)Math.Max(eps2, paramRms) * (float)Rho : Math.Max(eps2, paramRms) * Rho;
+        => RhoIsFloat32 ? (float)PyMath.Max(eps2, paramRms) * (float)Rho : PyMath.Max(eps2, paramRms) * Rho;
 
     /// <summary><c>-alpha / denom</c>, the multiplier of the update.</summary>
     public double Scale(double alpha, double denom) => RhoIsFloat32 ? -(float)alpha / (float)denom : -alpha / denom;
@@ -128,8 +135,7 @@ internal static partial class AdafactorKernel
         double paramNorm = double.CreateTruncating(T.CreateTruncating(Math.Sqrt(paramSquares)));
         double alpha = slot.Step.Alpha(paramNorm / rootNumel, h.Eps2);
         double updateNorm = double.CreateTruncating(T.CreateTruncating(Math.Sqrt(updateSquares)));
-        double denom = Math.Max(1.0, updateNorm / (rootNumel * h.D));
-        return slot.Step.Scale(alpha, denom);
+        return slot.Step.Scale(alpha, h.ClipDenominator(updateNorm, slot.Param.Numel));
     }
 
     /// <summary>

@@ -10,8 +10,9 @@ internal readonly record struct RpropHyper(double EtaMinus, double EtaPlus, doub
 /// multiplied by etaplus where s &gt; 0, by etaminus where s &lt; 0 (and kept where s = 0), then
 /// clamped to step_sizes; where s &lt; 0 the gradient is taken as 0; <c>p -= sign(g)·step_size</c>
 /// and <c>prev = g</c>. There is no multiply-add to contract, so one kernel serves both numerics
-/// modes and matches the reference bit for bit. NaNs pass through as in PyTorch (its masks skip
-/// them, clamp keeps them).
+/// modes and matches the reference bit for bit. PyTorch's sign of NaN is 0, so a NaN product
+/// (a NaN gradient, or an infinite one against a zero prev) keeps the step size, and a NaN
+/// gradient leaves its element where it was; only prev takes the NaN.
 /// </summary>
 internal static class RpropKernel
 {
@@ -34,7 +35,7 @@ internal static class RpropKernel
                 var product = g * new Vector<T>(prev[i..]);
                 var flipped = Vector.LessThan(product, Vector<T>.Zero);
                 var factor = Vector.ConditionalSelect(Vector.GreaterThan(product, Vector<T>.Zero), etaPlusV,
-                    Vector.ConditionalSelect(flipped, etaMinusV, Vector.ConditionalSelect(Vector.Equals(product, Vector<T>.Zero), Vector<T>.One, product)));
+                    Vector.ConditionalSelect(flipped, etaMinusV, Vector<T>.One));
                 var size = new Vector<T>(stepSize[i..]) * factor;
                 size = Vector.ConditionalSelect(Vector.LessThan(size, minV), minV, size);
                 size = Vector.ConditionalSelect(Vector.GreaterThan(size, maxV), maxV, size);
@@ -48,7 +49,7 @@ internal static class RpropKernel
         {
             T g = h.Maximize ? -grad[i] : grad[i];
             T product = g * prev[i];
-            T factor = product > T.Zero ? etaPlus : product < T.Zero ? etaMinus : product == T.Zero ? T.One : product;
+            T factor = product > T.Zero ? etaPlus : product < T.Zero ? etaMinus : T.One;
             T size = stepSize[i] * factor;
             if (size < min) size = min;
             if (size > max) size = max;
@@ -59,11 +60,11 @@ internal static class RpropKernel
         }
     }
 
+    /// <summary>PyTorch's sign, as <c>Tensor.Sign</c>: +0 for NaN and for ±0.</summary>
     private static T Sign<T>(T x) where T : unmanaged, IFloatingPointIeee754<T>
-        => x > T.Zero ? T.One : x < T.Zero ? -T.One : x == T.Zero ? T.Zero : x;
+        => x > T.Zero ? T.One : x < T.Zero ? -T.One : T.Zero;
 
     private static Vector<T> Sign<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T>
         => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<T>.Zero), Vector<T>.One,
-            Vector.ConditionalSelect(Vector.LessThan(x, Vector<T>.Zero), -Vector<T>.One,
-                Vector.ConditionalSelect(Vector.Equals(x, Vector<T>.Zero), Vector<T>.Zero, x)));
+            Vector.ConditionalSelect(Vector.LessThan(x, Vector<T>.Zero), -Vector<T>.One, Vector<T>.Zero));
 }

@@ -16,19 +16,20 @@ public sealed class ChainedScheduler : LRScheduler
     /// <param name="schedulers">The schedulers to step, in order; all on the same optimizer.</param>
     /// <param name="optimizer">That optimizer; by default the first scheduler's.</param>
     public ChainedScheduler(IReadOnlyList<LRScheduler> schedulers, Optimizer? optimizer = null)
-        : base(optimizer ?? FirstOptimizer(schedulers))
+        : base(OptimizerOf(schedulers, optimizer))
     {
         _schedulers = SchedulerList.Checked(nameof(ChainedScheduler), Optimizer, schedulers);
         LastLrList = ParamGroupValues.Read(_schedulers[^1].Optimizer, "lr");
         MarkInitialized();
     }
 
-    private static Optimizer FirstOptimizer(IReadOnlyList<LRScheduler?> schedulers)
+    /// <summary>The optimizer given, or the first scheduler's; an empty list is refused either way.</summary>
+    private static Optimizer OptimizerOf(IReadOnlyList<LRScheduler?> schedulers, Optimizer? optimizer)
     {
         ArgumentNullException.ThrowIfNull(schedulers);
         if (schedulers.Count < 1)
             throw new ArgumentException("ChainedScheduler expects at least one scheduler to be chained, but got no scheduler.", nameof(schedulers));
-        return schedulers[0]?.Optimizer ?? throw new ArgumentException("ChainedScheduler at index 0 should have `optimizer` as its attribute.", nameof(schedulers));
+        return optimizer ?? schedulers[0]?.Optimizer ?? throw new ArgumentException("ChainedScheduler at index 0 should have `optimizer` as its attribute.", nameof(schedulers));
     }
 
     /// <summary>The chained schedulers, in the order they are stepped.</summary>

@@ -26,13 +26,13 @@ public sealed class PolynomialLR : LRScheduler
     {
         if (IsInitial || LastEpoch > _totalIters) return GroupValues("lr");
         double ratio = PyMath.Div(1.0 - PyMath.Div(LastEpoch, _totalIters), 1.0 - PyMath.Div(LastEpoch - 1, _totalIters));
-        double decay = Math.Pow(ratio, _power);
+        double decay = PyMath.Pow(ratio, _power);
         return GroupValues("lr").Select(lr => lr * decay).ToList();
     }
 
     protected override IReadOnlyList<FloatOrTensor> ComputeClosedFormLr()
     {
-        double decay = Math.Pow(1.0 - PyMath.Div(Math.Min(_totalIters, LastEpoch), _totalIters), _power);
+        double decay = PyMath.Pow(1.0 - PyMath.Div(Math.Min(_totalIters, LastEpoch), _totalIters), _power);
         return BaseLrs.Select(baseLr => baseLr * decay).ToList();
     }
 }
