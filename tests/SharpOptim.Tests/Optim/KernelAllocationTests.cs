@@ -82,7 +82,7 @@ public class KernelAllocationTests
     /// thousand bytes (never the same amount, always under one 8 KB allocation context) while it
     /// allocated nothing of its own.
     /// </summary>
-    private static long AllocatedBy(Action steps)
+    internal static long AllocatedBy(Action steps)
     {
         long least = long.MaxValue;
         for (int run = 0; run < 3 && least > 0; run++)

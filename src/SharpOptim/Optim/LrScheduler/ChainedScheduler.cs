@@ -19,7 +19,7 @@ public sealed class ChainedScheduler : LRScheduler
         : base(optimizer ?? FirstOptimizer(schedulers))
     {
         _schedulers = SchedulerList.Checked(nameof(ChainedScheduler), Optimizer, schedulers);
-        LastLrList = ParamGroupValues.Read(_schedulers[^1].Optimizer, "lr");
+        ReadLastLrsFromGroups(_schedulers[^1].Optimizer);
         MarkInitialized();
     }
 
@@ -40,7 +40,7 @@ public sealed class ChainedScheduler : LRScheduler
     public override void Step()
     {
         foreach (var scheduler in _schedulers) scheduler.Step();
-        LastLrList = ParamGroupValues.Read(_schedulers[^1].Optimizer, "lr");
+        ReadLastLrsFromGroups(_schedulers[^1].Optimizer);
     }
 
     /// <summary>Not supported: PyTorch's <c>ChainedScheduler.step()</c> takes no epoch.</summary>

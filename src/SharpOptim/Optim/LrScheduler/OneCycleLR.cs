@@ -18,6 +18,7 @@ public sealed class OneCycleLR : LRScheduler
     private string _annealFuncType;
     private bool _cycleMomentum;
     private bool _useBeta1;
+    private readonly List<FloatOrTensor> _momentums = [];
 
     /// <param name="optimizer">The optimizer whose lrs (and momenta) to set.</param>
     /// <param name="maxLr">The peak lr, for all groups or per group.</param>
@@ -153,10 +154,12 @@ public sealed class OneCycleLR : LRScheduler
             throw new ArgumentException($"Tried to step {stepNum} times. The specified number of total steps is {_totalSteps}");
 
         var groups = Optimizer.ParamGroups;
-        var lrs = new List<FloatOrTensor>(groups.Count);
-        var momentums = new List<FloatOrTensor>(groups.Count);
-        foreach (var group in groups)
+        var lrs = Lrs();
+        var momentums = _momentums;
+        momentums.Clear();
+        for (int g = 0; g < groups.Count; g++)
         {
+            var group = groups[g];
             double startStep = 0.0;
             for (int i = 0; i < _schedulePhases.Count; i++)
             {
@@ -182,6 +185,6 @@ public sealed class OneCycleLR : LRScheduler
     private static FloatOrTensor Option(ParamGroup group, OrderedDictionary<string, object?> phase, string role)
     {
         string key = (string)phase[role]!;
-        return FloatOrTensor.FromOption(group[key], key);
+        return FloatOrTensor.FromOption(group.Peek(key), key);
     }
 }

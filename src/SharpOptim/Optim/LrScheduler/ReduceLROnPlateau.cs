@@ -77,7 +77,7 @@ public sealed class ReduceLROnPlateau : LRScheduler
         DeclareDouble("eps", () => _eps, v => _eps = v);
         LastEpoch = 0;
         DeclareInt("last_epoch", () => LastEpoch, v => LastEpoch = v);
-        LastLrList = GroupValues("lr");
+        ReadLastLrsFromGroups(Optimizer);
         InitIsBetter(mode, threshold, thresholdMode);
         DeclareDouble("mode_worse", () => _modeWorse, v => _modeWorse = v);
         DeclareString("mode", () => _mode, v => _mode = v, Modes);
@@ -163,7 +163,7 @@ public sealed class ReduceLROnPlateau : LRScheduler
                 _cooldownCounter = _cooldown;
                 _numBadEpochs = 0;
             }
-            LastLrList = GroupValues("lr");
+            ReadLastLrsFromGroups(Optimizer);
         }
         catch
         {
