@@ -128,9 +128,11 @@ public sealed class OneCycleLR : LRScheduler
             foreach (DictionaryEntry e in dict)
             {
                 string key = e.Key as string ?? throw SchedulerStateValues.Bad("_schedule_phases", item, "a phase keyed by strings");
-                phase[key] = key == "end_step"
-                    ? e.Value is int or long ? SchedulerStateValues.ToInt(e.Value, key) : SchedulerStateValues.ToDouble(e.Value, key)
-                    : SchedulerStateValues.ToText(e.Value, key);
+                // PyTorch's last end_step is an int (total_steps - 1), the others floats: each keeps its kind
+                // (a conditional expression would make both a double).
+                if (key != "end_step") phase[key] = SchedulerStateValues.ToText(e.Value, key);
+                else if (e.Value is int or long) phase[key] = SchedulerStateValues.ToInt(e.Value, key);
+                else phase[key] = SchedulerStateValues.ToDouble(e.Value, key);
             }
             phases.Add(phase);
         }
