@@ -236,10 +236,11 @@ public abstract partial class LRScheduler
     {
         if (!_initialized)
             throw new InvalidOperationException($"{GetType().Name} was not initialized: its constructor must call Initialize(lastEpoch)");
+        // Both warnings come before anything changes: with TorchWarningAction.Error a warning throws.
         if (_stepCount == 1 && !OptimizerStepTracker.HasStepped(Optimizer))
             SchedulerWarnings.Warn(SchedulerWarnings.StepBeforeOptimizer);
-        _stepCount++;
         if (epoch is not null) SchedulerWarnings.Warn(SchedulerWarnings.EpochDeprecation);
+        _stepCount++;
         try
         {
             UpdateLr(epoch);
