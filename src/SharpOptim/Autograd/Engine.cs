@@ -3,7 +3,12 @@ namespace SharpOptim.Autograd;
 /// <summary>The backward pass: visits the graph below a root in reverse topological order.</summary>
 internal static class Engine
 {
-    public static void Backward(Tensor root, Tensor? gradient)
+    /// <summary>
+    /// Runs backpropagation from <paramref name="root"/>. Unless <paramref name="retainGraph"/>,
+    /// every node that saved values frees them once its backward ran, and a later backward that
+    /// reaches such a node is refused before it changes any gradient.
+    /// </summary>
+    public static void Backward(Tensor root, Tensor? gradient, bool retainGraph = false)
     {
         if (!root.RequiresGrad)
             throw new InvalidOperationException("element 0 of tensors does not require grad and does not have a grad_fn");
@@ -24,12 +29,15 @@ internal static class Engine
         }
 
         var order = TopologicalOrder(root.GradFn);
+        foreach (var node in order)
+            if (node.IsReleased) throw new InvalidOperationException(Node.SecondBackwardMessage);
         var pending = new Dictionary<Node, Tensor> { [root.GradFn] = gradient };
         foreach (var node in order)
         {
             if (!pending.Remove(node, out var gradOut)) continue;
             RetainOutputs(node, gradOut);
             var gradIns = node.Apply(gradOut);
+            if (!retainGraph) node.ReleaseSavedValues();
             for (int i = 0; i < node.Edges.Length; i++)
             {
                 var edge = node.Edges[i];
@@ -140,6 +148,18 @@ internal static class Graph
         count = 0;
         foreach (var t in saved) if (t is not null) versions[count++] = (t, t.Storage.Version);
         result.GradFn!.Saved = versions;
+        result.GradFn.SavesValues = count > 0;
+        return result;
+    }
+
+    /// <summary>
+    /// Notes that the node that made <paramref name="result"/> saved values that are not tensors
+    /// here but are in PyTorch (a number operand, which PyTorch wraps in a tensor; indices), so
+    /// that its backward, like PyTorch's, runs only once unless the graph is retained.
+    /// </summary>
+    public static Tensor MarkSavesValues(Tensor result)
+    {
+        result.GradFn!.SavesValues = true;
         return result;
     }
 

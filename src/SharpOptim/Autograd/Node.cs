@@ -27,7 +27,14 @@ internal readonly record struct Edge(Node? Function, Tensor? Leaf, DType DType)
 /// </summary>
 public sealed class Node
 {
-    private readonly Func<Tensor, Tensor?[]> _backward;
+    /// <summary>PyTorch's message for a backward that reaches a node whose saved values were freed.</summary>
+    internal const string SecondBackwardMessage =
+        "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). " +
+        "Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True " +
+        "if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.";
+
+    // Null once the saved values were released: the closure is what holds them.
+    private Func<Tensor, Tensor?[]>? _backward;
 
     internal Node(string name, Edge[] edges, Func<Tensor, Tensor?[]> backward)
     {
@@ -54,10 +61,29 @@ public sealed class Node
     /// </summary>
     internal bool ReturnsFreshGradients { get; set; }
 
+    /// <summary>
+    /// True when the backward reads values saved in the forward (tensors, or what PyTorch saves as
+    /// tensors: a wrapped number operand, indices). Such a node frees them after its backward ran,
+    /// and cannot run again; a node that saved nothing (a sum, an add, a view) can, as in PyTorch.
+    /// </summary>
+    internal bool SavesValues { get; set; }
+
+    /// <summary>True once the saved values were freed by a backward without <c>retainGraph</c>.</summary>
+    internal bool IsReleased => SavesValues && _backward is null;
+
     internal Tensor?[] Apply(Tensor gradOutput)
     {
+        if (_backward is null) throw new InvalidOperationException(SecondBackwardMessage);
         CheckSavedVersions();
         return _backward(gradOutput);
+    }
+
+    /// <summary>Drops the saved values (the closure over them), so that their memory can be reclaimed; nodes that saved nothing are kept runnable.</summary>
+    internal void ReleaseSavedValues()
+    {
+        if (!SavesValues) return;
+        _backward = null;
+        Saved = null;
     }
 
     /// <summary>Refuses to run backward on values overwritten in place since they were saved, as PyTorch does.</summary>

@@ -71,7 +71,7 @@ public sealed class ASGD : Optimizer
         StepGuards.CheckDenseStep(nameof(ASGD), group, ps, anySparse);
         var states = _states;
         states.Clear();
-        var lrOption = group["lr"];
+        var lrOption = group.Peek("lr");
         foreach (var p in ps) states.Add(StateOf(p, lrOption));
         var h = new Hyper(group.GetDouble("lambd"), group.GetDouble("alpha"), group.GetDouble("t0"), group.GetDouble("weight_decay"),
                           group.GetBool("maximize"));

@@ -100,7 +100,7 @@ public sealed partial class Adafactor : Optimizer
 
         var (eps1, eps2) = ReadEps(group["eps"]);
         // PyTorch's for-loop resolves a null epsilon1 from the first param it updates and keeps it for the rest of the group.
-        var h = new AdafactorHyper(group.Lr, group["lr"] is Tensor { DType: DType.Float32 }, group.GetDouble("beta2_decay"),
+        var h = new AdafactorHyper(group.Lr, group.Peek("lr") is Tensor { DType: DType.Float32 }, group.GetDouble("beta2_decay"),
                                    eps1 ?? MachineEpsilon(ps[0].DType), eps2,
                                    group.GetDouble("d"), group.GetDouble("weight_decay"), group.GetBool("maximize"));
         var implementation = ResolveImplementation(group, hasSparseGrad: false);

@@ -33,7 +33,7 @@ internal static class AdamFamily
     private static Tensor ToScalarTensor(Tensor t) => t.Dim == 0 ? t : t.Reshape();
 
     /// <summary>A group's <c>lr</c>: the tensor itself when it is one, else its number.</summary>
-    public static FloatOrTensor ReadLr(ParamGroup group) => group["lr"] is Tensor t ? t : group.GetDouble("lr");
+    public static FloatOrTensor ReadLr(ParamGroup group) => group.Peek("lr") is Tensor t ? t : group.GetDouble("lr");
 
     /// <summary>
     /// A group's <c>betas</c>, each a number or a tensor: from the tuple the constructor stored, or
@@ -41,7 +41,7 @@ internal static class AdamFamily
     /// </summary>
     public static (FloatOrTensor Beta1, FloatOrTensor Beta2) ReadBetas(ParamGroup group)
     {
-        var value = group["betas"];
+        var value = group.Peek("betas");
         // Read in place (no array of the two), as every step of the group does this.
         return value switch
         {

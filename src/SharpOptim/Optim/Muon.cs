@@ -138,7 +138,7 @@ public sealed partial class Muon : Optimizer
             var coefficients = ReadCoefficients(group["ns_coefficients"], out int count);
             int steps = (int)group.GetDouble("ns_steps");
             NewtonSchulz.Validate(steps, count);
-            return new MuonHyper(group.Lr, group["lr"] is Tensor { DType: DType.Float32 }, group.GetDouble("weight_decay"),
+            return new MuonHyper(group.Lr, group.Peek("lr") is Tensor { DType: DType.Float32 }, group.GetDouble("weight_decay"),
                                  group.GetDouble("momentum"), group.GetBool("nesterov"), coefficients,
                                  group.GetDouble("eps"), steps, group["adjust_lr_fn"] as string);
         }

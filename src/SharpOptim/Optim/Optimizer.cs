@@ -127,15 +127,35 @@ public abstract partial class Optimizer
     /// </summary>
     public Tensor? Step(Func<Tensor>? closure = null)
     {
+        StepCalls++;
         if (GlobalStepPreHooks.IsEmpty && _stepPreHooks.IsEmpty && _stepPostHooks.IsEmpty && GlobalStepPostHooks.IsEmpty)
             return StepWithGradMode(closure);   // the common case, without the hooks' argument record and snapshots
-        var args = new StepArgs(closure);
-        foreach (var hook in GlobalStepPreHooks.Snapshot().Concat(_stepPreHooks.Snapshot()))
-            args = hook(this, args) ?? args;
+        var args = StepArgsFor(closure);
+        var globalPreHooks = GlobalStepPreHooks.Snapshot();
+        var preHooks = _stepPreHooks.Snapshot();
+        foreach (var hook in globalPreHooks) args = hook(this, args) ?? args;
+        foreach (var hook in preHooks) args = hook(this, args) ?? args;
         var loss = StepWithGradMode(args.Closure);
-        foreach (var hook in _stepPostHooks.Snapshot().Concat(GlobalStepPostHooks.Snapshot()))
-            hook(this, args);
+        var postHooks = _stepPostHooks.Snapshot();
+        var globalPostHooks = GlobalStepPostHooks.Snapshot();
+        foreach (var hook in postHooks) hook(this, args);
+        foreach (var hook in globalPostHooks) hook(this, args);
         return loss;
+    }
+
+    /// <summary>
+    /// How many times <see cref="Step"/> was called (counted as it starts, before any hook), which
+    /// schedulers read to warn when they step first (PyTorch's <c>_opt_called</c>).
+    /// </summary>
+    internal long StepCalls { get; private set; }
+
+    private StepArgs? _lastStepArgs;
+
+    /// <summary>The hooks' argument record, reused while the closure stays the same (it is immutable), so that stepping with hooks allocates none.</summary>
+    private StepArgs StepArgsFor(Func<Tensor>? closure)
+    {
+        if (_lastStepArgs is { } last && ReferenceEquals(last.Closure, closure)) return last;
+        return _lastStepArgs = new StepArgs(closure);
     }
 
     /// <summary>The step itself, with grad mode on only for differentiable steps (set directly: a scope object would be an allocation per step).</summary>

@@ -9,7 +9,7 @@ namespace SharpOptim.Optim;
 /// and schedulers can store their own (e.g. <c>"initial_lr"</c>). Build one with a collection
 /// initializer: <c>new ParamGroup(model.Parameters()) { ["lr"] = 1e-2 }</c>.
 /// </summary>
-public sealed class ParamGroup : IEnumerable<KeyValuePair<string, object?>>
+public sealed partial class ParamGroup : IEnumerable<KeyValuePair<string, object?>>
 {
     private readonly OrderedDictionary<string, object?> _options = new();
     private readonly List<Tensor> _params;
@@ -77,8 +77,9 @@ public sealed class ParamGroup : IEnumerable<KeyValuePair<string, object?>>
     {
         get
         {
-            if (key == "params") return _params;
-            return _options.TryGetValue(key, out var v) ? v : throw new KeyNotFoundException($"param group has no option '{key}'");
+            var value = Peek(key);
+            Escape(key);
+            return value;
         }
         set
         {
@@ -115,28 +116,32 @@ public sealed class ParamGroup : IEnumerable<KeyValuePair<string, object?>>
         {
             if (_options.TryGetValue("lr", out var current) && current is Tensor t)
                 using (Torch.NoGrad()) t.Fill_(value);
-            else _options["lr"] = value;
+            else WriteNumber("lr", value);
         }
     }
 
     /// <summary>An option as a double (numbers of any type, and one-element tensors).</summary>
-    public double GetDouble(string key) => OptionValues.ToDouble(this[key], key);
+    public double GetDouble(string key) => OptionValues.ToDouble(Peek(key), key);
 
     /// <summary>An option as a bool (null reads as false, as Python's truthiness does for flags).</summary>
-    public bool GetBool(string key) => OptionValues.ToBool(this[key], key);
+    public bool GetBool(string key) => OptionValues.ToBool(Peek(key), key);
 
     /// <summary>An option that may be null (<c>foreach</c>, <c>fused</c>).</summary>
-    public bool? GetNullableBool(string key) => this[key] switch
+    public bool? GetNullableBool(string key) => Peek(key) switch
     {
         null => null,
         var v => OptionValues.ToBool(v, key),
     };
 
     /// <summary>An option as a pair of doubles (e.g. <c>"betas"</c>).</summary>
-    public (double, double) GetPair(string key) => OptionValues.ToPair(this[key], key);
+    public (double, double) GetPair(string key) => OptionValues.ToPair(Peek(key), key);
 
     /// <summary>Options in PyTorch's dict order (user keys, then <c>param_names</c>, then defaults); <c>params</c> is held apart.</summary>
-    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() => _options.GetEnumerator();
+    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+    {
+        EscapeAll();
+        return _options.GetEnumerator();
+    }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 

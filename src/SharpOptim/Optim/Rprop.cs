@@ -75,7 +75,7 @@ public sealed class Rprop : Optimizer
         StepGuards.CheckNoSparseGrad(nameof(Rprop), anySparse);
         // The step sizes start as full_like(grad, lr), which takes lr as a number (the cheap test first:
         // the scan for parameters without state is only needed for a tensor lr that requires grad).
-        if (group["lr"] is Tensor { RequiresGrad: true } && AnyWithoutState(ps))
+        if (group.Peek("lr") is Tensor { RequiresGrad: true } && AnyWithoutState(ps))
             TensorLr.RefuseRequiresGrad(group, "full_like", "'fill_value' (position 2)");
         var (etaMinus, etaPlus) = group.GetPair("etas");
         var (min, max) = group.GetPair("step_sizes");

@@ -103,7 +103,7 @@ public sealed partial class SparseAdam : Optimizer
         var (beta1, beta2) = group.GetPair("betas");
         double eps = group.GetDouble("eps");
         bool maximize = group.ContainsKey("maximize") && group.GetBool("maximize");
-        var lr = PyNumber.FromValue(group["lr"], "lr");
+        var lr = PyNumber.FromValue(group.Peek("lr"), "lr");
         bool reference = _forEach == false && _fused != true;
         if (!reference) StepGuards.CheckKernelDTypes(nameof(SparseAdam), ps);
 

@@ -22,7 +22,7 @@ internal static class TensorLr
     /// <summary>As <see cref="RefuseRecordedRequiresGrad"/>, whether or not the step is recorded.</summary>
     public static void RefuseRequiresGrad(ParamGroup group, string op, string argument)
     {
-        if (group["lr"] is Tensor { RequiresGrad: true })
+        if (group.Peek("lr") is Tensor { RequiresGrad: true })
             throw new ArgumentException($"{op}(): argument {argument} must be Number, not Tensor", "lr");
     }
 }

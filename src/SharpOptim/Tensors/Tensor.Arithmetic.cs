@@ -78,13 +78,13 @@ public partial class Tensor
     {
         if (IsSparse) return SparseScale(scalar);
         var r = BinaryScalarOut<MulOp>(this, scalar);
-        return Graph.NeedsGrad(this) ? Graph.Record(r, "MulBackward1", g => [g.Mul(scalar)], this) : r;
+        return Graph.NeedsGrad(this) ? Graph.MarkSavesValues(Graph.Record(r, "MulBackward1", g => [g.Mul(scalar)], this)) : r;
     }
 
     public Tensor Div(double scalar)
     {
         var r = BinaryScalarOut<DivOp>(this, scalar);
-        return Graph.NeedsGrad(this) ? Graph.Record(r, "DivBackward1", g => [g.Div(scalar)], this) : r;
+        return Graph.NeedsGrad(this) ? Graph.MarkSavesValues(Graph.Record(r, "DivBackward1", g => [g.Div(scalar)], this)) : r;
     }
 
     /// <summary><c>scalar - this</c>.</summary>

@@ -30,7 +30,7 @@ public partial class Tensor
         for (int j = 0; j < idx.Length; j++) Array.Copy(Storage.Data, Offset + (int)idx[j] * inner, r.Storage.Data, j * inner, inner);
         if (!Graph.NeedsGrad(this)) return r;
         var shape = _shape;
-        return Graph.Record(r, sparseGrad ? "EmbeddingBackward0" : "IndexSelectBackward0", g =>
+        return Graph.MarkSavesValues(Graph.Record(r, sparseGrad ? "EmbeddingBackward0" : "IndexSelectBackward0", g =>
         {
             if (sparseGrad)
                 return [Torch.SparseCooTensor(Torch.Tensor(idx, [1, idx.Length]), g.Clone(recordGraph: false), shape)];
@@ -42,7 +42,7 @@ public partial class Tensor
                     gx.SetFromDouble(at, gx.GetAsDouble(at) + g.GetAsDouble(j * inner + c));
                 }
             return [gx];
-        }, this);
+        }, this));
     }
 
     /// <summary>
@@ -75,13 +75,13 @@ public partial class Tensor
                 }
         if (!Graph.NeedsGrad(this)) return r;
         var shape = _shape;
-        return Graph.Record(r, "GatherBackward0", g =>
+        return Graph.MarkSavesValues(Graph.Record(r, "GatherBackward0", g =>
         {
             var gx = g.NewLike(shape);
             for (int at = 0; at < source.Length; at++)
                 gx.SetFromDouble(source[at], gx.GetAsDouble(source[at]) + g.GetAsDouble(at));
             return [gx];
-        }, this);
+        }, this));
     }
 
     /// <summary>log(softmax(x)) along <paramref name="dim"/>, computed stably.</summary>

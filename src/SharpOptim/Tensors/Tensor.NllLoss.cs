@@ -18,7 +18,7 @@ public partial class Tensor
         var r = DType == DType.Float32 ? Forward<float>() : Forward<double>();
         if (!Graph.NeedsGrad(this)) return r;
         Graph.Record(r, "NllLossBackward0", g => [DType == DType.Float32 ? Backward<float>(g) : Backward<double>(g)], this);
-        return Graph.MarkFreshGradients(r);
+        return Graph.MarkSavesValues(Graph.MarkFreshGradients(r));
 
         Tensor Forward<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {

@@ -56,8 +56,7 @@ public partial class Tensor
     {
         var r = UnaryOut<SignOp>(this);
         if (!Graph.NeedsGrad(this)) return r;
-        var x = Detach();
-        return Graph.Record(r, "SignBackward0", _ => [Torch.ZerosLike(x)], this);
+        return Graph.Record(r, "SignBackward0", g => [Torch.ZerosLike(g)], this);
     }
 
     public Tensor Square()

@@ -168,6 +168,7 @@ public partial class Tensor
                     gx.SetFromDouble((o * size + (int)idx[o * inner + i]) * inner + i, gk.GetAsDouble(o * inner + i));
             return [gx];
         }, this);
+        Graph.MarkSavesValues(values);
         return (values, indices);
     }
 

@@ -130,8 +130,16 @@ public partial class Tensor
         (GradFn!.RetainedOutputs ??= []).Add(new WeakReference<Tensor>(this));
     }
 
-    /// <summary>Runs backpropagation from this tensor. A non-scalar tensor needs an explicit <paramref name="gradient"/>.</summary>
-    public void Backward(Tensor? gradient = null) => Engine.Backward(this, gradient);
+    /// <summary>
+    /// Runs backpropagation from this tensor, accumulating into the leaves' <see cref="Grad"/>. A
+    /// non-scalar tensor needs an explicit <paramref name="gradient"/>. As in PyTorch, the values
+    /// the graph saved for backward are freed as it runs, so a second backward through the same
+    /// graph throws (PyTorch's RuntimeError) unless the first one passed
+    /// <paramref name="retainGraph"/> (PyTorch's <c>retain_graph=True</c>); only a graph whose
+    /// nodes saved nothing (sums, adds, views) can be run again without it. There is no
+    /// <c>create_graph</c>: the backward pass is never itself recorded.
+    /// </summary>
+    public void Backward(Tensor? gradient = null, bool retainGraph = false) => Engine.Backward(this, gradient, retainGraph);
 
     /// <summary>A tensor sharing this one's data, cut from the graph.</summary>
     public Tensor Detach() => IsSparse ? SparseDetach() : new Tensor(Storage, Offset, _shape);

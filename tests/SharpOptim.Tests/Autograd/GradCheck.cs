@@ -45,7 +45,7 @@ public static class GradCheck
             foreach (var t in wrt) t.Grad = null;
             var oneHot = Torch.Zeros(output.Shape, DType.Float64);
             oneHot.AsSpan<double>()[o] = 1;
-            output.Backward(oneHot);
+            output.Backward(oneHot, retainGraph: true); // one backward per output element through the same graph, as PyTorch's gradcheck
             for (int k = 0; k < wrt.Length; k++)
             {
                 if (wrt[k].Grad is not { } g) continue;

@@ -45,6 +45,7 @@ internal static class ScheduleSpec
         if (spec["on"] is { } other) optimizer = BuildOptimizer(other);
         string name = spec["class"]!.GetValue<string>();
         var type = typeof(LRScheduler).Assembly.GetType($"SharpOptim.Optim.LrScheduler.{name}")
+                   ?? typeof(LRScheduler).Assembly.GetType($"SharpOptim.Optim.SwaUtils.{name}") // SWALR
                    ?? throw new InvalidDataException($"no scheduler class {name}");
         var kwargs = spec["kwargs"]!.AsObject().Select(kv => (Name: CamelCase(kv.Key), Value: kv.Value)).ToList();
         foreach (var ctor in type.GetConstructors())

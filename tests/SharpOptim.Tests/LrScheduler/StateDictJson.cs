@@ -21,11 +21,10 @@ internal static class StateDictJson
 
     /// <summary>
     /// Entries where SharpOptim holds a float for PyTorch's int default, compared by value only:
-    /// ReduceLROnPlateau's <c>min_lr=0</c> (a documented deviation), and in param groups the
-    /// optimizer's own int defaults (SGD's <c>momentum=0</c>), which SharpOptim's optimizers hold
-    /// as doubles.
+    /// in param groups the optimizer's own int defaults (SGD's <c>momentum=0</c>), which
+    /// SharpOptim's optimizers hold as doubles.
     /// </summary>
-    private static readonly string[] IntAsFloatAllowed = ["min_lrs", "default_min_lr", "param_groups"];
+    private static readonly string[] IntAsFloatAllowed = ["param_groups"];
 
     private static bool IsIntLiteral(JsonValue v)
     {

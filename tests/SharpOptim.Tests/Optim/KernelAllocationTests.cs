@@ -25,9 +25,9 @@ public class KernelAllocationTests
 
     private static readonly HashSet<string> HasFused = ["sgd", "sgd-nesterov", "adam", "adam-amsgrad", "adamw", "adagrad", "adafactor", "muon"];
 
-    private delegate Optimizer Factory(Tensor[] ps, bool? forEach, bool? fused);
+    internal delegate Optimizer Factory(Tensor[] ps, bool? forEach, bool? fused);
 
-    private static readonly Dictionary<string, Factory> Factories = new()
+    internal static readonly Dictionary<string, Factory> Factories = new()
     {
         ["sgd"] = (ps, fe, fu) => new SGD(ps, lr: 0.01, momentum: 0.9, weightDecay: 0.01, @foreach: fe, fused: fu),
         ["sgd-nesterov"] = (ps, fe, fu) => new SGD(ps, lr: 0.01, momentum: 0.9, nesterov: true, maximize: true, @foreach: fe, fused: fu),
@@ -54,7 +54,7 @@ public class KernelAllocationTests
     /// one 512×256 (its element passes and its Newton–Schulz products still reach the workers), at
     /// a fourteenth of the 512×256 group's matrix-product work, which dominates a Debug test run.
     /// </summary>
-    private static Tensor[] Params(string algorithm, bool large)
+    internal static Tensor[] Params(string algorithm, bool large)
     {
         var generator = new Generator(3);
         var shapes = !large ? Enumerable.Repeat(new[] { 7, 5 }, 50)
@@ -82,7 +82,7 @@ public class KernelAllocationTests
     /// thousand bytes (never the same amount, always under one 8 KB allocation context) while it
     /// allocated nothing of its own.
     /// </summary>
-    private static long AllocatedBy(Action steps)
+    internal static long AllocatedBy(Action steps)
     {
         long least = long.MaxValue;
         for (int run = 0; run < 3 && least > 0; run++)

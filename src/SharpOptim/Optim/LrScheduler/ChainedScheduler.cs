@@ -19,7 +19,7 @@ public sealed class ChainedScheduler : LRScheduler
         : base(OptimizerOf(schedulers, optimizer))
     {
         _schedulers = SchedulerList.Checked(nameof(ChainedScheduler), Optimizer, schedulers);
-        LastLrList = ParamGroupValues.Read(_schedulers[^1].Optimizer, "lr");
+        ReadLastLrsFromGroups(_schedulers[^1].Optimizer);
         MarkInitialized();
     }
 
@@ -41,7 +41,7 @@ public sealed class ChainedScheduler : LRScheduler
     public override void Step()
     {
         foreach (var scheduler in _schedulers) scheduler.Step();
-        LastLrList = ParamGroupValues.Read(_schedulers[^1].Optimizer, "lr");
+        ReadLastLrsFromGroups(_schedulers[^1].Optimizer);
     }
 
     /// <summary>Not supported: PyTorch's <c>ChainedScheduler.step()</c> takes no epoch.</summary>

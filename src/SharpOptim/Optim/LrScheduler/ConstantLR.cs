@@ -26,10 +26,9 @@ public sealed class ConstantLR : LRScheduler
 
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
     {
-        if (LastEpoch == 0) return GroupValues("lr").Select(lr => lr * _factor).ToList();
-        if (LastEpoch != _totalIters) return GroupValues("lr");
-        double undo = PyMath.Div(1.0, _factor);
-        return GroupValues("lr").Select(lr => lr * undo).ToList();
+        if (LastEpoch == 0) return GroupLrsTimes(_factor);
+        if (LastEpoch != _totalIters) return GroupLrs();
+        return GroupLrsTimes(PyMath.Div(1.0, _factor));
     }
 
     protected override IReadOnlyList<FloatOrTensor> ComputeClosedFormLr()

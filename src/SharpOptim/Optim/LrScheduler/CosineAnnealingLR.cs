@@ -27,21 +27,27 @@ public sealed class CosineAnnealingLR : LRScheduler
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
     {
         int epoch = LastEpoch;
-        if (IsInitial) return GroupValues("lr");
+        if (IsInitial) return GroupLrs();
+        var baseLrs = BaseLrs;
         if (StepCount == 1 && epoch > 0)
         {
             // The first step after resuming mid-schedule: the closed form at this epoch.
             double cosine = 1 + Math.Cos(PyMath.Div(epoch * Math.PI, _tMax));
-            return BaseLrs.Select(baseLr => _etaMin + (baseLr - _etaMin) * cosine / 2).ToList();
+            var closedForm = Lrs();
+            for (int i = 0; i < baseLrs.Count; i++) closedForm.Add(_etaMin + (baseLrs[i] - _etaMin) * cosine / 2);
+            return closedForm;
         }
+        var lrs = GroupLrs();
         if (PyMath.Mod(epoch - 1 - _tMax, 2 * _tMax) == 0)
         {
             // Leaving the minimum: the recursion's ratio would divide by zero there.
             double rise = 1 - Math.Cos(PyMath.Div(Math.PI, _tMax));
-            return GroupValues("lr").Select((lr, i) => lr + (BaseLrs[i] - _etaMin) * rise / 2).ToList();
+            for (int i = 0; i < lrs.Count; i++) lrs[i] = lrs[i] + (baseLrs[i] - _etaMin) * rise / 2;
+            return lrs;
         }
         double ratio = PyMath.Div(1 + Math.Cos(PyMath.Div(Math.PI * epoch, _tMax)), 1 + Math.Cos(PyMath.Div(Math.PI * (epoch - 1), _tMax)));
-        return GroupValues("lr").Select(lr => ratio * (lr - _etaMin) + _etaMin).ToList();
+        for (int i = 0; i < lrs.Count; i++) lrs[i] = ratio * (lrs[i] - _etaMin) + _etaMin;
+        return lrs;
     }
 
     protected override IReadOnlyList<FloatOrTensor> ComputeClosedFormLr()

@@ -19,6 +19,7 @@ public sealed class CosineAnnealingWarmRestarts : LRScheduler
     private double _etaMin;
     private double _tCur;
     private bool _tCurIsInt = true; // Python keeps T_cur an int until a fractional epoch or a T_mult restart makes it a float
+    private readonly Func<int> _nextEpoch; // made once: a step builds no delegate
 
     /// <param name="optimizer">The optimizer whose lrs to set.</param>
     /// <param name="t0">Epochs until the first restart.</param>
@@ -29,6 +30,7 @@ public sealed class CosineAnnealingWarmRestarts : LRScheduler
     {
         if (t0 <= 0) throw new ArgumentOutOfRangeException(nameof(t0), t0, $"Expected positive integer T_0, but got {t0}");
         if (tMult < 1) throw new ArgumentOutOfRangeException(nameof(tMult), tMult, $"Expected integer T_mult >= 1, but got {tMult}");
+        _nextEpoch = NextEpoch;
         _t0 = t0;
         DeclareInt("T_0", () => _t0, v => _t0 = v);
         _tI = t0;
@@ -56,7 +58,10 @@ public sealed class CosineAnnealingWarmRestarts : LRScheduler
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
     {
         double cosine = 1 + Math.Cos(PyMath.Div(Math.PI * _tCur, _tI));
-        return BaseLrs.Select(baseLr => _etaMin + (baseLr - _etaMin) * cosine / 2).ToList();
+        var lrs = Lrs();
+        var baseLrs = BaseLrs;
+        for (int i = 0; i < baseLrs.Count; i++) lrs.Add(_etaMin + (baseLrs[i] - _etaMin) * cosine / 2);
+        return lrs;
     }
 
     /// <summary>Advances one epoch (the first call, from construction, starts at epoch 0).</summary>
@@ -67,17 +72,19 @@ public sealed class CosineAnnealingWarmRestarts : LRScheduler
             StepTo(0, isInt: true);
             return;
         }
-        Apply(() =>
+        Apply(_nextEpoch);
+    }
+
+    private int NextEpoch()
+    {
+        int epoch = LastEpoch + 1;
+        _tCur += 1;
+        if (_tCur >= _tI)
         {
-            int epoch = LastEpoch + 1;
-            _tCur += 1;
-            if (_tCur >= _tI)
-            {
-                _tCur = _tCurIsInt ? PyMath.Mod((int)_tCur, _tI) : PyMath.Mod(_tCur, _tI);
-                _tI *= _tMult;
-            }
-            return epoch;
-        });
+            _tCur = _tCurIsInt ? PyMath.Mod((int)_tCur, _tI) : PyMath.Mod(_tCur, _tI);
+            _tI *= _tMult;
+        }
+        return epoch;
     }
 
     /// <summary>Jumps to <paramref name="epoch"/>, as PyTorch's <c>step(epoch)</c> with an int.</summary>

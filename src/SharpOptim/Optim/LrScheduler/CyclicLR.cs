@@ -29,6 +29,7 @@ public sealed class CyclicLR : LRScheduler
     private bool _useBeta1;
     private List<FloatOrTensor> _baseMomentums = [];
     private List<FloatOrTensor> _maxMomentums = [];
+    private readonly List<FloatOrTensor> _momentums = [];
 
     /// <param name="optimizer">The optimizer whose lrs (and momenta) to cycle.</param>
     /// <param name="baseLr">The lower lr boundary, for all groups or per group.</param>
@@ -127,11 +128,16 @@ public sealed class CyclicLR : LRScheduler
         double scaleFactor = x <= _stepRatio ? PyMath.Div(x, _stepRatio) : PyMath.Div(x - 1, _stepRatio - 1);
         double scaleAt = _scaleMode == "cycle" ? cycle : LastEpoch;
 
-        var lrs = BaseLrList.Select((baseLr, i) => baseLr + (_maxLrs[i] - baseLr) * scaleFactor * ScaleFn(scaleAt)).ToList();
+        var lrs = Lrs();
+        var baseLrs = BaseLrList;
+        for (int i = 0; i < baseLrs.Count; i++) lrs.Add(baseLrs[i] + (_maxLrs[i] - baseLrs[i]) * scaleFactor * ScaleFn(scaleAt));
         if (_cycleMomentum)
         {
-            var momentums = _baseMomentums.Select((baseMomentum, i) => _maxMomentums[i] - (_maxMomentums[i] - baseMomentum) * scaleFactor * ScaleFn(scaleAt)).ToList();
-            for (int i = 0; i < momentums.Count; i++) ParamGroupValues.WriteMomentum(Optimizer.ParamGroups[i], _useBeta1, momentums[i]);
+            // Every momentum is computed before any is written, so a failing scale function changes nothing.
+            _momentums.Clear();
+            for (int i = 0; i < _baseMomentums.Count; i++)
+                _momentums.Add(_maxMomentums[i] - (_maxMomentums[i] - _baseMomentums[i]) * scaleFactor * ScaleFn(scaleAt));
+            for (int i = 0; i < _momentums.Count; i++) ParamGroupValues.WriteMomentum(Optimizer.ParamGroups[i], _useBeta1, _momentums[i]);
         }
         return lrs;
     }

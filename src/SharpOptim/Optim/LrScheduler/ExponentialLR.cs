@@ -18,8 +18,8 @@ public sealed class ExponentialLR : LRScheduler
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
     {
         // On construction (also when resuming) the lr is left where it is, not decayed one step ahead.
-        if (IsInitial) return GroupValues("lr");
-        return GroupValues("lr").Select(lr => lr * _gamma).ToList();
+        if (IsInitial) return GroupLrs();
+        return GroupLrsTimes(_gamma);
     }
 
     protected override IReadOnlyList<FloatOrTensor> ComputeClosedFormLr()

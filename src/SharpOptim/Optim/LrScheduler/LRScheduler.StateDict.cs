@@ -30,9 +30,17 @@ public abstract partial class LRScheduler
     protected void DeclareInt(string key, Func<int> get, Action<int> set)
         => Declare(key, () => get(), v => { int x = ToInt(v, key); return () => set(x); });
 
-    /// <summary>Declares an entry holding a Python float.</summary>
+    /// <summary>Declares an entry holding a Python float (or an int a loaded state dict gave it, see <see cref="ExportNumber"/>).</summary>
     protected void DeclareDouble(string key, Func<double> get, Action<double> set)
-        => Declare(key, () => get(), v => { double x = ToDouble(v, key); return () => set(x); });
+        => Declare(key, () => ExportNumber(key, get()), v =>
+        {
+            double x = ToDouble(v, key);
+            return () =>
+            {
+                set(x);
+                NoteLoadedKinds(key, v);
+            };
+        });
 
     /// <summary>Declares an entry holding a Python bool.</summary>
     protected void DeclareBool(string key, Func<bool> get, Action<bool> set)
@@ -50,7 +58,15 @@ public abstract partial class LRScheduler
 
     /// <summary>Declares an entry holding a list of learning rates (or momenta): numbers or one-element tensors.</summary>
     protected void DeclareLrList(string key, Func<IReadOnlyList<FloatOrTensor>> get, Action<List<FloatOrTensor>> set)
-        => Declare(key, () => Export(get()), v => { var x = ToLrList(v, key); return () => set(x); });
+        => Declare(key, () => ExportLrs(key, get()), v =>
+        {
+            var x = ToLrList(v, key);
+            return () =>
+            {
+                set(x);
+                NoteLoadedKinds(key, v);
+            };
+        });
 
     /// <summary>
     /// The scheduler's state in PyTorch's layout: every declared entry in PyTorch's order with

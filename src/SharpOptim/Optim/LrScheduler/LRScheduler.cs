@@ -18,6 +18,9 @@ public abstract partial class LRScheduler
 {
     private List<FloatOrTensor> _baseLrs = [];
     private List<FloatOrTensor> _lastLr = [];
+    private readonly List<FloatOrTensor> _computed = [];
+    private bool _lastLrDeclared;
+    private bool _getLrFlagDeclared;
     private int _lastEpoch;
     private int _stepCount;
     private bool _isInitial;
@@ -58,18 +61,45 @@ public abstract partial class LRScheduler
 
     /// <summary>
     /// The learning rates the scheduler last set, one per group, of the same kind (number or
-    /// tensor) as the groups' <c>lr</c>. Tensors are copies that never alias the groups.
+    /// tensor) as the groups' <c>lr</c>. Tensors are copies that never alias the groups. The list
+    /// is a copy made for this call: the scheduler refills its own at every step.
     /// </summary>
-    public IReadOnlyList<FloatOrTensor> GetLastLr() => _lastLr;
+    public IReadOnlyList<FloatOrTensor> GetLastLr() => _lastLr.ToArray();
 
-    private protected List<FloatOrTensor> LastLrList
+    /// <summary>The last lrs as the scheduler holds them (refilled in place by every step).</summary>
+    private protected IReadOnlyList<FloatOrTensor> LastLrs => _lastLr;
+
+    /// <summary>Sets the last lrs to the groups' current lrs (PyTorch's <c>self._last_lr = _param_groups_val_list(optimizer, "lr")</c>), in place.</summary>
+    private protected void ReadLastLrsFromGroups(Optimizer optimizer)
     {
-        get => _lastLr;
-        set
+        ParamGroupValues.ReadInto(optimizer, "lr", _lastLr);
+        DeclareLastLr();
+    }
+
+    /// <summary>Sets the last lrs to another scheduler's (SequentialLR takes them from the scheduler in charge), in place.</summary>
+    private protected void CopyLastLrs(LRScheduler from)
+    {
+        if (!ReferenceEquals(from._lastLr, _lastLr))
         {
-            _lastLr = value;
-            DeclareLrList("_last_lr", () => _lastLr, v => _lastLr = v);
+            _lastLr.Clear();
+            _lastLr.AddRange(from._lastLr);
         }
+        DeclareLastLr();
+    }
+
+    // Declared where PyTorch first assigns _last_lr; checked first, so a step builds no delegates.
+    private void DeclareLastLr()
+    {
+        if (_lastLrDeclared) return;
+        _lastLrDeclared = true;
+        DeclareLrList("_last_lr", () => _lastLr, v => _lastLr = v);
+    }
+
+    private void DeclareGetLrFlag()
+    {
+        if (_getLrFlagDeclared) return;
+        _getLrFlagDeclared = true;
+        DeclareBool("_get_lr_called_within_step", () => _getLrCalledWithinStep, v => _getLrCalledWithinStep = v);
     }
 
     /// <summary>
@@ -78,7 +108,10 @@ public abstract partial class LRScheduler
     /// last computed rates are what <see cref="GetLastLr"/> returns; some schedulers (CyclicLR,
     /// OneCycleLR) also move the momentum when this runs.
     /// </summary>
-    public IReadOnlyList<FloatOrTensor> GetLr()
+    public IReadOnlyList<FloatOrTensor> GetLr() => ComputeLrChecked().ToArray();
+
+    /// <summary>GetLr's body, returning the list <see cref="ComputeLr"/> made (for the built-in schedulers a list reused by every step).</summary>
+    private IReadOnlyList<FloatOrTensor> ComputeLrChecked()
     {
         if (!_getLrCalledWithinStep && ComputesLr) SchedulerWarnings.Warn(SchedulerWarnings.GetLrOutsideStep);
         return ComputeLr();
@@ -87,8 +120,33 @@ public abstract partial class LRScheduler
     /// <summary>False for the schedulers that have no <c>get_lr</c> of their own (they only delegate or react to a metric).</summary>
     private protected virtual bool ComputesLr => true;
 
-    /// <summary>The learning rates at <see cref="LastEpoch"/>, one per group (PyTorch's <c>get_lr</c> body).</summary>
+    /// <summary>
+    /// The learning rates at <see cref="LastEpoch"/>, one per group (PyTorch's <c>get_lr</c> body).
+    /// The scheduler reads the list before it computes again, so an implementation may return the
+    /// same list every time (the built-in ones fill <see cref="GroupLrs"/> or <see cref="Lrs"/>).
+    /// </summary>
     protected abstract IReadOnlyList<FloatOrTensor> ComputeLr();
+
+    /// <summary>
+    /// The groups' current lrs (tensors cloned) in a list the scheduler reuses at every
+    /// computation, for <see cref="ComputeLr"/> to return, possibly after changing its items.
+    /// </summary>
+    private protected List<FloatOrTensor> GroupLrs() => ParamGroupValues.ReadInto(Optimizer, "lr", _computed);
+
+    /// <summary>The reused list of <see cref="GroupLrs"/>, emptied, for <see cref="ComputeLr"/> to fill.</summary>
+    private protected List<FloatOrTensor> Lrs()
+    {
+        _computed.Clear();
+        return _computed;
+    }
+
+    /// <summary><see cref="GroupLrs"/>, each multiplied by <paramref name="factor"/>.</summary>
+    private protected List<FloatOrTensor> GroupLrsTimes(double factor)
+    {
+        var lrs = GroupLrs();
+        for (int i = 0; i < lrs.Count; i++) lrs[i] = lrs[i] * factor;
+        return lrs;
+    }
 
     /// <summary>
     /// The learning rates at <see cref="LastEpoch"/> from the closed-form formula, used by the
@@ -178,10 +236,11 @@ public abstract partial class LRScheduler
     {
         if (!_initialized)
             throw new InvalidOperationException($"{GetType().Name} was not initialized: its constructor must call Initialize(lastEpoch)");
+        // Both warnings come before anything changes: with TorchWarningAction.Error a warning throws.
         if (_stepCount == 1 && !OptimizerStepTracker.HasStepped(Optimizer))
             SchedulerWarnings.Warn(SchedulerWarnings.StepBeforeOptimizer);
-        _stepCount++;
         if (epoch is not null) SchedulerWarnings.Warn(SchedulerWarnings.EpochDeprecation);
+        _stepCount++;
         try
         {
             UpdateLr(epoch);
@@ -203,18 +262,18 @@ public abstract partial class LRScheduler
         int previousEpoch = _lastEpoch;
         IReadOnlyList<FloatOrTensor> values;
         _getLrCalledWithinStep = true;
-        DeclareBool("_get_lr_called_within_step", () => _getLrCalledWithinStep, v => _getLrCalledWithinStep = v);
+        DeclareGetLrFlag();
         try
         {
             if (epoch is null)
             {
                 _lastEpoch++;
-                values = GetLr();
+                values = ComputeLrChecked();
             }
             else
             {
                 _lastEpoch = epoch.Value;
-                values = ComputeClosedFormLr() ?? GetLr();
+                values = ComputeClosedFormLr() ?? ComputeLrChecked();
             }
             if (values.Count != Optimizer.ParamGroups.Count)
                 throw new InvalidOperationException($"{GetType().Name} computed {values.Count} learning rates for {Optimizer.ParamGroups.Count} parameter groups");
@@ -235,7 +294,7 @@ public abstract partial class LRScheduler
     private protected void WriteLrs(IReadOnlyList<FloatOrTensor> values)
     {
         for (int i = 0; i < values.Count; i++) ParamGroupValues.Write(Optimizer.ParamGroups[i], "lr", values[i]);
-        LastLrList = ParamGroupValues.Read(Optimizer, "lr");
+        ReadLastLrsFromGroups(Optimizer);
     }
 
     /// <summary><c>group[key]</c> of every group, tensors cloned (PyTorch's <c>_param_groups_val_list</c>).</summary>
@@ -246,10 +305,10 @@ public abstract partial class LRScheduler
     {
         bool previous = _getLrCalledWithinStep;
         _getLrCalledWithinStep = true;
-        DeclareBool("_get_lr_called_within_step", () => _getLrCalledWithinStep, v => _getLrCalledWithinStep = v);
+        DeclareGetLrFlag();
         try
         {
-            return GetLr();
+            return ComputeLrChecked();
         }
         finally
         {

@@ -27,7 +27,12 @@ public sealed class LambdaLR : LRScheduler
     }
 
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
-        => BaseLrs.Select((baseLr, i) => baseLr * _lrLambdas[i](LastEpoch)).ToList();
+    {
+        var lrs = Lrs();
+        var baseLrs = BaseLrs;
+        for (int i = 0; i < baseLrs.Count; i++) lrs.Add(baseLrs[i] * _lrLambdas[i](LastEpoch));
+        return lrs;
+    }
 
     /// <inheritdoc/>
     public override OrderedDictionary<string, object?> StateDict() => LrLambdas.Appended(base.StateDict(), _lrLambdas.Count);

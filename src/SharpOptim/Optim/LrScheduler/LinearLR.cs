@@ -34,11 +34,11 @@ public sealed class LinearLR : LRScheduler
 
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
     {
-        if (LastEpoch == 0) return GroupValues("lr").Select(lr => lr * _startFactor).ToList();
-        if (IsInitial || LastEpoch > _totalIters) return GroupValues("lr");
+        if (LastEpoch == 0) return GroupLrsTimes(_startFactor);
+        if (IsInitial || LastEpoch > _totalIters) return GroupLrs();
         double span = _endFactor - _startFactor;
         double multiplier = 1.0 + PyMath.Div(span, _totalIters * _startFactor + (LastEpoch - 1) * span);
-        return GroupValues("lr").Select(lr => lr * multiplier).ToList();
+        return GroupLrsTimes(multiplier);
     }
 
     protected override IReadOnlyList<FloatOrTensor> ComputeClosedFormLr()

@@ -29,8 +29,8 @@ public sealed class MultiStepLR : LRScheduler
 
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
     {
-        if (!_milestones.TryGetValue(LastEpoch, out int times)) return GroupValues("lr");
-        return GroupValues("lr").Select(lr => lr * Math.Pow(_gamma, times)).ToList();
+        if (!_milestones.TryGetValue(LastEpoch, out int times)) return GroupLrs();
+        return GroupLrsTimes(Math.Pow(_gamma, times));
     }
 
     protected override IReadOnlyList<FloatOrTensor> ComputeClosedFormLr()

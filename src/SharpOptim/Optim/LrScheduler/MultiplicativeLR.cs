@@ -28,8 +28,10 @@ public sealed class MultiplicativeLR : LRScheduler
 
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
     {
-        if (IsInitial) return GroupValues("lr");
-        return GroupValues("lr").Select((lr, i) => lr * _lrLambdas[i](LastEpoch)).ToList();
+        var lrs = GroupLrs();
+        if (IsInitial) return lrs;
+        for (int i = 0; i < lrs.Count; i++) lrs[i] = lrs[i] * _lrLambdas[i](LastEpoch);
+        return lrs;
     }
 
     /// <inheritdoc/>

@@ -18,6 +18,7 @@ public sealed class OneCycleLR : LRScheduler
     private string _annealFuncType;
     private bool _cycleMomentum;
     private bool _useBeta1;
+    private readonly List<FloatOrTensor> _momentums = [];
 
     /// <param name="optimizer">The optimizer whose lrs (and momenta) to set.</param>
     /// <param name="maxLr">The peak lr, for all groups or per group.</param>
@@ -127,9 +128,11 @@ public sealed class OneCycleLR : LRScheduler
             foreach (DictionaryEntry e in dict)
             {
                 string key = e.Key as string ?? throw SchedulerStateValues.Bad("_schedule_phases", item, "a phase keyed by strings");
-                phase[key] = key == "end_step"
-                    ? e.Value is int or long ? SchedulerStateValues.ToInt(e.Value, key) : SchedulerStateValues.ToDouble(e.Value, key)
-                    : SchedulerStateValues.ToText(e.Value, key);
+                // PyTorch's last end_step is an int (total_steps - 1), the others floats: each keeps its kind
+                // (a conditional expression would make both a double).
+                if (key != "end_step") phase[key] = SchedulerStateValues.ToText(e.Value, key);
+                else if (e.Value is int or long) phase[key] = SchedulerStateValues.ToInt(e.Value, key);
+                else phase[key] = SchedulerStateValues.ToDouble(e.Value, key);
             }
             phases.Add(phase);
         }
@@ -153,10 +156,12 @@ public sealed class OneCycleLR : LRScheduler
             throw new ArgumentException($"Tried to step {stepNum} times. The specified number of total steps is {_totalSteps}");
 
         var groups = Optimizer.ParamGroups;
-        var lrs = new List<FloatOrTensor>(groups.Count);
-        var momentums = new List<FloatOrTensor>(groups.Count);
-        foreach (var group in groups)
+        var lrs = Lrs();
+        var momentums = _momentums;
+        momentums.Clear();
+        for (int g = 0; g < groups.Count; g++)
         {
+            var group = groups[g];
             double startStep = 0.0;
             for (int i = 0; i < _schedulePhases.Count; i++)
             {
@@ -182,6 +187,6 @@ public sealed class OneCycleLR : LRScheduler
     private static FloatOrTensor Option(ParamGroup group, OrderedDictionary<string, object?> phase, string role)
     {
         string key = (string)phase[role]!;
-        return FloatOrTensor.FromOption(group[key], key);
+        return FloatOrTensor.FromOption(group.Peek(key), key);
     }
 }

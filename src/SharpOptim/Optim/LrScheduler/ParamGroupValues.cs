@@ -9,8 +9,16 @@ internal static class ParamGroupValues
     /// <c>group[key]</c> of every group, tensors cloned so the list never aliases the groups
     /// (PyTorch's <c>_param_groups_val_list</c>). A missing key throws.
     /// </summary>
-    public static List<FloatOrTensor> Read(Optimizer optimizer, string key)
-        => optimizer.ParamGroups.Select(g => FloatOrTensor.FromOption(g[key], key).Clone()).ToList();
+    public static List<FloatOrTensor> Read(Optimizer optimizer, string key) => ReadInto(optimizer, key, []);
+
+    /// <summary>As <see cref="Read"/>, into <paramref name="into"/> (cleared first), so that a step that reads the groups allocates no list.</summary>
+    public static List<FloatOrTensor> ReadInto(Optimizer optimizer, string key, List<FloatOrTensor> into)
+    {
+        into.Clear();
+        var groups = optimizer.ParamGroups;
+        for (int i = 0; i < groups.Count; i++) into.Add(FloatOrTensor.FromOption(groups[i].Peek(key), key).Clone());
+        return into;
+    }
 
     /// <summary>
     /// Sets <c>group[key]</c> to <paramref name="value"/>; when the group holds a tensor there, the
@@ -19,11 +27,12 @@ internal static class ParamGroupValues
     /// </summary>
     public static void Write(ParamGroup group, string key, FloatOrTensor value)
     {
-        if (group[key] is Tensor current)
+        if (group.Peek(key) is Tensor current)
         {
             using (Torch.NoGrad()) current.Fill_(value.Value);
         }
-        else group[key] = value.AsOption;
+        else if (value.Tensor is { } tensor) group[key] = tensor;
+        else group.WriteNumber(key, value.Value);
     }
 
     /// <summary>
@@ -34,10 +43,17 @@ internal static class ParamGroupValues
     {
         if (!useBeta1)
         {
-            group["momentum"] = value.AsOption;
+            if (value.Tensor is { } tensor) group["momentum"] = tensor;
+            else group.WriteNumber("momentum", value.Value);
             return;
         }
-        object? second = group["betas"] switch
+        var betas = group.Peek("betas");
+        if (betas is ValueTuple<double, double> pair && !value.IsTensor)
+        {
+            group.WritePair("betas", (value.Value, pair.Item2));
+            return;
+        }
+        object? second = betas switch
         {
             ITuple { Length: 2 } t => t[1],
             IReadOnlyList<double> { Count: 2 } l => l[1],

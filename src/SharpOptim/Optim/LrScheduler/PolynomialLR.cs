@@ -24,10 +24,10 @@ public sealed class PolynomialLR : LRScheduler
 
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
     {
-        if (IsInitial || LastEpoch > _totalIters) return GroupValues("lr");
+        if (IsInitial || LastEpoch > _totalIters) return GroupLrs();
         double ratio = PyMath.Div(1.0 - PyMath.Div(LastEpoch, _totalIters), 1.0 - PyMath.Div(LastEpoch - 1, _totalIters));
         double decay = PyMath.Pow(ratio, _power);
-        return GroupValues("lr").Select(lr => lr * decay).ToList();
+        return GroupLrsTimes(decay);
     }
 
     protected override IReadOnlyList<FloatOrTensor> ComputeClosedFormLr()

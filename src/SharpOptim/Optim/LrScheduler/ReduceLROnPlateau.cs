@@ -13,6 +13,8 @@ public sealed class ReduceLROnPlateau : LRScheduler
 {
     private static readonly string[] Modes = ["min", "max"];
     private static readonly string[] ThresholdModes = ["rel", "abs"];
+    private const string DefaultMinLrKey = "default_min_lr";
+    private const string MinLrsKey = "min_lrs";
 
     private double _factor;
     private double? _defaultMinLr;
@@ -59,15 +61,24 @@ public sealed class ReduceLROnPlateau : LRScheduler
             _defaultMinLr = given.Given[0].Value;
             _minLrs = Enumerable.Repeat(_defaultMinLr.Value, groups).ToList();
         }
-        Declare("default_min_lr", () => _defaultMinLr, v =>
+        if (minLr is null) NoteDefaultMinLrIsInt(); // PyTorch's default min_lr is the int 0
+        Declare(DefaultMinLrKey, () => _defaultMinLr is double d ? ExportNumber(DefaultMinLrKey, d) : null, v =>
         {
-            double? x = v is null ? null : SchedulerStateValues.ToDouble(v, "default_min_lr");
-            return () => _defaultMinLr = x;
+            double? x = v is null ? null : SchedulerStateValues.ToDouble(v, DefaultMinLrKey);
+            return () =>
+            {
+                _defaultMinLr = x;
+                NoteLoadedKinds(DefaultMinLrKey, v);
+            };
         });
-        Declare("min_lrs", () => SchedulerStateValues.Export(_minLrs), v =>
+        Declare(MinLrsKey, () => _minLrs.Select((minLr, i) => (object?)ExportNumber(MinLrsKey, minLr, i)).ToList(), v =>
         {
-            var x = SchedulerStateValues.ToDoubleList(v, "min_lrs");
-            return () => _minLrs = x;
+            var x = SchedulerStateValues.ToDoubleList(v, MinLrsKey);
+            return () =>
+            {
+                _minLrs = x;
+                NoteLoadedKinds(MinLrsKey, v);
+            };
         });
         _patience = patience;
         DeclareInt("patience", () => _patience, v => _patience = v);
@@ -77,7 +88,7 @@ public sealed class ReduceLROnPlateau : LRScheduler
         DeclareDouble("eps", () => _eps, v => _eps = v);
         LastEpoch = 0;
         DeclareInt("last_epoch", () => LastEpoch, v => LastEpoch = v);
-        LastLrList = GroupValues("lr");
+        ReadLastLrsFromGroups(Optimizer);
         InitIsBetter(mode, threshold, thresholdMode);
         DeclareDouble("mode_worse", () => _modeWorse, v => _modeWorse = v);
         DeclareString("mode", () => _mode, v => _mode = v, Modes);
@@ -92,6 +103,13 @@ public sealed class ReduceLROnPlateau : LRScheduler
 
     /// <summary>The lowest lr of each group (PyTorch's <c>min_lrs</c>); append to it after adding a parameter group when <c>min_lr</c> was a list.</summary>
     public List<double> MinLrs => _minLrs;
+
+    /// <summary>Notes <c>default_min_lr</c>, and every <c>min_lrs</c> item made from it, as the Python int they are.</summary>
+    private void NoteDefaultMinLrIsInt()
+    {
+        NoteInt(DefaultMinLrKey, -1, _defaultMinLr!.Value);
+        for (int i = 0; i < _minLrs.Count; i++) NoteInt(MinLrsKey, i, _defaultMinLr.Value);
+    }
 
     /// <summary>The best metric seen so far (PyTorch's <c>best</c>).</summary>
     public double Best => _best;
@@ -163,7 +181,7 @@ public sealed class ReduceLROnPlateau : LRScheduler
                 _cooldownCounter = _cooldown;
                 _numBadEpochs = 0;
             }
-            LastLrList = GroupValues("lr");
+            ReadLastLrsFromGroups(Optimizer);
         }
         catch
         {
@@ -182,6 +200,7 @@ public sealed class ReduceLROnPlateau : LRScheduler
                     $"The number of param groups in the `optimizer` ({groups.Count}) differs from when `ReduceLROnPlateau` was initialized " +
                     $"({_minLrs.Count}), usually due to a new param group being added to the optimizer. Please modify the `min_lrs` field to match the length of the `optimizer` param groups.");
             _minLrs = Enumerable.Repeat(defaultMinLr, groups.Count).ToList();
+            if (ExportNumber(DefaultMinLrKey, defaultMinLr) is not double) NoteDefaultMinLrIsInt();
         }
         for (int i = 0; i < groups.Count; i++)
         {

@@ -14,11 +14,7 @@ internal static class SchedulerStateValues
 {
     public static object? Export(FloatOrTensor value) => value.Clone().AsOption;
 
-    public static List<object?> Export(IEnumerable<FloatOrTensor> values) => values.Select(Export).ToList();
-
     public static List<object?> Export(IEnumerable<int> values) => values.Select(v => (object?)v).ToList();
-
-    public static List<object?> Export(IEnumerable<double> values) => values.Select(v => (object?)v).ToList();
 
     /// <summary>A deep copy, so a state dict and the scheduler never share mutable objects.</summary>
     public static object? Copy(object? value) => value switch

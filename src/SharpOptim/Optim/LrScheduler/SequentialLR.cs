@@ -44,7 +44,7 @@ public sealed class SequentialLR : LRScheduler
             foreach (var (scheduler, _) in epochs) scheduler.LastEpoch -= 1;
             var first = _schedulers[PyMath.BisectRight(_milestones, 0)];
             first.InitialStep();
-            LastLrList = first.GetLastLr().ToList();
+            CopyLastLrs(first);
         }
         catch
         {
@@ -77,7 +77,7 @@ public sealed class SequentialLR : LRScheduler
             var scheduler = _schedulers[index];
             if (index > 0 && _milestones[index - 1] == LastEpoch) scheduler.UpdateLr(0);
             else scheduler.Step();
-            LastLrList = scheduler.GetLastLr().ToList();
+            CopyLastLrs(scheduler);
         }
         catch
         {

@@ -24,8 +24,8 @@ public sealed class StepLR : LRScheduler
 
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
     {
-        if (LastEpoch == 0 || PyMath.Mod(LastEpoch, _stepSize) != 0) return GroupValues("lr");
-        return GroupValues("lr").Select(lr => lr * _gamma).ToList();
+        if (LastEpoch == 0 || PyMath.Mod(LastEpoch, _stepSize) != 0) return GroupLrs();
+        return GroupLrsTimes(_gamma);
     }
 
     protected override IReadOnlyList<FloatOrTensor> ComputeClosedFormLr()

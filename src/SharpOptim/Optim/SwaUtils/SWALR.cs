@@ -83,12 +83,15 @@ public sealed class SWALR : LRScheduler
         double span = Math.Max(1, _annealEpochs);
         double previousAlpha = Anneal(Math.Clamp((step - 1) / span, 0, 1));
         double alpha = Anneal(Math.Clamp(step / span, 0, 1));
-        return Optimizer.ParamGroups.Select(group =>
+        var lrs = Lrs();
+        var groups = Optimizer.ParamGroups;
+        for (int i = 0; i < groups.Count; i++)
         {
-            double swaLr = group.GetDouble("swa_lr");
-            var startLr = StartingLr(FloatOrTensor.FromOption(group["lr"], "lr"), swaLr, previousAlpha);
-            return swaLr * alpha + startLr * (1 - alpha);
-        }).ToList();
+            double swaLr = groups[i].GetDouble("swa_lr");
+            var startLr = StartingLr(FloatOrTensor.FromOption(groups[i].Peek("lr"), "lr"), swaLr, previousAlpha);
+            lrs.Add(swaLr * alpha + startLr * (1 - alpha));
+        }
+        return lrs;
     }
 
     /// <summary>The rate the annealing started from, recovered from the current one (PyTorch's <c>_get_initial_lr</c>).</summary>
