@@ -128,13 +128,15 @@ public abstract partial class Optimizer
     public Tensor? Step(Func<Tensor>? closure = null)
     {
         if (GlobalStepPreHooks.IsEmpty && _stepPreHooks.IsEmpty && _stepPostHooks.IsEmpty && GlobalStepPostHooks.IsEmpty)
-            return StepWithGradMode(closure);   // the common case, without the hooks' argument record and snapshots
+            return StepWithGradMode(closure);   // the common case, without the hooks' argument record
+        // Each list is read when its turn comes, as PyTorch chains its live dicts: a hook that a
+        // hook before it registered in a later list runs in this step.
         var args = new StepArgs(closure);
-        foreach (var hook in GlobalStepPreHooks.Snapshot().Concat(_stepPreHooks.Snapshot()))
-            args = hook(this, args) ?? args;
+        foreach (var entry in GlobalStepPreHooks.Snapshot()) args = entry.Hook(this, args) ?? args;
+        foreach (var entry in _stepPreHooks.Snapshot()) args = entry.Hook(this, args) ?? args;
         var loss = StepWithGradMode(args.Closure);
-        foreach (var hook in _stepPostHooks.Snapshot().Concat(GlobalStepPostHooks.Snapshot()))
-            hook(this, args);
+        foreach (var entry in _stepPostHooks.Snapshot()) entry.Hook(this, args);
+        foreach (var entry in GlobalStepPostHooks.Snapshot()) entry.Hook(this, args);
         return loss;
     }
 
