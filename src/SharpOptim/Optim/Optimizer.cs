@@ -94,7 +94,7 @@ public abstract partial class Optimizer
             if (existing.Params.Any(distinct.Contains))
                 throw new ArgumentException("some parameters appear in more than one parameter group", nameof(paramGroup));
         }
-        if (distinct.Count != paramGroup.Params.Count)
+        if (paramGroup.HasDuplicateParams)
             TorchWarnings.Warn("UserWarning", "optimizer contains a parameter group with duplicate parameters; in future, this will cause an error; see github.com/pytorch/pytorch/issues/40967 for more information");
 
         paramGroup.MoveParamNamesLast();
@@ -204,14 +204,17 @@ public abstract partial class Optimizer
     /// <summary>
     /// Chooses the code path for a group from its <c>foreach</c>, <c>fused</c> and
     /// <c>differentiable</c> options. Unspecified means the fastest path that can serve the
-    /// group; differentiable steps and sparse gradients always take the reference path.
+    /// group; differentiable steps and sparse gradients always take the reference path, and so
+    /// does a group that lists a parameter twice: PyTorch's default for-loop updates it twice in
+    /// sequence, which the reference path does too, where one kernel dispatch would run both
+    /// copies at once and race.
     /// </summary>
     protected static StepImplementation ResolveImplementation(ParamGroup group, bool hasSparseGrad)
     {
         bool differentiable = group.ContainsKey("differentiable") && group.GetBool("differentiable");
         bool? fused = group.ContainsKey("fused") ? group.GetNullableBool("fused") : null;
         bool? forEach = group.ContainsKey("foreach") ? group.GetNullableBool("foreach") : null;
-        if (differentiable || hasSparseGrad) return StepImplementation.Reference;
+        if (differentiable || hasSparseGrad || group.HasDuplicateParams) return StepImplementation.Reference;
         if (fused == true) return StepImplementation.Fused;
         if (forEach == true) return StepImplementation.ForEach;
         if (fused is null && forEach is null) return StepImplementation.Fused;

@@ -23,11 +23,11 @@ public class KernelAllocationTests
         return data;
     }
 
-    private static readonly HashSet<string> HasFused = ["sgd", "sgd-nesterov", "adam", "adam-amsgrad", "adamw", "adagrad", "adafactor", "muon"];
+    internal static readonly HashSet<string> HasFused = ["sgd", "sgd-nesterov", "adam", "adam-amsgrad", "adamw", "adagrad", "adafactor", "muon"];
 
-    private delegate Optimizer Factory(Tensor[] ps, bool? forEach, bool? fused);
+    internal delegate Optimizer Factory(Tensor[] ps, bool? forEach, bool? fused);
 
-    private static readonly Dictionary<string, Factory> Factories = new()
+    internal static readonly Dictionary<string, Factory> Factories = new()
     {
         ["sgd"] = (ps, fe, fu) => new SGD(ps, lr: 0.01, momentum: 0.9, weightDecay: 0.01, @foreach: fe, fused: fu),
         ["sgd-nesterov"] = (ps, fe, fu) => new SGD(ps, lr: 0.01, momentum: 0.9, nesterov: true, maximize: true, @foreach: fe, fused: fu),
@@ -68,7 +68,7 @@ public class KernelAllocationTests
         }).ToArray();
     }
 
-    private static readonly Dictionary<string, (bool?, bool?)> Paths = new()
+    internal static readonly Dictionary<string, (bool?, bool?)> Paths = new()
     {
         ["default"] = (null, null),
         ["foreach"] = (true, null),
