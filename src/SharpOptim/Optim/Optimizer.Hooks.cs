@@ -19,7 +19,8 @@ public delegate OptimizerStateDict? LoadStateDictPreHook(Optimizer optimizer, Op
 public delegate void LoadStateDictPostHook(Optimizer optimizer);
 
 // Every hook PyTorch's Optimizer has, each registration returning a removable handle. Order is
-// PyTorch's: global pre, instance pre, step, instance post, global post.
+// PyTorch's: global pre, instance pre, step, instance post, global post. Every list may be
+// changed from any thread, also while optimizers step (see HookList).
 public abstract partial class Optimizer
 {
     private static readonly HookList<StepPreHook> GlobalStepPreHooks = new();
@@ -32,16 +33,10 @@ public abstract partial class Optimizer
     private readonly HookList<LoadStateDictPostHook> _loadStateDictPostHooks = new();
 
     /// <summary>A pre-step hook for every optimizer (PyTorch's <c>register_optimizer_step_pre_hook</c>).</summary>
-    public static RemovableHandle RegisterOptimizerStepPreHook(StepPreHook hook)
-    {
-        lock (GlobalStepPreHooks) return GlobalStepPreHooks.Add(hook);
-    }
+    public static RemovableHandle RegisterOptimizerStepPreHook(StepPreHook hook) => GlobalStepPreHooks.Add(hook);
 
     /// <summary>A post-step hook for every optimizer (PyTorch's <c>register_optimizer_step_post_hook</c>).</summary>
-    public static RemovableHandle RegisterOptimizerStepPostHook(StepPostHook hook)
-    {
-        lock (GlobalStepPostHooks) return GlobalStepPostHooks.Add(hook);
-    }
+    public static RemovableHandle RegisterOptimizerStepPostHook(StepPostHook hook) => GlobalStepPostHooks.Add(hook);
 
     public RemovableHandle RegisterStepPreHook(StepPreHook hook) => _stepPreHooks.Add(hook);
 

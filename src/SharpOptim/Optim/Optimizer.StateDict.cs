@@ -12,7 +12,7 @@ public abstract partial class Optimizer
     /// </summary>
     public OptimizerStateDict StateDict()
     {
-        foreach (var hook in _stateDictPreHooks.Snapshot()) hook(this);
+        foreach (var entry in _stateDictPreHooks.Snapshot()) entry.Hook(this);
         var index = new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance);
         var packedGroups = new List<OrderedDictionary<string, object?>>();
         int start = 0;
@@ -39,7 +39,7 @@ public abstract partial class Optimizer
             packedState[id] = state;
         }
         var result = new OptimizerStateDict(packedState, packedGroups);
-        foreach (var hook in _stateDictPostHooks.Snapshot()) result = hook(this, result) ?? result;
+        foreach (var entry in _stateDictPostHooks.Snapshot()) result = entry.Hook(this, result) ?? result;
         return result;
     }
 
@@ -52,7 +52,7 @@ public abstract partial class Optimizer
     {
         ArgumentNullException.ThrowIfNull(stateDict);
         stateDict = stateDict.ShallowCopy();
-        foreach (var hook in _loadStateDictPreHooks.Snapshot()) stateDict = hook(this, stateDict) ?? stateDict;
+        foreach (var entry in _loadStateDictPreHooks.Snapshot()) stateDict = entry.Hook(this, stateDict) ?? stateDict;
 
         var savedGroups = stateDict.ParamGroups;
         if (savedGroups.Count != _paramGroups.Count)
@@ -100,7 +100,7 @@ public abstract partial class Optimizer
         State = newState;
         _paramGroups.Clear();
         _paramGroups.AddRange(newGroups);
-        foreach (var hook in _loadStateDictPostHooks.Snapshot()) hook(this);
+        foreach (var entry in _loadStateDictPostHooks.Snapshot()) entry.Hook(this);
     }
 
     private static List<int> SavedParamIds(OrderedDictionary<string, object?> group, int groupIndex)

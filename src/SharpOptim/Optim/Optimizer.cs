@@ -94,7 +94,7 @@ public abstract partial class Optimizer
             if (existing.Params.Any(distinct.Contains))
                 throw new ArgumentException("some parameters appear in more than one parameter group", nameof(paramGroup));
         }
-        if (distinct.Count != paramGroup.Params.Count)
+        if (paramGroup.HasDuplicateParams)
             TorchWarnings.Warn("UserWarning", "optimizer contains a parameter group with duplicate parameters; in future, this will cause an error; see github.com/pytorch/pytorch/issues/40967 for more information");
 
         paramGroup.MoveParamNamesLast();
@@ -129,17 +129,15 @@ public abstract partial class Optimizer
     {
         StepCalls++;
         if (GlobalStepPreHooks.IsEmpty && _stepPreHooks.IsEmpty && _stepPostHooks.IsEmpty && GlobalStepPostHooks.IsEmpty)
-            return StepWithGradMode(closure);   // the common case, without the hooks' argument record and snapshots
+            return StepWithGradMode(closure);   // the common case, without the hooks' argument record
+        // Each list is read when its turn comes, as PyTorch chains its live dicts: a hook that a
+        // hook before it registered in a later list runs in this step.
         var args = StepArgsFor(closure);
-        var globalPreHooks = GlobalStepPreHooks.Snapshot();
-        var preHooks = _stepPreHooks.Snapshot();
-        foreach (var hook in globalPreHooks) args = hook(this, args) ?? args;
-        foreach (var hook in preHooks) args = hook(this, args) ?? args;
+        foreach (var entry in GlobalStepPreHooks.Snapshot()) args = entry.Hook(this, args) ?? args;
+        foreach (var entry in _stepPreHooks.Snapshot()) args = entry.Hook(this, args) ?? args;
         var loss = StepWithGradMode(args.Closure);
-        var postHooks = _stepPostHooks.Snapshot();
-        var globalPostHooks = GlobalStepPostHooks.Snapshot();
-        foreach (var hook in postHooks) hook(this, args);
-        foreach (var hook in globalPostHooks) hook(this, args);
+        foreach (var entry in _stepPostHooks.Snapshot()) entry.Hook(this, args);
+        foreach (var entry in GlobalStepPostHooks.Snapshot()) entry.Hook(this, args);
         return loss;
     }
 
@@ -222,14 +220,17 @@ public abstract partial class Optimizer
     /// <summary>
     /// Chooses the code path for a group from its <c>foreach</c>, <c>fused</c> and
     /// <c>differentiable</c> options. Unspecified means the fastest path that can serve the
-    /// group; differentiable steps and sparse gradients always take the reference path.
+    /// group; differentiable steps and sparse gradients always take the reference path, and so
+    /// does a group that lists a parameter twice: PyTorch's default for-loop updates it twice in
+    /// sequence, which the reference path does too, where one kernel dispatch would run both
+    /// copies at once and race.
     /// </summary>
     protected static StepImplementation ResolveImplementation(ParamGroup group, bool hasSparseGrad)
     {
         bool differentiable = group.ContainsKey("differentiable") && group.GetBool("differentiable");
         bool? fused = group.ContainsKey("fused") ? group.GetNullableBool("fused") : null;
         bool? forEach = group.ContainsKey("foreach") ? group.GetNullableBool("foreach") : null;
-        if (differentiable || hasSparseGrad) return StepImplementation.Reference;
+        if (differentiable || hasSparseGrad || group.HasDuplicateParams) return StepImplementation.Reference;
         if (fused == true) return StepImplementation.Fused;
         if (forEach == true) return StepImplementation.ForEach;
         if (fused is null && forEach is null) return StepImplementation.Fused;

@@ -17,7 +17,7 @@ public sealed partial class ParamGroup
     /// <summary>An option (or <c>params</c>) for a caller that converts it at once and keeps no reference to it.</summary>
     internal object? Peek(string key)
     {
-        if (key == "params") return _params;
+        if (key == "params") return _paramsView;
         return _options.TryGetValue(key, out var v) ? v : throw new KeyNotFoundException($"param group has no option '{key}'");
     }
 

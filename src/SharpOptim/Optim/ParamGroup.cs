@@ -13,6 +13,7 @@ public sealed partial class ParamGroup : IEnumerable<KeyValuePair<string, object
 {
     private readonly OrderedDictionary<string, object?> _options = new();
     private readonly List<Tensor> _params;
+    private readonly IReadOnlyList<Tensor> _paramsView;
 
     /// <summary>A group over plain tensors.</summary>
     public ParamGroup(IEnumerable<Tensor> parameters) : this((IEnumerable<object?>)parameters) { }
@@ -57,6 +58,8 @@ public sealed partial class ParamGroup : IEnumerable<KeyValuePair<string, object
                 throw new ArgumentException("all optimizer params should be with/without names. Some param names are missing", nameof(parameters));
             _options["param_names"] = names;
         }
+        _paramsView = _params.AsReadOnly();
+        HasDuplicateParams = new HashSet<Tensor>(_params, ReferenceEqualityComparer.Instance).Count != _params.Count;
     }
 
     private static ArgumentException NotATensor(object? item)
@@ -67,7 +70,13 @@ public sealed partial class ParamGroup : IEnumerable<KeyValuePair<string, object
             (i.GetGenericTypeDefinition() == typeof(ISet<>) || i.GetGenericTypeDefinition() == typeof(IReadOnlySet<>)));
 
     /// <summary>The parameters of this group, in order.</summary>
-    public IReadOnlyList<Tensor> Params => _params;
+    public IReadOnlyList<Tensor> Params => _paramsView;
+
+    /// <summary>
+    /// Whether some parameter is listed more than once. Known once: the list is fixed when the
+    /// group is built (the <c>"params"</c> entry is a read-only view of it), so a step pays nothing to ask.
+    /// </summary>
+    internal bool HasDuplicateParams { get; }
 
     /// <summary>The parameters' names when the group was given named parameters; else null.</summary>
     public IReadOnlyList<string>? ParamNames => _options.TryGetValue("param_names", out var n) ? (IReadOnlyList<string>?)n : null;

@@ -104,7 +104,10 @@ public sealed partial class SparseAdam : Optimizer
         double eps = group.GetDouble("eps");
         bool maximize = group.ContainsKey("maximize") && group.GetBool("maximize");
         var lr = PyNumber.FromValue(group.Peek("lr"), "lr");
-        bool reference = _forEach == false && _fused != true;
+        // A parameter listed twice is updated twice in sequence, as PyTorch's for-loop does (one
+        // kernel dispatch would run both copies at once).
+        bool duplicates = group.HasDuplicateParams;
+        bool reference = (_forEach == false && _fused != true) || duplicates;
         if (!reference) StepGuards.CheckKernelDTypes(nameof(SparseAdam), ps);
 
         // Every state is read (and a bad step count refused) before any step count changes.
@@ -114,6 +117,8 @@ public sealed partial class SparseAdam : Optimizer
         object? box = null;
         for (int i = 0; i < ps.Count; i++)
         {
+            // A later copy of a parameter counts on from the step its earlier copy just stored.
+            if (duplicates) states[i] = states[i] with { Step = StepCount(states[i].Entries["step"]) + 1 };
             int step = states[i].Step;
             // Parameters usually share their step count, and then its box.
             if (box is not int previous || previous != step) box = StepCountBoxes.Box(step);

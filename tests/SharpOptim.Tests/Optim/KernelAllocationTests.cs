@@ -23,7 +23,7 @@ public class KernelAllocationTests
         return data;
     }
 
-    private static readonly HashSet<string> HasFused = ["sgd", "sgd-nesterov", "adam", "adam-amsgrad", "adamw", "adagrad", "adafactor", "muon"];
+    internal static readonly HashSet<string> HasFused = ["sgd", "sgd-nesterov", "adam", "adam-amsgrad", "adamw", "adagrad", "adafactor", "muon"];
 
     internal delegate Optimizer Factory(Tensor[] ps, bool? forEach, bool? fused);
 
@@ -68,7 +68,7 @@ public class KernelAllocationTests
         }).ToArray();
     }
 
-    private static readonly Dictionary<string, (bool?, bool?)> Paths = new()
+    internal static readonly Dictionary<string, (bool?, bool?)> Paths = new()
     {
         ["default"] = (null, null),
         ["foreach"] = (true, null),

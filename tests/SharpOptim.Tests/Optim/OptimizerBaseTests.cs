@@ -108,6 +108,40 @@ public class OptimizerBaseTests
         Assert.Equal([0, 5], order);
     }
 
+    /// <summary>
+    /// PyTorch chains its live hook dicts, so a hook registered by an earlier hook in a later list
+    /// runs in the same step (this order is what PyTorch 2.14 printed for the same hooks); a hook
+    /// removed during the step (itself or another) does not disturb the step and is gone from the next.
+    /// </summary>
+    [Fact]
+    public void HooksRegisteredOrRemovedDuringAStep()
+    {
+        var sgd = new SGD([Param(1)]);
+        var order = new List<string>();
+        RemovableHandle? addedPre = null, addedPost = null, removedByPost = null;
+        using var globalPre = Optimizer.RegisterOptimizerStepPreHook((o, _) =>
+        {
+            if (o != sgd) return null;
+            order.Add("global pre");
+            addedPre ??= sgd.RegisterStepPreHook((_, _) => { order.Add("instance pre added by global pre"); return null; });
+            return null;
+        });
+        var instancePost = sgd.RegisterStepPostHook((_, _) =>
+        {
+            order.Add("instance post");
+            addedPost ??= Optimizer.RegisterOptimizerStepPostHook((o, _) => { if (o == sgd) order.Add("global post added by instance post"); });
+            removedByPost?.Remove();
+        });
+        removedByPost = sgd.RegisterStepPostHook((_, _) => order.Add("instance post removed by the one before"));
+        sgd.Step();
+        Assert.Equal(["global pre", "instance pre added by global pre", "instance post", "instance post removed by the one before", "global post added by instance post"], order);
+        order.Clear();
+        instancePost.Remove();
+        addedPost!.Remove();
+        sgd.Step();
+        Assert.Equal(["global pre", "instance pre added by global pre"], order);
+    }
+
     [Fact]
     public void StepPreHookCanReplaceTheClosure()
     {
