@@ -8,6 +8,10 @@ internal static class Scenarios
         {
             case "collectives": CollectiveScenarios.Run(); break;
             case "noop": break;
+            case "ddp": DdpScenarios.Run(); break;
+            case "shape-mismatch": FailureScenarios.ShapeMismatch(); break;
+            case "rank-throws": FailureScenarios.RankThrows(); break;
+            case "unused-parameter": FailureScenarios.UnusedParameter(); break;
             default: throw new ArgumentException($"unknown scenario '{name}'");
         }
     }
