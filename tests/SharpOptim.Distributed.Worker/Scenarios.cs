@@ -9,6 +9,7 @@ internal static class Scenarios
             case "collectives": CollectiveScenarios.Run(); break;
             case "noop": break;
             case "ddp": DdpScenarios.Run(); break;
+            case "zero": ZeroScenarios.Run(args); break;
             case "shape-mismatch": FailureScenarios.ShapeMismatch(); break;
             case "rank-throws": FailureScenarios.RankThrows(); break;
             case "unused-parameter": FailureScenarios.UnusedParameter(); break;
