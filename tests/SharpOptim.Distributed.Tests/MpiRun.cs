@@ -29,6 +29,10 @@ public static class MpiRun
     public static string WorkerPath => Path.Combine(AppContext.BaseDirectory, "SharpOptim.Distributed.Worker.dll");
 
     public static MpiResult Launch(int ranks, string scenario, string[]? args = null, int timeoutSeconds = 90, IDictionary<string, string>? environment = null)
+        => LaunchProgram(ranks, WorkerPath, [scenario, .. args ?? []], timeoutSeconds, environment);
+
+    /// <summary>Launches any .NET program (a dll beside the tests) on <paramref name="ranks"/> ranks.</summary>
+    public static MpiResult LaunchProgram(int ranks, string dll, string[] args, int timeoutSeconds = 90, IDictionary<string, string>? environment = null)
     {
         string mpiexec = FindMpiexec() ?? throw new Xunit.Sdk.XunitException(
             "mpiexec not found on PATH: the distributed tests need an MPI launcher (apt-get install mpich; .ci/run installs it)");
@@ -38,7 +42,7 @@ public static class MpiRun
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "-n", ranks.ToString(), "dotnet", WorkerPath, scenario }.Concat(args ?? [])) start.ArgumentList.Add(a);
+        foreach (var a in new[] { "-n", ranks.ToString(), "dotnet", dll }.Concat(args)) start.ArgumentList.Add(a);
         start.Environment["MPIEXEC_TIMEOUT"] = timeoutSeconds.ToString();
         start.Environment["DOTNET_TieredPGO"] = "0";
         if (environment is not null) foreach (var (k, v) in environment) start.Environment[k] = v;
