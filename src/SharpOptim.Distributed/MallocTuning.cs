@@ -3,11 +3,13 @@ using System.Runtime.InteropServices;
 namespace SharpOptim.Distributed;
 
 /// <summary>
-/// glibc returns every freed block above its mmap threshold (at most 32 MiB by default) to the
-/// kernel, so an MPI library that allocates a temporary buffer per large collective pays a page
-/// fault for every page it touches, each call: on the development VM an all-reduce of 64 MiB and
-/// more was many times slower (docs/benchmarks.md, distributed section). Raising
-/// <c>M_MMAP_THRESHOLD</c> and <c>M_TRIM_THRESHOLD</c> keeps those buffers in the heap.
+/// glibc serves every allocation above its mmap threshold (dynamic, at most 32 MiB by default)
+/// with a fresh mmap and unmaps it on free, so an MPI library that allocates a temporary buffer
+/// per large collective pays a page fault for every page it touches, on every call: on the
+/// development VM touching 64 MiB of fresh pages took 270–400 ms, of reused heap 0.2 ms
+/// (docs/benchmarks.md, distributed section). Raising <c>M_MMAP_THRESHOLD</c> to 1 GiB and
+/// <c>M_TRIM_THRESHOLD</c> to 2 GiB keeps those buffers in the heap, at the price of not
+/// returning freed memory to the system while the process runs.
 /// <para>Applied by <see cref="Dist.InitProcessGroup"/> through <c>mallopt</c>, unless the
 /// environment already sets <c>MALLOC_MMAP_THRESHOLD_</c> or <c>MALLOC_TRIM_THRESHOLD_</c>
 /// (glibc has then read them) or <c>SHARPOPTIM_MALLOC_TUNING=0</c> turns it off. Not glibc: nothing.</para>
@@ -17,8 +19,8 @@ public static partial class MallocTuning
     private const int MTrimThreshold = -1;
     private const int MMmapThreshold = -3;
 
-    /// <summary>The thresholds set (bytes): glibc refuses an mmap threshold above 32 MiB on 64-bit systems (HEAP_MAX_SIZE / 2).</summary>
-    public const int MmapThreshold = 32 << 20;
+    /// <summary>Allocations below this many bytes come from the heap (glibc 2.36 accepts values above its 32 MiB default maximum).</summary>
+    public const int MmapThreshold = 1 << 30;
 
     /// <summary>Trim only when this much (bytes) is free at the top of the heap.</summary>
     public const int TrimThreshold = int.MaxValue;

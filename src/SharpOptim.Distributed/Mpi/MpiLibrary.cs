@@ -10,7 +10,12 @@ namespace SharpOptim.Distributed.Mpi;
 internal static class MpiLibrary
 {
     /// <summary>MPICH (and its derivatives: Intel MPI, Cray MPICH) first, then Open MPI 3 to 5.</summary>
-    private static readonly string[] Candidates = ["libmpich.so.12", "libmpi.so.12", "libmpi.so.40", "libmpi.so.20", "libmpi.dylib", "libmpich.dylib"];
+    private static readonly string[] MpichFirst = ["libmpich.so.12", "libmpi.so.12", "libmpi.so.40", "libmpi.so.20", "libmpi.dylib", "libmpich.dylib"];
+
+    /// <summary>Under Open MPI's launcher (both may be installed), its own library first.</summary>
+    private static readonly string[] OpenMpiFirst = ["libmpi.so.40", "libmpi.so.20", "libmpich.so.12", "libmpi.so.12", "libmpi.dylib", "libmpich.dylib"];
+
+    private static string[] Candidates => Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") is not null ? OpenMpiFirst : MpichFirst;
 
     private static readonly object Gate = new();
     private static nint _handle;
