@@ -15,6 +15,15 @@ public class ProcessGroupTests
     }
 
     [Fact]
+    public void MallocTuningIsOnByDefaultAndCanBeTurnedOff()
+    {
+        Assert.Equal("True", MpiRun.Succeed(2, "collectives").Result("malloc_tuning"));
+        var off = MpiRun.Launch(2, "collectives", environment: new Dictionary<string, string> { ["SHARPOPTIM_MALLOC_TUNING"] = "0" });
+        Assert.True(off.ExitCode == 0, off.ToString());
+        Assert.Equal("False", off.Result("malloc_tuning"));
+    }
+
+    [Fact]
     public void InitProcessGroupWithoutALauncherSaysWhatToRun()
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

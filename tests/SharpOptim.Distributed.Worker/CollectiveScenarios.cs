@@ -7,6 +7,10 @@ internal static class CollectiveScenarios
     {
         int rank = Dist.GetRank(), size = Dist.GetWorldSize();
         Check.True(rank >= 0 && rank < size, "rank within the world");
+        Check.Equal(Math.Max(1, Environment.ProcessorCount / size), Torch.GetNumThreads(), "kernel threads: the cores shared among the ranks on this machine");
+        bool tuningOff = Environment.GetEnvironmentVariable("SHARPOPTIM_MALLOC_TUNING") == "0";
+        Check.Equal(!tuningOff, MallocTuning.Applied, "glibc's thresholds raised unless SHARPOPTIM_MALLOC_TUNING=0");
+        Check.Report("malloc_tuning", MallocTuning.Applied);
         Check.Equal(size, int.Parse(Environment.GetEnvironmentVariable("PMI_SIZE") ?? Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") ?? size.ToString()), "world size equals the launcher's");
 
         var f = Torch.Tensor([rank + 1f, 2f * rank, -rank]);
