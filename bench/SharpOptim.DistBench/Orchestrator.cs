@@ -25,11 +25,12 @@ internal static class Orchestrator
         }
         // The variants alternate, twice each, and each figure keeps the faster of its two medians:
         // busy-polling ranks on a shared machine are slowed by whatever else runs there.
+        string loadBefore = LoadAverage();
         var tuned = Launch(ranks, maxMib, full: true, tuning: true);
         var untuned = Launch(ranks, maxMib, full: true, tuning: false);
         Keep(tuned, Launch(ranks, maxMib, full: true, tuning: true));
         Keep(untuned, Launch(ranks, maxMib, full: true, tuning: false));
-        string report = Report(ranks, maxMib, tuned, untuned, args);
+        string report = Report(ranks, maxMib, tuned, untuned, args, loadBefore, LoadAverage());
         Console.Write(report);
         if (markdown is not null) File.WriteAllText(markdown, report);
         return 0;
@@ -63,7 +64,15 @@ internal static class Orchestrator
         return rows;
     }
 
-    private static string Report(int ranks, int maxMib, Dictionary<(string, string), double> tuned, Dictionary<(string, string), double> untuned, string[] args)
+    /// <summary>The 1-, 5- and 15-minute load averages (Linux), or "unknown".</summary>
+    private static string LoadAverage()
+    {
+        try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "unknown"; }
+    }
+
+    private static string Report(int ranks, int maxMib, Dictionary<(string, string), double> tuned, Dictionary<(string, string), double> untuned, string[] args,
+                                 string loadBefore, string loadAfter)
     {
         string F(double v, int d = 2) => v.ToString("F" + d, CultureInfo.InvariantCulture);
         var s = new StringBuilder();
@@ -74,6 +83,8 @@ internal static class Orchestrator
         s.AppendLine("```");
         s.AppendLine("dotnet run -c Release --project bench/SharpOptim.DistBench -- " + string.Join(' ', args));
         s.AppendLine("```");
+        s.AppendLine();
+        s.AppendLine($"Load average (1, 5, 15 min) before the run: {loadBefore}; after: {loadAfter}. Ranks that busy-poll need a core each at the same moment: with other work on the machine, a collective waits for the scheduler, and small-message and per-step figures mostly measure that.");
         s.AppendLine();
         s.AppendLine("**Collectives** on float32 tensors of the given total size, in place: `Dist.AllReduce_` (sum) and `Dist.AllGatherIntoTensor` (each rank contributes size / ranks). GB/s is the size divided by the time. *malloc settings* is the default: `Dist.InitProcessGroup` raises glibc's `M_MMAP_THRESHOLD` to 1 GiB and `M_TRIM_THRESHOLD` to 2 GiB; *glibc defaults* is `SHARPOPTIM_MALLOC_TUNING=0`. Each variant ran twice, alternating, and each figure is the faster of the two medians.");
         s.AppendLine();
