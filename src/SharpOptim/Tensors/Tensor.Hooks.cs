@@ -5,6 +5,8 @@ namespace SharpOptim;
 
 public partial class Tensor
 {
+    private static readonly object HookRegistration = new();
+
     private Action<Tensor>[] _postAccumulateGradHooks = [];
 
     /// <summary>The hooks <see cref="RegisterPostAccumulateGradHook"/> added, in order (an immutable snapshot).</summary>
@@ -23,14 +25,14 @@ public partial class Tensor
             throw new InvalidOperationException("cannot register a hook on a tensor that doesn't require gradient");
         if (!IsLeaf)
             throw new InvalidOperationException("post accumulate grad hooks cannot be registered on non-leaf tensors");
-        lock (_shape)
+        lock (HookRegistration)
         {
             _postAccumulateGradHooks = [.. _postAccumulateGradHooks, hook];
             Interlocked.Increment(ref LeafHooks.Registered);
         }
         return new RemovableHandle(() =>
         {
-            lock (_shape)
+            lock (HookRegistration)
             {
                 int at = Array.IndexOf(_postAccumulateGradHooks, hook);
                 if (at < 0) return;
