@@ -27,6 +27,9 @@ public static class FailureHandling
             Console.Out.Flush();
             Console.Error.WriteLine($"[rank {rank}] aborting every rank: {error}");
             Console.Error.Flush();
+            // The launcher forwards each rank's output asynchronously and stops forwarding when it
+            // tears the job down: give it a moment to pass the message on first.
+            Thread.Sleep(500);
         }
         finally
         {

@@ -9,9 +9,9 @@ public class FailureTests
     public void ARankThatThrowsEndsEveryRankWithItsMessage()
     {
         var result = MpiRun.Launch(2, "rank-throws", timeoutSeconds: 60);
-        Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("[rank 1] aborting every rank", result.Stderr);
-        Assert.Contains("deliberate failure on rank 1", result.Stderr);
+        Assert.True(result.ExitCode != 0, result.ToString());
+        Assert.True(result.Stderr.Contains("[rank 1] aborting every rank", StringComparison.Ordinal), result.ToString());
+        Assert.True(result.Stderr.Contains("deliberate failure on rank 1", StringComparison.Ordinal), result.ToString());
         Assert.True(result.Elapsed < TimeSpan.FromSeconds(30), $"took {result.Elapsed}: the abort, not the launcher's timeout, must end the job\n{result}");
     }
 }
