@@ -65,6 +65,8 @@ public sealed partial class ZeroRedundancyOptimizer : Optimizer
     /// <summary>Steps the local optimizer over this rank's partition, then gives every rank every updated parameter.</summary>
     protected override Tensor? StepImpl(Func<Tensor>? closure)
     {
+        if (ParamGroups.Count != _local.ParamGroups.Count)
+            throw new InvalidOperationException("ZeroRedundancyOptimizer does not support AddParamGroup after construction: its partition covers the groups it was built with. Build a new one over all groups.");
         SyncOptions(ParamGroups, _local.ParamGroups);
         var loss = _local.Step(closure);
         _sync.Run();

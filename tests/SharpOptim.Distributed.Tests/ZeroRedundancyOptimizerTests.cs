@@ -6,14 +6,16 @@ namespace SharpOptim.Distributed.Tests;
 
 public class ZeroRedundancyOptimizerTests(ITestOutputHelper output)
 {
-    private static readonly string[] Sharded = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adafactor", "muon"];
+    private static readonly string[] Sharded = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adafactor", "muon", "adadelta", "adamax", "asgd", "nadam", "radam", "rprop"];
 
     /// <summary>
-    /// For SGD, Adam, AdamW, RMSprop, Adagrad, Adafactor and Muon (each with a StepLR schedule and
-    /// a step hook on the ZeRO optimizer): parameters bit-identical to DDP with the unsharded
+    /// For SGD, Adam, AdamW, RMSprop, Adagrad, Adafactor and Muon, and the other element-wise
+    /// algorithms (Adadelta, Adamax, ASGD, NAdam, RAdam, Rprop), each with a StepLR schedule and
+    /// a step hook on the ZeRO optimizer: parameters bit-identical to DDP with the unsharded
     /// optimizer at every step; the consolidated state dict saves to the same bytes as the
     /// unsharded one; a fresh ZeRO loaded from it continues bit-identically; each rank holds 1/N
-    /// of Adam's state on a balanced model; LBFGS and SparseAdam are refused.
+    /// of Adam's state on a balanced model; LBFGS and SparseAdam are refused, and so is a step
+    /// after AddParamGroup.
     /// </summary>
     [Theory]
     [InlineData(2)]

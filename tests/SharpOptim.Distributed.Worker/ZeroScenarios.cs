@@ -18,6 +18,12 @@ internal static class ZeroScenarios
         yield return ("adagrad", ps => new Adagrad(ps, lr: 0.1, lrDecay: 1e-3), false);
         yield return ("adafactor", ps => new Adafactor(ps, lr: 1e-2), false);
         yield return ("muon", ps => new Muon(ps, lr: 1e-2), true);   // Muon takes matrices only
+        yield return ("adadelta", ps => new Adadelta(ps, lr: 1.0), false);
+        yield return ("adamax", ps => new Adamax(ps, lr: 2e-3), false);
+        yield return ("asgd", ps => new ASGD(ps, lr: 0.1), false);
+        yield return ("nadam", ps => new NAdam(ps, lr: 2e-3, decoupledWeightDecay: true, weightDecay: 0.01), false);
+        yield return ("radam", ps => new RAdam(ps, lr: 3e-3), false);
+        yield return ("rprop", ps => new Rprop(ps, lr: 1e-2), false);
     }
 
     /// <param name="args">[0]: a folder all ranks can read and write; [1] (optional): where rank 0 writes the golden Adam checkpoint.</param>
@@ -154,6 +160,9 @@ internal static class ZeroScenarios
     private static void Refusals()
     {
         var p = new Parameter(Torch.Ones(3));
+        var zero = new ZeroRedundancyOptimizer([p], ps => new SGD(ps, lr: 0.1));
+        zero.AddParamGroup(new ParamGroup([new Parameter(Torch.Ones(2))]));
+        Check.Throws<InvalidOperationException>(() => zero.Step(), "does not support AddParamGroup after construction", "a group added after construction");
         Check.Throws<NotSupportedException>(() => new ZeroRedundancyOptimizer([p], ps => new LBFGS(ps)), "cannot shard LBFGS", "LBFGS refused");
         Check.Throws<NotSupportedException>(() => new ZeroRedundancyOptimizer([p], ps => new SparseAdam(ps)), "cannot shard SparseAdam", "SparseAdam refused");
     }
