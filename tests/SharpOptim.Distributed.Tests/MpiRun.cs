@@ -50,8 +50,8 @@ public static class MpiRun
         using var process = Process.Start(start)!;
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (stdout) stdout.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (stdout) stdout.AppendLine(WithoutTerminalCodes(e.Data)); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(WithoutTerminalCodes(e.Data)); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         if (!process.WaitForExit(TimeSpan.FromSeconds(timeoutSeconds + 30)))
@@ -71,6 +71,14 @@ public static class MpiRun
         if (result.ExitCode != 0) throw new Xunit.Sdk.XunitException($"mpiexec -n {ranks} {scenario} failed: {result}");
         return result;
     }
+
+    /// <summary>
+    /// Open MPI forwards each rank's output through a pseudo-terminal, so .NET's console writes
+    /// terminal set-up codes (ESC[?1h ESC=) before the text; the tests read the text.
+    /// </summary>
+    private static string WithoutTerminalCodes(string line) => TerminalCodes.Replace(line, "");
+
+    private static readonly System.Text.RegularExpressions.Regex TerminalCodes = new(@"\x1B(\[[0-9;?]*[A-Za-z]|[=>])");
 
     private static string? FindMpiexec()
     {
