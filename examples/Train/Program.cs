@@ -43,12 +43,19 @@ var save = new Option<string?>("--save") { Description = "Write a checkpoint (Py
 var resume = new Option<string?>("--resume") { Description = "Continue a run from a checkpoint written by --save (same options)", HelpName = "path" };
 resume.Validators.Add(r => { if (r.GetValueOrDefault<string?>() is { } path && !File.Exists(path)) r.AddError($"--resume: no file '{path}'."); });
 var compare = new Option<bool>("--compare") { Description = "Train with every optimizer in turn; print a table and write the loss curves (--chart)" };
+var distributed = new Option<bool>("--distributed") { Description = "Train data-parallel over the ranks of an MPI launcher: mpiexec -n 2 dotnet run -c Release --project examples/Train -- --distributed" };
+var zero = new Option<bool>("--zero") { Description = "With --distributed: shard the optimizer state over the ranks (ZeroRedundancyOptimizer)" };
 var chart = new Option<string>("--chart") { Description = "Where --compare writes its SVG chart", DefaultValueFactory = _ => "optimizer-comparison.svg", HelpName = "path" };
 
 var root = new RootCommand("Train an MLP 64-128-10 on the UCI handwritten digits with SharpOptim.")
 {
-    optimizer, scheduler, lr, epochs, seed, batchSize, swa, swaLr, ema, save, resume, compare, chart,
+    optimizer, scheduler, lr, epochs, seed, batchSize, swa, swaLr, ema, save, resume, compare, chart, distributed, zero,
 };
+root.Validators.Add(r =>
+{
+    if (r.GetValue(zero) && !r.GetValue(distributed)) r.AddError("--zero needs --distributed.");
+    if (r.GetValue(distributed) && r.GetValue(compare)) r.AddError("--compare is not supported with --distributed.");
+});
 root.SetAction(parsed =>
 {
     var options = new TrainOptions(
@@ -56,6 +63,7 @@ root.SetAction(parsed =>
         parsed.GetValue(scheduler)!, parsed.GetValue(swa), parsed.GetValue(swaLr), parsed.GetValue(ema),
         parsed.GetValue(save), parsed.GetValue(resume));
     var (train, test) = DigitsData.Load().SplitTrainTest();
+    if (parsed.GetValue(distributed)) return DistributedRun.Run(options, parsed.GetValue(zero), train, test);
     if (parsed.GetValue(compare))
     {
         Compare.Run(options, train, test, parsed.GetValue(chart)!);

@@ -25,6 +25,7 @@ internal static class Engine
         if (root.GradFn is null)
         {
             AccumulateIntoLeaf(root, gradient);
+            if (root.PostAccumulateGradHooks.Length > 0) LeafHooks.Run(root);
             return;
         }
 
@@ -32,9 +33,14 @@ internal static class Engine
         foreach (var node in order)
             if (node.IsReleased) throw new InvalidOperationException(Node.SecondBackwardMessage);
         var pending = new Dictionary<Node, Tensor> { [root.GradFn] = gradient };
+        var leafHooks = LeafHooks.For(order);
         foreach (var node in order)
         {
-            if (!pending.Remove(node, out var gradOut)) continue;
+            if (!pending.Remove(node, out var gradOut))
+            {
+                leafHooks?.NodeSkipped(node);
+                continue;
+            }
             RetainOutputs(node, gradOut);
             var gradIns = node.Apply(gradOut);
             if (!retainGraph) node.ReleaseSavedValues();
@@ -42,14 +48,22 @@ internal static class Engine
             {
                 var edge = node.Edges[i];
                 var g = i < gradIns.Length ? gradIns[i] : null;
-                if (!edge.IsValid || g is null) continue;
+                if (!edge.IsValid || g is null)
+                {
+                    if (edge.Leaf is not null) leafHooks?.EdgeDone(edge.Leaf, false);
+                    continue;
+                }
                 bool fresh = node.ReturnsFreshGradients;
                 if (!g.IsSparse && g.DType != edge.DType)
                 {
                     g = g.To(edge.DType);
                     fresh = true;
                 }
-                if (edge.Leaf is not null) AccumulateIntoLeaf(edge.Leaf, g, fresh);
+                if (edge.Leaf is not null)
+                {
+                    AccumulateIntoLeaf(edge.Leaf, g, fresh);
+                    leafHooks?.EdgeDone(edge.Leaf, true);
+                }
                 else if (pending.TryGetValue(edge.Function!, out var existing)) pending[edge.Function!] = Sum(existing, g);
                 else pending[edge.Function!] = g;
             }

@@ -10,7 +10,7 @@ public abstract partial class Optimizer
     /// repeated parameter keeping its first index), the per-parameter state dictionaries
     /// themselves (not copies, as PyTorch), and each group's options followed by <c>"params"</c>.
     /// </summary>
-    public OptimizerStateDict StateDict()
+    public virtual OptimizerStateDict StateDict()
     {
         foreach (var entry in _stateDictPreHooks.Snapshot()) entry.Hook(this);
         var index = new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance);
@@ -48,7 +48,7 @@ public abstract partial class Optimizer
     /// matched by position; state tensors are copied and cast to their parameter's dtype (<c>step</c>
     /// keeps its dtype, as PyTorch). Any error leaves this optimizer exactly as it was.
     /// </summary>
-    public void LoadStateDict(OptimizerStateDict stateDict)
+    public virtual void LoadStateDict(OptimizerStateDict stateDict)
     {
         ArgumentNullException.ThrowIfNull(stateDict);
         stateDict = stateDict.ShallowCopy();
