@@ -88,6 +88,12 @@ public sealed class BenchDocument
         // Filled by the training comparison (TrainComparison.cs) through TrainingComparison.
         if (TrainingComparison is null) yield return "_Not run in this benchmark._";
         else foreach (var line in TrainingComparison) yield return line;
+        yield return "";
+        yield return "## Distributed (MPI)";
+        yield return "";
+        // Ranks run under mpiexec, so that benchmark is its own program and writes its own page.
+        yield return "Collectives, ZeRO against the unsharded optimizer and DDP's gradient-sync cost are measured by " +
+                     "`bench/SharpOptim.DistBench` under `mpiexec`: see [benchmarks-distributed.md](benchmarks-distributed.md).";
     }
 
     private IEnumerable<string> MachineSection()

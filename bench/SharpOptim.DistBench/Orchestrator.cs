@@ -76,7 +76,7 @@ internal static class Orchestrator
     {
         string F(double v, int d = 2) => v.ToString("F" + d, CultureInfo.InvariantCulture);
         var s = new StringBuilder();
-        s.AppendLine("## Distributed (MPI)");
+        s.AppendLine("# Distributed benchmarks (MPI)");
         s.AppendLine();
         s.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Written by `bench/SharpOptim.DistBench` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC: {ranks} ranks on this machine ({Environment.ProcessorCount} logical cores, so {Math.Max(1, Environment.ProcessorCount / ranks)} kernel thread(s) per rank), MPICH through `mpiexec`; each figure is rank 0's median. Command, from the repository root:"));
         s.AppendLine();

@@ -1,4 +1,4 @@
-// The distributed section of docs/benchmarks.md (bench/README.md, "Distributed"):
+// docs/benchmarks-distributed.md (bench/README.md, "Distributed"):
 //   dotnet run -c Release --project bench/SharpOptim.DistBench [-- --ranks 2 --max-mib 256 --markdown FILE]
 // launches itself under mpiexec: once with SharpOptim's malloc settings (the default), once
 // without (SHARPOPTIM_MALLOC_TUNING=0), and writes the tables.

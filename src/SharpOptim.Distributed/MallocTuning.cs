@@ -7,7 +7,7 @@ namespace SharpOptim.Distributed;
 /// with a fresh mmap and unmaps it on free, so an MPI library that allocates a temporary buffer
 /// per large collective pays a page fault for every page it touches, on every call: on the
 /// development VM touching 64 MiB of fresh pages took 270–400 ms, of reused heap 0.2 ms
-/// (docs/benchmarks.md, distributed section). Raising <c>M_MMAP_THRESHOLD</c> to 1 GiB and
+/// (docs/benchmarks-distributed.md). Raising <c>M_MMAP_THRESHOLD</c> to 1 GiB and
 /// <c>M_TRIM_THRESHOLD</c> to 2 GiB keeps those buffers in the heap, at the price of not
 /// returning freed memory to the system while the process runs.
 /// <para>Applied by <see cref="Dist.InitProcessGroup"/> through <c>mallopt</c>, unless the
