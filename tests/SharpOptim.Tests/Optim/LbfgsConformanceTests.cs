@@ -65,27 +65,5 @@ public class LbfgsConformanceTests
     public void ClosedLoopOnTanhFirstStepMatchesPyTorch(string caseId) => RunClosedLoop(caseId, 1, stateTolerance: 1e-8);
 
     private static void RunClosedLoop(string caseId, int steps, double? stateTolerance = null)
-    {
-        var testCase = LbfgsFixture.Case(caseId);
-        var problem = LbfgsFixture.Problem(testCase);
-        var optimizer = LbfgsFixture.Create(problem.Params, testCase);
-        bool maximize = LbfgsFixture.Maximize(testCase);
-        var records = testCase["steps"]!.AsArray();
-        for (int k = 0; k < steps; k++)
-        {
-            int calls = 0;
-            var loss = optimizer.Step(() =>
-            {
-                calls++;
-                optimizer.ZeroGrad();
-                var objective = problem.Objective();
-                var l = maximize ? objective.Neg() : objective;
-                l.Backward();
-                return l;
-            });
-            int expectedCalls = records[k]!["evaluations"]!.AsArray().Count;
-            Assert.True(calls == expectedCalls, $"{caseId} closed-loop step {k + 1}: {calls} closure evaluations, PyTorch made {expectedCalls}");
-            LbfgsFixture.AssertStep(optimizer, problem.Params, loss!, testCase, records[k]!, Tolerance.For(DType.Float64), $"{caseId} closed-loop step {k + 1}", stateTolerance);
-        }
-    }
+        => LbfgsFixture.RunClosedLoop(LbfgsFixture.Case(caseId), LbfgsFixture.Trajectories, steps, caseId, stateTolerance);
 }

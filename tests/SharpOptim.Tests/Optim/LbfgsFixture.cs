@@ -40,7 +40,28 @@ internal sealed class RosenbrockClosureProblem(JsonNode problem, DType dtype) : 
 }
 
 /// <summary>
-/// Reads lbfgs_trajectories.json.gz / lbfgs_state_dict.json.gz (tools/golden/lbfgs.py): builds the
+/// mean(BCE-with-logits(X w + b, y)) + 0.01·Σw², as tools/golden/lbfgs_nonquadratic.py writes it;
+/// params w and b (0-d).
+/// </summary>
+internal sealed class LogisticClosureProblem(JsonNode problem, DType dtype) : IClosureProblem
+{
+    private readonly Tensor _x = Shaped(problem["X"]!, dtype), _y = Shaped(problem["y"]!, dtype);
+
+    public Tensor[] Params { get; } = [Shaped(problem["w0"]!, dtype).RequiresGrad_(), Shaped(problem["b0"]!, dtype).RequiresGrad_()];
+
+    public Tensor Objective()
+    {
+        var (w, b) = (Params[0], Params[1]);
+        return SharpOptim.NN.Functional.BinaryCrossEntropyWithLogits(_x.Matmul(w).Add(b), _y).Add(w.Mul(w).Sum().Mul(0.01));
+    }
+
+    private static Tensor Shaped(JsonNode node, DType dtype)
+        => Fixture.Tensor(node["data"], node["shape"]!.AsArray().Select(d => d!.GetValue<int>()).ToArray(), dtype);
+}
+
+/// <summary>
+/// Reads lbfgs_trajectories.json.gz / lbfgs_state_dict.json.gz (tools/golden/lbfgs.py) and
+/// lbfgs_nonquadratic_trajectories.json.gz (tools/golden/lbfgs_nonquadratic.py): builds the
 /// problem and our LBFGS for a recorded case, replays PyTorch's closure evaluations, and compares
 /// params and state with PyTorch's after each step.
 /// </summary>
@@ -49,22 +70,25 @@ internal static class LbfgsFixture
     public const string Trajectories = "lbfgs_trajectories.json.gz";
     public const string StateDicts = "lbfgs_state_dict.json.gz";
 
-    public static IEnumerable<object[]> CaseIds(Func<JsonObject, bool>? where = null)
-        => Fixture.Load(Trajectories)["cases"]!.AsArray().Select(c => c!.AsObject())
+    public const string NonQuadratic = "lbfgs_nonquadratic_trajectories.json.gz";
+
+    public static IEnumerable<object[]> CaseIds(Func<JsonObject, bool>? where = null, string fixture = Trajectories)
+        => Fixture.Load(fixture)["cases"]!.AsArray().Select(c => c!.AsObject())
             .Where(c => where?.Invoke(c) ?? true).Select(c => new object[] { c["id"]!.GetValue<string>() });
 
-    public static JsonObject Case(string id) => TrajectoryCheck.Case(Trajectories, id);
+    public static JsonObject Case(string id, string fixture = Trajectories) => TrajectoryCheck.Case(fixture, id);
 
     public static DType DTypeOf(JsonObject testCase) => Fixture.DType(testCase["dtype"]!.GetValue<string>());
 
-    public static IClosureProblem Problem(JsonObject testCase)
+    public static IClosureProblem Problem(JsonObject testCase, string fixture = Trajectories)
     {
         var name = testCase["problem"]!.GetValue<string>();
-        var json = Fixture.Load(Trajectories)["problems"]![name]!;
+        var json = Fixture.Load(fixture)["problems"]![name]!;
         return name switch
         {
             "tanh" => new TanhClosureProblem(json, DTypeOf(testCase)),
             "rosenbrock" => new RosenbrockClosureProblem(json, DTypeOf(testCase)),
+            "logistic" => new LogisticClosureProblem(json, DTypeOf(testCase)),
             _ => throw new InvalidDataException($"unknown problem {name}"),
         };
     }
@@ -150,6 +174,36 @@ internal static class LbfgsFixture
             var loss = optimizer.Step(closure.Evaluate);
             Assert.True(evaluations.Count == closure.Calls, $"{where} step {k + 1}: {closure.Calls} closure evaluations, PyTorch made {evaluations.Count}");
             AssertStep(optimizer, parameters, loss!, testCase, steps[k]!, tolerance, $"{where} step {k + 1}");
+        }
+    }
+
+    /// <summary>
+    /// Closed loop: the first <paramref name="steps"/> steps of a recorded case with the closure
+    /// evaluating the problem's objective with our own tensors and autograd; each step must make
+    /// PyTorch's number of evaluations and leave PyTorch's loss, params and state, at the case's
+    /// <see cref="StepTolerance"/> (the state at <paramref name="stateTolerance"/> when given).
+    /// </summary>
+    public static void RunClosedLoop(JsonObject testCase, string fixture, int steps, string where, double? stateTolerance = null)
+    {
+        var problem = Problem(testCase, fixture);
+        var optimizer = Create(problem.Params, testCase);
+        bool maximize = Maximize(testCase);
+        var records = testCase["steps"]!.AsArray();
+        for (int k = 0; k < steps; k++)
+        {
+            int calls = 0;
+            var loss = optimizer.Step(() =>
+            {
+                calls++;
+                optimizer.ZeroGrad();
+                var objective = problem.Objective();
+                var l = maximize ? objective.Neg() : objective;
+                l.Backward();
+                return l;
+            });
+            int expectedCalls = records[k]!["evaluations"]!.AsArray().Count;
+            Assert.True(calls == expectedCalls, $"{where} closed-loop step {k + 1}: {calls} closure evaluations, PyTorch made {expectedCalls}");
+            AssertStep(optimizer, problem.Params, loss!, testCase, records[k]!, StepTolerance(testCase), $"{where} closed-loop step {k + 1}", stateTolerance);
         }
     }
 
