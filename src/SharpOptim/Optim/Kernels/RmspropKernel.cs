@@ -9,8 +9,8 @@ internal readonly record struct RmspropHyper(double Lr, double Alpha, double Eps
 /// RMSprop over one chunk: <c>g = ±grad (+ wd·p)</c>; <c>square_avg = α·square_avg + (1-α)·g²</c>;
 /// centered: <c>grad_avg = lerp(grad_avg, g, 1-α)</c> and <c>avg = √(square_avg - grad_avg²) + eps</c>,
 /// else <c>avg = √square_avg + eps</c>; with momentum <c>buf = m·buf + g/avg</c>, <c>p -= lr·buf</c>,
-/// else <c>p -= lr·g/avg</c>. Where PyTorch has one operation of the form <c>a + b·c</c>, TMath
-/// decides whether it rounds once (fused) or twice (foreach, as the reference).
+/// else <c>p -= lr·g/avg</c>. Where PyTorch has one operation of the form <c>a + b·c</c>, it rounds
+/// once in either numerics mode, as PyTorch's CPU kernel and the reference's tensor op round it.
 /// </summary>
 internal static class RmspropKernel
 {
