@@ -19,7 +19,7 @@ import re
 import sys
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "tests", "SharpOptim.Tests", "Fixtures")
-CASE_ID = re.compile(r"^([A-Za-z0-9_]+)/([^/ ]+)/([a-z_]+)/(float32|float64)\b")
+CASE_ID = re.compile(r"^([A-Za-z0-9_]+)/([^/ ]+)/([a-z0-9_]+)/(float32|float64)\b")
 PATHS = ("reference", "foreach", "default", "fused")
 
 
@@ -73,15 +73,21 @@ def worst_errors(log_path):
 # What a reader must know to read a prefix's table (its case ids or tolerances differ from the rest).
 NOTES = {
     "lbfgs": "Case ids are lbfgs/<problem>/<config>/<dtype>, so the first two columns are the problem "
-             "and the config. Every closure call PyTorch made is replayed; each step is held to "
-             "max(default tolerance, 10 x PyTorch's own drift when its dot products or fused "
-             "multiply-adds are rounded differently), recorded per step by tools/golden/lbfgs.py. "
-             "The float32 tanh runs are chaotic in PyTorch itself (its own drift reaches 3e3), "
-             "and float64 tanh drifts by 2.8e-9 in PyTorch when its dot products are summed exactly.",
+             "and the config. Every closure call PyTorch made is replayed and every step held to the "
+             "default tolerance; every replay is bit for bit, the float32 tanh runs included, which are "
+             "chaotic in PyTorch itself (its own drift reaches 3e3 when its dot products are summed "
+             "exactly, 2.8e-9 in float64). `other` adds the closed loops on our own autograd: "
+             "Rosenbrock bit for bit; tanh's first step apart only through tanh's last bit (the C "
+             "library's against PyTorch's vectorised one).",
+    "lbfgs_nonquadratic": "Case ids are lbfgs_nonquadratic/<problem>/<config>/<dtype> "
+                          "(tools/golden/lbfgs_nonquadratic.py: Rosenbrock's function from (-1.2, 1) and a "
+                          "badly scaled logistic regression); every step held to the default tolerance. "
+                          "`other` is the replay of PyTorch's evaluations and, on Rosenbrock, the closed loop "
+                          "on our own autograd.",
     "sparse_adam": "Case ids are sparse_adam/<config>/plain/<dtype>: an Embedding(sparse=True) run; "
                    "the reference and foreach paths are bit-exact with PyTorch, the column shows the worst of all paths.",
-    "adafactor": "Float32 is held to 1e-4: PyTorch's vectorised float32 reductions sum in an order not reproduced here.",
-    "muon": "Float32 is held to 1e-4 on the reference/foreach paths; the fused (default) path is bit-exact.",
+    "adafactor": "Float32 is held to 1e-4 on the fused and default paths, which sum the norms in double, in "
+                 "parallel chunks; the reference and foreach paths sum in PyTorch's order and reproduce it bit for bit.",
 }
 
 
@@ -107,8 +113,9 @@ def main():
                "`fused` (the FMA kernel), `default` (both null); `other` collects the remaining "
                "comparisons of a case (closed-loop runs on our own gradients, state-dict continuations). "
                "PyTorch's for-loop recordings are replayed by all of our paths, PyTorch's fused "
-               "recordings by our fused path. PyTorch's own CPU for-loop rounds some multiply-adds as "
-               "one FMA, so our fused path often matches it more closely than our reference path.\n")
+               "recordings by our fused path. Our tensor ops round as PyTorch's CPU kernels do (one "
+               "fused multiply-add in add with alpha, addcmul and lerp; sums, norms and dot products "
+               "in PyTorch's order), so every path reproduces most for-loop recordings bit for bit.\n")
     out.append("Regenerate: `SHARPOPTIM_CONFORMANCE_LOG=/tmp/conformance.tsv dotnet test && "
                "python3 tools/conformance_report.py /tmp/conformance.tsv > docs/conformance.md`.\n")
     out.append("## Fixture counts\n")

@@ -174,8 +174,8 @@ public sealed class Adagrad : Optimizer
 
     /// <summary>
     /// The dense update in one pass per chunk: read grad, param and sum once, write param and sum
-    /// once. The reference's operations in its order; TMath decides whether <c>sum + g·g</c> and
-    /// the weight decay round twice (foreach) or once (fused).
+    /// once. The reference's operations in its order; <c>sum + g·g</c> (an <c>addcmul_</c>) and the
+    /// weight decay (an <c>add(alpha=)</c>) round once in either numerics mode (TMath).
     /// </summary>
     private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdagradHyper h) : IElementwiseKernel
         where TMath : IKernelMath

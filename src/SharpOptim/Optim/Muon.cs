@@ -115,10 +115,8 @@ public sealed partial class Muon : Optimizer
             var param = ps[i];
             var grad = param.Grad!;
             var buf = buffers[i];
-            // PyTorch's lerp rounds once (a fused multiply-add): matched here because a float32 ulp
-            // of the update can flip its bfloat16 rounding, which the iteration then amplifies.
-            buf.FusedLerp_(grad, 1 - h.Momentum);
-            var update = h.Nesterov ? grad.FusedLerp(buf, h.Momentum) : buf;
+            buf.Lerp_(grad, 1 - h.Momentum);
+            var update = h.Nesterov ? grad.Lerp(buf, h.Momentum) : buf;
             var ortho = NewtonSchulz.Orthogonalize(update, h.Coefficients, h.Steps, h.Eps);
             param.Mul_(h.DecayFactor);
             param.Add_(ortho, alpha: -h.AdjustedLr(param.ShapeRef));

@@ -137,8 +137,8 @@ public sealed class RMSprop : Optimizer
             if (h.Centered)
             {
                 gradAvg!.Lerp_(grad, 1 - h.Alpha);
-                // Rounded once, as PyTorch's addcmul (see FusedAddcmul): an overflowing grad_avg² leaves inf, not NaN.
-                avg = squareAvg.FusedAddcmul(gradAvg, gradAvg, value: -1).Sqrt_();
+                // Addcmul rounds once, as PyTorch's: an overflowing grad_avg² leaves inf, not inf − inf = NaN.
+                avg = squareAvg.Addcmul(gradAvg, gradAvg, value: -1).Sqrt_();
             }
             else avg = squareAvg.Sqrt();
             avg = differentiable ? avg.Add(h.Eps) : avg.Add_(h.Eps);

@@ -29,8 +29,8 @@ internal static class ActivationKernels
     }
 
     /// <summary>
-    /// Log-softmax's backward, <c>g - exp(y) · s_i</c> with <c>s_i = Σ_j g[i, j]</c> summed in
-    /// double and rounded to the element type, as the unfused ops (sum, exp, mul, sub) compute it.
+    /// Log-softmax's backward, <c>g - exp(y) · s_i</c> with <c>s_i = Σ_j g[i, j]</c> summed as
+    /// <see cref="Tensor.Sum(int, bool)"/> sums a row, as the unfused ops (sum, exp, mul, sub) compute it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LogSoftmaxBackwardRows<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> g, Span<T> dx, int n, int m) where T : unmanaged, IFloatingPointIeee754<T>
@@ -38,9 +38,7 @@ internal static class ActivationKernels
         for (int i = 0; i < n; i++)
         {
             var gi = g.Slice(i * m, m);
-            double acc = 0;
-            foreach (var v in gi) acc += double.CreateTruncating(v);
-            T s = T.CreateTruncating(acc);
+            T s = CascadeSum.Sum(gi);
             var yi = y.Slice(i * m, m);
             var di = dx.Slice(i * m, m);
             for (int j = 0; j < m; j++) di[j] = gi[j] - T.Exp(yi[j]) * s;

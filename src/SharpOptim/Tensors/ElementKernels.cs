@@ -1,10 +1,12 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace SharpOptim;
 
 /// <summary>
-/// Plain element loops behind the tensor operations (the reference numerics: one rounding per
-/// PyTorch operation, no fused multiply-add). Output may alias the first input.
+/// The element loops behind the tensor operations (the reference numerics): each PyTorch operation
+/// rounds as PyTorch's CPU kernel rounds it, once per operation; add with alpha, addcmul and lerp
+/// are one fused multiply-add (MultiplyAddOps.cs). Output may alias the first input.
 /// </summary>
 internal static class ElementKernels
 {
@@ -50,46 +52,57 @@ internal static class ElementKernels
         for (int i = 0; i < dst.Length; i++) dst[i] = TOp.Apply(s, b[i]);
     }
 
-    /// <summary>dst = a + alpha * b (PyTorch's <c>add(other, alpha)</c>; <c>sub</c> passes -alpha, which rounds the same).</summary>
+    /// <summary>dst = a + alpha * b, rounded once (<see cref="AddScaledOp{T}"/>), but for the tail of a single-element b (<see cref="AddScaledScalar"/>).</summary>
     public static void AddScaled<T>(ReadOnlySpan<T> a, BroadcastMap ma, ReadOnlySpan<T> b, BroadcastMap mb, T alpha, Span<T> dst)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (ma.Kind == BroadcastMap.MapKind.Same && mb.Kind == BroadcastMap.MapKind.Same)
-        {
-            for (int i = 0; i < dst.Length; i++) dst[i] = a[i] + alpha * b[i];
-        }
-        else
-        {
-            for (int i = 0; i < dst.Length; i++) dst[i] = a[ma[i]] + alpha * b[mb[i]];
-        }
+        if (ma.Kind == BroadcastMap.MapKind.Same && mb.Kind == BroadcastMap.MapKind.Scalar) AddScaledScalar(a, b[0], alpha, dst);
+        else PointwiseMaps.Map(new AddScaledOp<T>(alpha), a, ma, b, mb, dst);
     }
 
-    /// <summary>dst = a + (value * t1) * t2, PyTorch's addcmul order.</summary>
+    /// <summary>
+    /// dst = a + alpha * b for one b, as PyTorch's compiled kernel rounds it (measured with
+    /// tools/golden/rounding.py): its vector loop takes 64 bytes a step, each element rounded once;
+    /// the elements left over go through a compiled scalar loop that rounds the first once, then, in
+    /// 16-byte groups while a whole group is left, adds alpha·b computed once (rounding the product
+    /// and the sum apart), then rounds the rest once.
+    /// </summary>
+    private static void AddScaledScalar<T>(ReadOnlySpan<T> a, T b, T alpha, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var op = new AddScaledOp<T>(alpha);
+        int n = dst.Length, body = n - n % (64 / Unsafe.SizeOf<T>());
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vb = new Vector<T>(b);
+            for (; i <= body - Vector<T>.Count; i += Vector<T>.Count) op.Apply(new Vector<T>(a[i..]), vb).CopyTo(dst[i..]);
+        }
+        for (; i < body; i++) dst[i] = op.Apply(a[i], b);
+        if (body == n) return;
+        dst[body] = op.Apply(a[body], b);
+        int group = 16 / Unsafe.SizeOf<T>();
+        int grouped = body + 1 + (n - body - 1) / group * group;
+        T product = alpha * b;
+        for (i = body + 1; i < grouped; i++) dst[i] = a[i] + product;
+        for (; i < n; i++) dst[i] = op.Apply(a[i], b);
+    }
+
+    /// <summary>dst = a + value * t1 * t2 (<see cref="AddcmulOp{T}"/>); a has dst's shape.</summary>
     public static void Addcmul<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> t1, BroadcastMap m1, ReadOnlySpan<T> t2, BroadcastMap m2, T value, Span<T> dst)
         where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < dst.Length; i++) dst[i] = a[i] + value * t1[m1[i]] * t2[m2[i]];
-    }
+        => PointwiseMaps.Map(new AddcmulOp<T>(value), a, SameShape, t1, m1, t2, m2, dst);
 
-    /// <summary>dst = a + (value * t1) / t2, PyTorch's addcdiv order.</summary>
+    /// <summary>dst = a + value * t1 / t2 (<see cref="AddcdivOp{T}"/>); a has dst's shape.</summary>
     public static void Addcdiv<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> t1, BroadcastMap m1, ReadOnlySpan<T> t2, BroadcastMap m2, T value, Span<T> dst)
         where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < dst.Length; i++) dst[i] = a[i] + value * t1[m1[i]] / t2[m2[i]];
-    }
+        => PointwiseMaps.Map(new AddcdivOp<T>(value), a, SameShape, t1, m1, t2, m2, dst);
 
-    /// <summary>PyTorch's two-branch lerp: exact at both ends for any weight.</summary>
-    public static T LerpScalar<T>(T start, T end, T weight) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var half = T.CreateTruncating(0.5);
-        return T.Abs(weight) < half ? start + weight * (end - start) : end - (end - start) * (T.One - weight);
-    }
-
+    /// <summary>dst = start.lerp(end, weight) (<see cref="LerpOp{T}"/>); start has dst's shape.</summary>
     public static void Lerp<T>(ReadOnlySpan<T> start, ReadOnlySpan<T> end, BroadcastMap me, ReadOnlySpan<T> weight, BroadcastMap mw, Span<T> dst)
         where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < dst.Length; i++) dst[i] = LerpScalar(start[i], end[me[i]], weight[mw[i]]);
-    }
+        => PointwiseMaps.Map(new LerpOp<T>(), start, SameShape, end, me, weight, mw, dst);
+
+    private static readonly BroadcastMap SameShape = BroadcastMap.Create([], []);
 
     public static void Clamp<T>(ReadOnlySpan<T> x, T? min, T? max, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
     {

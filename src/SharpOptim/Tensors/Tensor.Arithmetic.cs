@@ -173,17 +173,21 @@ public partial class Tensor
         }
     }
 
-    /// <summary>Sums a broadcast gradient back down to <paramref name="shape"/> (the adjoint of broadcasting).</summary>
+    /// <summary>
+    /// Sums a broadcast gradient back down to <paramref name="shape"/> (the adjoint of
+    /// broadcasting), as PyTorch's <c>sum_to_size</c> sums: to one element or over leading dims
+    /// (a bias's gradient) in its sum's order (<see cref="CascadeSum"/>); other broadcasts element by element.
+    /// </summary>
     internal Tensor SumToShape(int[] shape)
     {
         if (ShapeUtil.SameShape(_shape, shape)) return this;
         var r = NewLike(shape);
         var map = BroadcastMap.Create(shape, _shape);
-        if (map.Kind == BroadcastMap.MapKind.Suffix && map.Period > 0 && IsFloatingPoint)
+        if (IsFloatingPoint && (map.Kind == BroadcastMap.MapKind.Scalar || (map.Kind == BroadcastMap.MapKind.Suffix && map.Period > 0)))
         {
-            // A bias-like row: column sums in row order, the same additions as the general loop.
-            if (DType == DType.Float32) RowKernels.SumRows(Span<float>(), r.Span<float>(), Numel / map.Period, map.Period);
-            else RowKernels.SumRows(Span<double>(), r.Span<double>(), Numel / map.Period, map.Period);
+            int cols = map.Kind == BroadcastMap.MapKind.Scalar ? 1 : map.Period;
+            if (DType == DType.Float32) SumLeading(Span<float>(), cols, r.Span<float>());
+            else SumLeading(Span<double>(), cols, r.Span<double>());
             return r;
         }
         switch (DType)
@@ -193,5 +197,11 @@ public partial class Tensor
             default: throw NotFloating(this, "sum");
         }
         return r;
+
+        static void SumLeading<T>(ReadOnlySpan<T> x, int cols, Span<T> dst) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            if (cols == 1) dst[0] = CascadeSum.Sum(x);
+            else CascadeSum.ColumnSums(x, x.Length / cols, cols, dst);
+        }
     }
 }

@@ -9,8 +9,8 @@ public partial class Tensor
     /// <summary>
     /// <c>-Σ_i this[i, targets[i]]</c> over the rows of this (N, C) tensor of log-probabilities,
     /// divided by N when <paramref name="mean"/>; every target must be a valid class. The value
-    /// and the gradient round as the unfused gather, neg, sum and div do (the sum in double,
-    /// rounded once, then one division in the element type); recorded as <c>NllLossBackward0</c>.
+    /// and the gradient round as the unfused gather, neg, sum and div do (the sum in PyTorch's
+    /// order, <see cref="CascadeSum"/>, then one division in the element type); recorded as <c>NllLossBackward0</c>.
     /// </summary>
     internal Tensor NllLoss(long[] targets, bool mean)
     {
@@ -23,9 +23,9 @@ public partial class Tensor
         Tensor Forward<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             var logp = Span<T>();
-            double acc = 0;
-            for (int i = 0; i < n; i++) acc += double.CreateTruncating(-logp[i * classes + (int)targets[i]]);
-            T value = T.CreateTruncating(acc);
+            var picked = new T[n];
+            for (int i = 0; i < n; i++) picked[i] = -logp[i * classes + (int)targets[i]];
+            T value = CascadeSum.Sum<T>(picked);
             if (mean) value /= T.CreateTruncating(n);
             return Torch.Scalar(double.CreateTruncating(value), DType);
         }

@@ -88,7 +88,7 @@ public partial class Tensor
         var r = UnaryOut<TanhOp>(this);
         if (!Graph.NeedsGrad(this)) return r;
         var y = r.Detach();
-        return Graph.RecordSaving(r, "TanhBackward0", [y], g => [g.Mul(y.Mul(y).RSub(1))], this);
+        return Graph.RecordSaving(r, "TanhBackward0", [y], g => [TanhBackward(g, y)], this);
     }
 
     public Tensor Sigmoid()
@@ -96,8 +96,14 @@ public partial class Tensor
         var r = UnaryOut<SigmoidOp>(this);
         if (!Graph.NeedsGrad(this)) return r;
         var y = r.Detach();
-        return Graph.RecordSaving(r, "SigmoidBackward0", [y], g => [g.Mul(y.Mul(y.RSub(1)))], this);
+        return Graph.RecordSaving(r, "SigmoidBackward0", [y], g => [SigmoidBackward(g, y)], this);
     }
+
+    /// <summary>PyTorch's <c>tanh_backward(g, y)</c>: <c>g·(1 − y²)</c>, with <c>1 − y²</c> rounded once (an addcmul onto ones).</summary>
+    internal static Tensor TanhBackward(Tensor g, Tensor y) => g.Mul(Torch.OnesLike(y).Addcmul_(y, y, value: -1));
+
+    /// <summary>PyTorch's <c>sigmoid_backward(g, y)</c>: <c>(g·(1 − y))·y</c>, in that order.</summary>
+    internal static Tensor SigmoidBackward(Tensor g, Tensor y) => g.Mul(y.RSub(1)).Mul(y);
 
     public Tensor Relu()
     {

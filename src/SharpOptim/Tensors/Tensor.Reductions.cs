@@ -2,15 +2,21 @@ using SharpOptim.Autograd;
 
 namespace SharpOptim;
 
-// Sum, mean, max/min, norm and dot. Float32 sums accumulate in double and round once, which is
-// at least as accurate as PyTorch's pairwise summation.
+// Sum, mean, max/min, norm and dot, each adding in PyTorch's CPU order (CascadeSum, VectorNorm,
+// the reference BLAS's dot) in the element type, so that results round as PyTorch's.
 public partial class Tensor
 {
     /// <summary>Sum of all elements, as a 0-d tensor.</summary>
     public Tensor Sum()
     {
         ThrowIfSparse();
-        var r = Torch.Scalar(SumAll(), DType);
+        var r = NewLike([]);
+        switch (DType)
+        {
+            case DType.Float32: r.Span<float>()[0] = CascadeSum.Sum(Span<float>()); break;
+            case DType.Float64: r.Span<double>()[0] = CascadeSum.Sum(Span<double>()); break;
+            default: throw NotFloating(this, "sum");
+        }
         if (!Graph.NeedsGrad(this)) return r;
         var shape = _shape;
         return Graph.Record(r, "SumBackward0", g => [g.Expand(shape)], this);
@@ -19,11 +25,17 @@ public partial class Tensor
     /// <summary>Sum along <paramref name="dim"/>.</summary>
     public Tensor Sum(int dim, bool keepdim = false) => ReduceDim(dim, keepdim, mean: false);
 
-    /// <summary>Mean of all elements, as a 0-d tensor.</summary>
+    /// <summary>Mean of all elements, as a 0-d tensor: the sum divided by the count in the element type, as PyTorch's CPU mean computes it.</summary>
     public Tensor Mean()
     {
         ThrowIfSparse();
-        var r = Torch.Scalar(SumAll() / Numel, DType);
+        var r = NewLike([]);
+        switch (DType)
+        {
+            case DType.Float32: r.Span<float>()[0] = CascadeSum.Sum(Span<float>()) / Numel; break;
+            case DType.Float64: r.Span<double>()[0] = CascadeSum.Sum(Span<double>()) / Numel; break;
+            default: throw NotFloating(this, "mean");
+        }
         if (!Graph.NeedsGrad(this)) return r;
         var shape = _shape;
         int n = Numel;
@@ -32,15 +44,6 @@ public partial class Tensor
 
     /// <summary>Mean along <paramref name="dim"/>.</summary>
     public Tensor Mean(int dim, bool keepdim = false) => ReduceDim(dim, keepdim, mean: true);
-
-    private double SumAll()
-    {
-        if (!IsFloatingPoint) throw NotFloating(this, "sum");
-        double acc = 0;
-        if (DType == DType.Float32) foreach (var v in Span<float>()) acc += v;
-        else foreach (var v in Span<double>()) acc += v;
-        return acc;
-    }
 
     /// <summary>Broadcasts this tensor to <paramref name="shape"/> (a new tensor).</summary>
     internal Tensor Expand(int[] shape)
@@ -74,11 +77,11 @@ public partial class Tensor
         var (outer, size, inner) = SplitAt(dim);
         var outShape = ReducedShape(_shape, dim, keepdim);
         var r = NewLike(outShape);
-        var acc = new double[outer * inner];
-        for (int o = 0; o < outer; o++)
-            for (int k = 0; k < size; k++)
-                for (int i = 0; i < inner; i++) acc[o * inner + i] += GetAsDouble((o * size + k) * inner + i);
-        for (int j = 0; j < acc.Length; j++) r.SetFromDouble(j, mean ? acc[j] / size : acc[j]);
+        switch (DType)
+        {
+            case DType.Float32: SumAlong(Span<float>(), outer, size, inner, mean, r.Span<float>()); break;
+            default: SumAlong(Span<double>(), outer, size, inner, mean, r.Span<double>()); break;
+        }
         if (!Graph.NeedsGrad(this)) return r;
         var shape = _shape;
         var keptShape = ReducedShape(_shape, dim, keepdim: true);
@@ -87,6 +90,23 @@ public partial class Tensor
             var gk = g.Reshape(keptShape);
             return [(mean ? gk.Div(size) : gk).Expand(shape)];
         }, this);
+    }
+
+    /// <summary>
+    /// Sums (or means) over the middle dim of an outer × size × inner layout: each row with the
+    /// last dim reduced, down each column otherwise, as PyTorch's CPU sum orders them; a mean
+    /// divides each sum by the count in the element type.
+    /// </summary>
+    private static void SumAlong<T>(ReadOnlySpan<T> x, int outer, int size, int inner, bool mean, Span<T> dst)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (inner == 1) CascadeSum.RowSums(x, outer, size, dst);
+        else
+            for (int o = 0; o < outer; o++)
+                CascadeSum.ColumnSums(x.Slice(o * size * inner, size * inner), size, inner, dst.Slice(o * inner, inner));
+        if (!mean) return;
+        T count = T.CreateTruncating(size);
+        for (int j = 0; j < dst.Length; j++) dst[j] /= count;
     }
 
     /// <summary>Largest element (NaN if any element is NaN), as a 0-d tensor.</summary>
@@ -114,7 +134,7 @@ public partial class Tensor
         {
             // The gradient is shared evenly among the elements equal to the extreme, as PyTorch does.
             var hits = x.Eq(bestValue).To(x.DType);
-            return [hits.Mul(g).Div(hits.SumAll())];
+            return [hits.Mul(g).Div(hits.Sum().Item())];
         }, this);
     }
 
@@ -188,22 +208,8 @@ public partial class Tensor
         var (outer, size, inner) = SplitAt(dim);
         var outShape = ReducedShape(_shape, dim, keepdim);
         var r = NewLike(outShape);
-        for (int o = 0; o < outer; o++)
-            for (int i = 0; i < inner; i++)
-            {
-                double acc = 0;
-                for (int k = 0; k < size; k++)
-                {
-                    double v = Math.Abs(GetAsDouble((o * size + k) * inner + i));
-                    if (double.IsPositiveInfinity(p)) acc = double.IsNaN(v) || v > acc ? v : acc;
-                    else if (p == 0) acc += v != 0 ? 1 : 0;
-                    else if (p == 1) acc += v;
-                    else if (p == 2) acc += v * v;
-                    else acc += Math.Pow(v, p);
-                }
-                double norm = double.IsPositiveInfinity(p) || p == 0 || p == 1 ? acc : p == 2 ? Math.Sqrt(acc) : Math.Pow(acc, 1 / p);
-                r.SetFromDouble(o * inner + i, norm);
-            }
+        if (DType == DType.Float32) VectorNorm.Compute(Span<float>(), outer, size, inner, p, r.Span<float>());
+        else VectorNorm.Compute(Span<double>(), outer, size, inner, p, r.Span<double>());
         if (!Graph.NeedsGrad(this)) return r;
         var x = Detach();
         var keptShape = ReducedShape(_shape, dim, keepdim: true);
@@ -232,6 +238,27 @@ public partial class Tensor
             throw new ArgumentException($"inconsistent tensor size, expected tensor [{Numel}] and src [{other.Numel}] to have the same number of elements, but got {Numel} and {other.Numel} elements respectively");
         if (DType != other.DType)
             throw new ArgumentException($"dot : expected both vectors to have same dtype, but found {DType.TorchName()} and {other.DType.TorchName()}");
-        return Mul(other).Sum();
+        var r = NewLike([]);
+        switch (DType)
+        {
+            case DType.Float32: r.Span<float>()[0] = SequentialDot(Span<float>(), other.Span<float>()); break;
+            case DType.Float64: r.Span<double>()[0] = SequentialDot(Span<double>(), other.Span<double>()); break;
+            default: throw NotFloating(this, "dot");
+        }
+        if (!Graph.NeedsGrad(this, other)) return r;
+        Tensor a = Detach(), b = other.Detach();
+        return Graph.RecordSaving(r, "DotBackward0", [a, b], g => [RequiresGrad ? g.Mul(b) : null, other.RequiresGrad ? g.Mul(a) : null], this, other);
+    }
+
+    /// <summary>
+    /// Σ x·y as PyTorch's CPU dot computes it in this build: it calls the reference BLAS
+    /// (<c>ddot</c>/<c>sdot</c>), which adds the rounded products one by one, in order, in the
+    /// element type (measured bit for bit with tools/golden/rounding.py).
+    /// </summary>
+    private static T SequentialDot<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        T acc = T.Zero;
+        for (int i = 0; i < x.Length; i++) acc += x[i] * y[i];
+        return acc;
     }
 }

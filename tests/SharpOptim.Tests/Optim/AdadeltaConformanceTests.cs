@@ -25,21 +25,6 @@ public class AdadeltaConformanceTests : OptimizerConformance<AdadeltaConformance
             maximize: k.Flag("maximize"), differentiable: path == "differentiable");
     };
 
-    /// <summary>
-    /// Float32 cases whose reference path cannot meet 1e-5 (see <see cref="ReferencePathTolerance"/>).
-    /// Measured worst: "nonzero weight_decay" 1.82e-5, "maximize" 1.10e-5, "maximize, weight_decay"
-    /// 1.04e-5, "rho" (rho 0.95, weight_decay 0.9) 7.56e-5. All other cases meet 1e-5, float64 meets
-    /// 1e-10 (worst 1.1e-13), and the fused path is bit-exact everywhere.
-    /// </summary>
-    private static readonly Dictionary<string, double> ReferenceBounds = new()
-    {
-        ["adadelta/nonzero_weight_decay/forloop/float32"] = 3e-5,
-        ["adadelta/maximize/forloop/float32"] = 2e-5,
-        ["adadelta/maximize_weight_decay/forloop/float32"] = 2e-5,
-        ["adadelta/rho/forloop/float32"] = 1e-4,
-    };
-
-    public static double? LooserTolerance(string caseId, string path) => ReferencePathTolerance.For(ReferenceBounds, caseId, path);
 
     public static IEnumerable<object[]> DifferentiableCases() => DifferentiableCheck.Cases(Differentiable);
 

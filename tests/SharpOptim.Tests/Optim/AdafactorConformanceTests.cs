@@ -16,16 +16,20 @@ public class AdafactorConformanceTests : OptimizerConformance<AdafactorConforman
     public static string StateDicts => "adafactor_state_dict.json.gz";
 
     /// <summary>
-    /// float32 is held to 1e-4, not 1e-5. Adafactor's step is a sign-like move of about
-    /// lr·RMS(param) per step, so elements of W cross zero; the metric judges an element against
-    /// max(|expected|, 1e-3·max|W|), and an absolute difference of half a float32 ulp of W's largest
-    /// element (one step's rounding, left behind when the element later passes near zero) is then
-    /// 6e-5. Such differences come from PyTorch's float32 reductions (norms and means summed in
-    /// float32 in vectorised order; ours sum in double) and its fused multiply-adds in lerp and
-    /// add(alpha). Measured worst over the grid: 3.2e-5 reference/foreach, 5.3e-5 fused, all on
-    /// elements below 2e-3 in magnitude. float64 keeps 1e-10 (measured worst 1.0e-13).
+    /// Our fused and default paths' float32 tolerance: 1e-4, not 1e-5. They sum the norms in double
+    /// vector lanes, chunk by chunk in parallel (AdafactorKernel.Reordered.cs), where PyTorch sums in
+    /// float32 in its own lane order (which the reference and foreach paths reproduce: bit for bit on
+    /// every recorded case, float32 and float64). Adafactor's step is a sign-like
+    /// move of about lr·RMS(param) per step, so elements of W cross zero; the metric judges an
+    /// element against max(|expected|, 1e-3·max|W|), and half a float32 ulp of W's largest element,
+    /// left behind by one step's rounding when the element later passes near zero, then reads as
+    /// 6e-5. Measured worst: 3.0e-5 (fused and default), on elements below 2e-3 in magnitude; float64
+    /// keeps 1e-10 (measured worst 5.1e-14).
     /// </summary>
-    public static double TrajectoryTolerance(DType dtype) => dtype == DType.Float32 ? 1e-4 : Tolerance.For(dtype);
+    public const double ReorderedFloat32Tolerance = 1e-4;
+
+    public static double? LooserTolerance(string caseId, string path)
+        => path is "fused" or "default" && caseId.EndsWith("/float32", StringComparison.Ordinal) ? ReorderedFloat32Tolerance : null;
 
     /// <summary>Builds our Adafactor from a recorded case's kwargs, on the chosen path.</summary>
     public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs) => Build(parameters, kwargs, tensorKwargs, path);

@@ -33,7 +33,7 @@ public class AdafactorShapeTests
         var shape = c["shape"]!.AsArray().Select(x => x!.GetValue<int>()).ToArray();
         var param = Fixture.Tensor(c["param0"], shape, dtype).RequiresGrad_();
         var optimizer = AdafactorConformanceTests.Build([param], c["kwargs"]!.AsObject(), TrajectoryCheck.TensorKwargs(c), path);
-        double tolerance = AdafactorConformanceTests.TrajectoryTolerance(dtype);
+        double tolerance = Tolerance.For(dtype);
         var steps = c["steps"]!.AsArray();
         for (int k = 0; k < steps.Count; k++)
         {

@@ -87,7 +87,10 @@ public class AdafactorTests
     /// A group of 2¹⁷+ elements, so the kernel's update pass runs in parallel chunks (a chunk
     /// boundary falls inside a row of the factored param; the 70001-element vector's sums come from
     /// three chunks, the small params' whole steps from one): foreach equals reference bit for bit,
-    /// fused stays within rounding of it.
+    /// fused stays within rounding of it. In float32 that rounding is the reference's: it sums its
+    /// norms in float32 as PyTorch does (8 lanes of some 16000 squares each for the 300×437 param),
+    /// the fused kernel in double, so they differ by the float32 sums' error (measured 4.0e-5), and
+    /// are held to the fused path's float32 conformance tolerance.
     /// </summary>
     [Theory]
     [InlineData(DType.Float32)]
@@ -113,7 +116,7 @@ public class AdafactorTests
         for (int i = 0; i < reference.Length; i++)
         {
             Tolerance.AssertIdentical(foreachKernel[i], reference[i], $"param {i}");
-            Tolerance.AssertClose(fusedKernel[i], reference[i].ToDoubleArray(), dtype, $"fused param {i}");
+            Tolerance.AssertClose(fusedKernel[i], reference[i].ToDoubleArray(), dtype, $"fused param {i}", dtype == DType.Float32 ? AdafactorConformanceTests.ReorderedFloat32Tolerance : null);
         }
     }
 

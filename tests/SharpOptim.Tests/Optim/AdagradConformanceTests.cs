@@ -28,20 +28,6 @@ public class AdagradConformanceTests : OptimizerConformance<AdagradConformanceTe
             differentiable: path == "differentiable", fused: RecordedKwargs.FusedFor(path));
     };
 
-    /// <summary>
-    /// Float32 cases whose reference path cannot meet 1e-5 (see <see cref="ReferencePathTolerance"/>):
-    /// with lr 0.1 every element moves by about lr each step (Adagrad normalises the step), so a
-    /// few ulps of those updates are a visible fraction of W elements passing near zero. Measured
-    /// worst: "non-default lr" 1.00e-5, "lr_decay" 1.39e-5. All other cases meet 1e-5 (worst
-    /// 4.1e-6), float64 meets 1e-10 (worst 3.3e-14), and the fused path is bit-exact everywhere.
-    /// </summary>
-    private static readonly Dictionary<string, double> ReferenceBounds = new()
-    {
-        ["adagrad/non_default_lr/forloop/float32"] = 2e-5,
-        ["adagrad/lr_decay/forloop/float32"] = 2e-5,
-    };
-
-    public static double? LooserTolerance(string caseId, string path) => ReferencePathTolerance.For(ReferenceBounds, caseId, path);
 
     public static IEnumerable<object[]> DifferentiableCases() => DifferentiableCheck.Cases(Differentiable);
 

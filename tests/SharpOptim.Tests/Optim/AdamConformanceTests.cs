@@ -30,8 +30,6 @@ public class AdamConformanceTests : OptimizerConformance<AdamConformanceTests>, 
     /// <summary>See <see cref="AdamFamilyTolerances"/> for why.</summary>
     private static readonly Float32Exception[] Float32Exceptions =
     [
-        new("adam/non_default_lr/forloop/float32", AdamFamilyTolerances.ExactRounding, 2.51e-5),
-        new("adam/Tensor_lr/forloop/float32", AdamFamilyTolerances.ExactRounding, 4.54e-5),
         new("adam/non_default_lr/fused/float32", AdamFamilyTolerances.Fused, 1.26e-5),
         new("adam/Tensor_lr/fused/float32", AdamFamilyTolerances.Fused, 3.58e-5),
     ];
@@ -59,8 +57,6 @@ public class AdamWConformanceTests : OptimizerConformance<AdamWConformanceTests>
     /// <summary>See <see cref="AdamFamilyTolerances"/> for why.</summary>
     private static readonly Float32Exception[] Float32Exceptions =
     [
-        new("adamw/non_default_lr/forloop/float32", AdamFamilyTolerances.ExactRounding, 2.89e-5),
-        new("adamw/Tensor_lr/forloop/float32", AdamFamilyTolerances.ExactRounding, 4.43e-5),
         new("adamw/non_default_lr/fused/float32", AdamFamilyTolerances.Fused, 1.61e-5),
     ];
 }

@@ -8,16 +8,15 @@ internal sealed record Float32Exception(string CaseId, string[] Paths, double Me
 /// <summary>
 /// Where the Adam family's float32 trajectories cannot meet the 1e-5 tolerance, and why.
 /// <para>
-/// Adam-type updates normalise each element by its own gradient history, so an element whose
-/// gradient hovers near zero turns a last-bit difference into a visible one, and with lr 0.01 to 0.1
-/// that grows over 100 steps. Two such last-bit sources are known and deliberately not chased
-/// (docs/ARCHITECTURE.md §2): PyTorch's for-loop contracts its multiply-adds (our fused-rounding
-/// kernel, the default path, reproduces every recorded for-loop case of Adam, AdamW and Adamax bit
-/// for bit, float32 and float64), while our reference and foreach paths round after every
-/// operation; and PyTorch's fused CPU kernel computes part of its scalar tail in double (float
-/// values times its double hyper-parameters), which depends on the CPU's vector width. PyTorch's own
-/// for-loop and fused results differ by as much on these configs (1.9e-5 for lr 0.01, 2.6e-5 for a
-/// tensor lr 0.01, from the same fixtures). The listed cases are held to <see cref="Limit"/> instead.
+/// Our reference, foreach and default paths reproduce every recorded for-loop case of Adam, AdamW
+/// and Adamax bit for bit (their tensor ops and kernels round each <c>add(alpha=)</c>, <c>addcmul_</c>
+/// and <c>lerp_</c> once, as PyTorch's CPU kernels do). Our fused path against PyTorch's fused CPU
+/// kernel is the exception: PyTorch computes part of its scalar tail in double (float values times
+/// its double hyper-parameters), which depends on the CPU's vector width, and Adam-type updates
+/// normalise each element by its own gradient history, so an element whose gradient hovers near
+/// zero turns that last-bit difference into a visible one over 100 steps at lr 0.01. PyTorch's own
+/// for-loop and fused results differ by as much on these configs (1.9e-5 for lr 0.01, 2.6e-5 for
+/// a tensor lr 0.01, from the same fixtures). The listed cases are held to <see cref="Limit"/> instead.
 /// </para>
 /// </summary>
 internal static class AdamFamilyTolerances
@@ -26,9 +25,6 @@ internal static class AdamFamilyTolerances
 
     public static double? Lookup(IEnumerable<Float32Exception> exceptions, string caseId, string path)
         => exceptions.Any(e => e.CaseId == caseId && e.Paths.Contains(path)) ? Limit : null;
-
-    /// <summary>Our exact-rounding paths, against PyTorch's (contracting) for-loop.</summary>
-    public static readonly string[] ExactRounding = ["reference", "foreach"];
 
     /// <summary>Our fused path, against PyTorch's fused kernel.</summary>
     public static readonly string[] Fused = ["fused"];

@@ -21,14 +21,4 @@ public class AdamaxConformanceTests : OptimizerConformance<AdamaxConformanceTest
             weightDecay: k.Number("weight_decay", 0), maximize: k.Flag("maximize"),
             @foreach: path switch { "reference" => false, "foreach" => true, _ => null });
     };
-
-    public static double? LooserTolerance(string caseId, string path) => AdamFamilyTolerances.Lookup(Float32Exceptions, caseId, path);
-
-    /// <summary>See <see cref="AdamFamilyTolerances"/> for why.</summary>
-    private static readonly Float32Exception[] Float32Exceptions =
-    [
-        new("adamax/non_default_lr/forloop/float32", AdamFamilyTolerances.ExactRounding, 1.81e-5),
-        new("adamax/nonzero_weight_decay/forloop/float32", AdamFamilyTolerances.ExactRounding, 2.12e-5),
-        new("adamax/capturable_maximize_weight_decay_capturable_dropped_on_CPU/forloop/float32", AdamFamilyTolerances.ExactRounding, 1.41e-5),
-    ];
 }

@@ -28,10 +28,7 @@ public class LbfgsConformanceTests
         var testCase = LbfgsFixture.Case(caseId);
         var problem = LbfgsFixture.Problem(testCase);
         var optimizer = LbfgsFixture.Create(problem.Params, testCase);
-        int steps = testCase["steps"]!.AsArray().Count;
-        int replayed = LbfgsFixture.ReplaySteps(optimizer, problem.Params, testCase, 0, steps, caseId);
-        // Only the chaotic float32 tanh runs without a line search stop early (PyTorch perturbed takes other evaluations at step 19).
-        Assert.True(replayed >= 18, $"{caseId}: only {replayed} of {steps} steps are reproducible");
+        LbfgsFixture.ReplaySteps(optimizer, problem.Params, testCase, 0, testCase["steps"]!.AsArray().Count, caseId);
     }
 
     public static IEnumerable<object[]> Float64RosenbrockCases()
@@ -40,53 +37,33 @@ public class LbfgsConformanceTests
     /// <summary>
     /// Closed loop: the closure evaluates Rosenbrock's function with our own tensors and autograd,
     /// so the whole loop is checked against PyTorch's 20 steps, with PyTorch's number of
-    /// evaluations in every step: params and losses at 1e-10 (measured worst 2e-14), the state at
-    /// 1e-8 (measured worst 2.6e-10: near the minimum y = g − g_prev is a difference of nearly
-    /// equal gradients, taken at points one ulp apart, since PyTorch's p.add_(d, alpha=t) is a
-    /// fused multiply-add and ours is not).
+    /// evaluations in every step: params, losses and the state at 1e-10 (measured: bit for bit;
+    /// near the minimum y = g − g_prev is a difference of nearly equal gradients, which needs every
+    /// op of the loop rounded as PyTorch's, p.add_(d, alpha=t) a fused multiply-add included).
     /// </summary>
     [Theory]
     [MemberData(nameof(Float64RosenbrockCases))]
-    public void ClosedLoopOnRosenbrockMatchesPyTorch(string caseId) => RunClosedLoop(caseId, LbfgsFixture.Case(caseId)["steps"]!.AsArray().Count, stateTolerance: 1e-8);
+    public void ClosedLoopOnRosenbrockMatchesPyTorch(string caseId) => RunClosedLoop(caseId, LbfgsFixture.Case(caseId)["steps"]!.AsArray().Count);
 
     public static IEnumerable<object[]> Float64TanhCases()
         => LbfgsFixture.CaseIds(c => c["problem"]!.GetValue<string>() == "tanh" && c["dtype"]!.GetValue<string>() == "float64");
 
     /// <summary>
-    /// Closed loop on the tanh regression with our own autograd: the first step only. Our matmul,
-    /// mean and tanh round differently from PyTorch's in the last bit, and LBFGS magnifies that
-    /// along the trajectory: scaling PyTorch's own loss by (1 + 1e-15) moves its float64 params by
-    /// 4e-10 after two steps and 8e-6 after five (default options; measured with the oracle), and
-    /// ours are 2e-9 and 7e-6 away. So 1e-10 holds for the first step (measured worst 1e-12), and
-    /// the replay tests above check every step of the optimizer itself. In float32 the same runs
-    /// are chaotic (PyTorch's own float32 trajectory moves by O(1) under a 1e-7 perturbation).
+    /// Closed loop on the tanh regression with our own autograd: the first step only. Our tanh
+    /// (the C library's) and PyTorch's (its vectorised Sleef kernel) differ in the last bit, and
+    /// LBFGS magnifies that along the trajectory: scaling PyTorch's own loss by (1 + 1e-15) moves its
+    /// float64 params by 4e-10 after two steps and 8e-6 after five (default options; measured with
+    /// the oracle). PyTorch itself with the C library's tanh lands where we do after the first step
+    /// (params 2.3e-13 away from its recording for the default options, the state 6.0e-11 with a
+    /// tensor lr and 1.1e-9 with strong Wolfe's 25 evaluations; every other op of the loop rounds as
+    /// PyTorch's). So params hold 1e-10 and the state 1e-8 for the first step, and the replay tests
+    /// above check every step of the optimizer itself. In float32 the same runs are chaotic
+    /// (PyTorch's own float32 trajectory moves by O(1) under a 1e-7 perturbation).
     /// </summary>
     [Theory]
     [MemberData(nameof(Float64TanhCases))]
-    public void ClosedLoopOnTanhFirstStepMatchesPyTorch(string caseId) => RunClosedLoop(caseId, 1, stateTolerance: 1e-10);
+    public void ClosedLoopOnTanhFirstStepMatchesPyTorch(string caseId) => RunClosedLoop(caseId, 1, stateTolerance: 1e-8);
 
-    private static void RunClosedLoop(string caseId, int steps, double stateTolerance)
-    {
-        var testCase = LbfgsFixture.Case(caseId);
-        var problem = LbfgsFixture.Problem(testCase);
-        var optimizer = LbfgsFixture.Create(problem.Params, testCase);
-        bool maximize = LbfgsFixture.Maximize(testCase);
-        var records = testCase["steps"]!.AsArray();
-        for (int k = 0; k < steps; k++)
-        {
-            int calls = 0;
-            var loss = optimizer.Step(() =>
-            {
-                calls++;
-                optimizer.ZeroGrad();
-                var objective = problem.Objective();
-                var l = maximize ? objective.Neg() : objective;
-                l.Backward();
-                return l;
-            });
-            int expectedCalls = records[k]!["evaluations"]!.AsArray().Count;
-            Assert.True(calls == expectedCalls, $"{caseId} closed-loop step {k + 1}: {calls} closure evaluations, PyTorch made {expectedCalls}");
-            LbfgsFixture.AssertStep(optimizer, problem.Params, loss!, testCase, records[k]!, Tolerance.For(DType.Float64), $"{caseId} closed-loop step {k + 1}", stateTolerance);
-        }
-    }
+    private static void RunClosedLoop(string caseId, int steps, double? stateTolerance = null)
+        => LbfgsFixture.RunClosedLoop(LbfgsFixture.Case(caseId), LbfgsFixture.Trajectories, steps, caseId, stateTolerance);
 }

@@ -16,17 +16,6 @@ public class MuonConformanceTests : OptimizerConformance<MuonConformanceTests>, 
     public static string Trajectories => "muon_trajectories.json.gz";
     public static string StateDicts => "muon_state_dict.json.gz";
 
-    /// <summary>
-    /// float32 is held to 1e-4, not 1e-5, for the reference and foreach paths' sake. They round
-    /// <c>param·decay</c> and <c>alpha·update</c> apart where PyTorch's <c>add_(update, alpha)</c> is one
-    /// fused multiply-add; with lr 0.01–0.02 elements of W cross zero, and half a float32 ulp of
-    /// W's largest element left on such an element reads as up to 6e-5 against the metric's floor
-    /// (1e-3·max|W|). Measured worst: 3.7e-5 (reference and foreach, "original lr adjustment" with
-    /// lr 0.02), 0 on the fused path, which reproduces every recorded value bit for bit. float64
-    /// keeps 1e-10 (measured worst 5.4e-14).
-    /// </summary>
-    public static double TrajectoryTolerance(DType dtype) => dtype == DType.Float32 ? 1e-4 : Tolerance.For(dtype);
-
     /// <summary>Builds our Muon from a recorded case's kwargs, on the chosen path.</summary>
     public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs) => Build(parameters, kwargs, tensorKwargs, path);
 

@@ -26,23 +26,6 @@ public class RmspropConformanceTests : OptimizerConformance<RmspropConformanceTe
             differentiable: path == "differentiable");
     };
 
-    /// <summary>
-    /// Float32 cases whose reference path cannot meet 1e-5 (see <see cref="ReferencePathTolerance"/>).
-    /// Measured worst: "nonzero weight_decay" 1.31e-5; "momentum" 3.48e-4 and "maximize, centered,
-    /// weight_decay, w/ momentum" 1.03e-3, both in <c>momentum_buffer</c> elements near zero (absolute
-    /// errors 3e-7 and 1.8e-6 against buffers of magnitude 0.39 and 0.54): centered RMSprop divides by
-    /// <c>√(square_avg − grad_avg²)</c>, a difference of nearly equal numbers when the gradient barely
-    /// changes, and the buffer sums those quotients. All other cases meet 1e-5, float64 meets 1e-10
-    /// (worst 1.4e-12 in the same two cases), and the fused path is bit-exact everywhere.
-    /// </summary>
-    private static readonly Dictionary<string, double> ReferenceBounds = new()
-    {
-        ["rmsprop/nonzero_weight_decay/forloop/float32"] = 2e-5,
-        ["rmsprop/momentum/forloop/float32"] = 5e-4,
-        ["rmsprop/maximize_centered_weight_decay_w_momentum/forloop/float32"] = 2e-3,
-    };
-
-    public static double? LooserTolerance(string caseId, string path) => ReferencePathTolerance.For(ReferenceBounds, caseId, path);
 
     public static IEnumerable<object[]> DifferentiableCases() => DifferentiableCheck.Cases(Differentiable);
 

@@ -8,8 +8,8 @@ internal readonly record struct AdadeltaHyper(double Lr, double Rho, double Eps,
 /// <summary>
 /// Adadelta over one chunk: <c>g = ±grad (+ wd·p)</c>; <c>square_avg = ρ·square_avg + (1-ρ)·g²</c>;
 /// <c>delta = √(acc_delta + eps) / √(square_avg + eps) · g</c>; <c>acc_delta = ρ·acc_delta + (1-ρ)·delta²</c>;
-/// <c>p -= lr·delta</c>. Where PyTorch has one operation of the form <c>a + b·c</c>, TMath decides
-/// whether it rounds once (fused) or twice (foreach, as the reference).
+/// <c>p -= lr·delta</c>. Where PyTorch has one operation of the form <c>a + b·c</c>, it rounds once
+/// in either numerics mode, as PyTorch's CPU kernel and the reference's tensor op round it.
 /// </summary>
 internal static class AdadeltaKernel
 {

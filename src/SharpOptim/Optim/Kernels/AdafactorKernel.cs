@@ -77,9 +77,9 @@ internal readonly record struct AdafactorSlot(Tensor Param, Tensor Grad, Tensor?
 /// Adafactor over one group. The step needs three reductions per param — RMS(param) before the
 /// step, the row and column means of g², and RMS(update) for the clipping — so it is not one pass.
 /// In the reference's order (<see cref="Prepare{T, TMath}"/>, the <c>foreach</c> path): per param
-/// on the calling thread, sums of squares in double element by element as
-/// <see cref="Tensor.Norm(double)"/> accumulates, so that with <see cref="ExactMath"/> every value
-/// equals the reference path's bit for bit. Reordered (the default and fused paths, see
+/// on the calling thread, sums of squares in the element type as <see cref="Tensor.Norm(double)"/>
+/// and <see cref="Tensor.Mean(int, bool)"/> add them (PyTorch's order), so that with
+/// <see cref="ExactMath"/> every value equals the reference path's bit for bit. Reordered (the default and fused paths, see
 /// AdafactorKernel.Reordered.cs): the sums in vector lanes, per chunk, in parallel. Either way
 /// <see cref="Apply{T, TMath}"/> then updates every param in one parallel dispatch, recomputing each
 /// update element instead of storing it.
@@ -101,26 +101,22 @@ internal static partial class AdafactorKernel
     {
         var param = slot.Param.AsSpan<T>();
         var grad = slot.Grad.AsSpan<T>();
-        double paramSquares = SumOfSquares<T>(param);
+        double paramSquares = double.CreateTruncating(VectorNorm.SumOfSquares<T>(param));
 
         T weight = T.CreateTruncating(slot.Step.OneMinusBeta2);
         if (slot.Factored) UpdateFactoredMoments<T, TMath>(slot, grad, weight, T.CreateTruncating(h.Eps1), means, scratch, inOrder: true);
         else UpdateVariance<T, TMath>(slot.Variance!.AsSpan<T>(), grad, weight);
 
-        double updateSquares = 0;
+        var updateSquares = new VectorNorm.SquaresInLanes<T>();
         T eps1Squared = T.CreateTruncating(h.Eps1 * h.Eps1);
         Span<T> u = stackalloc T[Block];
         for (int pos = 0; pos < param.Length;)
         {
             int count = ComputeSegment(slot, means, pos, param.Length, eps1Squared, h.Maximize, u);
-            foreach (var v in u[..count])
-            {
-                double d = double.CreateTruncating(v);
-                updateSquares += d * d;
-            }
+            updateSquares.Append(u[..count]);
             pos += count;
         }
-        return StepScale<T>(slot, paramSquares, updateSquares, h);
+        return StepScale<T>(slot, paramSquares, double.CreateTruncating(updateSquares.Total()), h);
     }
 
     /// <summary>
@@ -177,18 +173,6 @@ internal static partial class AdafactorKernel
         }
     }
 
-    /// <summary>Σ x² in double, in element order (as <see cref="Tensor.Norm(double)"/> accumulates).</summary>
-    private static double SumOfSquares<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        double acc = 0;
-        foreach (var v in x)
-        {
-            double d = double.CreateTruncating(v);
-            acc += d * d;
-        }
-        return acc;
-    }
-
     /// <summary>
     /// row_var and col_var move toward the row and column means of g² (each mean the square of a
     /// rounded norm, divided by the count, as the reference computes it); then the per-matrix
@@ -220,25 +204,19 @@ internal static partial class AdafactorKernel
             colVar[j] = LerpMath.Lerp<T, TMath>(colVar[j], MeanOfSquares<T>(colSums[j], rows), weight, small);
 
         for (int b = 0; b < batches; b++)
-        {
-            double acc = 0;
-            for (int r = 0; r < rows; r++) acc += double.CreateTruncating(rowVar[b * rows + r]);
-            means[b] = double.CreateTruncating(ClampMin(T.CreateTruncating(acc / rows), eps1));
-        }
+            means[b] = double.CreateTruncating(ClampMin(CascadeSum.Sum<T>(rowVar.Slice(b * rows, rows)) / T.CreateTruncating(rows), eps1));
     }
 
-    /// <summary>Adds each element's square to its column's sum; returns the row's sum of squares, in element order.</summary>
+    /// <summary>
+    /// Adds each element's square to its column's sum; returns the row's sum of squares. As
+    /// <see cref="Tensor.Norm(double, int, bool)"/> adds them, in T: the row's in vector lanes
+    /// (<see cref="VectorNorm.SumOfSquares{T}"/>), each column's row after row.
+    /// </summary>
     private static double AddSquaresInOrder<T>(ReadOnlySpan<T> row, Span<double> colSums) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        double rowSum = 0;
         for (int c = 0; c < row.Length; c++)
-        {
-            double d = double.CreateTruncating(row[c]);
-            d *= d;
-            rowSum += d;
-            colSums[c] += d;
-        }
-        return rowSum;
+            colSums[c] = double.CreateTruncating(T.CreateTruncating(colSums[c]) + row[c] * row[c]);
+        return double.CreateTruncating(VectorNorm.SumOfSquares(row));
     }
 
     /// <summary>The reference's <c>norm.square_().div_(n)</c> from a sum of squares: each step rounded to T.</summary>

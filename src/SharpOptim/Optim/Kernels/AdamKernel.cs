@@ -35,8 +35,8 @@ internal readonly record struct AdamScalars(
 /// <summary>
 /// Adam (and AdamW) in one pass over a chunk: grad, param, exp_avg, exp_avg_sq (and
 /// max_exp_avg_sq) each read once and the state and param written once. The operations are the
-/// reference path's, in its order; TMath decides whether each multiply-add rounds twice (foreach)
-/// or once (fused).
+/// reference path's, in its order; each multiply-add is one tensor op of the reference
+/// (<c>add(alpha=)</c>, <c>addcmul_</c>, <c>lerp_</c>), rounded once in either numerics mode (TMath).
 /// </summary>
 internal static class AdamKernel
 {

@@ -6,9 +6,9 @@ namespace SharpOptim.Optim.Kernels;
 /// <summary>
 /// <c>start.lerp(end, weight)</c> inside a kernel, in PyTorch's two-branch form (the same as the
 /// tensor op): <c>start + weight·(end − start)</c> when |weight| &lt; 0.5, else
-/// <c>end − (end − start)·(1 − weight)</c>. With <see cref="ExactMath"/> each product and sum
-/// rounds, as the tensor op does; with <see cref="FusedMath"/> each branch is one fused
-/// multiply-add, as PyTorch's vectorised CPU lerp computes it.
+/// <c>end − (end − start)·(1 − weight)</c>, each branch one <see cref="IKernelMath.MulAdd{T}(T, T, T)"/>:
+/// rounded once in either numerics mode, as PyTorch's CPU lerp and the tensor op
+/// (<see cref="LerpOp{T}"/>) compute it.
 /// </summary>
 internal static class LerpMath
 {

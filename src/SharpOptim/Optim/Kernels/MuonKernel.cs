@@ -14,7 +14,7 @@ internal static class MuonKernel
     /// <summary>
     /// <c>buf = buf.lerp(g, 1 - momentum)</c>; the update, <c>g.lerp(buf, momentum)</c> with
     /// Nesterov or <c>buf</c> without, goes to <paramref name="updateBf16"/> rounded to bfloat16.
-    /// Both lerps round as PyTorch's (<see cref="Tensor.FusedLerp"/>) in every numerics mode: a
+    /// Both lerps round as PyTorch's and the tensor op's (<see cref="LerpOp{T}"/>) in every numerics mode: a
     /// float32 ulp here can flip the bfloat16 rounding, which the Newton–Schulz iteration amplifies.
     /// </summary>
     public static void Momentum<T>(ReadOnlySpan<T> grad, Span<T> buffer, Span<float> updateBf16, double momentum, bool nesterov)
@@ -40,9 +40,9 @@ internal static class MuonKernel
         }
         for (; i < grad.Length; i++)
         {
-            T b = Tensor.FusedLerpScalar(buffer[i], grad[i], toGrad);
+            T b = LerpOp<T>.Lerp(buffer[i], grad[i], toGrad);
             buffer[i] = b;
-            updateBf16[i] = ToBFloat16(nesterov ? Tensor.FusedLerpScalar(grad[i], b, m) : b);
+            updateBf16[i] = ToBFloat16(nesterov ? LerpOp<T>.Lerp(grad[i], b, m) : b);
         }
     }
 

@@ -9,11 +9,8 @@ internal readonly record struct RmspropHyper(double Lr, double Alpha, double Eps
 /// RMSprop over one chunk: <c>g = ±grad (+ wd·p)</c>; <c>square_avg = α·square_avg + (1-α)·g²</c>;
 /// centered: <c>grad_avg = lerp(grad_avg, g, 1-α)</c> and <c>avg = √(square_avg - grad_avg²) + eps</c>,
 /// else <c>avg = √square_avg + eps</c>; with momentum <c>buf = m·buf + g/avg</c>, <c>p -= lr·buf</c>,
-/// else <c>p -= lr·g/avg</c>. Where PyTorch has one operation of the form <c>a + b·c</c>, TMath
-/// decides whether it rounds once (fused) or twice (foreach, as the reference), except
-/// <c>square_avg − grad_avg²</c>, which rounds once in every mode as the reference's
-/// <see cref="Tensor.FusedAddcmul"/> and PyTorch's addcmul do: rounded apart, a float64
-/// grad_avg near 1e200 would make it inf − inf = NaN where PyTorch's stays inf.
+/// else <c>p -= lr·g/avg</c>. Where PyTorch has one operation of the form <c>a + b·c</c>, it rounds
+/// once in either numerics mode, as PyTorch's CPU kernel and the reference's tensor op round it.
 /// </summary>
 internal static class RmspropKernel
 {
@@ -51,7 +48,7 @@ internal static class RmspropKernel
                     var diff = g - ga;
                     ga = lerpFromStart ? TMath.MulAdd(oneMinusAlphaV, diff, ga) : TMath.MulAdd(-diff, lerpOneMinusWeightV, g);
                     ga.CopyTo(gradAvg[i..]);
-                    avg = Vector.SquareRoot(FusedMath.MulAdd(-ga, ga, sq)) + epsV;
+                    avg = Vector.SquareRoot(TMath.MulAdd(-ga, ga, sq)) + epsV;
                 }
                 else avg = Vector.SquareRoot(sq) + epsV;
                 if (useMomentum)
@@ -77,7 +74,7 @@ internal static class RmspropKernel
                 T diff = g - ga;
                 ga = lerpFromStart ? TMath.MulAdd(oneMinusAlpha, diff, ga) : TMath.MulAdd(-diff, lerpOneMinusWeight, g);
                 gradAvg[i] = ga;
-                avg = T.Sqrt(FusedMath.MulAdd(-ga, ga, sq)) + eps;
+                avg = T.Sqrt(TMath.MulAdd(-ga, ga, sq)) + eps;
             }
             else avg = T.Sqrt(sq) + eps;
             if (useMomentum)

@@ -8,8 +8,8 @@ internal readonly record struct SgdHyper(double Lr, double Momentum, double Damp
 
 /// <summary>
 /// SGD in one pass over a chunk: read grad, param and momentum buffer once, write param and
-/// buffer once. The operations are the reference's, in its order; the TMath type argument
-/// decides whether each multiply-add rounds twice (foreach) or once (fused).
+/// buffer once. The operations are the reference's, in its order; each multiply-add is one
+/// <c>add(alpha=)</c> of the reference, rounded once in either numerics mode (TMath).
 /// </summary>
 internal static class SgdKernel
 {

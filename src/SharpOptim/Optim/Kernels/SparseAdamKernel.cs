@@ -20,7 +20,7 @@ internal readonly record struct SparseAdamHyper(double OneMinusBeta1, double One
 /// <code>
 /// m' = m + (g − m)(1 − β₁)      v' = v + (g² − v)(1 − β₂)      p' = p + (m' / (√v' + ε))·(−step_size)
 /// </code>
-/// each "x + y·z" a <c>TMath.MulAdd</c>: two roundings in <see cref="ExactMath"/> (bit-identical to
+/// each "x + y·z" a <c>TMath.MulThenAdd</c> (the reference multiplies, then adds a sparse tensor): two roundings in <see cref="ExactMath"/> (bit-identical to
 /// the reference path), one in <see cref="FusedMath"/>.
 /// </summary>
 internal static class SparseAdamKernel
@@ -124,21 +124,21 @@ internal static class SparseAdamKernel
                 if (maximize) g = -g;
                 var mOld = new Vector<T>(m[i..]);
                 var vOld = new Vector<T>(v[i..]);
-                var mNew = TMath.MulAdd(g - mOld, b1, mOld);
-                var vNew = TMath.MulAdd(g * g - vOld, b2, vOld);
+                var mNew = TMath.MulThenAdd(g - mOld, b1, mOld);
+                var vNew = TMath.MulThenAdd(g * g - vOld, b2, vOld);
                 mNew.CopyTo(m[i..]);
                 vNew.CopyTo(v[i..]);
-                TMath.MulAdd(mNew / (Vector.SquareRoot(vNew) + eps), step, new Vector<T>(param[i..])).CopyTo(param[i..]);
+                TMath.MulThenAdd(mNew / (Vector.SquareRoot(vNew) + eps), step, new Vector<T>(param[i..])).CopyTo(param[i..]);
             }
         }
         for (; i < param.Length; i++)
         {
             T g = maximize ? -grad[i] : grad[i];
-            T mNew = TMath.MulAdd(g - m[i], s.OneMinusBeta1, m[i]);
-            T vNew = TMath.MulAdd(g * g - v[i], s.OneMinusBeta2, v[i]);
+            T mNew = TMath.MulThenAdd(g - m[i], s.OneMinusBeta1, m[i]);
+            T vNew = TMath.MulThenAdd(g * g - v[i], s.OneMinusBeta2, v[i]);
             m[i] = mNew;
             v[i] = vNew;
-            param[i] = TMath.MulAdd(mNew / (T.Sqrt(vNew) + s.Eps), s.NegStepSize, param[i]);
+            param[i] = TMath.MulThenAdd(mNew / (T.Sqrt(vNew) + s.Eps), s.NegStepSize, param[i]);
         }
     }
 }

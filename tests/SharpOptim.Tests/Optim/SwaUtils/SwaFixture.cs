@@ -38,30 +38,22 @@ internal static class SwaFixture
     /// <paramref name="module"/>'s state dict against a recorded one: the same keys in the same
     /// order, equal dtypes and shapes, integer tensors equal, floating ones within <see cref="Tolerance"/>.
     /// </summary>
-    /// <remarks>
-    /// With <paramref name="assertEqualTolerance"/> the floating values are held to PyTorch's own
-    /// <c>assertEqual</c> tolerance instead (float32: atol 1e-5, rtol 1.3e-6), for the ported
-    /// PyTorch tests, whose values pass through zero: PyTorch's CPU lerp is contracted to a fused
-    /// multiply-add (<c>fma(w - 1, end - start, end)</c>) while ours rounds each operation, and an
-    /// element produced by cancellation inherits the last-bit difference of its operands.
-    /// </remarks>
-    public static void AssertStateDict(Module module, JsonNode? expected, string where, bool assertEqualTolerance = false)
+    public static void AssertStateDict(Module module, JsonNode? expected, string where)
     {
         var actual = module.StateDict();
         var recorded = expected!.AsObject();
         Assert.True(recorded.Select(kv => kv.Key).SequenceEqual(actual.Keys),
             $"{where}: keys [{string.Join(", ", actual.Keys)}], PyTorch has [{string.Join(", ", recorded.Select(kv => kv.Key))}]");
-        foreach (var (key, value) in recorded) AssertTensor(actual[key], value!, $"{where}: {key}", assertEqualTolerance);
+        foreach (var (key, value) in recorded) AssertTensor(actual[key], value!, $"{where}: {key}");
     }
 
     /// <summary>A tensor against a recorded tagged tensor (dtype, shape, values).</summary>
-    public static void AssertTensor(Tensor actual, JsonNode expected, string what, bool assertEqualTolerance = false)
+    public static void AssertTensor(Tensor actual, JsonNode expected, string what)
     {
         var want = Fixture.TaggedTensor(expected);
         Assert.True(want.DType == actual.DType, $"{what}: dtype {actual.DType.TorchName()}, PyTorch has {want.DType.TorchName()}");
         Assert.True(want.Shape.SequenceEqual(actual.Shape), $"{what}: shape {PyShape(actual)}, PyTorch has {PyShape(want)}");
         if (!actual.IsFloatingPoint) Assert.Equal(want.ToDoubleArray(), actual.ToDoubleArray());
-        else if (assertEqualTolerance) AssertEqualLikePyTorch(actual, want.ToDoubleArray(), what);
         else Tolerance.AssertClose(actual, want.ToDoubleArray(), actual.DType, what);
     }
 
