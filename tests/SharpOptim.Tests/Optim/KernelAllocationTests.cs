@@ -109,6 +109,28 @@ public class KernelAllocationTests
     }
 
     /// <summary>
+    /// A step with hooks registered (instance and global, pre and post) allocates nothing either
+    /// beyond what the hooks themselves do: the hook lists are immutable arrays read without a
+    /// copy, and the hooks' argument record is reused while the closure is the same.
+    /// </summary>
+    [Fact]
+    public void SteadyStateStepWithHooksAllocatesNothing()
+    {
+        var optimizer = Factories["adam"](Params("adam", large: false), null, null);
+        int calls = 0;
+        StepPreHook pre = (_, _) => { calls++; return null; };
+        StepPostHook post = (_, _) => calls++;
+        using var instancePre = optimizer.RegisterStepPreHook(pre);
+        using var instancePost = optimizer.RegisterStepPostHook(post);
+        using var globalPre = Optimizer.RegisterOptimizerStepPreHook(pre);
+        using var globalPost = Optimizer.RegisterOptimizerStepPostHook(post);
+        for (int i = 0; i < 5; i++) optimizer.Step();
+        long allocated = AllocatedBy(() => { for (int i = 0; i < 10; i++) optimizer.Step(); });
+        Assert.True(allocated == 0, $"a step with hooks allocated {allocated} bytes in 10 steps");
+        Assert.True(calls >= 4 * 15, "the hooks did not run on every step");
+    }
+
+    /// <summary>
     /// A sparse gradient with <paramref name="entries"/> random rows of a rows×width weight: with
     /// repeated rows in entry order as Embedding's backward makes them, or coalesced.
     /// </summary>
