@@ -68,14 +68,14 @@ public sealed class DistributedTrainer(TrainOptions options, bool zero, Split tr
                 foreach (var other in optimizers.Others) other.Step();
                 if (schedule.PerStep) scheduler?.Step();
                 lossSum += loss.Item() * size;
-                correct.AsSpan<long>()[0] += CountCorrect(firstLogits!, y.ToArray<long>());
+                correct.AsSpan<long>()[0] += Trainer.CountCorrect(firstLogits!, y.ToArray<long>());
                 progress.OnBatch(epoch, b, batches);
             }
             Dist.AllReduce_(correct);
             double trainLoss = lossSum / mine.Length;
             if (scheduler is ReduceLROnPlateau plateau) plateau.Step(trainLoss);
             else if (!schedule.PerStep) scheduler?.Step();
-            double testAcc = Accuracy(model, test);
+            double testAcc = Trainer.Accuracy(model, test);
             history.Add(new EpochResult(epoch + 1, options.Epochs, epochLr, trainLoss, (double)correct.Item<long>() / sampler.TotalSize, testAcc, clock.Elapsed));
             progress.OnEpoch(history[^1]);
         }
@@ -108,22 +108,6 @@ public sealed class DistributedTrainer(TrainOptions options, bool zero, Split tr
         var mean = loss.Detach().Clone();
         Dist.AllReduce_(mean, ReduceOp.Avg);
         return mean;
-    }
-
-    private static double Accuracy(Module model, Split split)
-    {
-        model.Eval();
-        using (Torch.NoGrad())
-            return (double)CountCorrect(model.Forward(split.X), split.Labels) / split.Count;
-    }
-
-    private static long CountCorrect(Tensor logits, long[] labels)
-    {
-        var predicted = logits.Argmax(1).ToArray<long>();
-        long correct = 0;
-        for (int i = 0; i < labels.Length; i++)
-            if (predicted[i] == labels[i]) correct++;
-        return correct;
     }
 }
 

@@ -130,14 +130,15 @@ public sealed class Trainer(TrainOptions options, Split train, Split test)
     }
 
     /// <summary>Accuracy of the model on a whole split, in eval mode without recording a graph.</summary>
-    private static double Accuracy(Module model, Split split)
+    internal static double Accuracy(Module model, Split split)
     {
         model.Eval();
         using (Torch.NoGrad())
             return (double)CountCorrect(model.Forward(split.X), split.Labels) / split.Count;
     }
 
-    private static long CountCorrect(Tensor logits, long[] labels)
+    /// <summary>How many rows of <paramref name="logits"/> have their largest value at the label.</summary>
+    internal static long CountCorrect(Tensor logits, long[] labels)
     {
         var predicted = logits.Argmax(1).ToArray<long>();
         long correct = 0;
