@@ -129,9 +129,9 @@ public abstract partial class Optimizer
         {
             if (!state.TryGetValue(key, out var value) || value is null) continue;
             if (value is not Tensor t)
-                throw new ArgumentException($"loaded state for parameter {paramId} has '{key}' of {StateValues.Describe(value)}, expected a tensor", "stateDict");
+                throw StateProblem.AtLoad(paramId, key, $"of {StateValues.Describe(value)}, expected a tensor");
             if (!ShapeUtil.SameShape(t.ShapeRef, param.ShapeRef))
-                throw new ArgumentException($"loaded state for parameter {paramId} has '{key}' of shape {ShapeUtil.Format(t.ShapeRef)}, but the parameter has shape {ShapeUtil.Format(param.ShapeRef)}", "stateDict");
+                throw StateProblem.AtLoad(paramId, key, $"of shape {ShapeUtil.Format(t.ShapeRef)}, but the parameter has shape {ShapeUtil.Format(param.ShapeRef)}");
         }
     }
 

@@ -86,6 +86,7 @@ public sealed partial class SparseAdam : Optimizer
             for (int i = 0; i < groups[g].Params.Count; i++)
                 if (groups[g].Params[i].Grad is { IsSparse: false })
                     throw new InvalidOperationException("SparseAdam does not support dense gradients, please consider Adam instead");
+        CheckGroupsBeforeStep();
         for (int g = 0; g < groups.Count; g++) StepGroup(groups[g]);
         return loss;
     }
@@ -97,20 +98,12 @@ public sealed partial class SparseAdam : Optimizer
     private readonly List<Tensor> _params = [];
     private readonly List<ParamState> _states = [];
 
+    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
+
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group, _params);
-        var (beta1, beta2) = group.GetPair("betas");
-        double eps = group.GetDouble("eps");
-        bool maximize = group.ContainsKey("maximize") && group.GetBool("maximize");
-        var lr = PyNumber.FromValue(group["lr"], "lr");
-        bool reference = _forEach == false && _fused != true;
-        if (!reference) StepGuards.CheckKernelDTypes(nameof(SparseAdam), ps);
-
-        // Every state is read (and a bad step count refused) before any step count changes.
-        var states = _states;
-        states.Clear();
-        foreach (var p in ps) states.Add(StateOf(p));
+        var (lr, beta1, beta2, eps, maximize) = Gather(group, create: true);
+        var (ps, states) = (_params, _states);
         object? box = null;
         for (int i = 0; i < ps.Count; i++)
         {
@@ -120,32 +113,52 @@ public sealed partial class SparseAdam : Optimizer
             states[i].Entries["step"] = box;
         }
 
-        if (reference) Reference(ps, states, lr, beta1, beta2, eps, maximize);
+        if (_forEach == false && _fused != true) Reference(ps, states, lr, beta1, beta2, eps, maximize);
         else if (_forEach == true) Kernel<ExactMath>(ps, states, lr, beta1, beta2, eps, maximize);
         else Kernel<FusedMath>(ps, states, lr, beta1, beta2, eps, maximize);
     }
 
-    /// <summary>A parameter's state (created at zero on its first step), with the count its step will have.</summary>
-    private ParamState StateOf(Tensor p)
+    /// <summary>
+    /// Everything the step reads (parameters in <c>_params</c>, states in <c>_states</c>, the
+    /// options), checked before any step count changes.
+    /// </summary>
+    private (PyNumber Lr, double Beta1, double Beta2, double Eps, bool Maximize) Gather(ParamGroup group, bool create)
     {
-        var state = StateFor(p);
-        if (state.Count == 0)
+        var ps = ParamsWithGrad(group, _params);
+        var (beta1, beta2) = group.GetPair("betas");
+        double eps = group.GetDouble("eps");
+        bool maximize = group.ContainsKey("maximize") && group.GetBool("maximize");
+        var lr = PyNumber.FromValue(group["lr"], "lr");
+        bool reference = _forEach == false && _fused != true;
+        GatherStates(ps, _states, new StateSchema(), create, reference ? null : nameof(SparseAdam));
+        return (lr, beta1, beta2, eps, maximize);
+    }
+
+    /// <summary>A parameter's state (created at zero on its first step), with the count its step will have.</summary>
+    private readonly struct StateSchema : IStepStateSchema<ParamState>
+    {
+        public ParamState Read(in StepStateEntries e)
+            => new(e.State, e.Elementwise("exp_avg"), e.Elementwise("exp_avg_sq"), StepCount(e) + 1);
+
+        public bool LacksEntries(in ParamState state) => false;
+
+        /// <summary>In PyTorch's key order; the step a plain integer.</summary>
+        public void Create(OrderedDictionary<string, object?> state, Tensor p)
         {
             state["step"] = StepCountBoxes.Box(0);
             state["exp_avg"] = Torch.ZerosLike(p);
             state["exp_avg_sq"] = Torch.ZerosLike(p);
         }
-        return new(state, (Tensor)state["exp_avg"]!, (Tensor)state["exp_avg_sq"]!, StepCount(state["step"]) + 1);
-    }
 
-    private static int StepCount(object? step) => step switch
-    {
-        int i => i,
-        long l => checked((int)l),
-        double d when d == Math.Floor(d) => (int)d,
-        Tensor t when t.Numel == 1 => (int)t.Item(),
-        _ => throw new InvalidOperationException($"SparseAdam state 'step' is {StateValues.Describe(step)}, not a step count"),
-    };
+        private static int StepCount(in StepStateEntries e) => e.Value("step") switch
+        {
+            int i when i < int.MaxValue => i,
+            long l when l is >= int.MinValue and < int.MaxValue => (int)l,
+            double d when d == Math.Floor(d) && d is >= int.MinValue and < int.MaxValue => (int)d,
+            Tensor { Numel: 1 } t when t.Item() is >= int.MinValue and < int.MaxValue => (int)t.Item(),
+            var other => throw e.Problem("step", $"of {StateValues.Describe(other)}, expected a step count"),
+        };
+    }
 
     /// <summary><c>lr * sqrt(1 - beta2^t) / (1 - beta1^t)</c> with lr's kind (a tensor lr keeps it a tensor), as PyTorch computes it.</summary>
     private static PyNumber StepSize(PyNumber lr, double beta1, double beta2, int step)

@@ -58,7 +58,7 @@ internal static class StateValues
     public static string Describe(object? value) => value switch
     {
         null => "null",
-        Tensor t => $"a {t.DType.TorchName()} tensor of shape {ShapeUtil.Format(t.ShapeRef)}",
+        Tensor t => $"a {(t.IsSparse ? "sparse " : "")}{t.DType.TorchName()} tensor of shape {ShapeUtil.Format(t.ShapeRef)}",
         IEnumerable and not string => $"a {value.GetType().Name}",
         _ => $"{value} ({value.GetType().Name})",
     };
