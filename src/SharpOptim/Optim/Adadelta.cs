@@ -51,6 +51,8 @@ public sealed class Adadelta : Optimizer
 
     protected override IEnumerable<string> ElementwiseStateKeys => ["square_avg", "acc_delta"];
 
+    protected override IEnumerable<string> ScalarStateKeys => ["step"];
+
     protected override void SetGroupDefaults(ParamGroup group) => GroupDefaults.SetPathFlags(group);
 
     /// <summary>One parameter's step counter and running averages.</summary>

@@ -63,6 +63,8 @@ public sealed partial class Adafactor : Optimizer
 
     protected override IEnumerable<string> ElementwiseStateKeys => ["variance"];
 
+    protected override IEnumerable<string> ScalarStateKeys => ["step"];
+
     protected override void SetGroupDefaults(ParamGroup group) => group.SetDefault("foreach", null);
 
     /// <summary>Besides the base checks, row_var and col_var must have the factored shapes of their param.</summary>

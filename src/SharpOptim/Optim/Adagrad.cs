@@ -67,6 +67,8 @@ public sealed class Adagrad : Optimizer
 
     protected override IEnumerable<string> ElementwiseStateKeys => ["sum"];
 
+    protected override IEnumerable<string> ScalarStateKeys => ["step"];
+
     protected override void SetGroupDefaults(ParamGroup group)
     {
         group.SetDefault("foreach", null);

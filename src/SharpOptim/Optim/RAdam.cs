@@ -51,6 +51,8 @@ public sealed class RAdam : Optimizer
 
     protected override IEnumerable<string> ElementwiseStateKeys => ["exp_avg", "exp_avg_sq"];
 
+    protected override IEnumerable<string> ScalarStateKeys => ["step"];
+
     protected override void SetGroupDefaults(ParamGroup group)
     {
         group.SetDefault("foreach", null);

@@ -51,6 +51,8 @@ public sealed class Rprop : Optimizer
 
     protected override IEnumerable<string> ElementwiseStateKeys => ["prev", "step_size"];
 
+    protected override IEnumerable<string> ScalarStateKeys => ["step"];
+
     protected override void SetGroupDefaults(ParamGroup group) => GroupDefaults.SetPathFlags(group);
 
     /// <summary>One parameter's step counter, previous gradient and per-element step sizes.</summary>

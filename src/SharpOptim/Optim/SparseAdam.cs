@@ -70,9 +70,6 @@ public sealed partial class SparseAdam : Optimizer
 
     protected override IEnumerable<string> ElementwiseStateKeys => ["exp_avg", "exp_avg_sq"];
 
-    /// <summary>SparseAdam's <c>step</c> is a plain integer in PyTorch, before and after loading.</summary>
-    protected override bool LoadsStepAsTensor => false;
-
     /// <summary>
     /// Runs the closure, then refuses a dense gradient in any group before anything changes
     /// (PyTorch raises while it walks the groups, after updating the earlier ones), then steps.
