@@ -74,6 +74,27 @@ public class AtomicStepTests
     }
 
     /// <summary>
+    /// A state tensor that was right where it was is checked again where it moves: into another
+    /// parameter's state, or under another key of the same one.
+    /// </summary>
+    [Theory]
+    [InlineData("Adam")]
+    [InlineData("Adafactor-matrix-last")]
+    public void ATensorCheckedBeforeIsCheckedAgainWhereItMoves(string algorithm)
+    {
+        var (optimizer, ps) = MalformedState.Stepped(algorithm, "default");
+        var (first, second) = (optimizer.State[ps[0]], optimizer.State[ps[1]]);
+        // Adam: parameter 0's exp_avg (shape [2, 3]) as parameter 1's (shape [3]); Adafactor, on the
+        // matrix: row_var (shape [2, 1]) as col_var (shape [1, 3]).
+        var (key, moved) = algorithm == "Adam" ? ("exp_avg", first["exp_avg"]) : ("col_var", second["row_var"]);
+        second[key] = moved;
+        var before = MalformedState.Snapshot(optimizer);
+        var error = Assert.Throws<InvalidOperationException>(() => optimizer.Step());
+        Assert.Contains($"parameter 1 has '{key}' of shape", error.Message);
+        Assert.Equal(before, MalformedState.Snapshot(optimizer));
+    }
+
+    /// <summary>
     /// LBFGS keeps its whole state on the first parameter; a spoilt entry is refused before the
     /// closure runs (PyTorch runs the closure, counts the evaluation, then fails).
     /// </summary>
