@@ -65,29 +65,45 @@ public sealed class ASGD : Optimizer
     private readonly List<ParamState> _states = [];
     private AsgdStepScalars[] _scalars = [];
 
+    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
+
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group, _params, out bool anySparse);
-        StepGuards.CheckDenseStep(nameof(ASGD), group, ps, anySparse);
-        var states = _states;
-        states.Clear();
-        var lrOption = group.Peek("lr");
-        foreach (var p in ps) states.Add(StateOf(p, lrOption));
-        var h = new Hyper(group.GetDouble("lambd"), group.GetDouble("alpha"), group.GetDouble("t0"), group.GetDouble("weight_decay"),
-                          group.GetBool("maximize"));
-        switch (ResolveImplementation(group, hasSparseGrad: false))
+        var (implementation, h, lr) = Gather(group, create: true);
+        var (ps, states) = (_params, _states);
+        switch (implementation)
         {
-            case StepImplementation.Reference: Reference(ps, states, h, PyScalar.FromOption(group["lr"], "lr")); break;
-            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h, HyperScalar.Of(AdamFamily.ReadLr(group))); break;
-            default: Kernel<FusedMath>(ps, states, h, HyperScalar.Of(AdamFamily.ReadLr(group))); break;
+            case StepImplementation.Reference: Reference(ps, states, h, lr.Reference); break;
+            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h, lr.Kernel); break;
+            default: Kernel<FusedMath>(ps, states, h, lr.Kernel); break;
         }
     }
 
-    /// <summary>A parameter's state tensors, created on its first step in PyTorch's key order (the lr option read only then).</summary>
-    private ParamState StateOf(Tensor p, object? lrOption)
+    /// <summary>
+    /// Everything the step reads (parameters in <c>_params</c>, states in <c>_states</c>, the
+    /// options, lr as the path takes it), checked before it changes anything.
+    /// </summary>
+    private (StepImplementation, Hyper, StepLr) Gather(ParamGroup group, bool create)
     {
-        var state = StateFor(p);
-        if (state.Count == 0)
+        var ps = ParamsWithGrad(group, _params, out bool anySparse);
+        StepGuards.CheckDenseStep(nameof(ASGD), group, ps, anySparse);
+        var implementation = ResolveImplementation(group, hasSparseGrad: false);
+        var h = new Hyper(group.GetDouble("lambd"), group.GetDouble("alpha"), group.GetDouble("t0"), group.GetDouble("weight_decay"),
+                          group.GetBool("maximize"));
+        var lr = StepLr.Read(group, implementation);
+        GatherStates(ps, _states, new StateSchema(group.Peek("lr")), create, implementation == StepImplementation.Reference ? null : nameof(ASGD));
+        return (implementation, h, lr);
+    }
+
+    /// <summary>A parameter's state: <c>step</c>, <c>eta</c>, <c>mu</c>, <c>ax</c>.</summary>
+    private readonly struct StateSchema(object? lrOption) : IStepStateSchema<ParamState>
+    {
+        public ParamState Read(in StepStateEntries e) => new(e.Step(), e.Scalar("eta"), e.Scalar("mu"), e.Elementwise("ax"));
+
+        public bool LacksEntries(in ParamState state) => false;
+
+        /// <summary>In PyTorch's key order, <c>eta</c> from the lr option.</summary>
+        public void Create(OrderedDictionary<string, object?> state, Tensor p)
         {
             var lr = PyScalar.FromOption(lrOption, "lr");
             state["step"] = ScalarState.NewStep();
@@ -96,7 +112,6 @@ public sealed class ASGD : Optimizer
             state["mu"] = ScalarState.New(1);
             state["ax"] = Torch.ZerosLike(p);
         }
-        return new(StateTensor.Get(state, "step"), StateTensor.Get(state, "eta"), StateTensor.Get(state, "mu"), StateTensor.Get(state, "ax"));
     }
 
     /// <summary><c>mu = 1 / max(1, step - t0)</c>, with Python's <c>max</c>: 1 unless the difference is greater (a NaN t0 gives 1).</summary>
@@ -153,7 +168,6 @@ public sealed class ASGD : Optimizer
     /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
     private void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, Hyper h, HyperScalar lr) where TMath : IKernelMath
     {
-        StepGuards.CheckKernelDTypes(nameof(ASGD), ps);
         if (_scalars.Length < ps.Count) _scalars = new AsgdStepScalars[ps.Count];
         double previousStep = double.NaN, nextEta = 0, nextMu = 0;
         for (int i = 0; i < ps.Count; i++)

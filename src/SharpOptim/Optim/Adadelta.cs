@@ -51,10 +51,12 @@ public sealed class Adadelta : Optimizer
 
     protected override IEnumerable<string> ElementwiseStateKeys => ["square_avg", "acc_delta"];
 
+    protected override IEnumerable<string> ScalarStateKeys => ["step"];
+
     protected override void SetGroupDefaults(ParamGroup group) => GroupDefaults.SetPathFlags(group);
 
-    /// <summary>One parameter's running averages.</summary>
-    private readonly record struct ParamState(Tensor SquareAvg, Tensor AccDelta)
+    /// <summary>One parameter's step counter and running averages.</summary>
+    private readonly record struct ParamState(Tensor Step, Tensor SquareAvg, Tensor AccDelta)
     {
         /// <summary>Records that the kernel wrote the averages through spans.</summary>
         public void MarkModified()
@@ -68,34 +70,51 @@ public sealed class Adadelta : Optimizer
     private readonly List<Tensor> _params = [];
     private readonly List<ParamState> _states = [];
 
+    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
+
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group, _params, out bool anySparse);
-        if (ps.Count == 0) return;
-        StepGuards.CheckNoSparseGrad(nameof(Adadelta), anySparse);
-        TensorLr.RefuseRecordedRequiresGrad(group, "add_", "'alpha'");
-        var h = new AdadeltaHyper(group.Lr, group.GetDouble("rho"), group.GetDouble("eps"), group.GetDouble("weight_decay"), group.GetBool("maximize"));
-
-        var states = _states;
-        states.Clear();
-        foreach (var p in ps)
-        {
-            var state = StateFor(p);
-            if (state.Count == 0)
-            {
-                state["step"] = ScalarState.NewStep();
-                state["square_avg"] = Torch.ZerosLike(p);
-                state["acc_delta"] = Torch.ZerosLike(p);
-            }
-            states.Add(new((Tensor)state["square_avg"]!, (Tensor)state["acc_delta"]!));
-            ScalarState.Increment((Tensor)state["step"]!);
-        }
-
-        switch (ResolveImplementation(group, hasSparseGrad: false))
+        if (Gather(group, create: true) is not { } gathered) return;
+        var (implementation, h) = gathered;
+        var (ps, states) = (_params, _states);
+        for (int i = 0; i < states.Count; i++) ScalarState.Increment(states[i].Step);
+        switch (implementation)
         {
             case StepImplementation.Reference: Reference(ps, states, h, group.GetBool("differentiable")); break;
             case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h); break;
             default: Kernel<FusedMath>(ps, states, h); break;
+        }
+    }
+
+    /// <summary>
+    /// Everything the step reads (parameters in <c>_params</c>, states in <c>_states</c>, the
+    /// options), checked before it changes anything; null when no parameter has a gradient.
+    /// </summary>
+    private (StepImplementation, AdadeltaHyper)? Gather(ParamGroup group, bool create)
+    {
+        var ps = ParamsWithGrad(group, _params, out bool anySparse);
+        if (ps.Count == 0) return null;
+        StepGuards.CheckNoSparseGrad(nameof(Adadelta), anySparse);
+        TensorLr.RefuseRecordedRequiresGrad(group, "add_", "'alpha'");
+        var h = new AdadeltaHyper(group.Lr, group.GetDouble("rho"), group.GetDouble("eps"), group.GetDouble("weight_decay"), group.GetBool("maximize"));
+        var implementation = ResolveImplementation(group, hasSparseGrad: false);
+        GatherStates(ps, _states, new StateSchema(), create, implementation == StepImplementation.Reference ? null : nameof(Adadelta));
+        return (implementation, h);
+    }
+
+    /// <summary>A parameter's state: <c>step</c>, <c>square_avg</c>, <c>acc_delta</c>.</summary>
+    private readonly struct StateSchema : IStepStateSchema<ParamState>
+    {
+        public ParamState Read(in StepStateEntries e) => new(e.Step(), e.Elementwise("square_avg"), e.Elementwise("acc_delta"));
+
+        public bool LacksEntries(in ParamState state) => false;
+
+        /// <summary>At zero, in PyTorch's key order.</summary>
+        public void Create(OrderedDictionary<string, object?> state, Tensor p)
+        {
+            state["step"] = ScalarState.NewStep();
+            state["square_avg"] = Torch.ZerosLike(p);
+            state["acc_delta"] = Torch.ZerosLike(p);
         }
     }
 
@@ -105,7 +124,7 @@ public sealed class Adadelta : Optimizer
         for (int i = 0; i < ps.Count; i++)
         {
             var param = ps[i];
-            var (squareAvg, accDelta) = states[i];
+            var (_, squareAvg, accDelta) = states[i];
             var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
             if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
             squareAvg.Mul_(h.Rho).Addcmul_(grad, grad, value: 1 - h.Rho);

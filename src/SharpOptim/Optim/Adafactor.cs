@@ -63,6 +63,8 @@ public sealed partial class Adafactor : Optimizer
 
     protected override IEnumerable<string> ElementwiseStateKeys => ["variance"];
 
+    protected override IEnumerable<string> ScalarStateKeys => ["step"];
+
     protected override void SetGroupDefaults(ParamGroup group) => group.SetDefault("foreach", null);
 
     /// <summary>Besides the base checks, row_var and col_var must have the factored shapes of their param.</summary>
@@ -73,7 +75,7 @@ public sealed partial class Adafactor : Optimizer
         {
             if (!state.TryGetValue(key, out var value) || value is null) continue;
             if (value is not Tensor t || param.Dim < 2 || !ShapeUtil.SameShape(t.ShapeRef, FactorShape(param.ShapeRef, dim)))
-                throw new ArgumentException($"loaded state for parameter {paramId} has '{key}' of {StateValues.Describe(value)}, but a parameter of shape {ShapeUtil.Format(param.ShapeRef)} needs shape {(param.Dim < 2 ? "none" : ShapeUtil.Format(FactorShape(param.ShapeRef, dim)))}", "stateDict");
+                throw StateProblem.AtLoad(paramId, key, $"of {StateValues.Describe(value)}, but a parameter of shape {ShapeUtil.Format(param.ShapeRef)} needs shape {(param.Dim < 2 ? "none" : ShapeUtil.Format(FactorShape(param.ShapeRef, dim)))}");
         }
     }
 
@@ -92,10 +94,28 @@ public sealed partial class Adafactor : Optimizer
     private readonly List<Tensor> _params = [];
     private readonly List<ParamState> _states = [];
 
+    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
+
     protected override void StepGroup(ParamGroup group)
     {
+        if (Gather(group, create: true) is not { } gathered) return;
+        var (implementation, h) = gathered;
+        switch (implementation)
+        {
+            case StepImplementation.Reference: Reference(_params, _states, h); break;
+            case StepImplementation.ForEach: InOrderKernel<ExactMath>(_params, _states, h); break;
+            default: ReorderedKernel<FusedMath>(_params, _states, h); break;
+        }
+    }
+
+    /// <summary>
+    /// Everything the step reads (parameters in <c>_params</c>, states in <c>_states</c>, the
+    /// options), checked before it changes anything; null when no parameter has a gradient.
+    /// </summary>
+    private (StepImplementation, AdafactorHyper)? Gather(ParamGroup group, bool create)
+    {
         var ps = ParamsWithGrad(group, _params, out bool anySparse);
-        if (ps.Count == 0) return;
+        if (ps.Count == 0) return null;
         StepGuards.CheckNoSparseGrad(nameof(Adafactor), anySparse);
 
         var (eps1, eps2) = ReadEps(group["eps"]);
@@ -104,24 +124,37 @@ public sealed partial class Adafactor : Optimizer
                                    eps1 ?? MachineEpsilon(ps[0].DType), eps2,
                                    group.GetDouble("d"), group.GetDouble("weight_decay"), group.GetBool("maximize"));
         var implementation = ResolveImplementation(group, hasSparseGrad: false);
-        if (implementation != StepImplementation.Reference) StepGuards.CheckKernelDTypes(nameof(Adafactor), ps);
-
-        var states = _states;
-        states.Clear();
-        foreach (var p in ps) states.Add(StateOf(p));
-        switch (implementation)
-        {
-            case StepImplementation.Reference: Reference(ps, states, h); break;
-            case StepImplementation.ForEach: InOrderKernel<ExactMath>(ps, states, h); break;
-            default: ReorderedKernel<FusedMath>(ps, states, h); break;
-        }
+        GatherStates(ps, _states, new StateSchema(), create, implementation == StepImplementation.Reference ? null : nameof(Adafactor));
+        return (implementation, h);
     }
 
-    /// <summary>A parameter's state, created at zero on its first step (in PyTorch's key order).</summary>
-    private ParamState StateOf(Tensor p)
+    /// <summary>
+    /// A parameter's state: <c>step</c>, and the factored moments <c>row_var</c> and <c>col_var</c>
+    /// for a gradient of two or more dimensions, or the full <c>variance</c> for a vector (PyTorch
+    /// asserts the one the gradient needs, with the messages used here).
+    /// </summary>
+    private readonly struct StateSchema : IStepStateSchema<ParamState>
     {
-        var state = StateFor(p);
-        if (state.Count == 0)
+        private const string FactorsMissing = "row_var and col_var should be defined when grad is multidimensional";
+        private const string VarianceMissing = "variance should be defined when grad is a vector";
+
+        public ParamState Read(in StepStateEntries e)
+        {
+            var step = e.Step();
+            var grad = e.Param.Grad!;
+            if (grad.Dim <= 1) return new(step, null, null, e.Shaped("variance", grad.ShapeRef, VarianceMissing));
+            Span<int> shape = stackalloc int[grad.Dim];
+            grad.ShapeRef.CopyTo(shape);
+            shape[^1] = 1;
+            var rowVar = e.Shaped("row_var", shape, FactorsMissing);
+            (shape[^1], shape[^2]) = (grad.ShapeRef[^1], 1);
+            return new(step, rowVar, e.Shaped("col_var", shape, FactorsMissing), null);
+        }
+
+        public bool LacksEntries(in ParamState state) => false;
+
+        /// <summary>At zero, in PyTorch's key order, the moments in the gradient's dtype.</summary>
+        public void Create(OrderedDictionary<string, object?> state, Tensor p)
         {
             var grad = p.Grad!;
             state["step"] = ScalarState.NewStep();
@@ -132,8 +165,6 @@ public sealed partial class Adafactor : Optimizer
             }
             else state["variance"] = Torch.ZerosLike(grad);
         }
-        return new((Tensor)state["step"]!, state.GetValueOrDefault("row_var") as Tensor, state.GetValueOrDefault("col_var") as Tensor,
-                   state.GetValueOrDefault("variance") as Tensor);
     }
 
     /// <summary>PyTorch's <c>_single_tensor_adafactor</c>, operation for operation.</summary>

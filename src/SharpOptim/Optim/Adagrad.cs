@@ -67,6 +67,8 @@ public sealed class Adagrad : Optimizer
 
     protected override IEnumerable<string> ElementwiseStateKeys => ["sum"];
 
+    protected override IEnumerable<string> ScalarStateKeys => ["step"];
+
     protected override void SetGroupDefaults(ParamGroup group)
     {
         group.SetDefault("foreach", null);
@@ -75,34 +77,27 @@ public sealed class Adagrad : Optimizer
         group.SetDefault("fused", null);
     }
 
-    /// <summary>One parameter's <c>sum</c> and its decayed learning rate for this step.</summary>
-    private readonly record struct ParamState(Tensor Sum, double Clr);
+    /// <summary>One parameter's step counter, <c>sum</c>, and its decayed learning rate for this step (set once the step is counted).</summary>
+    private readonly record struct ParamState(Tensor Step, Tensor Sum, double Clr);
 
     // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
     private readonly List<Tensor> _params = [];
     private readonly List<ParamState> _states = [];
 
+    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
+
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group, _params, out bool hasSparseGrad);
-        if (ps.Count == 0) return;
-        var h = new AdagradHyper(group.GetDouble("lr_decay"), group.GetDouble("weight_decay"), group.GetDouble("eps"), group.GetBool("maximize"));
-        var implementation = ResolveImplementation(group, hasSparseGrad);
-        CheckStep(group, hasSparseGrad, h);
-        var lr = HyperScalar.Of(AdamFamily.ReadLr(group));
-
-        var states = _states;
-        states.Clear();
-        double previousStep = double.NaN;
-        foreach (var p in ps)
+        if (Gather(group, create: true) is not { } gathered) return;
+        var (implementation, h, lr) = gathered;
+        var (ps, states) = (_params, _states);
+        double previousStep = double.NaN, clr = 0;
+        for (int i = 0; i < ps.Count; i++)
         {
-            var state = StateFor(p);
-            // A parameter added after construction gets its state now, from the optimizer's defaults (as PyTorch).
-            if (state.Count == 0) InitState(state, p, group, OptionValues.ToDouble(Defaults["initial_accumulator_value"], "initial_accumulator_value"));
-            double step = ScalarState.Increment((Tensor)state["step"]!);
+            double step = ScalarState.Increment(states[i].Step);
             // Parameters usually share their step count, and then their decayed lr.
-            double clr = step == previousStep ? states[^1].Clr : DecayedLr(lr, step, h.LrDecay);
-            states.Add(new((Tensor)state["sum"]!, clr));
+            if (step != previousStep) clr = DecayedLr(lr, step, h.LrDecay);
+            states[i] = states[i] with { Clr = clr };
             previousStep = step;
         }
 
@@ -112,6 +107,36 @@ public sealed class Adagrad : Optimizer
             case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h); break;
             default: Kernel<FusedMath>(ps, states, h); break;
         }
+    }
+
+    /// <summary>
+    /// Everything the step reads (parameters in <c>_params</c>, states in <c>_states</c>, the
+    /// options), checked before it changes anything; null when no parameter has a gradient.
+    /// </summary>
+    private (StepImplementation, AdagradHyper, HyperScalar)? Gather(ParamGroup group, bool create)
+    {
+        var ps = ParamsWithGrad(group, _params, out bool hasSparseGrad);
+        if (ps.Count == 0) return null;
+        var h = new AdagradHyper(group.GetDouble("lr_decay"), group.GetDouble("weight_decay"), group.GetDouble("eps"), group.GetBool("maximize"));
+        var implementation = ResolveImplementation(group, hasSparseGrad);
+        CheckStep(group, hasSparseGrad, h);
+        var lr = HyperScalar.Of(AdamFamily.ReadLr(group));
+        var schema = new StateSchema(group, OptionValues.ToDouble(Defaults["initial_accumulator_value"], "initial_accumulator_value"));
+        GatherStates(ps, _states, schema, create, implementation == StepImplementation.Reference ? null : nameof(Adagrad));
+        return (implementation, h, lr);
+    }
+
+    /// <summary>
+    /// A parameter's state: <c>step</c> and <c>sum</c>. A parameter added after construction gets
+    /// its state at its first step, from the optimizer's defaults (as PyTorch).
+    /// </summary>
+    private readonly struct StateSchema(ParamGroup group, double initialAccumulatorValue) : IStepStateSchema<ParamState>
+    {
+        public ParamState Read(in StepStateEntries e) => new(e.Step(), e.Elementwise("sum"), Clr: 0);
+
+        public bool LacksEntries(in ParamState state) => false;
+
+        public void Create(OrderedDictionary<string, object?> state, Tensor p) => InitState(state, p, group, initialAccumulatorValue);
     }
 
     /// <summary>PyTorch's step-time refusals, checked before anything changes.</summary>
@@ -138,7 +163,7 @@ public sealed class Adagrad : Optimizer
         for (int i = 0; i < ps.Count; i++)
         {
             var param = ps[i];
-            var (sum, clr) = states[i];
+            var (_, sum, clr) = states[i];
             var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
             if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
             if (grad.IsSparse)

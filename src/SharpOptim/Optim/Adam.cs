@@ -83,6 +83,8 @@ public partial class Adam : Optimizer
 
     protected override IEnumerable<string> ElementwiseStateKeys => ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"];
 
+    protected override IEnumerable<string> ScalarStateKeys => ["step"];
+
     protected override void SetGroupDefaults(ParamGroup group)
     {
         group.SetDefault("amsgrad", false);
@@ -133,30 +135,36 @@ public partial class Adam : Optimizer
     private readonly List<ParamState> _states = [];
     private AdamScalars[] _scalars = [];
 
+    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
+
     protected override void StepGroup(ParamGroup group)
     {
-        // Passes over the parameters are kept few (each costs cache misses on a model of
-        // thousands of small tensors): collect, check dtypes, then one pass to gather state,
-        // count the step and compute the scalars, then the kernel.
-        var implementation = ResolveImplementation(group, hasSparseGrad: false);
-        var ps = ParamsWithGrad(group, _params, out bool anySparse);
-        if (anySparse)
-            throw new InvalidOperationException("Adam does not support sparse gradients, please consider SparseAdam instead");
-        var h = Hyper.Read(group);
-        CheckStepFlags(ps, h);
-        if (implementation != StepImplementation.Reference) StepGuards.CheckKernelDTypes(nameof(Adam), ps);
-
-        var states = _states;
-        states.Clear();
+        var (implementation, h) = Gather(group, create: true);
+        var (ps, states) = (_params, _states);
         if (implementation == StepImplementation.Reference)
         {
-            foreach (var p in ps) states.Add(StateOf(p, h));
             if (h.Differentiable) DifferentiableReference(ps, states, h);
             else Reference(ps, states, h);
         }
         // The default (fused unset) follows PyTorch's default, the for-loop, in its hyper-parameter arithmetic.
         else if (implementation == StepImplementation.ForEach) Kernel<ExactMath>(ps, states, h, fusedArithmetic: false);
         else Kernel<FusedMath>(ps, states, h, fusedArithmetic: h.Fused == true);
+    }
+
+    /// <summary>
+    /// Everything the step reads, checked before it changes anything: the parameters with a
+    /// gradient (in <c>_params</c>), the options, and every parameter's state (in <c>_states</c>).
+    /// </summary>
+    private (StepImplementation, Hyper) Gather(ParamGroup group, bool create)
+    {
+        var implementation = ResolveImplementation(group, hasSparseGrad: false);
+        var ps = ParamsWithGrad(group, _params, out bool anySparse);
+        if (anySparse)
+            throw new InvalidOperationException("Adam does not support sparse gradients, please consider SparseAdam instead");
+        var h = Hyper.Read(group);
+        CheckStepFlags(ps, h);
+        GatherStates(ps, _states, new StateSchema(h), create, implementation == StepImplementation.Reference ? null : nameof(Adam));
+        return (implementation, h);
     }
 
     /// <summary>PyTorch's step-time refusals, checked before anything changes.</summary>
@@ -174,33 +182,34 @@ public partial class Adam : Optimizer
                 throw new InvalidOperationException("`requires_grad` is not supported for `step` in differentiable mode");
     }
 
-    /// <summary>A parameter's state, created at zero on its first step (in PyTorch's key order).</summary>
-    private ParamState StateOf(Tensor p, Hyper h)
+    /// <summary>A parameter's state: <c>step</c>, the two moments and, with amsgrad, <c>max_exp_avg_sq</c> (PyTorch's KeyError when a checkpoint lacks it).</summary>
+    private readonly struct StateSchema(Hyper h) : IStepStateSchema<ParamState>
     {
-        var state = StateFor(p);
-        if (state.Count == 0)
+        public ParamState Read(in StepStateEntries e)
+            => new(e.Step(), e.Elementwise("exp_avg"), e.Elementwise("exp_avg_sq"), h.Amsgrad ? e.Elementwise("max_exp_avg_sq") : null);
+
+        public bool LacksEntries(in ParamState state) => false;
+
+        /// <summary>At zero, in PyTorch's key order.</summary>
+        public void Create(OrderedDictionary<string, object?> state, Tensor p)
         {
             state["step"] = ScalarState.NewStep(fused: h.Fused == true);
             state["exp_avg"] = Torch.ZerosLike(p);
             state["exp_avg_sq"] = Torch.ZerosLike(p);
             if (h.Amsgrad) state["max_exp_avg_sq"] = Torch.ZerosLike(p);
         }
-        return new((Tensor)state["step"]!, (Tensor)state["exp_avg"]!, (Tensor)state["exp_avg_sq"]!,
-                   h.Amsgrad ? (Tensor)state["max_exp_avg_sq"]! : null);
     }
 
     /// <summary>
-    /// Gathers each parameter's state, counts its step and computes its scalars in one pass, then
-    /// runs the single-pass kernel over every parameter of the group at once.
+    /// Counts each parameter's step and computes its scalars in one pass, then runs the
+    /// single-pass kernel over every parameter of the group at once.
     /// </summary>
     private void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, Hyper h, bool fusedArithmetic) where TMath : IKernelMath
     {
         if (_scalars.Length < ps.Count) _scalars = new AdamScalars[ps.Count];
         for (int i = 0; i < ps.Count; i++)
         {
-            var state = StateOf(ps[i], h);
-            states.Add(state);
-            double step = ScalarState.Increment(state.Step);
+            double step = ScalarState.Increment(states[i].Step);
             // Parameters usually share their step count and dtype, and then their scalars.
             _scalars[i] = i > 0 && step == _scalars[i - 1].Step && ps[i].DType == ps[i - 1].DType
                 ? _scalars[i - 1]

@@ -56,6 +56,8 @@ public sealed class Adamax : Optimizer
 
     protected override IEnumerable<string> ElementwiseStateKeys => ["exp_avg", "exp_inf"];
 
+    protected override IEnumerable<string> ScalarStateKeys => ["step"];
+
     protected override void SetGroupDefaults(ParamGroup group) => GroupDefaults.SetPathFlags(group);
 
     /// <summary>One group's options as a step reads them.</summary>
@@ -89,7 +91,21 @@ public sealed class Adamax : Optimizer
     private readonly List<ParamState> _states = [];
     private AdamaxScalars[] _scalars = [];
 
+    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
+
     protected override void StepGroup(ParamGroup group)
+    {
+        var (implementation, h) = Gather(group, create: true);
+        switch (implementation)
+        {
+            case StepImplementation.Reference: Reference(_params, _states, h); break;
+            case StepImplementation.ForEach: Kernel<ExactMath>(_params, _states, h); break;
+            default: Kernel<FusedMath>(_params, _states, h); break;
+        }
+    }
+
+    /// <summary>Everything the step reads (parameters in <c>_params</c>, states in <c>_states</c>), checked before it changes anything.</summary>
+    private (StepImplementation, Hyper) Gather(ParamGroup group, bool create)
     {
         var ps = ParamsWithGrad(group, _params, out bool anySparse);
         StepGuards.CheckNoSparseGrad(nameof(Adamax), anySparse);
@@ -97,28 +113,25 @@ public sealed class Adamax : Optimizer
         // The step size reaches addcdiv_ as a number: under autograd a tensor lr requiring grad cannot become one.
         if (h.Differentiable && h.Lr.Tensor is { RequiresGrad: true })
             throw new ArgumentException("addcdiv_(): argument 'value' must be Number, not Tensor");
-
-        var states = _states;
-        states.Clear();
-        foreach (var p in ps) states.Add(StateOf(p));
-        switch (ResolveImplementation(group, hasSparseGrad: false))
-        {
-            case StepImplementation.Reference: Reference(ps, states, h); break;
-            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h); break;
-            default: Kernel<FusedMath>(ps, states, h); break;
-        }
+        var implementation = ResolveImplementation(group, hasSparseGrad: false);
+        GatherStates(ps, _states, new StateSchema(), create, implementation == StepImplementation.Reference ? null : nameof(Adamax));
+        return (implementation, h);
     }
 
-    private ParamState StateOf(Tensor p)
+    /// <summary>A parameter's state: <c>step</c>, <c>exp_avg</c>, <c>exp_inf</c>.</summary>
+    private readonly struct StateSchema : IStepStateSchema<ParamState>
     {
-        var state = StateFor(p);
-        if (state.Count == 0)
+        public ParamState Read(in StepStateEntries e) => new(e.Step(), e.Elementwise("exp_avg"), e.Elementwise("exp_inf"));
+
+        public bool LacksEntries(in ParamState state) => false;
+
+        /// <summary>At zero, in PyTorch's key order.</summary>
+        public void Create(OrderedDictionary<string, object?> state, Tensor p)
         {
             state["step"] = ScalarState.NewStep();
             state["exp_avg"] = Torch.ZerosLike(p);
             state["exp_inf"] = Torch.ZerosLike(p);
         }
-        return new((Tensor)state["step"]!, (Tensor)state["exp_avg"]!, (Tensor)state["exp_inf"]!);
     }
 
     /// <summary>PyTorch's <c>_single_tensor_adamax</c>, operation for operation.</summary>
@@ -143,8 +156,6 @@ public sealed class Adamax : Optimizer
     /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
     private void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, Hyper h) where TMath : IKernelMath
     {
-        // Refused before any step counter moves.
-        StepGuards.CheckKernelDTypes(nameof(Adamax), ps);
         if (_scalars.Length < ps.Count) _scalars = new AdamaxScalars[ps.Count];
         double previousStep = double.NaN;
         for (int i = 0; i < ps.Count; i++)

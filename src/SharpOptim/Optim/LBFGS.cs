@@ -84,6 +84,7 @@ public sealed class LBFGS : Optimizer
 
         // LBFGS's state is global; it is kept as the first parameter's state, as PyTorch does.
         var state = StateFor(ps[0]);
+        CheckState(state, (key, what) => StateProblem.AtStep(this, ps[0], key, what));
         state.TryAdd("func_evals", 0);
         state.TryAdd("n_iter", 0);
 
@@ -327,39 +328,52 @@ public sealed class LBFGS : Optimizer
         => state.GetValueOrDefault(key) is IEnumerable list ? list.Cast<Tensor>().ToList() : null;
 
     /// <summary>
-    /// Checks a loaded state: vectors over all parameters (<c>d</c>, <c>prev_flat_grad</c>, the
-    /// history entries) have the total number of elements, the history lists agree in length, and
-    /// the counters are integers, so a mismatched checkpoint fails at load rather than mid-step.
+    /// Checks a loaded state (see <see cref="CheckState"/>), so that a mismatched checkpoint fails
+    /// at load rather than mid-step.
     /// </summary>
     protected override void ValidateLoadedState(Tensor param, int paramId, IReadOnlyDictionary<string, object?> state)
     {
         base.ValidateLoadedState(param, paramId, state);
+        CheckState(state, (key, what) => StateProblem.AtLoad(paramId, key, what));
+    }
+
+    /// <summary>
+    /// LBFGS's state as a step reads it: vectors over all parameters (<c>d</c>,
+    /// <c>prev_flat_grad</c>, the history entries) have the total number of elements, the history
+    /// lists agree in length, the counters are integers and <c>t</c>, <c>H_diag</c> numbers or
+    /// one-element tensors. Checked at load and again before a step runs the closure, so that a
+    /// state changed in between fails before anything changes (PyTorch fails midway, after
+    /// counting the evaluation).
+    /// </summary>
+    private void CheckState(IReadOnlyDictionary<string, object?> state, Func<string, string, Exception> bad)
+    {
         int numel = ParamGroups[0].Params.Sum(p => p.Numel);
-        ArgumentException Bad(string key, string what) => new($"loaded LBFGS state for parameter {paramId} has '{key}' {what}", "stateDict");
         void CheckFlat(string key, object? value)
         {
             if (value is null) return;
-            if (value is not Tensor t) throw Bad(key, $"of {StateValues.Describe(value)}, expected a tensor");
-            if (t.Dim != 1 || t.Numel != numel) throw Bad(key, $"of shape {ShapeUtil.Format(t.ShapeRef)}, but the parameters have {numel} elements in all");
+            if (value is not Tensor t) throw bad(key, $"of {StateValues.Describe(value)}, expected a tensor");
+            if (t.Dim != 1 || t.Numel != numel) throw bad(key, $"of shape {ShapeUtil.Format(t.ShapeRef)}, but the parameters have {numel} elements in all");
         }
         foreach (var key in new[] { "func_evals", "n_iter" })
-            if (state.TryGetValue(key, out var v) && v is not (int or long)) throw Bad(key, $"of {StateValues.Describe(v)}, expected an integer");
+            if (state.TryGetValue(key, out var v) && v is not (int or long)) throw bad(key, $"of {StateValues.Describe(v)}, expected an integer");
         CheckFlat("d", state.GetValueOrDefault("d"));
         CheckFlat("prev_flat_grad", state.GetValueOrDefault("prev_flat_grad"));
         var lengths = new List<int>();
         foreach (var key in new[] { "old_dirs", "old_stps", "ro" })
         {
             if (state.GetValueOrDefault(key) is not { } value) continue;
-            if (value is not IEnumerable list || value is string) throw Bad(key, $"of {StateValues.Describe(value)}, expected a list of tensors");
+            if (value is not IEnumerable list || value is string) throw bad(key, $"of {StateValues.Describe(value)}, expected a list of tensors");
             var items = list.Cast<object?>().ToList();
             foreach (var item in items)
-                if (key == "ro") { if (item is not Tensor { Numel: 1 }) throw Bad(key, "with an entry that is not a one-element tensor"); }
-                else CheckFlat(key, item ?? throw Bad(key, "with a None entry"));
+                if (key == "ro") { if (item is not Tensor { Numel: 1 }) throw bad(key, "with an entry that is not a one-element tensor"); }
+                else CheckFlat(key, item ?? throw bad(key, "with a None entry"));
             lengths.Add(items.Count);
         }
-        if (lengths.Distinct().Count() > 1) throw Bad("old_dirs", "of a different length from 'old_stps' or 'ro'");
+        if (lengths.Distinct().Count() > 1) throw bad("old_dirs", "of a different length from 'old_stps' or 'ro'");
         foreach (var key in new[] { "t", "H_diag" })
             if (state.GetValueOrDefault(key) is { } v and not (int or long or double or Tensor { Numel: 1 }))
-                throw Bad(key, $"of {StateValues.Describe(v)}, expected a number or a one-element tensor");
+                throw bad(key, $"of {StateValues.Describe(v)}, expected a number or a one-element tensor");
+        if (state.GetValueOrDefault("al") is { } al && (al is not IEnumerable || al is string))
+            throw bad("al", $"of {StateValues.Describe(al)}, expected a list");
     }
 }

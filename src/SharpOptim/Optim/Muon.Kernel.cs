@@ -10,11 +10,11 @@ public sealed partial class Muon
     private readonly Dictionary<(int Rows, int Cols), NewtonSchulzWorkspace> _workspaces = [];
 
     /// <summary>The kernel path: for each param, momentum in one pass, the Newton–Schulz iteration, the param update in a second pass.</summary>
-    private void Kernel<TMath>(List<Tensor> ps, List<Tensor> buffers, MuonHyper h) where TMath : IKernelMath
+    private void Kernel<TMath>(List<Tensor> ps, List<MomentumBuffer> buffers, MuonHyper h) where TMath : IKernelMath
     {
         for (int t = 0; t < ps.Count; t++)
         {
-            var (param, buffer) = (ps[t], buffers[t]);
+            var (param, buffer) = (ps[t], buffers[t].Buffer!);
             var workspace = WorkspaceFor(param.Size(0), param.Size(1));
             ParallelChunker.Run(1, new MomentumChunks(param.Grad!, buffer, workspace.Input, h.Momentum, h.Nesterov));
             var ortho = NewtonSchulz.Orthogonalize(workspace, h.Coefficients, h.Steps, h.Eps);

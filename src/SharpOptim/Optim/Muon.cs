@@ -76,45 +76,60 @@ public sealed partial class Muon : Optimizer
 
     // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
     private readonly List<Tensor> _params = [];
-    private readonly List<Tensor> _buffers = [];
+    private readonly List<MomentumBuffer> _buffers = [];
+
+    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
 
     protected override void StepGroup(ParamGroup group)
     {
+        if (Gather(group, create: true) is not { } gathered) return;
+        var (implementation, h) = gathered;
+        switch (implementation)
+        {
+            case StepImplementation.Reference: Reference(_params, _buffers, h); break;
+            case StepImplementation.ForEach: Kernel<ExactMath>(_params, _buffers, h); break;
+            default: Kernel<FusedMath>(_params, _buffers, h); break;
+        }
+    }
+
+    /// <summary>
+    /// Everything the step reads (parameters in <c>_params</c>, momentum buffers in <c>_buffers</c>,
+    /// the options), checked before it changes anything; null when no parameter has a gradient.
+    /// </summary>
+    private (StepImplementation, MuonHyper)? Gather(ParamGroup group, bool create)
+    {
         var ps = ParamsWithGrad(group, _params, out bool anySparse);
-        if (ps.Count == 0) return;
+        if (ps.Count == 0) return null;
         StepGuards.CheckNoSparseGrad(nameof(Muon), anySparse);
         foreach (var p in ps)
             if (p.Grad!.Dim != 2) throw new ArgumentException("Param gradient must be a 2D matrix");
         var h = MuonHyper.Read(group);
         var implementation = ResolveImplementation(group, hasSparseGrad: false);
-        if (implementation != StepImplementation.Reference) StepGuards.CheckKernelDTypes(nameof(Muon), ps);
-
-        var buffers = _buffers;
-        buffers.Clear();
-        foreach (var p in ps)
-        {
-            var state = StateFor(p);
-            if (state.GetValueOrDefault("momentum_buffer") is not Tensor buffer)
-                state["momentum_buffer"] = buffer = Torch.ZerosLike(p.Grad!);
-            buffers.Add(buffer);
-        }
-
-        switch (implementation)
-        {
-            case StepImplementation.Reference: Reference(ps, buffers, h); break;
-            case StepImplementation.ForEach: Kernel<ExactMath>(ps, buffers, h); break;
-            default: Kernel<FusedMath>(ps, buffers, h); break;
-        }
+        GatherStates(ps, _buffers, new StateSchema(), create, implementation == StepImplementation.Reference ? null : nameof(Muon));
+        return (implementation, h);
     }
 
+    /// <summary>A parameter's <c>momentum_buffer</c>, made at zero when the state has none (as PyTorch).</summary>
+    private readonly struct StateSchema : IStepStateSchema<MomentumBuffer>
+    {
+        public MomentumBuffer Read(in StepStateEntries e) => new(e.OptionalElementwise("momentum_buffer"));
+
+        public bool LacksEntries(in MomentumBuffer state) => state.Buffer is null;
+
+        public void Create(OrderedDictionary<string, object?> state, Tensor p) => state["momentum_buffer"] = Torch.ZerosLike(p.Grad!);
+    }
+
+    /// <summary>A parameter's momentum buffer (null only until the gather creates it).</summary>
+    private readonly record struct MomentumBuffer(Tensor? Buffer);
+
     /// <summary>PyTorch's <c>_single_tensor_muon</c>, operation for operation.</summary>
-    private static void Reference(List<Tensor> ps, List<Tensor> buffers, MuonHyper h)
+    private static void Reference(List<Tensor> ps, List<MomentumBuffer> buffers, MuonHyper h)
     {
         for (int i = 0; i < ps.Count; i++)
         {
             var param = ps[i];
             var grad = param.Grad!;
-            var buf = buffers[i];
+            var buf = buffers[i].Buffer!;
             buf.Lerp_(grad, 1 - h.Momentum);
             var update = h.Nesterov ? grad.Lerp(buf, h.Momentum) : buf;
             var ortho = NewtonSchulz.Orthogonalize(update, h.Coefficients, h.Steps, h.Eps);

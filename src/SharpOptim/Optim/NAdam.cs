@@ -71,37 +71,51 @@ public sealed class NAdam : Optimizer
     private readonly List<ParamState> _states = [];
     private NAdamStepScalars[] _scalars = [];
 
+    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
+
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group, _params, out bool anySparse);
-        StepGuards.CheckDenseStep(nameof(NAdam), group, ps, anySparse);
-        var states = _states;
-        states.Clear();
-        foreach (var p in ps) states.Add(StateOf(p));
-        var h = MomentHyper.Read(group);
-        double momentumDecay = group.GetDouble("momentum_decay");
-        switch (ResolveImplementation(group, hasSparseGrad: false))
+        var (implementation, h, lr, momentumDecay) = Gather(group, create: true);
+        var (ps, states) = (_params, _states);
+        switch (implementation)
         {
-            case StepImplementation.Reference:
-                Reference(ps, states, h, PyScalar.FromOption(group["lr"], "lr"), momentumDecay, group.GetBool("differentiable"));
-                break;
-            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h, HyperScalar.Of(AdamFamily.ReadLr(group)), momentumDecay); break;
-            default: Kernel<FusedMath>(ps, states, h, HyperScalar.Of(AdamFamily.ReadLr(group)), momentumDecay); break;
+            case StepImplementation.Reference: Reference(ps, states, h, lr.Reference, momentumDecay, group.GetBool("differentiable")); break;
+            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h, lr.Kernel, momentumDecay); break;
+            default: Kernel<FusedMath>(ps, states, h, lr.Kernel, momentumDecay); break;
         }
     }
 
-    /// <summary>A parameter's state, created on its first step (in PyTorch's key order).</summary>
-    private ParamState StateOf(Tensor p)
+    /// <summary>
+    /// Everything the step reads (parameters in <c>_params</c>, states in <c>_states</c>, the
+    /// options, lr as the path takes it), checked before it changes anything.
+    /// </summary>
+    private (StepImplementation, MomentHyper, StepLr, double MomentumDecay) Gather(ParamGroup group, bool create)
     {
-        var state = StateFor(p);
-        if (state.Count == 0)
+        var ps = ParamsWithGrad(group, _params, out bool anySparse);
+        StepGuards.CheckDenseStep(nameof(NAdam), group, ps, anySparse);
+        var implementation = ResolveImplementation(group, hasSparseGrad: false);
+        var h = MomentHyper.Read(group);
+        double momentumDecay = group.GetDouble("momentum_decay");
+        var lr = StepLr.Read(group, implementation);
+        GatherStates(ps, _states, new StateSchema(), create, implementation == StepImplementation.Reference ? null : nameof(NAdam));
+        return (implementation, h, lr, momentumDecay);
+    }
+
+    /// <summary>A parameter's state: <c>step</c>, <c>mu_product</c>, <c>exp_avg</c>, <c>exp_avg_sq</c>.</summary>
+    private readonly struct StateSchema : IStepStateSchema<ParamState>
+    {
+        public ParamState Read(in StepStateEntries e)
+            => new(e.Step(), e.Scalar("mu_product"), e.Elementwise("exp_avg"), e.Elementwise("exp_avg_sq"));
+
+        public bool LacksEntries(in ParamState state) => false;
+
+        /// <summary>At the start of the schedule, in PyTorch's key order.</summary>
+        public void Create(OrderedDictionary<string, object?> state, Tensor p)
         {
             state["step"] = ScalarState.NewStep();
             state["mu_product"] = ScalarState.New(1);
             AdaptiveMoments.AddZeroMoments(state, p);
         }
-        return new(StateTensor.Get(state, "step"), StateTensor.Get(state, "mu_product"), StateTensor.Get(state, "exp_avg"),
-                   StateTensor.Get(state, "exp_avg_sq"));
     }
 
     /// <summary>The momentum schedule's <c>mu</c> and <c>mu_next</c> for step <paramref name="step"/>, in double as PyTorch's Python computes them.</summary>
@@ -175,7 +189,6 @@ public sealed class NAdam : Optimizer
     /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
     private void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, MomentHyper h, HyperScalar lr, double momentumDecay) where TMath : IKernelMath
     {
-        StepGuards.CheckKernelDTypes(nameof(NAdam), ps);
         if (_scalars.Length < ps.Count) _scalars = new NAdamStepScalars[ps.Count];
         double decayFactor = h.WeightDecay != 0 && h.Decoupled ? (1 - lr * h.WeightDecay).Value : 1;
         double previousStep = double.NaN, previousMuProduct = double.NaN, mu = 0, muNext = 0, biasCorrection2 = 0;

@@ -73,6 +73,10 @@ public abstract partial class Optimizer
                 throw new ArgumentException($"loaded state dict has state for parameter {key}, which is not in any of its param groups", nameof(stateDict));
             bool fusedOrCapturable = GroupFlag(target.Group, "fused") || GroupFlag(target.Group, "capturable");
             var cast = (OrderedDictionary<string, object?>)StateValues.CastForParam(target.Param, value, null, fusedOrCapturable)!;
+            // __setstate__ reads these from every non-empty state (PyTorch's KeyError, raised at load).
+            if (cast.Count > 0)
+                foreach (var required in ScalarStateKeys)
+                    if (!cast.ContainsKey(required)) throw StateProblem.AtLoad(id, required, null);
             ValidateLoadedState(target.Param, id, cast);
             newState[target.Param] = cast;
         }
@@ -92,7 +96,6 @@ public abstract partial class Optimizer
         foreach (var state in newState.Values)
             foreach (var key in ScalarStateKeys)
             {
-                if (key == "step" && !LoadsStepAsTensor) continue;
                 if (state.TryGetValue(key, out var number) && number is not Tensor and not null)
                     state[key] = Torch.Scalar(OptionValues.ToDouble(number, key), Torch.DefaultDType == DType.Float64 ? DType.Float64 : DType.Float32);
             }
@@ -129,26 +132,23 @@ public abstract partial class Optimizer
         {
             if (!state.TryGetValue(key, out var value) || value is null) continue;
             if (value is not Tensor t)
-                throw new ArgumentException($"loaded state for parameter {paramId} has '{key}' of {StateValues.Describe(value)}, expected a tensor", "stateDict");
+                throw StateProblem.AtLoad(paramId, key, $"of {StateValues.Describe(value)}, expected a tensor");
             if (!ShapeUtil.SameShape(t.ShapeRef, param.ShapeRef))
-                throw new ArgumentException($"loaded state for parameter {paramId} has '{key}' of shape {ShapeUtil.Format(t.ShapeRef)}, but the parameter has shape {ShapeUtil.Format(param.ShapeRef)}", "stateDict");
+                throw StateProblem.AtLoad(paramId, key, $"of shape {ShapeUtil.Format(t.ShapeRef)}, but the parameter has shape {ShapeUtil.Format(param.ShapeRef)}");
         }
     }
 
     /// <summary>
-    /// State keys that old checkpoints may hold as plain numbers and that <c>__setstate__</c> turns
-    /// into 0-d tensors of the scalar dtype (<c>step</c>; NAdam's <c>mu_product</c>; ASGD's <c>eta</c>, <c>mu</c>).
+    /// The 0-d state that the algorithm's <c>__setstate__</c> reads from every non-empty state
+    /// (<c>step</c>; NAdam's <c>mu_product</c>; ASGD's <c>eta</c>, <c>mu</c>): a loaded state
+    /// without one is refused, as PyTorch raises its KeyError there, and a plain number (from an
+    /// old checkpoint) becomes a 0-d tensor of the scalar dtype. None by default (SGD, Muon, LBFGS,
+    /// and SparseAdam, whose step is an int that PyTorch only reads at the next step).
     /// </summary>
-    protected virtual IEnumerable<string> ScalarStateKeys => ["step"];
+    protected virtual IEnumerable<string> ScalarStateKeys => [];
 
     /// <summary>State keys whose tensors have the parameter's own shape (e.g. <c>momentum_buffer</c>).</summary>
     protected virtual IEnumerable<string> ElementwiseStateKeys => [];
-
-    /// <summary>
-    /// Whether a plain-number <c>step</c> in a loaded state becomes a tensor, as the <c>__setstate__</c>
-    /// of PyTorch's algorithms with tensor steps does. SparseAdam, whose step is an int, says no.
-    /// </summary>
-    protected virtual bool LoadsStepAsTensor => true;
 
     /// <summary>Fills options that an older checkpoint's groups may lack (each algorithm's <c>__setstate__</c>).</summary>
     protected virtual void SetGroupDefaults(ParamGroup group) { }

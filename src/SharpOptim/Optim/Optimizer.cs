@@ -178,6 +178,7 @@ public abstract partial class Optimizer
     protected virtual Tensor? StepImpl(Func<Tensor>? closure)
     {
         var loss = EvaluateClosure(closure);
+        CheckGroupsBeforeStep();
         foreach (var group in _paramGroups) StepGroup(group);
         return loss;
     }
@@ -189,7 +190,10 @@ public abstract partial class Optimizer
         using (Torch.EnableGrad()) return closure();
     }
 
-    /// <summary>The algorithm: updates the parameters of one group that have a gradient.</summary>
+    /// <summary>
+    /// The algorithm: updates the parameters of one group that have a gradient. It gathers and
+    /// checks everything first (see <see cref="CheckGroup"/>), and changes nothing when it throws.
+    /// </summary>
     protected abstract void StepGroup(ParamGroup group);
 
     /// <summary>

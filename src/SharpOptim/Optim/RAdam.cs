@@ -51,6 +51,8 @@ public sealed class RAdam : Optimizer
 
     protected override IEnumerable<string> ElementwiseStateKeys => ["exp_avg", "exp_avg_sq"];
 
+    protected override IEnumerable<string> ScalarStateKeys => ["step"];
+
     protected override void SetGroupDefaults(ParamGroup group)
     {
         group.SetDefault("foreach", null);
@@ -68,32 +70,48 @@ public sealed class RAdam : Optimizer
     private readonly List<ParamState> _states = [];
     private RAdamStepScalars[] _scalars = [];
 
+    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
+
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group, _params, out bool anySparse);
-        StepGuards.CheckDenseStep(nameof(RAdam), group, ps, anySparse);
-        var states = _states;
-        states.Clear();
-        foreach (var p in ps) states.Add(StateOf(p));
-        var h = MomentHyper.Read(group);
-        switch (ResolveImplementation(group, hasSparseGrad: false))
+        var (implementation, h, lr) = Gather(group, create: true);
+        var (ps, states) = (_params, _states);
+        switch (implementation)
         {
-            case StepImplementation.Reference: Reference(ps, states, h, PyScalar.FromOption(group["lr"], "lr"), group.GetBool("differentiable")); break;
-            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h, HyperScalar.Of(AdamFamily.ReadLr(group))); break;
-            default: Kernel<FusedMath>(ps, states, h, HyperScalar.Of(AdamFamily.ReadLr(group))); break;
+            case StepImplementation.Reference: Reference(ps, states, h, lr.Reference, group.GetBool("differentiable")); break;
+            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h, lr.Kernel); break;
+            default: Kernel<FusedMath>(ps, states, h, lr.Kernel); break;
         }
     }
 
-    /// <summary>A parameter's state, created on its first step (in PyTorch's key order).</summary>
-    private ParamState StateOf(Tensor p)
+    /// <summary>
+    /// Everything the step reads (parameters in <c>_params</c>, states in <c>_states</c>, the
+    /// options, lr as the path takes it), checked before it changes anything.
+    /// </summary>
+    private (StepImplementation, MomentHyper, StepLr) Gather(ParamGroup group, bool create)
     {
-        var state = StateFor(p);
-        if (state.Count == 0)
+        var ps = ParamsWithGrad(group, _params, out bool anySparse);
+        StepGuards.CheckDenseStep(nameof(RAdam), group, ps, anySparse);
+        var implementation = ResolveImplementation(group, hasSparseGrad: false);
+        var h = MomentHyper.Read(group);
+        var lr = StepLr.Read(group, implementation);
+        GatherStates(ps, _states, new StateSchema(), create, implementation == StepImplementation.Reference ? null : nameof(RAdam));
+        return (implementation, h, lr);
+    }
+
+    /// <summary>A parameter's state: <c>step</c>, <c>exp_avg</c>, <c>exp_avg_sq</c>.</summary>
+    private readonly struct StateSchema : IStepStateSchema<ParamState>
+    {
+        public ParamState Read(in StepStateEntries e) => new(e.Step(), e.Elementwise("exp_avg"), e.Elementwise("exp_avg_sq"));
+
+        public bool LacksEntries(in ParamState state) => false;
+
+        /// <summary>At zero, in PyTorch's key order.</summary>
+        public void Create(OrderedDictionary<string, object?> state, Tensor p)
         {
             state["step"] = ScalarState.NewStep();
             AdaptiveMoments.AddZeroMoments(state, p);
         }
-        return new(StateTensor.Get(state, "step"), StateTensor.Get(state, "exp_avg"), StateTensor.Get(state, "exp_avg_sq"));
     }
 
     /// <summary>
@@ -140,7 +158,6 @@ public sealed class RAdam : Optimizer
     /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
     private void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, MomentHyper h, HyperScalar lr) where TMath : IKernelMath
     {
-        StepGuards.CheckKernelDTypes(nameof(RAdam), ps);
         if (_scalars.Length < ps.Count) _scalars = new RAdamStepScalars[ps.Count];
         double decayFactor = h.WeightDecay != 0 && h.Decoupled ? (1 - lr * h.WeightDecay).Value : 1;
         double previousStep = double.NaN;

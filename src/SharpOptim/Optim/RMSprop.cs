@@ -58,6 +58,8 @@ public sealed class RMSprop : Optimizer
 
     protected override IEnumerable<string> ElementwiseStateKeys => ["square_avg", "momentum_buffer", "grad_avg"];
 
+    protected override IEnumerable<string> ScalarStateKeys => ["step"];
+
     protected override void SetGroupDefaults(ParamGroup group)
     {
         group.SetDefault("momentum", 0);
@@ -66,7 +68,7 @@ public sealed class RMSprop : Optimizer
     }
 
     /// <summary>One parameter's state tensors (<c>grad_avg</c> when centered, <c>momentum_buffer</c> with momentum).</summary>
-    private readonly record struct ParamState(Tensor SquareAvg, Tensor? GradAvg, Tensor? MomentumBuffer)
+    private readonly record struct ParamState(Tensor Step, Tensor SquareAvg, Tensor? GradAvg, Tensor? MomentumBuffer)
     {
         /// <summary>Records that the kernel wrote the state through spans.</summary>
         public void MarkModified()
@@ -81,34 +83,15 @@ public sealed class RMSprop : Optimizer
     private readonly List<Tensor> _params = [];
     private readonly List<ParamState> _states = [];
 
+    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
+
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group, _params, out bool anySparse);
-        if (ps.Count == 0) return;
-        StepGuards.CheckNoSparseGrad(nameof(RMSprop), anySparse);
-        TensorLr.RefuseRecordedRequiresGrad(group, "addcdiv_", "'value'");
-        var h = new RmspropHyper(group.Lr, group.GetDouble("alpha"), group.GetDouble("eps"), group.GetDouble("weight_decay"),
-                                 group.GetDouble("momentum"), group.GetBool("centered"), group.GetBool("maximize"));
-
-        var states = _states;
-        states.Clear();
-        foreach (var p in ps)
-        {
-            var state = StateFor(p);
-            if (state.Count == 0)
-            {
-                state["step"] = ScalarState.NewStep();
-                state["square_avg"] = Torch.ZerosLike(p);
-            }
-            // Made with the state as PyTorch does (in its key order); made later when the group's
-            // options change (PyTorch would fail on the missing entry).
-            var buffer = h.Momentum > 0 ? OptionalState(state, "momentum_buffer", p) : null;
-            var gradAvg = h.Centered ? OptionalState(state, "grad_avg", p) : null;
-            states.Add(new((Tensor)state["square_avg"]!, gradAvg, buffer));
-            ScalarState.Increment((Tensor)state["step"]!);
-        }
-
-        switch (ResolveImplementation(group, hasSparseGrad: false))
+        if (Gather(group, create: true) is not { } gathered) return;
+        var (implementation, h) = gathered;
+        var (ps, states) = (_params, _states);
+        for (int i = 0; i < states.Count; i++) ScalarState.Increment(states[i].Step);
+        switch (implementation)
         {
             case StepImplementation.Reference: Reference(ps, states, h, group.GetBool("differentiable")); break;
             case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h); break;
@@ -116,11 +99,49 @@ public sealed class RMSprop : Optimizer
         }
     }
 
-    /// <summary>The state entry <paramref name="key"/>, created at zero when absent (one lookup when present).</summary>
-    private static Tensor OptionalState(OrderedDictionary<string, object?> state, string key, Tensor param)
+    /// <summary>
+    /// Everything the step reads (parameters in <c>_params</c>, states in <c>_states</c>, the
+    /// options), checked before it changes anything; null when no parameter has a gradient.
+    /// </summary>
+    private (StepImplementation, RmspropHyper)? Gather(ParamGroup group, bool create)
     {
-        if (!state.TryGetValue(key, out var value)) state[key] = value = Torch.ZerosLike(param);
-        return (Tensor)value!;
+        var ps = ParamsWithGrad(group, _params, out bool anySparse);
+        if (ps.Count == 0) return null;
+        StepGuards.CheckNoSparseGrad(nameof(RMSprop), anySparse);
+        TensorLr.RefuseRecordedRequiresGrad(group, "addcdiv_", "'value'");
+        var h = new RmspropHyper(group.Lr, group.GetDouble("alpha"), group.GetDouble("eps"), group.GetDouble("weight_decay"),
+                                 group.GetDouble("momentum"), group.GetBool("centered"), group.GetBool("maximize"));
+        var implementation = ResolveImplementation(group, hasSparseGrad: false);
+        GatherStates(ps, _states, new StateSchema(h), create, implementation == StepImplementation.Reference ? null : nameof(RMSprop));
+        return (implementation, h);
+    }
+
+    /// <summary>
+    /// A parameter's state: <c>step</c>, <c>square_avg</c>, <c>momentum_buffer</c> with momentum,
+    /// <c>grad_avg</c> when centered. The two optional buffers are made with the state, as PyTorch
+    /// makes them, and also later when the group's options change (where PyTorch would fail on the
+    /// missing entry).
+    /// </summary>
+    private readonly struct StateSchema(RmspropHyper h) : IStepStateSchema<ParamState>
+    {
+        public ParamState Read(in StepStateEntries e)
+            => new(e.Step(), e.Elementwise("square_avg"), h.Centered ? e.OptionalElementwise("grad_avg") : null,
+                   h.Momentum > 0 ? e.OptionalElementwise("momentum_buffer") : null);
+
+        public bool LacksEntries(in ParamState state)
+            => (h.Momentum > 0 && state.MomentumBuffer is null) || (h.Centered && state.GradAvg is null);
+
+        /// <summary>At zero, in PyTorch's key order; of an existing state, only the missing buffers.</summary>
+        public void Create(OrderedDictionary<string, object?> state, Tensor p)
+        {
+            if (state.Count == 0)
+            {
+                state["step"] = ScalarState.NewStep();
+                state["square_avg"] = Torch.ZerosLike(p);
+            }
+            if (h.Momentum > 0 && state.GetValueOrDefault("momentum_buffer") is null) state["momentum_buffer"] = Torch.ZerosLike(p);
+            if (h.Centered && state.GetValueOrDefault("grad_avg") is null) state["grad_avg"] = Torch.ZerosLike(p);
+        }
     }
 
     /// <summary>PyTorch's <c>_single_tensor_rmsprop</c>, operation for operation.</summary>
@@ -129,7 +150,7 @@ public sealed class RMSprop : Optimizer
         for (int i = 0; i < ps.Count; i++)
         {
             var param = ps[i];
-            var (squareAvg, gradAvg, buf) = states[i];
+            var (_, squareAvg, gradAvg, buf) = states[i];
             var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
             if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
             squareAvg.Mul_(h.Alpha).Addcmul_(grad, grad, value: 1 - h.Alpha);

@@ -51,10 +51,12 @@ public sealed class Rprop : Optimizer
 
     protected override IEnumerable<string> ElementwiseStateKeys => ["prev", "step_size"];
 
+    protected override IEnumerable<string> ScalarStateKeys => ["step"];
+
     protected override void SetGroupDefaults(ParamGroup group) => GroupDefaults.SetPathFlags(group);
 
-    /// <summary>One parameter's previous gradient and per-element step sizes.</summary>
-    private readonly record struct ParamState(Tensor Prev, Tensor StepSize)
+    /// <summary>One parameter's step counter, previous gradient and per-element step sizes.</summary>
+    private readonly record struct ParamState(Tensor Step, Tensor Prev, Tensor StepSize)
     {
         /// <summary>Records that the kernel wrote the state through spans.</summary>
         public void MarkModified()
@@ -68,10 +70,30 @@ public sealed class Rprop : Optimizer
     private readonly List<Tensor> _params = [];
     private readonly List<ParamState> _states = [];
 
+    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
+
     protected override void StepGroup(ParamGroup group)
     {
+        if (Gather(group, create: true) is not { } gathered) return;
+        var (implementation, h) = gathered;
+        var (ps, states) = (_params, _states);
+        for (int i = 0; i < states.Count; i++) ScalarState.Increment(states[i].Step);
+        if (implementation == StepImplementation.Reference)
+            Reference(ps, states, h, group.GetBool("differentiable"));
+        else
+        {
+            ElementwiseKernel.Run(ps, nameof(Rprop), new Chunks(ps, states, h));
+        }
+    }
+
+    /// <summary>
+    /// Everything the step reads (parameters in <c>_params</c>, states in <c>_states</c>, the
+    /// options), checked before it changes anything; null when no parameter has a gradient.
+    /// </summary>
+    private (StepImplementation, RpropHyper)? Gather(ParamGroup group, bool create)
+    {
         var ps = ParamsWithGrad(group, _params, out bool anySparse);
-        if (ps.Count == 0) return;
+        if (ps.Count == 0) return null;
         StepGuards.CheckNoSparseGrad(nameof(Rprop), anySparse);
         // The step sizes start as full_like(grad, lr), which takes lr as a number (the cheap test first:
         // the scan for parameters without state is only needed for a tensor lr that requires grad).
@@ -80,27 +102,24 @@ public sealed class Rprop : Optimizer
         var (etaMinus, etaPlus) = group.GetPair("etas");
         var (min, max) = group.GetPair("step_sizes");
         var h = new RpropHyper(etaMinus, etaPlus, min, max, group.GetBool("maximize"));
+        var implementation = ResolveImplementation(group, hasSparseGrad: false);
+        GatherStates(ps, _states, new StateSchema(group.Lr), create, implementation == StepImplementation.Reference ? null : nameof(Rprop));
+        return (implementation, h);
+    }
 
-        var states = _states;
-        states.Clear();
-        foreach (var p in ps)
-        {
-            var state = StateFor(p);
-            if (state.Count == 0)
-            {
-                state["step"] = ScalarState.NewStep();
-                state["prev"] = Torch.ZerosLike(p);
-                state["step_size"] = Torch.FullLike(p, group.Lr);
-            }
-            states.Add(new((Tensor)state["prev"]!, (Tensor)state["step_size"]!));
-            ScalarState.Increment((Tensor)state["step"]!);
-        }
+    /// <summary>A parameter's state: <c>step</c>, <c>prev</c>, <c>step_size</c> (starting at <paramref name="lr"/>).</summary>
+    private readonly struct StateSchema(double lr) : IStepStateSchema<ParamState>
+    {
+        public ParamState Read(in StepStateEntries e) => new(e.Step(), e.Elementwise("prev"), e.Elementwise("step_size"));
 
-        if (ResolveImplementation(group, hasSparseGrad: false) == StepImplementation.Reference)
-            Reference(ps, states, h, group.GetBool("differentiable"));
-        else
+        public bool LacksEntries(in ParamState state) => false;
+
+        /// <summary>In PyTorch's key order.</summary>
+        public void Create(OrderedDictionary<string, object?> state, Tensor p)
         {
-            ElementwiseKernel.Run(ps, nameof(Rprop), new Chunks(ps, states, h));
+            state["step"] = ScalarState.NewStep();
+            state["prev"] = Torch.ZerosLike(p);
+            state["step_size"] = Torch.FullLike(p, lr);
         }
     }
 
@@ -121,7 +140,7 @@ public sealed class Rprop : Optimizer
         for (int i = 0; i < ps.Count; i++)
         {
             var param = ps[i];
-            var (prev, stepSize) = states[i];
+            var (_, prev, stepSize) = states[i];
             var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
             var sign = grad.Mul(differentiable ? prev.Clone() : prev).Sign();
             var dtype = param.DType;

@@ -68,25 +68,13 @@ public sealed class SGD : Optimizer
     private readonly List<Tensor> _params = [];
     private readonly List<MomentumBuffer> _buffers = [];
 
+    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
+
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group, _params, out bool hasSparseGrad);
-        if (hasSparseGrad && group.GetNullableBool("fused") == true)
-            throw new InvalidOperationException("`_fused_sgd` does not support sparse gradients");
-
-        var h = new SgdHyper(group.Lr, group.GetDouble("momentum"), group.GetDouble("dampening"), group.GetDouble("weight_decay"),
-                             group.GetBool("nesterov"), group.GetBool("maximize"));
-        // Without momentum there are no buffers: the list stays empty and nothing reads it.
-        var buffers = _buffers;
-        buffers.Clear();
-        if (h.Momentum != 0)
-            foreach (var p in ps)
-            {
-                var buffer = StateFor(p).GetValueOrDefault("momentum_buffer") as Tensor;
-                buffers.Add(new(buffer, IsNew: buffer is null));
-            }
-
-        switch (ResolveImplementation(group, hasSparseGrad))
+        var (implementation, h) = Gather(group, create: true);
+        var (ps, buffers) = (_params, _buffers);
+        switch (implementation)
         {
             case StepImplementation.Reference: Reference(ps, buffers, h, group["lr"] as Tensor); break;
             case StepImplementation.ForEach: Kernel<ExactMath>(ps, buffers, h); break;
@@ -96,6 +84,42 @@ public sealed class SGD : Optimizer
         // Buffers are updated in place; only the ones this step made go into the state.
         for (int i = 0; i < buffers.Count; i++)
             if (buffers[i].IsNew) StateFor(ps[i])["momentum_buffer"] = buffers[i].Buffer;
+    }
+
+    /// <summary>
+    /// Everything the step reads (parameters in <c>_params</c>, with momentum their buffers in
+    /// <c>_buffers</c>, the options), checked before it changes anything.
+    /// </summary>
+    private (StepImplementation, SgdHyper) Gather(ParamGroup group, bool create)
+    {
+        var ps = ParamsWithGrad(group, _params, out bool hasSparseGrad);
+        if (hasSparseGrad && group.GetNullableBool("fused") == true)
+            throw new InvalidOperationException("`_fused_sgd` does not support sparse gradients");
+        var h = new SgdHyper(group.Lr, group.GetDouble("momentum"), group.GetDouble("dampening"), group.GetDouble("weight_decay"),
+                             group.GetBool("nesterov"), group.GetBool("maximize"));
+        var implementation = ResolveImplementation(group, hasSparseGrad);
+        string? kernel = implementation == StepImplementation.Reference ? null : nameof(SGD);
+        // Without momentum there are no buffers: the list stays empty and nothing reads it.
+        if (h.Momentum != 0) GatherStates(ps, _buffers, new StateSchema(), create, kernel);
+        else
+        {
+            _buffers.Clear();
+            // The kernel refuses these itself before it changes anything, but only once the groups
+            // before have stepped: the checks of every group before a step (CheckGroup) refuse them first.
+            if (!create && kernel is not null) StepGuards.CheckKernelDTypes(kernel, ps);
+        }
+        return (implementation, h);
+    }
+
+    /// <summary>A parameter's <c>momentum_buffer</c>: absent until its first momentum step, which stores the buffer it makes.</summary>
+    private readonly struct StateSchema : IStepStateSchema<MomentumBuffer>
+    {
+        public MomentumBuffer Read(in StepStateEntries e)
+            => e.OptionalElementwise("momentum_buffer") is { } buffer ? new(buffer, IsNew: false) : new(null, IsNew: true);
+
+        public bool LacksEntries(in MomentumBuffer state) => false;
+
+        public void Create(OrderedDictionary<string, object?> state, Tensor param) { }
     }
 
     /// <summary>PyTorch's <c>_single_tensor_sgd</c>, operation for operation.</summary>

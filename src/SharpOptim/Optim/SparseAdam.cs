@@ -70,9 +70,6 @@ public sealed partial class SparseAdam : Optimizer
 
     protected override IEnumerable<string> ElementwiseStateKeys => ["exp_avg", "exp_avg_sq"];
 
-    /// <summary>SparseAdam's <c>step</c> is a plain integer in PyTorch, before and after loading.</summary>
-    protected override bool LoadsStepAsTensor => false;
-
     /// <summary>
     /// Runs the closure, then refuses a dense gradient in any group before anything changes
     /// (PyTorch raises while it walks the groups, after updating the earlier ones), then steps.
@@ -86,6 +83,7 @@ public sealed partial class SparseAdam : Optimizer
             for (int i = 0; i < groups[g].Params.Count; i++)
                 if (groups[g].Params[i].Grad is { IsSparse: false })
                     throw new InvalidOperationException("SparseAdam does not support dense gradients, please consider Adam instead");
+        CheckGroupsBeforeStep();
         for (int g = 0; g < groups.Count; g++) StepGroup(groups[g]);
         return loss;
     }
@@ -97,60 +95,83 @@ public sealed partial class SparseAdam : Optimizer
     private readonly List<Tensor> _params = [];
     private readonly List<ParamState> _states = [];
 
+    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
+
     protected override void StepGroup(ParamGroup group)
     {
-        var ps = ParamsWithGrad(group, _params);
-        var (beta1, beta2) = group.GetPair("betas");
-        double eps = group.GetDouble("eps");
-        bool maximize = group.ContainsKey("maximize") && group.GetBool("maximize");
-        var lr = PyNumber.FromValue(group.Peek("lr"), "lr");
-        // A parameter listed twice is updated twice in sequence, as PyTorch's for-loop does (one
-        // kernel dispatch would run both copies at once).
+        var (lr, beta1, beta2, eps, maximize) = Gather(group, create: true);
+        var (ps, states) = (_params, _states);
         bool duplicates = group.HasDuplicateParams;
-        bool reference = (_forEach == false && _fused != true) || duplicates;
-        if (!reference) StepGuards.CheckKernelDTypes(nameof(SparseAdam), ps);
-
-        // Every state is read (and a bad step count refused) before any step count changes.
-        var states = _states;
-        states.Clear();
-        foreach (var p in ps) states.Add(StateOf(p));
         object? box = null;
         for (int i = 0; i < ps.Count; i++)
         {
             // A later copy of a parameter counts on from the step its earlier copy just stored.
-            if (duplicates) states[i] = states[i] with { Step = StepCount(states[i].Entries["step"]) + 1 };
+            if (duplicates && LastCopyBefore(states, i) is int earlier) states[i] = states[i] with { Step = states[earlier].Step + 1 };
             int step = states[i].Step;
             // Parameters usually share their step count, and then its box.
             if (box is not int previous || previous != step) box = StepCountBoxes.Box(step);
             states[i].Entries["step"] = box;
         }
 
-        if (reference) Reference(ps, states, lr, beta1, beta2, eps, maximize);
+        if (RunsReference(group)) Reference(ps, states, lr, beta1, beta2, eps, maximize);
         else if (_forEach == true) Kernel<ExactMath>(ps, states, lr, beta1, beta2, eps, maximize);
         else Kernel<FusedMath>(ps, states, lr, beta1, beta2, eps, maximize);
     }
 
-    /// <summary>A parameter's state (created at zero on its first step), with the count its step will have.</summary>
-    private ParamState StateOf(Tensor p)
+    /// <summary>
+    /// Everything the step reads (parameters in <c>_params</c>, states in <c>_states</c>, the
+    /// options), checked before any step count changes.
+    /// </summary>
+    private (PyNumber Lr, double Beta1, double Beta2, double Eps, bool Maximize) Gather(ParamGroup group, bool create)
     {
-        var state = StateFor(p);
-        if (state.Count == 0)
+        var ps = ParamsWithGrad(group, _params);
+        var (beta1, beta2) = group.GetPair("betas");
+        double eps = group.GetDouble("eps");
+        bool maximize = group.ContainsKey("maximize") && group.GetBool("maximize");
+        var lr = PyNumber.FromValue(group.Peek("lr"), "lr");
+        GatherStates(ps, _states, new StateSchema(), create, RunsReference(group) ? null : nameof(SparseAdam));
+        return (lr, beta1, beta2, eps, maximize);
+    }
+
+    /// <summary>
+    /// The reference path when asked for, and for a group that lists a parameter twice: its copies
+    /// are updated in sequence, as PyTorch's for-loop does (one kernel dispatch would run them at once).
+    /// </summary>
+    private bool RunsReference(ParamGroup group) => (_forEach == false && _fused != true) || group.HasDuplicateParams;
+
+    /// <summary>The last index before <paramref name="i"/> holding the same parameter's state, if any.</summary>
+    private static int? LastCopyBefore(List<ParamState> states, int i)
+    {
+        for (int k = i - 1; k >= 0; k--)
+            if (ReferenceEquals(states[k].Entries, states[i].Entries)) return k;
+        return null;
+    }
+
+    /// <summary>A parameter's state (created at zero on its first step), with the count its step will have.</summary>
+    private readonly struct StateSchema : IStepStateSchema<ParamState>
+    {
+        public ParamState Read(in StepStateEntries e)
+            => new(e.State, e.Elementwise("exp_avg"), e.Elementwise("exp_avg_sq"), StepCount(e) + 1);
+
+        public bool LacksEntries(in ParamState state) => false;
+
+        /// <summary>In PyTorch's key order; the step a plain integer.</summary>
+        public void Create(OrderedDictionary<string, object?> state, Tensor p)
         {
             state["step"] = StepCountBoxes.Box(0);
             state["exp_avg"] = Torch.ZerosLike(p);
             state["exp_avg_sq"] = Torch.ZerosLike(p);
         }
-        return new(state, (Tensor)state["exp_avg"]!, (Tensor)state["exp_avg_sq"]!, StepCount(state["step"]) + 1);
-    }
 
-    private static int StepCount(object? step) => step switch
-    {
-        int i => i,
-        long l => checked((int)l),
-        double d when d == Math.Floor(d) => (int)d,
-        Tensor t when t.Numel == 1 => (int)t.Item(),
-        _ => throw new InvalidOperationException($"SparseAdam state 'step' is {StateValues.Describe(step)}, not a step count"),
-    };
+        private static int StepCount(in StepStateEntries e) => e.Value("step") switch
+        {
+            int i when i < int.MaxValue => i,
+            long l when l is >= int.MinValue and < int.MaxValue => (int)l,
+            double d when d == Math.Floor(d) && d is >= int.MinValue and < int.MaxValue => (int)d,
+            Tensor { Numel: 1 } t when t.Item() is >= int.MinValue and < int.MaxValue => (int)t.Item(),
+            var other => throw e.Problem("step", $"of {StateValues.Describe(other)}, expected a step count"),
+        };
+    }
 
     /// <summary><c>lr * sqrt(1 - beta2^t) / (1 - beta1^t)</c> with lr's kind (a tensor lr keeps it a tensor), as PyTorch computes it.</summary>
     private static PyNumber StepSize(PyNumber lr, double beta1, double beta2, int step)

@@ -28,10 +28,11 @@ internal static class StateValues
     }
 
     /// <summary>
-    /// PyTorch's <c>_cast</c> for loading: tensors move to the parameter's dtype (floating-point
-    /// parameters only), except <c>step</c>, which keeps its dtype unless the group is fused or
-    /// capturable (then float32). Inside lists the key is not passed on, as in PyTorch.
-    /// Values are copied, so the loaded state never aliases the dictionary passed in.
+    /// PyTorch's <c>_cast</c> for loading: every tensor of a floating-point parameter's state takes
+    /// the parameter's dtype, whatever its own (an int64 <c>exp_avg</c> included), except
+    /// <c>step</c>, which keeps its dtype unless the group is fused or capturable (then float32);
+    /// a non-floating parameter's state keeps its dtypes. Inside lists the key is not passed on, as
+    /// in PyTorch. Values are copied, so the loaded state never aliases the dictionary passed in.
     /// </summary>
     public static object? CastForParam(Tensor param, object? value, string? key, bool fusedOrCapturable)
     {
@@ -41,7 +42,7 @@ internal static class StateValues
             {
                 DType target = key == "step"
                     ? fusedOrCapturable ? DType.Float32 : t.DType
-                    : param.IsFloatingPoint && t.IsFloatingPoint ? param.DType : t.DType;
+                    : param.IsFloatingPoint ? param.DType : t.DType;
                 using (Torch.NoGrad()) return t.DType == target ? t.Detach().Clone() : t.Detach().To(target);
             }
             case OrderedDictionary<string, object?> d:
@@ -58,7 +59,7 @@ internal static class StateValues
     public static string Describe(object? value) => value switch
     {
         null => "null",
-        Tensor t => $"a {t.DType.TorchName()} tensor of shape {ShapeUtil.Format(t.ShapeRef)}",
+        Tensor t => $"a {(t.IsSparse ? "sparse " : "")}{t.DType.TorchName()} tensor of shape {ShapeUtil.Format(t.ShapeRef)}",
         IEnumerable and not string => $"a {value.GetType().Name}",
         _ => $"{value} ({value.GetType().Name})",
     };
