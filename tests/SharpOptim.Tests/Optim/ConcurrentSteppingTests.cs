@@ -14,7 +14,7 @@ namespace SharpOptim.Tests.Optim;
 [Collection(IsolatedTestsCollection.Name)]
 public class ConcurrentSteppingTests
 {
-    private const int Steps = 1000;
+    private const int Steps = 2000;
     private const int LargeElements = SharpOptim.Optim.Kernels.ParallelChunker.ParallelThreshold + 4_464;   // one tensor on the workers
     private const int TinyTensors = 24;
 
