@@ -1,5 +1,4 @@
 using System.Numerics;
-using SharpOptim.Optim.LrScheduler;
 
 namespace SharpOptim.Optim.Kernels;
 

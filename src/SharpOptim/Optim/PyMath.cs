@@ -1,4 +1,4 @@
-namespace SharpOptim.Optim.LrScheduler;
+namespace SharpOptim.Optim;
 
 /// <summary>
 /// Python's arithmetic where it differs from C#'s: division and modulo by zero, and zero raised
