@@ -1,3 +1,4 @@
+using System.Numerics;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -55,103 +56,97 @@ public sealed class Adadelta : Optimizer
 
     protected override void SetGroupDefaults(ParamGroup group) => GroupDefaults.SetPathFlags(group);
 
+    private readonly ElementwiseSteps<Algorithm, ParamState, Hyper, Hyper> _steps = new();
+
+    protected override void CheckGroup(ParamGroup group) => _steps.Check(this, group);
+
+    protected override void StepGroup(ParamGroup group) => _steps.Step(this, group);
+
     /// <summary>One parameter's step counter and running averages.</summary>
-    private readonly record struct ParamState(Tensor Step, Tensor SquareAvg, Tensor AccDelta)
+    private readonly record struct ParamState(Tensor Step, Tensor SquareAvg, Tensor AccDelta) : IElementwiseState
     {
-        /// <summary>Records that the kernel wrote the averages through spans.</summary>
-        public void MarkModified()
+        Tensor? IElementwiseState.Step => Step;
+
+        public KernelBuffers Buffers => new(SquareAvg, AccDelta);
+    }
+
+    /// <summary>One group's options as a step reads them.</summary>
+    private readonly record struct Hyper(double Lr, double Rho, double Eps, double WeightDecay, bool Maximize, bool Differentiable);
+
+    /// <summary>Adadelta's options, state, reference path and kernel math, for the shared skeleton.</summary>
+    private readonly struct Algorithm : IElementwiseAlgorithm<ParamState, Hyper, Hyper>
+    {
+        public static string Name => nameof(Adadelta);
+
+        public static Hyper ReadHyper(Optimizer owner, ParamGroup group, List<Tensor> ps, bool anySparse, StepImplementation path)
         {
-            SquareAvg.MarkModified();
-            AccDelta.MarkModified();
+            if (ps.Count > 0)
+            {
+                StepGuards.CheckNoSparseGrad(Name, anySparse);
+                TensorLr.RefuseRecordedRequiresGrad(group, "add_", "'alpha'");
+            }
+            return new(group.Lr, group.GetDouble("rho"), group.GetDouble("eps"), group.GetDouble("weight_decay"),
+                       group.GetBool("maximize"), group.GetBool("differentiable"));
         }
-    }
 
-    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
-    private readonly List<Tensor> _params = [];
-    private readonly List<ParamState> _states = [];
-
-    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
-
-    protected override void StepGroup(ParamGroup group)
-    {
-        if (Gather(group, create: true) is not { } gathered) return;
-        var (implementation, h) = gathered;
-        var (ps, states) = (_params, _states);
-        for (int i = 0; i < states.Count; i++) ScalarState.Increment(states[i].Step);
-        switch (implementation)
-        {
-            case StepImplementation.Reference: Reference(ps, states, h, group.GetBool("differentiable")); break;
-            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h); break;
-            default: Kernel<FusedMath>(ps, states, h); break;
-        }
-    }
-
-    /// <summary>
-    /// Everything the step reads (parameters in <c>_params</c>, states in <c>_states</c>, the
-    /// options), checked before it changes anything; null when no parameter has a gradient.
-    /// </summary>
-    private (StepImplementation, AdadeltaHyper)? Gather(ParamGroup group, bool create)
-    {
-        var ps = ParamsWithGrad(group, _params, out bool anySparse);
-        if (ps.Count == 0) return null;
-        StepGuards.CheckNoSparseGrad(nameof(Adadelta), anySparse);
-        TensorLr.RefuseRecordedRequiresGrad(group, "add_", "'alpha'");
-        var h = new AdadeltaHyper(group.Lr, group.GetDouble("rho"), group.GetDouble("eps"), group.GetDouble("weight_decay"), group.GetBool("maximize"));
-        var implementation = ResolveImplementation(group, hasSparseGrad: false);
-        GatherStates(ps, _states, new StateSchema(), create, implementation == StepImplementation.Reference ? null : nameof(Adadelta));
-        return (implementation, h);
-    }
-
-    /// <summary>A parameter's state: <c>step</c>, <c>square_avg</c>, <c>acc_delta</c>.</summary>
-    private readonly struct StateSchema : IStepStateSchema<ParamState>
-    {
-        public ParamState Read(in StepStateEntries e) => new(e.Step(), e.Elementwise("square_avg"), e.Elementwise("acc_delta"));
-
-        public bool LacksEntries(in ParamState state) => false;
+        public static ParamState ReadState(in StepStateEntries e, in Hyper h) => new(e.Step(), e.Elementwise("square_avg"), e.Elementwise("acc_delta"));
 
         /// <summary>At zero, in PyTorch's key order.</summary>
-        public void Create(OrderedDictionary<string, object?> state, Tensor p)
+        public static void CreateState(OrderedDictionary<string, object?> state, Tensor p, in Hyper h)
         {
             state["step"] = ScalarState.NewStep();
             state["square_avg"] = Torch.ZerosLike(p);
             state["acc_delta"] = Torch.ZerosLike(p);
         }
-    }
 
-    /// <summary>PyTorch's <c>_single_tensor_adadelta</c>, operation for operation.</summary>
-    private static void Reference(List<Tensor> ps, List<ParamState> states, AdadeltaHyper h, bool differentiable)
-    {
-        for (int i = 0; i < ps.Count; i++)
+        /// <summary>PyTorch's <c>_single_tensor_adadelta</c>, operation for operation.</summary>
+        public static void Reference(List<Tensor> ps, List<ParamState> states, in Hyper h)
         {
-            var param = ps[i];
-            var (_, squareAvg, accDelta) = states[i];
-            var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
-            if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
-            squareAvg.Mul_(h.Rho).Addcmul_(grad, grad, value: 1 - h.Rho);
-            var std = squareAvg.Add(h.Eps).Sqrt_();
-            var delta = accDelta.Add(h.Eps).Sqrt_();
-            if (differentiable) delta = delta.Clone();
-            delta.Div_(std).Mul_(grad);
-            accDelta.Mul_(h.Rho).Addcmul_(delta, delta, value: 1 - h.Rho);
-            param.Add_(delta, alpha: -h.Lr);
+            for (int i = 0; i < ps.Count; i++)
+            {
+                var param = ps[i];
+                var (_, squareAvg, accDelta) = states[i];
+                var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
+                if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
+                squareAvg.Mul_(h.Rho).Addcmul_(grad, grad, value: 1 - h.Rho);
+                var std = squareAvg.Add(h.Eps).Sqrt_();
+                var delta = accDelta.Add(h.Eps).Sqrt_();
+                if (h.Differentiable) delta = delta.Clone();
+                delta.Div_(std).Mul_(grad);
+                accDelta.Mul_(h.Rho).Addcmul_(delta, delta, value: 1 - h.Rho);
+                param.Add_(delta, alpha: -h.Lr);
+            }
         }
+
+        public static Hyper Scalars(in ParamState state, Tensor param, double step, in Hyper h, in Hyper previous, bool hasPrevious) => h;
+
+        public static void Chunk<T, TMath>(in Hyper h, in ElementChunk<T> chunk)
+            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+            => ElementwiseDriver.Run(new Op<T, TMath>(h), chunk);
     }
 
-    /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
-    private static void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, AdadeltaHyper h) where TMath : IKernelMath
+    /// <summary>
+    /// One vector of Adadelta: <c>g = ±grad (+ wd·p)</c>; <c>square_avg = ρ·square_avg + (1-ρ)·g²</c>;
+    /// <c>delta = √(acc_delta + eps) / √(square_avg + eps) · g</c>; <c>acc_delta = ρ·acc_delta + (1-ρ)·delta²</c>;
+    /// <c>p -= lr·delta</c>. Where PyTorch has one operation of the form <c>a + b·c</c> (add with alpha,
+    /// addcmul) it rounds once in either numerics mode, as the reference's tensor op rounds it.
+    /// </summary>
+    private readonly struct Op<T, TMath>(Hyper h) : IElementOp<T>
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
     {
-        ElementwiseKernel.Run(ps, nameof(Adadelta), new Chunks<TMath>(ps, states, h));
-    }
+        // Hyper-parameters cast to the element type first, as PyTorch's CPU kernels cast alpha/value.
+        private readonly Vector<T> _wd = new(T.CreateTruncating(h.WeightDecay)), _rho = new(T.CreateTruncating(h.Rho)),
+            _oneMinusRho = new(T.CreateTruncating(1 - h.Rho)), _eps = new(T.CreateTruncating(h.Eps)), _negLr = new(T.CreateTruncating(-h.Lr));
+        private readonly bool _decay = h.WeightDecay != 0, _maximize = h.Maximize;
 
-    private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdadeltaHyper h) : IElementwiseKernel
-        where TMath : IKernelMath
-    {
-        public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> squareAvg, ref Vector<T> accDelta, ref Vector<T> unused)
         {
-            var (p, s) = (ps[t], states[t]);
-            if (start == 0) s.MarkModified();   // while its objects are in cache
-            AdadeltaKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(p, start, length), ElementwiseKernel.Chunk<T>(p.Grad!, start, length),
-                ElementwiseKernel.Chunk<T>(s.SquareAvg, start, length), ElementwiseKernel.Chunk<T>(s.AccDelta, start, length), h);
+            if (_maximize) g = -g;
+            if (_decay) g = TMath.MulAdd(_wd, p, g);
+            squareAvg = TMath.MulAdd(_oneMinusRho * g, g, squareAvg * _rho);
+            var delta = Vector.SquareRoot(accDelta + _eps) / Vector.SquareRoot(squareAvg + _eps) * g;
+            accDelta = TMath.MulAdd(_oneMinusRho * delta, delta, accDelta * _rho);
+            p = TMath.MulAdd(_negLr, delta, p);
         }
     }
 }

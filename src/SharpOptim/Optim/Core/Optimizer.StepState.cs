@@ -29,7 +29,7 @@ public abstract partial class Optimizer
     /// first step). On a kernel path (<paramref name="kernelAlgorithm"/> given) the parameters'
     /// dtypes are checked in the same pass. A steady-state step makes one pass and allocates nothing.
     /// </summary>
-    private protected void GatherStates<TState, TSchema>(List<Tensor> ps, List<TState> into, TSchema schema, bool create,
+    internal void GatherStates<TState, TSchema>(List<Tensor> ps, List<TState> into, TSchema schema, bool create,
                                                          string? kernelAlgorithm = null)
         where TState : struct where TSchema : struct, IStepStateSchema<TState>
     {

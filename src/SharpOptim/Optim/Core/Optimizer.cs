@@ -207,7 +207,7 @@ public abstract partial class Optimizer
     /// As <see cref="ParamsWithGrad(ParamGroup, List{Tensor})"/>, also telling whether some gradient
     /// is sparse, in the same pass (with thousands of small tensors each pass costs cache misses).
     /// </summary>
-    protected static List<Tensor> ParamsWithGrad(ParamGroup group, List<Tensor> into, out bool anySparse)
+    protected internal static List<Tensor> ParamsWithGrad(ParamGroup group, List<Tensor> into, out bool anySparse)
     {
         into.Clear();
         anySparse = false;
@@ -229,7 +229,7 @@ public abstract partial class Optimizer
     /// sequence, which the reference path does too, where one kernel dispatch would run both
     /// copies at once and race.
     /// </summary>
-    protected static StepImplementation ResolveImplementation(ParamGroup group, bool hasSparseGrad)
+    protected internal static StepImplementation ResolveImplementation(ParamGroup group, bool hasSparseGrad)
     {
         bool differentiable = group.ContainsKey("differentiable") && group.GetBool("differentiable");
         bool? fused = group.ContainsKey("fused") ? group.GetNullableBool("fused") : null;
