@@ -105,7 +105,8 @@ public sealed class Adadelta : Optimizer
             for (int i = 0; i < ps.Count; i++)
             {
                 var param = ps[i];
-                var (_, squareAvg, accDelta) = states[i];
+                var (step, squareAvg, accDelta) = states[i];
+                ScalarState.Increment(step);
                 var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
                 if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
                 squareAvg.Mul_(h.Rho).Addcmul_(grad, grad, value: 1 - h.Rho);

@@ -7,7 +7,7 @@ namespace SharpOptim.Optim;
 public partial class Adam
 {
     /// <summary>The for-loop, with the scalars passed as numbers.</summary>
-    private static void Reference(List<Tensor> ps, List<ParamState> states, Hyper h)
+    private static void Reference(List<Tensor> ps, List<ParamState> states, in Hyper h)
     {
         for (int i = 0; i < ps.Count; i++)
         {
@@ -34,7 +34,7 @@ public partial class Adam
     /// lr or betas requiring grad receive gradients, and copies where PyTorch makes them so that no
     /// value autograd saved is overwritten.
     /// </summary>
-    private static void DifferentiableReference(List<Tensor> ps, List<ParamState> states, Hyper h)
+    private static void DifferentiableReference(List<Tensor> ps, List<ParamState> states, in Hyper h)
     {
         for (int i = 0; i < ps.Count; i++)
         {

@@ -1,3 +1,4 @@
+using System.Numerics;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -96,7 +97,13 @@ public partial class Adam : Optimizer
         group.SetDefault("fused", null);
     }
 
-    /// <summary>One group's options as a step reads them.</summary>
+    private readonly ElementwiseSteps<Algorithm, ParamState, Hyper, AdamScalars> _steps = new();
+
+    protected override void CheckGroup(ParamGroup group) => _steps.Check(this, group);
+
+    protected override void StepGroup(ParamGroup group) => _steps.Step(this, group);
+
+    /// <summary>One group's options as a step reads them, and the path it takes.</summary>
     private readonly record struct Hyper(FloatOrTensor Lr, FloatOrTensor Beta1, FloatOrTensor Beta2, double Eps, double WeightDecay,
         bool Amsgrad, bool Maximize, bool Decoupled, bool? ForEach, bool? Fused, bool Capturable, bool Differentiable)
     {
@@ -109,6 +116,13 @@ public partial class Adam : Optimizer
                        group.GetBool("differentiable"));
         }
 
+        /// <summary>
+        /// Whether the kernel computes its scalars as PyTorch's fused kernel (hyper-parameters read
+        /// as numbers, in double): only with <c>fused: true</c>. The default follows PyTorch's
+        /// default, the for-loop, in its hyper-parameter arithmetic.
+        /// </summary>
+        public bool FusedArithmetic => Fused == true;
+
         /// <summary>The step's scalars for a parameter at step <paramref name="step"/>, with the for-loop's or the fused kernel's arithmetic.</summary>
         public AdamScalars Scalars(double step, DType paramDType, bool fusedArithmetic)
         {
@@ -119,114 +133,94 @@ public partial class Adam : Optimizer
     }
 
     /// <summary>One parameter's state tensors.</summary>
-    private readonly record struct ParamState(Tensor Step, Tensor ExpAvg, Tensor ExpAvgSq, Tensor? MaxExpAvgSq)
+    private readonly record struct ParamState(Tensor Step, Tensor ExpAvg, Tensor ExpAvgSq, Tensor? MaxExpAvgSq) : IElementwiseState
     {
-        /// <summary>Records that the kernel wrote the moments through spans.</summary>
-        public void MarkModified()
+        Tensor? IElementwiseState.Step => Step;
+
+        public KernelBuffers Buffers => new(ExpAvg, ExpAvgSq, MaxExpAvgSq);
+    }
+
+    /// <summary>Adam's options, state, reference paths and kernel math, for the shared skeleton.</summary>
+    private readonly struct Algorithm : IElementwiseAlgorithm<ParamState, Hyper, AdamScalars>
+    {
+        public static string Name => nameof(Adam);
+
+        public static Hyper ReadHyper(Optimizer owner, ParamGroup group, List<Tensor> ps, bool anySparse, StepImplementation path)
         {
-            ExpAvg.MarkModified();
-            ExpAvgSq.MarkModified();
-            MaxExpAvgSq?.MarkModified();
+            if (anySparse)
+                throw new InvalidOperationException("Adam does not support sparse gradients, please consider SparseAdam instead");
+            var h = Hyper.Read(group);
+            CheckStepFlags(owner, ps, h);
+            return h;
         }
-    }
 
-    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
-    private readonly List<Tensor> _params = [];
-    private readonly List<ParamState> _states = [];
-    private AdamScalars[] _scalars = [];
-
-    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
-
-    protected override void StepGroup(ParamGroup group)
-    {
-        var (implementation, h) = Gather(group, create: true);
-        var (ps, states) = (_params, _states);
-        if (implementation == StepImplementation.Reference)
+        /// <summary>PyTorch's step-time refusals, checked before anything changes.</summary>
+        private static void CheckStepFlags(Optimizer owner, List<Tensor> ps, Hyper h)
         {
-            if (h.Differentiable) DifferentiableReference(ps, states, h);
-            else Reference(ps, states, h);
+            if (h.ForEach == true && !h.Capturable)
+            {
+                if (h.Lr.IsTensor) throw new InvalidOperationException(TensorLrWithForeach);
+                if (h.Beta1.IsTensor) throw new ArgumentException("beta1 as a Tensor is not supported for capturable=False and foreach=True");
+                if (h.Beta2.IsTensor) throw new ArgumentException("beta2 as a Tensor is not supported for capturable=False and foreach=True");
+            }
+            if (!h.Differentiable) return;
+            foreach (var p in ps)
+                if (owner.State.TryGetValue(p, out var s) && s.GetValueOrDefault("step") is Tensor { RequiresGrad: true })
+                    throw new InvalidOperationException("`requires_grad` is not supported for `step` in differentiable mode");
         }
-        // The default (fused unset) follows PyTorch's default, the for-loop, in its hyper-parameter arithmetic.
-        else if (implementation == StepImplementation.ForEach) Kernel<ExactMath>(ps, states, h, fusedArithmetic: false);
-        else Kernel<FusedMath>(ps, states, h, fusedArithmetic: h.Fused == true);
-    }
 
-    /// <summary>
-    /// Everything the step reads, checked before it changes anything: the parameters with a
-    /// gradient (in <c>_params</c>), the options, and every parameter's state (in <c>_states</c>).
-    /// </summary>
-    private (StepImplementation, Hyper) Gather(ParamGroup group, bool create)
-    {
-        var implementation = ResolveImplementation(group, hasSparseGrad: false);
-        var ps = ParamsWithGrad(group, _params, out bool anySparse);
-        if (anySparse)
-            throw new InvalidOperationException("Adam does not support sparse gradients, please consider SparseAdam instead");
-        var h = Hyper.Read(group);
-        CheckStepFlags(ps, h);
-        GatherStates(ps, _states, new StateSchema(h), create, implementation == StepImplementation.Reference ? null : nameof(Adam));
-        return (implementation, h);
-    }
-
-    /// <summary>PyTorch's step-time refusals, checked before anything changes.</summary>
-    private void CheckStepFlags(List<Tensor> ps, Hyper h)
-    {
-        if (h.ForEach == true && !h.Capturable)
-        {
-            if (h.Lr.IsTensor) throw new InvalidOperationException(TensorLrWithForeach);
-            if (h.Beta1.IsTensor) throw new ArgumentException("beta1 as a Tensor is not supported for capturable=False and foreach=True");
-            if (h.Beta2.IsTensor) throw new ArgumentException("beta2 as a Tensor is not supported for capturable=False and foreach=True");
-        }
-        if (!h.Differentiable) return;
-        foreach (var p in ps)
-            if (State.TryGetValue(p, out var s) && s.GetValueOrDefault("step") is Tensor { RequiresGrad: true })
-                throw new InvalidOperationException("`requires_grad` is not supported for `step` in differentiable mode");
-    }
-
-    /// <summary>A parameter's state: <c>step</c>, the two moments and, with amsgrad, <c>max_exp_avg_sq</c> (PyTorch's KeyError when a checkpoint lacks it).</summary>
-    private readonly struct StateSchema(Hyper h) : IStepStateSchema<ParamState>
-    {
-        public ParamState Read(in StepStateEntries e)
+        /// <summary><c>step</c>, the two moments and, with amsgrad, <c>max_exp_avg_sq</c> (PyTorch's KeyError when a checkpoint lacks it).</summary>
+        public static ParamState ReadState(in StepStateEntries e, in Hyper h)
             => new(e.Step(), e.Elementwise("exp_avg"), e.Elementwise("exp_avg_sq"), h.Amsgrad ? e.Elementwise("max_exp_avg_sq") : null);
 
-        public bool LacksEntries(in ParamState state) => false;
-
         /// <summary>At zero, in PyTorch's key order.</summary>
-        public void Create(OrderedDictionary<string, object?> state, Tensor p)
+        public static void CreateState(OrderedDictionary<string, object?> state, Tensor p, in Hyper h)
         {
             state["step"] = ScalarState.NewStep(fused: h.Fused == true);
             state["exp_avg"] = Torch.ZerosLike(p);
             state["exp_avg_sq"] = Torch.ZerosLike(p);
             if (h.Amsgrad) state["max_exp_avg_sq"] = Torch.ZerosLike(p);
         }
+
+        public static void Reference(List<Tensor> ps, List<ParamState> states, in Hyper h)
+        {
+            if (h.Differentiable) DifferentiableReference(ps, states, h);
+            else Adam.Reference(ps, states, h);
+        }
+
+        public static AdamScalars Scalars(in ParamState state, Tensor param, double step, in Hyper h, in AdamScalars previous, bool hasPrevious)
+            => hasPrevious && step == previous.Step && param.DType == previous.DType ? previous : h.Scalars(step, param.DType, h.FusedArithmetic);
+
+        public static void Chunk<T, TMath>(in AdamScalars s, in ElementChunk<T> chunk)
+            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+            => ElementwiseDriver.Run(new Op<T, TMath>(s), chunk);
     }
 
     /// <summary>
-    /// Counts each parameter's step and computes its scalars in one pass, then runs the
-    /// single-pass kernel over every parameter of the group at once.
+    /// One vector of Adam (and AdamW): the reference path's operations in its order; each
+    /// multiply-add is one tensor op of the reference (<c>add(alpha=)</c>, <c>addcmul_</c>,
+    /// <c>lerp_</c>), rounded once in either numerics mode. Buffers: exp_avg, exp_avg_sq, max_exp_avg_sq.
     /// </summary>
-    private void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, Hyper h, bool fusedArithmetic) where TMath : IKernelMath
+    private readonly struct Op<T, TMath>(AdamScalars s) : IElementOp<T>
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
     {
-        if (_scalars.Length < ps.Count) _scalars = new AdamScalars[ps.Count];
-        for (int i = 0; i < ps.Count; i++)
-        {
-            double step = ScalarState.Increment(states[i].Step);
-            // Parameters usually share their step count and dtype, and then their scalars.
-            _scalars[i] = i > 0 && step == _scalars[i - 1].Step && ps[i].DType == ps[i - 1].DType
-                ? _scalars[i - 1]
-                : h.Scalars(step, ps[i].DType, fusedArithmetic);
-        }
-        ElementwiseKernel.Run(ps, nameof(Adam), new Chunks<TMath>(ps, states, _scalars));
-    }
+        private readonly Vector<T> _wd = new(T.CreateTruncating(s.WeightDecay)), _factor = new(T.CreateTruncating(s.DecayFactor)),
+            _beta2 = new(T.CreateTruncating(s.Beta2)), _oneMinusBeta2 = new(T.CreateTruncating(s.OneMinusBeta2)),
+            _bc2Sqrt = new(T.CreateTruncating(s.Bc2Sqrt)), _eps = new(T.CreateTruncating(s.Eps)), _negStepSize = new(T.CreateTruncating(-s.StepSize));
+        private readonly LerpWeight<T> _lerp = new(s.LerpWeight);
+        private readonly bool _l2 = s.WeightDecay != 0, _decoupled = s.Decoupled && s.DecayFactor != 1, _maximize = s.Maximize, _amsgrad = s.Amsgrad;
 
-    private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdamScalars[] scalars) : IElementwiseKernel where TMath : IKernelMath
-    {
-        public void Run<T>(int tensor, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> expAvg, ref Vector<T> expAvgSq, ref Vector<T> maxExpAvgSq)
         {
-            var (p, s) = (ps[tensor], states[tensor]);
-            if (start == 0) s.MarkModified();
-            AdamKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(p, start, length), ElementwiseKernel.Chunk<T>(p.Grad!, start, length),
-                ElementwiseKernel.Chunk<T>(s.ExpAvg, start, length), ElementwiseKernel.Chunk<T>(s.ExpAvgSq, start, length),
-                s.MaxExpAvgSq is { } max ? ElementwiseKernel.Chunk<T>(max, start, length) : default, scalars[tensor]);
+            if (_maximize) g = -g;
+            if (_decoupled) p *= _factor;
+            else if (_l2) g = TMath.MulAdd(_wd, p, g);
+            expAvg = _lerp.Apply<TMath>(expAvg, g);
+            expAvgSq = TMath.MulAdd(_oneMinusBeta2 * g, g, expAvgSq * _beta2);
+            var v = expAvgSq;
+            if (_amsgrad) v = maxExpAvgSq = AdamFamilyMath.Maximum(maxExpAvgSq, v);
+            var denom = Vector.SquareRoot(v) / _bc2Sqrt + _eps;
+            p += _negStepSize * expAvg / denom;
         }
     }
 }

@@ -8,8 +8,8 @@ namespace SharpOptim.Optim;
 /// hands its <see cref="Optimizer.CheckGroup"/> and <see cref="Optimizer.StepGroup"/> to:
 /// collect the parameters with a gradient, refuse what the algorithm refuses, read (and only then
 /// create) every parameter's state, count <c>step</c>, then run the reference path or the kernel
-/// (<c>foreach</c>: <see cref="ExactMath"/>; fused or default: <see cref="FusedMath"/>) over the
-/// whole group in one dispatch. Everything is checked before anything changes, and a steady-state
+/// (<c>foreach</c>: <see cref="ExactMath"/>; fused or default: <see cref="FusedMath"/>), which counts
+/// <c>step</c> and runs over the whole group in one dispatch. Everything is checked before anything changes, and a steady-state
 /// step allocates nothing: the lists live here between steps and every call is generic over
 /// structs.
 /// </summary>
@@ -31,12 +31,9 @@ internal sealed class ElementwiseSteps<TAlgorithm, TState, THyper, TScalars>
         var (path, h) = Gather(owner, group, create: true);
         var (ps, states) = (_params, _states);
         if (ps.Count == 0) return;
-        if (path == StepImplementation.Reference)
-        {
-            for (int i = 0; i < states.Count; i++)
-                if (states[i].Step is { } step) ScalarState.Increment(step);
-            TAlgorithm.Reference(ps, states, h);
-        }
+        // The reference path counts each step itself, inside its loop as PyTorch's for-loop does (a
+        // parameter listed twice counts twice, and its second update sees the second count).
+        if (path == StepImplementation.Reference) TAlgorithm.Reference(ps, states, h);
         else
         {
             ComputeScalars(ps, states, h);

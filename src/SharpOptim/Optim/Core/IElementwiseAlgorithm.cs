@@ -13,7 +13,7 @@ internal readonly record struct KernelBuffers(Tensor? A = null, Tensor? B = null
 /// <summary>One parameter's state as an element-wise algorithm's step reads it.</summary>
 internal interface IElementwiseState
 {
-    /// <summary>The <c>step</c> counter that <see cref="ElementwiseSteps{TAlgorithm, TState, THyper, TScalars}"/> counts before the update; null when the algorithm keeps none.</summary>
+    /// <summary>The <c>step</c> counter that the kernel path counts before the update (the reference path counts it in its loop); null when the algorithm keeps none.</summary>
     Tensor? Step { get; }
 
     /// <summary>The buffers the kernel reads and writes.</summary>
@@ -50,7 +50,7 @@ internal interface IElementwiseAlgorithm<TState, THyper, TScalars>
     /// <summary>Whether an accepted state still lacks entries this step creates.</summary>
     static virtual bool LacksEntries(in TState state, in THyper h) => false;
 
-    /// <summary>PyTorch's <c>_single_tensor_*</c>, operation for operation, after every <c>step</c> was counted.</summary>
+    /// <summary>PyTorch's <c>_single_tensor_*</c>, operation for operation, <c>step += 1</c> included.</summary>
     static abstract void Reference(List<Tensor> ps, List<TState> states, in THyper h);
 
     /// <summary>
