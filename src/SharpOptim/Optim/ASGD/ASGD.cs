@@ -1,3 +1,4 @@
+using System.Numerics;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -54,145 +55,142 @@ public sealed class ASGD : Optimizer
 
     protected override void SetGroupDefaults(ParamGroup group) => GroupDefaults.SetPathFlags(group);
 
-    /// <summary>ASGD's options for one group.</summary>
-    private readonly record struct Hyper(double Lambd, double Alpha, double T0, double WeightDecay, bool Maximize);
+    /// <summary>ASGD's options for one group, lr as the path takes it.</summary>
+    private readonly record struct Hyper(double Lambd, double Alpha, double T0, double WeightDecay, bool Maximize, StepLr Lr, object? LrOption);
 
     /// <summary>One parameter's state tensors.</summary>
-    private readonly record struct ParamState(Tensor Step, Tensor Eta, Tensor Mu, Tensor Ax);
-
-    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
-    private readonly List<Tensor> _params = [];
-    private readonly List<ParamState> _states = [];
-    private AsgdStepScalars[] _scalars = [];
-
-    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
-
-    protected override void StepGroup(ParamGroup group)
+    private readonly record struct ParamState(Tensor Step, Tensor Eta, Tensor Mu, Tensor Ax) : IElementwiseState
     {
-        var (implementation, h, lr) = Gather(group, create: true);
-        var (ps, states) = (_params, _states);
-        switch (implementation)
-        {
-            case StepImplementation.Reference: Reference(ps, states, h, lr.Reference); break;
-            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h, lr.Kernel); break;
-            default: Kernel<FusedMath>(ps, states, h, lr.Kernel); break;
-        }
+        Tensor? IElementwiseState.Step => Step;
+
+        public KernelBuffers Buffers => new(Ax);
     }
 
     /// <summary>
-    /// Everything the step reads (parameters in <c>_params</c>, states in <c>_states</c>, the
-    /// options, lr as the path takes it), checked before it changes anything.
+    /// One parameter's scalars for this step, read from its state before the step updates it: the
+    /// decay factor <c>1 - lambd * eta</c>, <c>eta</c> itself, and <c>mu</c> with whether it averages
+    /// (<c>mu != 1</c>; otherwise <c>ax</c> is just a copy of the parameter); and the schedule's next
+    /// values for the step, which parameters with the same step share.
     /// </summary>
-    private (StepImplementation, Hyper, StepLr) Gather(ParamGroup group, bool create)
-    {
-        var ps = ParamsWithGrad(group, _params, out bool anySparse);
-        StepGuards.CheckDenseStep(nameof(ASGD), group, ps, anySparse);
-        var implementation = ResolveImplementation(group, hasSparseGrad: false);
-        var h = new Hyper(group.GetDouble("lambd"), group.GetDouble("alpha"), group.GetDouble("t0"), group.GetDouble("weight_decay"),
-                          group.GetBool("maximize"));
-        var lr = StepLr.Read(group, implementation);
-        GatherStates(ps, _states, new StateSchema(group.Peek("lr")), create, implementation == StepImplementation.Reference ? null : nameof(ASGD));
-        return (implementation, h, lr);
-    }
+    private readonly record struct Scalars(double Step, double DecayFactor, double Eta, double Mu, bool Averaging,
+        double NextEta, double NextMu, double WeightDecay, bool Maximize);
 
-    /// <summary>A parameter's state: <c>step</c>, <c>eta</c>, <c>mu</c>, <c>ax</c>.</summary>
-    private readonly struct StateSchema(object? lrOption) : IStepStateSchema<ParamState>
-    {
-        public ParamState Read(in StepStateEntries e) => new(e.Step(), e.Scalar("eta"), e.Scalar("mu"), e.Elementwise("ax"));
+    private readonly ElementwiseSteps<Algorithm, ParamState, Hyper, Scalars> _steps = new();
 
-        public bool LacksEntries(in ParamState state) => false;
+    protected override void CheckGroup(ParamGroup group) => _steps.Check(this, group);
+
+    protected override void StepGroup(ParamGroup group) => _steps.Step(this, group);
+
+    /// <summary>ASGD's options, state, reference path and kernel math, for the shared skeleton.</summary>
+    private readonly struct Algorithm : IElementwiseAlgorithm<ParamState, Hyper, Scalars>
+    {
+        public static string Name => nameof(ASGD);
+
+        public static Hyper ReadHyper(Optimizer owner, ParamGroup group, List<Tensor> ps, bool anySparse, StepImplementation path)
+        {
+            StepGuards.CheckDenseStep(Name, group, ps, anySparse);
+            return new(group.GetDouble("lambd"), group.GetDouble("alpha"), group.GetDouble("t0"), group.GetDouble("weight_decay"),
+                       group.GetBool("maximize"), StepLr.Read(group, path), group.Peek("lr"));
+        }
+
+        public static ParamState ReadState(in StepStateEntries e, in Hyper h) => new(e.Step(), e.Scalar("eta"), e.Scalar("mu"), e.Elementwise("ax"));
 
         /// <summary>In PyTorch's key order, <c>eta</c> from the lr option.</summary>
-        public void Create(OrderedDictionary<string, object?> state, Tensor p)
+        public static void CreateState(OrderedDictionary<string, object?> state, Tensor p, in Hyper h)
         {
-            var lr = PyScalar.FromOption(lrOption, "lr");
+            var lr = PyScalar.FromOption(h.LrOption, "lr");
             state["step"] = ScalarState.NewStep();
             // torch.as_tensor(lr, dtype=scalar dtype).clone().detach(): lr's value, in the scalar dtype.
             state["eta"] = lr.Tensor is { } t ? StateValues.CloneDetached(t.To(ScalarState.DTypeFor())) : ScalarState.New(lr.Value);
             state["mu"] = ScalarState.New(1);
             state["ax"] = Torch.ZerosLike(p);
         }
-    }
 
-    /// <summary><c>mu = 1 / max(1, step - t0)</c>, with Python's <c>max</c>: 1 unless the difference is greater (a NaN t0 gives 1).</summary>
-    private static double AveragingWeight(double step, double t0)
-    {
-        double sinceT0 = step - t0;
-        return 1 / (sinceT0 > 1 ? sinceT0 : 1);
-    }
-
-    /// <summary>
-    /// After the parameter's update: <c>eta = as_tensor(lr / (1 + lambd * lr * step) ** alpha)</c> and
-    /// <c>mu = as_tensor(1 / max(1, step - t0))</c>, copied into the state tensors. A number becomes a
-    /// tensor of the default dtype first (<c>torch.as_tensor</c> of a Python float), so it is rounded
-    /// to float32 on the way even into a float64 state tensor, as in PyTorch.
-    /// </summary>
-    private static void UpdateSchedule(ParamState state, Hyper h, PyScalar lr, double step)
-    {
-        var eta = lr / ((1 + h.Lambd * lr * step).Pow(h.Alpha));
-        state.Eta.Copy_(eta.Tensor ?? Torch.Scalar(eta.Value, Torch.DefaultDType));
-        state.Mu.Copy_(Torch.Scalar(AveragingWeight(step, h.T0), Torch.DefaultDType));
-    }
-
-    /// <summary>
-    /// The values <see cref="UpdateSchedule"/> copies into <c>eta</c> and <c>mu</c>, computed with the
-    /// same rounding without building tensors: a tensor lr's results rounded to its dtype, a number's
-    /// to the default dtype.
-    /// </summary>
-    private static (double Eta, double Mu) ScheduleValues(Hyper h, HyperScalar lr, double step)
-    {
-        var eta = lr / ((1 + h.Lambd * lr * step).Pow(h.Alpha));
-        var defaultDType = Torch.DefaultDType;
-        return (eta.TensorDType is null ? ScalarStateUpdate.RoundTo(defaultDType, eta.Value) : eta.Value,
-                ScalarStateUpdate.RoundTo(defaultDType, AveragingWeight(step, h.T0)));
-    }
-
-    /// <summary>PyTorch's <c>_single_tensor_asgd</c> (non-capturable), operation for operation.</summary>
-    private static void Reference(List<Tensor> ps, List<ParamState> states, Hyper h, PyScalar lr)
-    {
-        for (int i = 0; i < ps.Count; i++)
+        /// <summary>PyTorch's <c>_single_tensor_asgd</c> (non-capturable), operation for operation.</summary>
+        public static void Reference(List<Tensor> ps, List<ParamState> states, in Hyper h)
         {
-            var (param, state) = (ps[i], states[i]);
-            var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
-            double step = ScalarState.Increment(state.Step);
-            if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
-            double eta = state.Eta.Item();
-            param.Mul_(1 - h.Lambd * eta);
-            param.Add_(grad, alpha: -eta);
-            if (state.Mu.Item() != 1) state.Ax.Add_(param.Sub(state.Ax).Mul_(state.Mu));
-            else state.Ax.Copy_(param);
-            UpdateSchedule(state, h, lr, step);
+            for (int i = 0; i < ps.Count; i++)
+            {
+                var (param, state) = (ps[i], states[i]);
+                var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
+                double step = ScalarState.Increment(state.Step);
+                if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
+                double eta = state.Eta.Item();
+                param.Mul_(1 - h.Lambd * eta);
+                param.Add_(grad, alpha: -eta);
+                if (state.Mu.Item() != 1) state.Ax.Add_(param.Sub(state.Ax).Mul_(state.Mu));
+                else state.Ax.Copy_(param);
+                UpdateSchedule(state, h, h.Lr.Reference, step);
+            }
         }
-    }
 
-    /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
-    private void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, Hyper h, HyperScalar lr) where TMath : IKernelMath
-    {
-        if (_scalars.Length < ps.Count) _scalars = new AsgdStepScalars[ps.Count];
-        double previousStep = double.NaN, nextEta = 0, nextMu = 0;
-        for (int i = 0; i < ps.Count; i++)
+        /// <summary>Reads this step's eta and mu, then moves the state on to the next step's (the kernel changes only the element-wise state).</summary>
+        public static Scalars Scalars(in ParamState state, Tensor param, double step, in Hyper h, in Scalars previous, bool hasPrevious)
         {
-            var state = states[i];
-            double step = ScalarState.Increment(state.Step);
             double eta = state.Eta.Item(), mu = state.Mu.Item();
-            _scalars[i] = new AsgdStepScalars(1 - h.Lambd * eta, eta, mu, mu != 1);
-            // Parameters usually share their step count, and then the schedule's next values.
-            if (step != previousStep) (nextEta, nextMu) = ScheduleValues(h, lr, step);
-            previousStep = step;
+            var (nextEta, nextMu) = hasPrevious && step == previous.Step ? (previous.NextEta, previous.NextMu) : ScheduleValues(h, h.Lr.Kernel, step);
             ScalarStateUpdate.Assign(state.Eta, nextEta);
             ScalarStateUpdate.Assign(state.Mu, nextMu);
+            return new(step, 1 - h.Lambd * eta, eta, mu, mu != 1, nextEta, nextMu, h.WeightDecay, h.Maximize);
         }
-        ElementwiseKernel.Run(ps, nameof(ASGD), new Chunks<TMath>(ps, states, h, _scalars));
+
+        public static void Chunk<T, TMath>(in Scalars s, in ElementChunk<T> chunk)
+            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+            => ElementwiseDriver.Run(new Op<T, TMath>(s), chunk);
+
+        /// <summary><c>mu = 1 / max(1, step - t0)</c>, with Python's <c>max</c>: 1 unless the difference is greater (a NaN t0 gives 1).</summary>
+        private static double AveragingWeight(double step, double t0)
+        {
+            double sinceT0 = step - t0;
+            return 1 / (sinceT0 > 1 ? sinceT0 : 1);
+        }
+
+        /// <summary>
+        /// After the parameter's update: <c>eta = as_tensor(lr / (1 + lambd * lr * step) ** alpha)</c> and
+        /// <c>mu = as_tensor(1 / max(1, step - t0))</c>, copied into the state tensors. A number becomes a
+        /// tensor of the default dtype first (<c>torch.as_tensor</c> of a Python float), so it is rounded
+        /// to float32 on the way even into a float64 state tensor, as in PyTorch.
+        /// </summary>
+        private static void UpdateSchedule(ParamState state, Hyper h, PyScalar lr, double step)
+        {
+            var eta = lr / ((1 + h.Lambd * lr * step).Pow(h.Alpha));
+            state.Eta.Copy_(eta.Tensor ?? Torch.Scalar(eta.Value, Torch.DefaultDType));
+            state.Mu.Copy_(Torch.Scalar(AveragingWeight(step, h.T0), Torch.DefaultDType));
+        }
+
+        /// <summary>
+        /// The values <see cref="UpdateSchedule"/> copies into <c>eta</c> and <c>mu</c>, computed with the
+        /// same rounding without building tensors: a tensor lr's results rounded to its dtype, a number's
+        /// to the default dtype.
+        /// </summary>
+        private static (double Eta, double Mu) ScheduleValues(Hyper h, HyperScalar lr, double step)
+        {
+            var eta = lr / ((1 + h.Lambd * lr * step).Pow(h.Alpha));
+            var defaultDType = Torch.DefaultDType;
+            return (eta.TensorDType is null ? ScalarStateUpdate.RoundTo(defaultDType, eta.Value) : eta.Value,
+                    ScalarStateUpdate.RoundTo(defaultDType, AveragingWeight(step, h.T0)));
+        }
     }
 
-    private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, Hyper h, AsgdStepScalars[] scalars) : IElementwiseKernel
-        where TMath : IKernelMath
+    /// <summary>
+    /// One vector of ASGD, in the reference path's order: the decayed SGD step
+    /// <c>p = p * (1 - lambd * eta) - eta * grad</c>, then the running average <c>ax += (p - ax) * mu</c>.
+    /// The average is never contracted: PyTorch computes it as three tensor ops (<c>sub</c>, <c>mul_</c>,
+    /// <c>add_</c>), each rounded, so the fused path stays equal to PyTorch's for-loop there too. Buffer: ax.
+    /// </summary>
+    private readonly struct Op<T, TMath>(Scalars s) : IElementOp<T>
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
     {
-        public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        private readonly Vector<T> _wd = new(T.CreateTruncating(s.WeightDecay)), _decay = new(T.CreateTruncating(s.DecayFactor)),
+            _negEta = new(T.CreateTruncating(-s.Eta)), _mu = new(T.CreateTruncating(s.Mu));
+        private readonly bool _l2 = s.WeightDecay != 0, _maximize = s.Maximize, _averaging = s.Averaging;
+
+        public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> ax, ref Vector<T> unused1, ref Vector<T> unused2)
         {
-            if (start == 0) states[t].Ax.MarkModified();   // while its objects are in cache
-            AsgdKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(ps[t], start, length), ElementwiseKernel.Chunk<T>(ps[t].Grad!, start, length),
-                ElementwiseKernel.Chunk<T>(states[t].Ax, start, length), h.WeightDecay, h.Maximize, scalars[t]);
+            if (_maximize) g = -g;
+            if (_l2) g = TMath.MulAdd(_wd, p, g);
+            p = TMath.MulAdd(_negEta, g, p * _decay);
+            ax = _averaging ? ax + (p - ax) * _mu : p;
         }
     }
 }

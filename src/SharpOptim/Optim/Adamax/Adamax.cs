@@ -1,3 +1,4 @@
+using System.Numerics;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -76,106 +77,88 @@ public sealed class Adamax : Optimizer
     }
 
     /// <summary>One parameter's state tensors.</summary>
-    private readonly record struct ParamState(Tensor Step, Tensor ExpAvg, Tensor ExpInf)
+    private readonly record struct ParamState(Tensor Step, Tensor ExpAvg, Tensor ExpInf) : IElementwiseState
     {
-        /// <summary>Records that the kernel wrote the state through spans.</summary>
-        public void MarkModified()
+        Tensor? IElementwiseState.Step => Step;
+
+        public KernelBuffers Buffers => new(ExpAvg, ExpInf);
+    }
+
+    private readonly ElementwiseSteps<Algorithm, ParamState, Hyper, AdamaxScalars> _steps = new();
+
+    protected override void CheckGroup(ParamGroup group) => _steps.Check(this, group);
+
+    protected override void StepGroup(ParamGroup group) => _steps.Step(this, group);
+
+    /// <summary>Adamax's options, state, reference path and kernel math, for the shared skeleton.</summary>
+    private readonly struct Algorithm : IElementwiseAlgorithm<ParamState, Hyper, AdamaxScalars>
+    {
+        public static string Name => nameof(Adamax);
+
+        public static Hyper ReadHyper(Optimizer owner, ParamGroup group, List<Tensor> ps, bool anySparse, StepImplementation path)
         {
-            ExpAvg.MarkModified();
-            ExpInf.MarkModified();
+            StepGuards.CheckNoSparseGrad(Name, anySparse);
+            var h = Hyper.Read(group);
+            // The step size reaches addcdiv_ as a number: under autograd a tensor lr requiring grad cannot become one.
+            if (h.Differentiable && h.Lr.Tensor is { RequiresGrad: true })
+                throw new ArgumentException("addcdiv_(): argument 'value' must be Number, not Tensor");
+            return h;
         }
-    }
 
-    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
-    private readonly List<Tensor> _params = [];
-    private readonly List<ParamState> _states = [];
-    private AdamaxScalars[] _scalars = [];
-
-    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
-
-    protected override void StepGroup(ParamGroup group)
-    {
-        var (implementation, h) = Gather(group, create: true);
-        switch (implementation)
-        {
-            case StepImplementation.Reference: Reference(_params, _states, h); break;
-            case StepImplementation.ForEach: Kernel<ExactMath>(_params, _states, h); break;
-            default: Kernel<FusedMath>(_params, _states, h); break;
-        }
-    }
-
-    /// <summary>Everything the step reads (parameters in <c>_params</c>, states in <c>_states</c>), checked before it changes anything.</summary>
-    private (StepImplementation, Hyper) Gather(ParamGroup group, bool create)
-    {
-        var ps = ParamsWithGrad(group, _params, out bool anySparse);
-        StepGuards.CheckNoSparseGrad(nameof(Adamax), anySparse);
-        var h = Hyper.Read(group);
-        // The step size reaches addcdiv_ as a number: under autograd a tensor lr requiring grad cannot become one.
-        if (h.Differentiable && h.Lr.Tensor is { RequiresGrad: true })
-            throw new ArgumentException("addcdiv_(): argument 'value' must be Number, not Tensor");
-        var implementation = ResolveImplementation(group, hasSparseGrad: false);
-        GatherStates(ps, _states, new StateSchema(), create, implementation == StepImplementation.Reference ? null : nameof(Adamax));
-        return (implementation, h);
-    }
-
-    /// <summary>A parameter's state: <c>step</c>, <c>exp_avg</c>, <c>exp_inf</c>.</summary>
-    private readonly struct StateSchema : IStepStateSchema<ParamState>
-    {
-        public ParamState Read(in StepStateEntries e) => new(e.Step(), e.Elementwise("exp_avg"), e.Elementwise("exp_inf"));
-
-        public bool LacksEntries(in ParamState state) => false;
+        public static ParamState ReadState(in StepStateEntries e, in Hyper h) => new(e.Step(), e.Elementwise("exp_avg"), e.Elementwise("exp_inf"));
 
         /// <summary>At zero, in PyTorch's key order.</summary>
-        public void Create(OrderedDictionary<string, object?> state, Tensor p)
+        public static void CreateState(OrderedDictionary<string, object?> state, Tensor p, in Hyper h)
         {
             state["step"] = ScalarState.NewStep();
             state["exp_avg"] = Torch.ZerosLike(p);
             state["exp_inf"] = Torch.ZerosLike(p);
         }
-    }
 
-    /// <summary>PyTorch's <c>_single_tensor_adamax</c>, operation for operation.</summary>
-    private static void Reference(List<Tensor> ps, List<ParamState> states, Hyper h)
-    {
-        for (int i = 0; i < ps.Count; i++)
+        /// <summary>PyTorch's <c>_single_tensor_adamax</c>, operation for operation.</summary>
+        public static void Reference(List<Tensor> ps, List<ParamState> states, in Hyper h)
         {
-            var (param, st) = (ps[i], states[i]);
-            var s = h.Scalars(ScalarState.Increment(st.Step));
-            var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
-            if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
-            st.ExpAvg.Lerp_(grad, s.LerpWeight);
-            var decayed = st.ExpInf.Mul_(s.Beta2);
-            var bound = grad.Abs().Add_(h.Eps);
-            // PyTorch's differentiable branch takes amax over copies of both; the maximum of a copy
-            // has the same value and gradient, without reading exp_inf while it is overwritten.
-            st.ExpInf.Copy_((h.Differentiable ? decayed.Clone() : decayed).Maximum(bound));
-            param.Addcdiv_(st.ExpAvg, st.ExpInf, value: -s.StepSize);
+            for (int i = 0; i < ps.Count; i++)
+            {
+                var (param, st) = (ps[i], states[i]);
+                var s = h.Scalars(ScalarState.Increment(st.Step));
+                var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
+                if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
+                st.ExpAvg.Lerp_(grad, s.LerpWeight);
+                var decayed = st.ExpInf.Mul_(s.Beta2);
+                var bound = grad.Abs().Add_(h.Eps);
+                // PyTorch's differentiable branch takes amax over copies of both; the maximum of a copy
+                // has the same value and gradient, without reading exp_inf while it is overwritten.
+                st.ExpInf.Copy_((h.Differentiable ? decayed.Clone() : decayed).Maximum(bound));
+                param.Addcdiv_(st.ExpAvg, st.ExpInf, value: -s.StepSize);
+            }
         }
+
+        /// <summary>The scalars depend on the step alone, which parameters usually share.</summary>
+        public static AdamaxScalars Scalars(in ParamState state, Tensor param, double step, in Hyper h, in AdamaxScalars previous, bool hasPrevious)
+            => hasPrevious && step == previous.Step ? previous : h.Scalars(step);
+
+        public static void Chunk<T, TMath>(in AdamaxScalars s, in ElementChunk<T> chunk)
+            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+            => ElementwiseDriver.Run(new Op<T, TMath>(s), chunk);
     }
 
-    /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
-    private void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, Hyper h) where TMath : IKernelMath
+    /// <summary>One vector of Adamax, in the reference path's order of operations. Buffers: exp_avg, exp_inf.</summary>
+    private readonly struct Op<T, TMath>(AdamaxScalars s) : IElementOp<T>
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
     {
-        if (_scalars.Length < ps.Count) _scalars = new AdamaxScalars[ps.Count];
-        double previousStep = double.NaN;
-        for (int i = 0; i < ps.Count; i++)
-        {
-            double step = ScalarState.Increment(states[i].Step);
-            // Parameters usually share their step count, and then their scalars (which depend on nothing else).
-            _scalars[i] = step == previousStep ? _scalars[i - 1] : h.Scalars(step);
-            previousStep = step;
-        }
-        ElementwiseKernel.Run(ps, nameof(Adamax), new Chunks<TMath>(ps, states, _scalars));
-    }
+        private readonly Vector<T> _wd = new(T.CreateTruncating(s.WeightDecay)), _beta2 = new(T.CreateTruncating(s.Beta2)),
+            _eps = new(T.CreateTruncating(s.Eps)), _negStepSize = new(T.CreateTruncating(-s.StepSize));
+        private readonly LerpWeight<T> _lerp = new(s.LerpWeight);
+        private readonly bool _l2 = s.WeightDecay != 0, _maximize = s.Maximize;
 
-    private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdamaxScalars[] scalars) : IElementwiseKernel where TMath : IKernelMath
-    {
-        public void Run<T>(int tensor, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> expAvg, ref Vector<T> expInf, ref Vector<T> unused)
         {
-            var (p, s) = (ps[tensor], states[tensor]);
-            if (start == 0) s.MarkModified();   // while its objects are in cache
-            AdamaxKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(p, start, length), ElementwiseKernel.Chunk<T>(p.Grad!, start, length),
-                ElementwiseKernel.Chunk<T>(s.ExpAvg, start, length), ElementwiseKernel.Chunk<T>(s.ExpInf, start, length), scalars[tensor]);
+            if (_maximize) g = -g;
+            if (_l2) g = TMath.MulAdd(_wd, p, g);
+            expAvg = _lerp.Apply<TMath>(expAvg, g);
+            expInf = AdamFamilyMath.Maximum(expInf * _beta2, Vector.Abs(g) + _eps);
+            p += _negStepSize * expAvg / expInf;
         }
     }
 }
