@@ -17,7 +17,7 @@ public class AdafactorConformanceTests : OptimizerConformance<AdafactorConforman
 
     /// <summary>
     /// Our fused and default paths' float32 tolerance: 1e-4, not 1e-5. They sum the norms in double
-    /// vector lanes, chunk by chunk in parallel (AdafactorKernel.Reordered.cs), where PyTorch sums in
+    /// vector lanes, chunk by chunk in parallel (AdafactorPasses.Reordered.cs), where PyTorch sums in
     /// float32 in its own lane order (which the reference and foreach paths reproduce: bit for bit on
     /// every recorded case, float32 and float64). Adafactor's step is a sign-like
     /// move of about lr·RMS(param) per step, so elements of W cross zero; the metric judges an

@@ -19,11 +19,10 @@ internal static class ElementwiseKernel
     /// <summary>
     /// Runs <paramref name="kernel"/> over every chunk of every parameter in <paramref name="ps"/>
     /// (float32 or float64; anything else is refused before any chunk runs), bumping each
-    /// parameter's version counter, then the version counter of every tensor in
-    /// <paramref name="written"/> (state the kernel wrote through spans; a kernel may instead mark
-    /// its state on the chunk that starts at 0, as the parameters are).
+    /// parameter's version counter on its first chunk. State the kernel writes through spans is the
+    /// kernel's to mark (<see cref="SharpOptim.Optim.ElementwiseSteps{TAlgorithm, TState, THyper, TScalars}"/> does it for the element-wise ones).
     /// </summary>
-    public static void Run<TKernel>(IReadOnlyList<Tensor> ps, string algorithm, TKernel kernel, params ReadOnlySpan<IReadOnlyList<Tensor?>> written)
+    public static void Run<TKernel>(IReadOnlyList<Tensor> ps, string algorithm, TKernel kernel)
         where TKernel : struct, IElementwiseKernel
     {
         // One pass over the parameters (dtype check and lengths together): with thousands of small
@@ -36,8 +35,6 @@ internal static class ElementwiseKernel
             lengths[i] = ps[i].Numel;
         }
         ParallelChunker.Run(ps.Count, new ByDType<TKernel>(ps, lengths, kernel));
-        foreach (var list in written)
-            for (int i = 0; i < list.Count; i++) list[i]?.MarkModified();
     }
 
     [ThreadStatic] private static int[]? _lengths;

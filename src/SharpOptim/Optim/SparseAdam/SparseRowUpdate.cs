@@ -23,7 +23,7 @@ internal readonly record struct SparseAdamHyper(double OneMinusBeta1, double One
 /// each "x + y·z" a <c>TMath.MulThenAdd</c> (the reference multiplies, then adds a sparse tensor): two roundings in <see cref="ExactMath"/> (bit-identical to
 /// the reference path), one in <see cref="FusedMath"/>.
 /// </summary>
-internal static class SparseAdamKernel
+internal static class SparseRowUpdate
 {
     /// <summary>Elements of a repeated row summed at a time (on the stack).</summary>
     private const int MergeBlock = 256;

@@ -40,9 +40,9 @@ public sealed partial class Muon
         {
             var u = update.AsSpan(start, length);
             if (grad.DType == DType.Float32)
-                MuonKernel.Momentum<float>(grad.AsSpan<float>().Slice(start, length), buffer.AsSpan<float>().Slice(start, length), u, momentum, nesterov);
+                MuonPasses.Momentum<float>(grad.AsSpan<float>().Slice(start, length), buffer.AsSpan<float>().Slice(start, length), u, momentum, nesterov);
             else
-                MuonKernel.Momentum<double>(grad.AsSpan<double>().Slice(start, length), buffer.AsSpan<double>().Slice(start, length), u, momentum, nesterov);
+                MuonPasses.Momentum<double>(grad.AsSpan<double>().Slice(start, length), buffer.AsSpan<double>().Slice(start, length), u, momentum, nesterov);
         }
     }
 
@@ -54,8 +54,8 @@ public sealed partial class Muon
         public void Run(int tensor, int start, int length)
         {
             var o = ortho.AsSpan(start, length);
-            if (param.DType == DType.Float32) MuonKernel.Apply<float, TMath>(param.AsSpan<float>().Slice(start, length), o, decay, scale);
-            else MuonKernel.Apply<double, TMath>(param.AsSpan<double>().Slice(start, length), o, decay, scale);
+            if (param.DType == DType.Float32) MuonPasses.Apply<float, TMath>(param.AsSpan<float>().Slice(start, length), o, decay, scale);
+            else MuonPasses.Apply<double, TMath>(param.AsSpan<double>().Slice(start, length), o, decay, scale);
         }
     }
 }

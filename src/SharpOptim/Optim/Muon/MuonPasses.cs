@@ -9,7 +9,7 @@ namespace SharpOptim.Optim.Kernels;
 /// update from the orthogonalised matrix. The Newton–Schulz iteration between them is matrix
 /// products (<see cref="NewtonSchulz"/>), shared with the reference path.
 /// </summary>
-internal static class MuonKernel
+internal static class MuonPasses
 {
     /// <summary>
     /// <c>buf = buf.lerp(g, 1 - momentum)</c>; the update, <c>g.lerp(buf, momentum)</c> with

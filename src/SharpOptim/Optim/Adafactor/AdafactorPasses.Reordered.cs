@@ -7,7 +7,7 @@ namespace SharpOptim.Optim.Kernels;
 // result does not depend on the threads). The element-wise values are those of the in-order path;
 // only the order of the additions in the norms differs, which moves a norm by about one double
 // rounding before it is rounded to the param's dtype.
-internal static partial class AdafactorKernel
+internal static partial class AdafactorPasses
 {
     /// <summary>
     /// The first parallel pass over elements [start, start + length) of a param: its sum of squares

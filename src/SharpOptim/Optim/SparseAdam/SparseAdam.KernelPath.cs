@@ -36,7 +36,7 @@ public sealed partial class SparseAdam
         {
             var grad = ps[i].Grad!;
             int entries = grad.Indices().ShapeRef[1];
-            int touched = SparseAdamKernel.IndexRows(grad, _entryKeys.AsSpan(keysStart, entries), _rowStarts.AsSpan(rowStartsStart, entries + 1));
+            int touched = SparseRowUpdate.IndexRows(grad, _entryKeys.AsSpan(keysStart, entries), _rowStarts.AsSpan(rowStartsStart, entries + 1));
             // Parameters usually share their step count, and then their step size.
             if (states[i].Step != lastStep) (negStepSize, lastStep) = (NegStepSize(lr, beta1, beta2, states[i].Step), states[i].Step);
             _slots[i] = new Slot(ps[i], states[i].ExpAvg, states[i].ExpAvgSq, grad.Values(), Tensor.SparseInnerSize(grad),
@@ -77,10 +77,10 @@ public sealed partial class SparseAdam
             var keys = entryKeys.AsSpan(s.KeysStart, s.Entries);
             var starts = rowStarts.AsSpan(s.RowStartsStart, s.TouchedRows + 1);
             if (s.Param.DType == DType.Float32)
-                SparseAdamKernel.Step<float, TMath>(s.Param.AsSpan<float>(), s.ExpAvg.AsSpan<float>(), s.ExpAvgSq.AsSpan<float>(), keys, starts,
+                SparseRowUpdate.Step<float, TMath>(s.Param.AsSpan<float>(), s.ExpAvg.AsSpan<float>(), s.ExpAvgSq.AsSpan<float>(), keys, starts,
                     s.Values.AsSpan<float>(), s.Inner, start, length, s.NegStepSize, h);
             else
-                SparseAdamKernel.Step<double, TMath>(s.Param.AsSpan<double>(), s.ExpAvg.AsSpan<double>(), s.ExpAvgSq.AsSpan<double>(), keys, starts,
+                SparseRowUpdate.Step<double, TMath>(s.Param.AsSpan<double>(), s.ExpAvg.AsSpan<double>(), s.ExpAvgSq.AsSpan<double>(), keys, starts,
                     s.Values.AsSpan<double>(), s.Inner, start, length, s.NegStepSize, h);
         }
     }

@@ -59,7 +59,7 @@ internal readonly record struct AdafactorSlot(Tensor Param, Tensor Grad, Tensor?
     /// <summary>Matrices in a factored param's batch (one row-var mean each); 0 for a full variance.</summary>
     public int MeansCount => Factored && Rows * Cols != 0 ? Param.Numel / (Rows * Cols) : 0;
 
-    /// <summary>Scratch a factored param's row and column sums need in <see cref="AdafactorKernel.Prepare{T, TMath}"/>.</summary>
+    /// <summary>Scratch a factored param's row and column sums need in <see cref="AdafactorPasses.Prepare{T, TMath}"/>.</summary>
     public int ScratchCount => Factored ? MeansCount * (Rows + Cols) : 0;
 
     /// <summary>Records that the step wrote the param and its second moments through spans.</summary>
@@ -79,11 +79,11 @@ internal readonly record struct AdafactorSlot(Tensor Param, Tensor Grad, Tensor?
 /// on the calling thread, sums of squares in the element type as <see cref="Tensor.Norm(double)"/>
 /// and <see cref="Tensor.Mean(int, bool)"/> add them (PyTorch's order), so that with
 /// <see cref="ExactMath"/> every value equals the reference path's bit for bit. Reordered (the default and fused paths, see
-/// AdafactorKernel.Reordered.cs): the sums in vector lanes, per chunk, in parallel. Either way
+/// AdafactorPasses.Reordered.cs): the sums in vector lanes, per chunk, in parallel. Either way
 /// <see cref="Apply{T, TMath}"/> then updates every param in one parallel dispatch, recomputing each
 /// update element instead of storing it.
 /// </summary>
-internal static partial class AdafactorKernel
+internal static partial class AdafactorPasses
 {
     /// <summary>Elements handled per block when an update is computed into a stack buffer.</summary>
     private const int Block = 256;

@@ -26,8 +26,8 @@ public sealed partial class Adafactor
             ref var slot = ref slots[i];
             var means = _rowVarMeans.AsSpan(slot.MeansStart, slot.MeansCount);
             double scale = slot.Param.DType == DType.Float32
-                ? AdafactorKernel.Prepare<float, TMath>(slot, means, _sumsScratch, h)
-                : AdafactorKernel.Prepare<double, TMath>(slot, means, _sumsScratch, h);
+                ? AdafactorPasses.Prepare<float, TMath>(slot, means, _sumsScratch, h)
+                : AdafactorPasses.Prepare<double, TMath>(slot, means, _sumsScratch, h);
             slot = slot with { Scale = scale };
         }
         Apply<TMath>(ps, slots, h);
@@ -71,8 +71,8 @@ public sealed partial class Adafactor
                 updateSquares += _updateSquares[c];
             }
             double scale = slot.Param.DType == DType.Float32
-                ? AdafactorKernel.StepScale<float>(slot, paramSquares, updateSquares, h)
-                : AdafactorKernel.StepScale<double>(slot, paramSquares, updateSquares, h);
+                ? AdafactorPasses.StepScale<float>(slot, paramSquares, updateSquares, h)
+                : AdafactorPasses.StepScale<double>(slot, paramSquares, updateSquares, h);
             slot = slot with { Scale = scale };
         }
         Apply<TMath>(ps, slots, h, skipWholeInFirstPass: true);
@@ -83,7 +83,7 @@ public sealed partial class Adafactor
 
     private void UpdateFactoredMoments<T, TMath>(in AdafactorSlot slot, AdafactorHyper h)
         where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
-        => AdafactorKernel.UpdateFactoredMoments<T, TMath>(slot, slot.Grad.AsSpan<T>(), T.CreateTruncating(slot.Step.OneMinusBeta2),
+        => AdafactorPasses.UpdateFactoredMoments<T, TMath>(slot, slot.Grad.AsSpan<T>(), T.CreateTruncating(slot.Step.OneMinusBeta2),
                T.CreateTruncating(h.Eps1), _rowVarMeans.AsSpan(slot.MeansStart, slot.MeansCount), _sumsScratch, inOrder: false);
 
     /// <summary>
@@ -135,7 +135,7 @@ public sealed partial class Adafactor
         {
             ref readonly var slot = ref slots[tensor];
             if (skipWholeInFirstPass && WholeInFirstPass(slot)) return;
-            AdafactorKernel.Apply<T, TMath>(slot, rowVarMeans.AsSpan(slot.MeansStart, slot.MeansCount), start, length, h);
+            AdafactorPasses.Apply<T, TMath>(slot, rowVarMeans.AsSpan(slot.MeansStart, slot.MeansCount), start, length, h);
         }
     }
 
@@ -151,10 +151,10 @@ public sealed partial class Adafactor
         {
             ref var slot = ref slots[tensor];
             int chunk = slot.ChunksStart + start / ParallelChunker.ChunkElements;
-            AdafactorKernel.FirstPass<T, TMath>(slot, start, length, h, out paramSquares[chunk], out updateSquares[chunk]);
+            AdafactorPasses.FirstPass<T, TMath>(slot, start, length, h, out paramSquares[chunk], out updateSquares[chunk]);
             if (!WholeInFirstPass(slot)) return;
-            slot = slot with { Scale = AdafactorKernel.StepScale<T>(slot, paramSquares[chunk], updateSquares[chunk], h) };
-            AdafactorKernel.Apply<T, TMath>(slot, [], start, length, h);
+            slot = slot with { Scale = AdafactorPasses.StepScale<T>(slot, paramSquares[chunk], updateSquares[chunk], h) };
+            AdafactorPasses.Apply<T, TMath>(slot, [], start, length, h);
         }
     }
 
@@ -165,7 +165,7 @@ public sealed partial class Adafactor
             ref readonly var slot = ref slots[tensor];
             if (!slot.Factored) return;
             updateSquares[slot.ChunksStart + start / ParallelChunker.ChunkElements]
-                = AdafactorKernel.FactoredUpdateSquares<T>(slot, rowVarMeans.AsSpan(slot.MeansStart, slot.MeansCount), start, length, h);
+                = AdafactorPasses.FactoredUpdateSquares<T>(slot, rowVarMeans.AsSpan(slot.MeansStart, slot.MeansCount), start, length, h);
         }
     }
 }
