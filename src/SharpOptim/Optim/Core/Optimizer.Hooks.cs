@@ -35,11 +35,47 @@ public abstract partial class Optimizer
     /// <summary>A pre-step hook for every optimizer (PyTorch's <c>register_optimizer_step_pre_hook</c>).</summary>
     public static RemovableHandle RegisterOptimizerStepPreHook(StepPreHook hook) => GlobalStepPreHooks.Add(hook);
 
+    /// <summary>
+    /// A pre-step hook for every optimizer that only observes (a Python hook that returns None),
+    /// e.g. <c>(opt, args) =&gt; Console.WriteLine(opt)</c>.
+    /// </summary>
+    public static RemovableHandle RegisterOptimizerStepPreHook(Action<Optimizer, StepArgs> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        return GlobalStepPreHooks.Add(Observing(hook));
+    }
+
     /// <summary>A post-step hook for every optimizer (PyTorch's <c>register_optimizer_step_post_hook</c>).</summary>
     public static RemovableHandle RegisterOptimizerStepPostHook(StepPostHook hook) => GlobalStepPostHooks.Add(hook);
 
+    /// <summary>A pre-step hook (PyTorch's <c>register_step_pre_hook</c>): it may return replacement arguments, or null to keep them.</summary>
     public RemovableHandle RegisterStepPreHook(StepPreHook hook) => _stepPreHooks.Add(hook);
 
+    /// <summary>A pre-step hook that only observes (a Python hook that returns None), e.g. <c>(opt, args) =&gt; Console.WriteLine(opt)</c>.</summary>
+    public RemovableHandle RegisterStepPreHook(Action<Optimizer, StepArgs> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        return _stepPreHooks.Add(Observing(hook));
+    }
+
+    /// <summary>A state-dict post-hook that only observes (returns None in Python): the dict is kept.</summary>
+    public RemovableHandle RegisterStateDictPostHook(Action<Optimizer, OptimizerStateDict> hook, bool prepend = false)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        return _stateDictPostHooks.Add((o, d) => { hook(o, d); return null; }, prepend);
+    }
+
+    /// <summary>A load-state-dict pre-hook that only observes (returns None in Python): the dict is loaded as given.</summary>
+    public RemovableHandle RegisterLoadStateDictPreHook(Action<Optimizer, OptimizerStateDict> hook, bool prepend = false)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        return _loadStateDictPreHooks.Add((o, d) => { hook(o, d); return null; }, prepend);
+    }
+
+    /// <summary>An observing hook as a pre-hook that keeps the arguments.</summary>
+    private static StepPreHook Observing(Action<Optimizer, StepArgs> hook) => (o, args) => { hook(o, args); return null; };
+
+    /// <summary>A post-step hook (PyTorch's <c>register_step_post_hook</c>).</summary>
     public RemovableHandle RegisterStepPostHook(StepPostHook hook) => _stepPostHooks.Add(hook);
 
     public RemovableHandle RegisterStateDictPreHook(StateDictPreHook hook, bool prepend = false) => _stateDictPreHooks.Add(hook, prepend);
