@@ -28,7 +28,7 @@ namespace SharpOptim.Optim.SwaUtils;
 /// parameter moved.
 /// </para>
 /// </remarks>
-public sealed class AveragedModel : Module
+public class AveragedModel : Module
 {
     /// <param name="model">The model to average; it is deep-copied (<see cref="Module.DeepCopy"/>).</param>
     /// <param name="avgFn">Averages one tensor (the copy's value, the model's value, the count) and returns the new value.</param>
@@ -45,6 +45,14 @@ public sealed class AveragedModel : Module
         MultiAvgFn = multiAvgFn;
         UseBuffers = useBuffers;
     }
+
+    /// <summary>
+    /// An average of <paramref name="model"/> typed by the model's own type, so that
+    /// <see cref="AveragedModel{TModule}.Module"/> reaches its layers without a cast.
+    /// </summary>
+    public static AveragedModel<TModule> Of<TModule>(TModule model, AvgFn? avgFn = null, MultiAvgFn? multiAvgFn = null, bool useBuffers = false)
+        where TModule : NN.Module
+        => new(model, avgFn, multiAvgFn, useBuffers);
 
     /// <summary>The averaged copy of the model (PyTorch's <c>module</c> attribute).</summary>
     public Module Module => GetModule("module")!;
@@ -143,4 +151,24 @@ public sealed class AveragedModel : Module
         if (!ShapeUtil.SameShape(shape, target.ShapeRef))
             throw new ArgumentException($"cannot average a tensor of shape {PyRepr.Size(source.ShapeRef)} into one of shape {PyRepr.Size(target.ShapeRef)}", "model");
     }
+}
+
+/// <summary>
+/// <see cref="AveragedModel"/> over a model of type <typeparamref name="TModule"/>: the averaged
+/// copy is a <typeparamref name="TModule"/> too (<see cref="Module"/>), as in Python, where
+/// <c>swa_model.module</c> has the model's class.
+/// </summary>
+public sealed class AveragedModel<TModule> : AveragedModel where TModule : NN.Module
+{
+    /// <inheritdoc cref="AveragedModel(NN.Module, AvgFn?, MultiAvgFn?, bool)"/>
+    public AveragedModel(TModule model, AvgFn? avgFn = null, MultiAvgFn? multiAvgFn = null, bool useBuffers = false)
+        : base(model, avgFn, multiAvgFn, useBuffers)
+    {
+        if (base.Module is not TModule)
+            throw new InvalidOperationException(
+                $"{model.GetType().Name}.DeepCopy() returned a {base.Module.GetType().Name}, not a {typeof(TModule).Name}: a module's copy must have its type");
+    }
+
+    /// <summary>The averaged copy of the model, with the model's type.</summary>
+    public new TModule Module => (TModule)base.Module;
 }
