@@ -2,10 +2,12 @@
 
 Run by bench/SharpOptim.Bench through the PyTorch oracle:
     ../shared/oracle/python bench/torch_bench.py '<json request>'
-The request: {"algorithm": "adam", "count": 1000, "size": 16384, "dtype": "float32",
-              "impls": ["forloop", "foreach", "fused"], "warmup": 3, "warmup_seconds": 0.5,
-              "repeats": 10, "threads": 2}
-(at least `warmup` untimed steps, and at least `warmup_seconds` of them).
+The request: {"algorithm": "sgd", "kwargs": {"momentum": 0.9}, "count": 1000, "size": 16384,
+              "dtype": "float32", "impls": ["forloop", "foreach", "fused"], "warmup": 3,
+              "warmup_seconds": 0.5, "repeats": 10, "threads": 2}
+(at least `warmup` untimed steps, and at least `warmup_seconds` of them). "algorithm" names a
+torch.optim class in any case; it is built with its defaults and "kwargs" (the options SharpOptim's
+side gives it too, bench/SharpOptim.Bench/BenchAlgorithms.cs; SharpOptim's defaults are PyTorch's).
 Prints one JSON object: {"torch_version", "threads", "results": {impl: [ms per step, ...] or
 "error message"}}. Params and grads are random normal, made once; every timed step is one
 opt.step() (no zero_grad, no backward), as on the SharpOptim side.
@@ -16,21 +18,12 @@ import time
 
 import torch
 
-# name -> (class, constructor kwargs) ; the same hyper-parameters as SharpOptim's side
-ALGORITHMS = {
-    "sgd": (torch.optim.SGD, {"lr": 1e-3, "momentum": 0.9}),
-    "adam": (torch.optim.Adam, {"lr": 1e-3}),
-    "adamw": (torch.optim.AdamW, {"lr": 1e-3}),
-    "adagrad": (torch.optim.Adagrad, {"lr": 1e-2}),
-    "adadelta": (torch.optim.Adadelta, {"lr": 1.0}),
-    "adamax": (torch.optim.Adamax, {"lr": 2e-3}),
-    "asgd": (torch.optim.ASGD, {"lr": 1e-2}),
-    "nadam": (torch.optim.NAdam, {"lr": 2e-3}),
-    "radam": (torch.optim.RAdam, {"lr": 1e-3}),
-    "rmsprop": (torch.optim.RMSprop, {"lr": 1e-2}),
-    "rprop": (torch.optim.Rprop, {"lr": 1e-2}),
-    "adafactor": (torch.optim.Adafactor, {"lr": 1e-2}),
-}
+def optimizer_class(name):
+    """torch.optim's optimizer class called `name`, in any case."""
+    classes = {n.lower(): c for n, c in vars(torch.optim).items()
+               if isinstance(c, type) and issubclass(c, torch.optim.Optimizer)}
+    return classes[name.lower()]
+
 
 IMPL_FLAGS = {
     "forloop": {"foreach": False},
@@ -60,7 +53,7 @@ def time_impl(cls, kwargs, flags, count, size, dtype, warmup, warmup_seconds, re
 def main():
     req = json.loads(sys.argv[1])
     torch.set_num_threads(int(req.get("threads", torch.get_num_threads())))
-    cls, kwargs = ALGORITHMS[req["algorithm"]]
+    cls, kwargs = optimizer_class(req["algorithm"]), req.get("kwargs", {})
     dtype = getattr(torch, req.get("dtype", "float32"))
     results = {}
     for impl in req["impls"]:

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SharpOptim.Optim;
 
 namespace SharpOptim.Bench;
 
@@ -39,7 +40,7 @@ public sealed class BenchReport(bool withTorch)
             var cells = new List<string>
             {
                 row.Algorithm, $"{row.Shape.Name} ({row.Shape.Count}×{row.Shape.Size})",
-                Ms(row.Default.MedianMs), Ms(row.Ours[BenchPath.ForEach].MedianMs), Ms(row.Ours[BenchPath.Fused].MedianMs),
+                Ms(row.Default.MedianMs), Ms(row.Ours[ImplementationChoice.ForEach].MedianMs), Ms(row.Ours[ImplementationChoice.Fused].MedianMs),
             };
             if (withTorch) cells.AddRange(TorchRunner.Impls.Select(i => row.Torch.TryGetValue(i, out var r) ? Cell(r) : "–"));
             cells.Add((row.Shape.Elements / seconds / 1e6).ToString("0", CultureInfo.InvariantCulture));

@@ -1,3 +1,5 @@
+using SharpOptim.Optim;
+
 namespace SharpOptim.Bench;
 
 /// <summary>
@@ -25,7 +27,7 @@ public sealed record CKernelComparison(
     public static CKernelComparison Measure(CAdamKernel kernel, BenchCase shape, int threads, Warmup warmup, int repeats, int rounds)
     {
         double difference = CheckAgainstOurs(kernel);
-        var (optimizer, parameters) = SharpStepTimer.Prepare("adam", shape, BenchPath.Default);
+        var (optimizer, parameters) = SharpStepTimer.Prepare("adam", shape, ImplementationChoice.Default);
         List<double> ours = [], theirs = [];
         for (int round = 0; round < rounds; round++)
         {
@@ -41,7 +43,7 @@ public sealed record CKernelComparison(
     /// <summary>The largest difference between our default Adam's params and the C kernel's after a few steps from the same start.</summary>
     private static double CheckAgainstOurs(CAdamKernel kernel)
     {
-        var (optimizer, parameters) = SharpStepTimer.Prepare("adam", new BenchCase("check", 1, CheckElements), BenchPath.Default);
+        var (optimizer, parameters) = SharpStepTimer.Prepare("adam", new BenchCase("check", 1, CheckElements), ImplementationChoice.Default);
         float[] start = parameters[0].ToArray<float>(), grads = parameters[0].Grad!.ToArray<float>();
         for (int i = 0; i < CheckSteps; i++) optimizer.Step();
         float[] ours = parameters[0].ToArray<float>(), theirs = kernel.Check(start, grads, CheckSteps);

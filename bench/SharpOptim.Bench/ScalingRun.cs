@@ -1,3 +1,5 @@
+using SharpOptim.Optim;
+
 namespace SharpOptim.Bench;
 
 /// <summary>One size of the scaling run: each side's median ms per step (null where it did not run).</summary>
@@ -41,7 +43,7 @@ public static class ScalingRun
         {
             int count = Repeats(n, repeats);
             var shape = new BenchCase(Numbers.Elements(n), 1, checked((int)n));
-            var ours = SharpStepTimer.Run(algorithm, shape, BenchPath.Default, warmup, count, allocationSteps: 0);
+            var ours = SharpStepTimer.Run(algorithm, shape, ImplementationChoice.Default, warmup, count, allocationSteps: 0);
             bytesPerElement = ours.BytesPerElement;
             GC.Collect(); // our 2 GiB at 128M must be gone before PyTorch and C allocate theirs
             GC.WaitForPendingFinalizers();

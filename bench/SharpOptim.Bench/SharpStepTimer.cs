@@ -9,7 +9,7 @@ public sealed record StepTiming(double MedianMs, double[] StepsMs, long Allocate
 /// <summary>Times SharpOptim's <c>Step()</c> on random params and grads, as torch_bench.py times PyTorch's.</summary>
 public static class SharpStepTimer
 {
-    public static StepTiming Run(string algorithm, BenchCase shape, BenchPath path, Warmup warmup, int repeats, int allocationSteps)
+    public static StepTiming Run(string algorithm, BenchCase shape, ImplementationChoice path, Warmup warmup, int repeats, int allocationSteps)
     {
         var (optimizer, parameters) = Prepare(algorithm, shape, path);
         warmup.Run(() => optimizer.Step());
@@ -29,7 +29,7 @@ public static class SharpStepTimer
     }
 
     /// <summary>The optimizer over fresh parameters of the shape: random normal, grads random normal × 1e-2.</summary>
-    public static (Optimizer Optimizer, Tensor[] Parameters) Prepare(string algorithm, BenchCase shape, BenchPath path)
+    public static (Optimizer Optimizer, Tensor[] Parameters) Prepare(string algorithm, BenchCase shape, ImplementationChoice path)
     {
         var generator = new Generator(0);
         var parameters = new Tensor[shape.Count];

@@ -22,6 +22,7 @@ public sealed class TorchRunner(string pythonPath, string script, int threads)
         var request = new JsonObject
         {
             ["algorithm"] = algorithm.ToLowerInvariant(),
+            ["kwargs"] = BenchAlgorithms.TorchKwargs(algorithm),
             ["count"] = shape.Count,
             ["size"] = shape.Size,
             ["dtype"] = "float32",

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SharpOptim.Optim;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -6,7 +7,9 @@ namespace SharpOptim.Distributed.Tests;
 
 public class ZeroRedundancyOptimizerTests(ITestOutputHelper output)
 {
-    private static readonly string[] Sharded = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adafactor", "muon", "adadelta", "adamax", "asgd", "nadam", "radam", "rprop"];
+    /// <summary>Every registered algorithm but those that need a closure (LBFGS) or sparse gradients (SparseAdam), which ZeRO refuses.</summary>
+    private static readonly string[] Sharded = OptimizerRegistry.All
+        .Where(info => !info.StepRequiresClosure && !info.SparseGradientsOnly).Select(info => info.FixturePrefix).ToArray();
 
     /// <summary>
     /// For SGD, Adam, AdamW, RMSprop, Adagrad, Adafactor and Muon, and the other element-wise

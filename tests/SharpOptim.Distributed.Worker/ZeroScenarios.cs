@@ -9,28 +9,41 @@ internal static class ZeroScenarios
 {
     private const int GlobalBatch = 32, Steps = 6, ResumedSteps = 3;
 
-    private static IEnumerable<(string Name, Func<IEnumerable<object>, Optimizer> Make, bool MatricesOnly)> Optimizers()
+    /// <summary>Options that give the algorithms' state and kernels more to carry, by fixture prefix.</summary>
+    private static readonly Dictionary<string, Func<IEnumerable<object>, Optimizer>> Configured = new()
     {
-        yield return ("sgd", ps => new SGD(ps, lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-3), false);
-        yield return ("adam", ps => new Adam(ps, lr: 1e-2, weightDecay: 1e-3), false);
-        yield return ("adamw", ps => new AdamW(ps, lr: 1e-2, amsgrad: true), false);
-        yield return ("rmsprop", ps => new RMSprop(ps, lr: 1e-2, momentum: 0.5, centered: true), false);
-        yield return ("adagrad", ps => new Adagrad(ps, lr: 0.1, lrDecay: 1e-3), false);
-        yield return ("adafactor", ps => new Adafactor(ps, lr: 1e-2), false);
-        yield return ("muon", ps => new Muon(ps, lr: 1e-2), true);   // Muon takes matrices only
-        yield return ("adadelta", ps => new Adadelta(ps, lr: 1.0), false);
-        yield return ("adamax", ps => new Adamax(ps, lr: 2e-3), false);
-        yield return ("asgd", ps => new ASGD(ps, lr: 0.1), false);
-        yield return ("nadam", ps => new NAdam(ps, lr: 2e-3, decoupledWeightDecay: true, weightDecay: 0.01), false);
-        yield return ("radam", ps => new RAdam(ps, lr: 3e-3), false);
-        yield return ("rprop", ps => new Rprop(ps, lr: 1e-2), false);
-    }
+        ["sgd"] = ps => new SGD(ps, lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-3),
+        ["adam"] = ps => new Adam(ps, lr: 1e-2, weightDecay: 1e-3),
+        ["adamw"] = ps => new AdamW(ps, lr: 1e-2, amsgrad: true),
+        ["rmsprop"] = ps => new RMSprop(ps, lr: 1e-2, momentum: 0.5, centered: true),
+        ["adagrad"] = ps => new Adagrad(ps, lr: 0.1, lrDecay: 1e-3),
+        ["adafactor"] = ps => new Adafactor(ps, lr: 1e-2),
+        ["muon"] = ps => new Muon(ps, lr: 1e-2),
+        ["adadelta"] = ps => new Adadelta(ps, lr: 1.0),
+        ["adamax"] = ps => new Adamax(ps, lr: 2e-3),
+        ["asgd"] = ps => new ASGD(ps, lr: 0.1),
+        ["nadam"] = ps => new NAdam(ps, lr: 2e-3, decoupledWeightDecay: true, weightDecay: 0.01),
+        ["radam"] = ps => new RAdam(ps, lr: 3e-3),
+        ["rprop"] = ps => new Rprop(ps, lr: 1e-2),
+    };
+
+    /// <summary>
+    /// Every registered algorithm ZeRO shards (all but those that need a closure or sparse
+    /// gradients), under its fixture prefix: as configured above, or else at its defaults with its
+    /// training lr; on matrices only where the algorithm takes nothing else.
+    /// </summary>
+    private static IEnumerable<(string Name, Func<IEnumerable<object>, Optimizer> Make, bool MatricesOnly)> Optimizers()
+        => OptimizerRegistry.All
+            .Where(info => !info.StepRequiresClosure && !info.SparseGradientsOnly)
+            .Select(info => (info.FixturePrefix, Configured.GetValueOrDefault(info.FixturePrefix) ?? (ps => info.Create(ps, lr: info.TrainingLr)), info.MatricesOnly));
 
     /// <param name="args">[0]: a folder all ranks can read and write; [1] (optional): where rank 0 writes the golden Adam checkpoint.</param>
     public static void Run(string[] args)
     {
         string folder = args[0];
         string? golden = args.Length > 1 ? args[1] : null;
+        var stale = Configured.Keys.Except(Optimizers().Select(o => o.Name)).ToArray();
+        Check.True(stale.Length == 0, $"configured but not a registered algorithm ZeRO shards: {string.Join(", ", stale)}");
         foreach (var (name, make, matricesOnly) in Optimizers())
             Compare(name, make, matricesOnly, folder, name == "adam" ? golden : null);
         MemoryIsSharded();

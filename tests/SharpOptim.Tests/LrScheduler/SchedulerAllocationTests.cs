@@ -106,7 +106,7 @@ public class SchedulerAllocationTests
     [MemberData(nameof(Algorithms))]
     public void EveryOptimizerStepsWithAScheduleWithoutAllocating(string algorithm)
     {
-        var optimizer = KernelAllocationTests.Factories[algorithm](KernelAllocationTests.Params(algorithm, large: false), null, null);
+        var optimizer = KernelAllocationTests.Create(algorithm, KernelAllocationTests.Params(algorithm, large: false), ImplementationChoice.Default);
         var scheduler = new CosineAnnealingLR(optimizer, tMax: 50);
         void Steps(int count)
         {

@@ -18,23 +18,22 @@ public class DuplicateParamsTests
     private const string FixtureName = "duplicate_params.json.gz";
 
     /// <summary>Each kernel path, and the for-loop (<c>foreach: false</c>) it must now equal.</summary>
-    private static readonly Dictionary<string, (bool? ForEach, bool? Fused)> Paths =
-        new(KernelAllocationTests.Paths) { ["forloop"] = (false, null) };
+    private static readonly ImplementationChoice[] Paths = [.. KernelAllocationTests.KernelChoices, ImplementationChoice.Reference];
 
-    private static IEnumerable<string> PathsOf(string algorithm)
-        => Paths.Keys.Where(path => path != "fused" || algorithm == "sparse_adam" || KernelAllocationTests.HasFused.Contains(algorithm));
+    /// <summary>The paths a recorded algorithm has: a configuration of <see cref="KernelAllocationTests"/>, or a registered algorithm (SparseAdam).</summary>
+    private static IEnumerable<ImplementationChoice> PathsOf(string algorithm) => Paths.Where(Info(algorithm).Supports);
 
-    private static Optimizer Build(string algorithm, string path, Tensor[] ps)
+    private static OptimizerInfo Info(string algorithm)
+        => KernelAllocationTests.Factories.TryGetValue(algorithm, out var configuration) ? configuration.Info : OptimizerRegistry.Get(algorithm);
+
+    private static Optimizer Build(string algorithm, ImplementationChoice path, Tensor[] ps)
+        => KernelAllocationTests.Factories.ContainsKey(algorithm)
+            ? KernelAllocationTests.Create(algorithm, ps, path)
+            : OptimizerRegistry.Get(algorithm).Create(ps, path);
+
+    public static TheoryData<string, ImplementationChoice, string> FixtureCases()
     {
-        var (forEach, fused) = Paths[path];
-        return algorithm == "sparse_adam"
-            ? new SparseAdam(ps, @foreach: forEach, fused: fused)
-            : KernelAllocationTests.Factories[algorithm](ps, forEach, fused);
-    }
-
-    public static TheoryData<string, string, string> FixtureCases()
-    {
-        var data = new TheoryData<string, string, string>();
+        var data = new TheoryData<string, ImplementationChoice, string>();
         foreach (var testCase in Fixture.Load(FixtureName)["cases"]!.AsArray())
         {
             string algorithm = testCase!["algorithm"]!.GetValue<string>();
@@ -45,7 +44,7 @@ public class DuplicateParamsTests
 
     [Theory]
     [MemberData(nameof(FixtureCases))]
-    public void StepsAsPyTorchsForLoop(string algorithm, string path, string dtypeName)
+    public void StepsAsPyTorchsForLoop(string algorithm, ImplementationChoice path, string dtypeName)
     {
         var fixture = Fixture.Load(FixtureName);
         var testCase = fixture["cases"]!.AsArray().Single(c => c!["id"]!.GetValue<string>() == $"{algorithm}/{dtypeName}")!;
@@ -97,7 +96,7 @@ public class DuplicateParamsTests
         Assert.Equal([p], group.Params);
     }
 
-    public static TheoryData<string, string> KernelCases() => KernelAllocationTests.Cases();
+    public static TheoryData<string, ImplementationChoice> KernelCases() => KernelAllocationTests.Cases();
 
     /// <summary>
     /// A parameter large enough for the kernel workers (the group is far above the inline limit),
@@ -105,11 +104,11 @@ public class DuplicateParamsTests
     /// </summary>
     [Theory]
     [MemberData(nameof(KernelCases))]
-    public void ALargeDuplicatedParameterStepsDeterministically(string algorithm, string path)
+    public void ALargeDuplicatedParameterStepsDeterministically(string algorithm, ImplementationChoice path)
     {
         var first = Run(algorithm, path);
         var again = Run(algorithm, path);
-        var forLoop = ForLoopRuns.GetOrAdd(algorithm, a => new Lazy<List<(string, Tensor)>>(() => Run(a, "forloop"))).Value;
+        var forLoop = ForLoopRuns.GetOrAdd(algorithm, a => new Lazy<List<(string, Tensor)>>(() => Run(a, ImplementationChoice.Reference))).Value;
         for (int i = 0; i < first.Count; i++)
         {
             Tolerance.AssertIdentical(again[i].Value, first[i].Value, $"{algorithm} ({path}) run 2 vs run 1: {first[i].Name}");
@@ -124,7 +123,7 @@ public class DuplicateParamsTests
     /// Two steps over [p, q, p] with p 2048×33 (67,584 elements; long and thin, so that Muon's
     /// Newton–Schulz products stay cheap); p, q and p's state after them.
     /// </summary>
-    private static List<(string Name, Tensor Value)> Run(string algorithm, string path)
+    private static List<(string Name, Tensor Value)> Run(string algorithm, ImplementationChoice path)
     {
         var generator = new Generator(11);
         Tensor Draw(int[] shape) => Torch.Randn(shape, generator: generator);

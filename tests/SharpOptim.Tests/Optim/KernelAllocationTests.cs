@@ -14,26 +14,31 @@ namespace SharpOptim.Tests.Optim;
 [Collection(IsolatedTestsCollection.Name)]
 public class KernelAllocationTests
 {
-    public static TheoryData<string, string> Cases()
+    /// <summary>The kernel paths a configuration is measured on, where its algorithm has them.</summary>
+    internal static readonly ImplementationChoice[] KernelChoices = [ImplementationChoice.Default, ImplementationChoice.ForEach, ImplementationChoice.Fused];
+
+    public static TheoryData<string, ImplementationChoice> Cases()
     {
-        var data = new TheoryData<string, string>();
-        foreach (var algorithm in Factories.Keys)
-            foreach (var path in new[] { "default", "foreach", "fused" })
-                if (path != "fused" || HasFused.Contains(algorithm)) data.Add(algorithm, path);
+        var data = new TheoryData<string, ImplementationChoice>();
+        foreach (var (name, configuration) in Factories)
+            foreach (var choice in KernelChoices.Where(configuration.Info.Supports)) data.Add(name, choice);
         return data;
     }
 
-    internal static readonly HashSet<string> HasFused = ["sgd", "sgd-nesterov", "adam", "adam-amsgrad", "adamw", "adagrad", "adafactor", "muon"];
-
+    /// <summary>Builds a configuration with the given implementation flags.</summary>
     internal delegate Optimizer Factory(Tensor[] ps, bool? forEach, bool? fused);
 
-    internal static readonly Dictionary<string, Factory> Factories = new()
+    /// <summary>
+    /// Options that reach kernel branches the defaults leave untried, named as
+    /// tools/golden/duplicate_params.py records them: the algorithm's fixture prefix, then the
+    /// variant after '-'.
+    /// </summary>
+    private static readonly Dictionary<string, Factory> Configured = new()
     {
         ["sgd"] = (ps, fe, fu) => new SGD(ps, lr: 0.01, momentum: 0.9, weightDecay: 0.01, @foreach: fe, fused: fu),
         ["sgd-nesterov"] = (ps, fe, fu) => new SGD(ps, lr: 0.01, momentum: 0.9, nesterov: true, maximize: true, @foreach: fe, fused: fu),
         ["adam"] = (ps, fe, fu) => new Adam(ps, weightDecay: 0.01, @foreach: fe, fused: fu),
         ["adam-amsgrad"] = (ps, fe, fu) => new Adam(ps, amsgrad: true, maximize: true, @foreach: fe, fused: fu),
-        ["adamw"] = (ps, fe, fu) => new AdamW(ps, @foreach: fe, fused: fu),
         ["adagrad"] = (ps, fe, fu) => new Adagrad(ps, lrDecay: 0.01, weightDecay: 0.01, @foreach: fe, fused: fu),
         ["adadelta"] = (ps, fe, _) => new Adadelta(ps, weightDecay: 0.01, @foreach: fe),
         ["adamax"] = (ps, fe, _) => new Adamax(ps, weightDecay: 0.01, @foreach: fe),
@@ -43,10 +48,39 @@ public class KernelAllocationTests
         ["radam"] = (ps, fe, _) => new RAdam(ps, weightDecay: 0.01, @foreach: fe),
         ["rmsprop"] = (ps, fe, _) => new RMSprop(ps, weightDecay: 0.01, @foreach: fe),
         ["rmsprop-centered-momentum"] = (ps, fe, _) => new RMSprop(ps, momentum: 0.9, centered: true, @foreach: fe),
-        ["rprop"] = (ps, fe, _) => new Rprop(ps, @foreach: fe),
         ["adafactor"] = (ps, fe, fu) => new Adafactor(ps, weightDecay: 0.01, @foreach: fe, fused: fu),
-        ["muon"] = (ps, fe, fu) => new Muon(ps, @foreach: fe, fused: fu),
     };
+
+    /// <summary>
+    /// Every registered algorithm with a kernel path and dense gradients, in the registry's order:
+    /// its configurations above, or else its defaults (the registry's factory) under its fixture prefix.
+    /// </summary>
+    internal static readonly IReadOnlyDictionary<string, (OptimizerInfo Info, Factory Create)> Factories = Enrol();
+
+    private static OrderedDictionary<string, (OptimizerInfo Info, Factory Create)> Enrol()
+    {
+        var factories = new OrderedDictionary<string, (OptimizerInfo, Factory)>();
+        foreach (var info in OptimizerRegistry.All.Where(i => i.Supports(ImplementationChoice.ForEach) && !i.SparseGradientsOnly))
+        {
+            var configured = Configured.Where(c => c.Key.Split('-')[0] == info.FixturePrefix).ToArray();
+            if (configured.Length == 0) factories[info.FixturePrefix] = (info, (ps, fe, fu) => info.Create(ps, fe, fu));
+            foreach (var (name, create) in configured) factories[name] = (info, create);
+        }
+        return factories;
+    }
+
+    /// <summary>A configuration whose name matches no registered kernel algorithm would silently go unmeasured.</summary>
+    [Fact]
+    public void EveryConfigurationIsOfARegisteredKernelAlgorithm()
+        => Assert.Empty(Configured.Keys.Except(Factories.Keys));
+
+    /// <summary>A configuration on <paramref name="choice"/>: its algorithm's flags for it.</summary>
+    internal static Optimizer Create(string configuration, Tensor[] ps, ImplementationChoice choice)
+    {
+        var (info, create) = Factories[configuration];
+        var flags = info.FlagsFor(choice);
+        return create(ps, flags.ForEach, flags.Fused);
+    }
 
     /// <summary>
     /// Many small tensors (inline) or a few large ones (the kernel workers); matrices, as Muon and
@@ -67,13 +101,6 @@ public class KernelAllocationTests
             return p;
         }).ToArray();
     }
-
-    internal static readonly Dictionary<string, (bool?, bool?)> Paths = new()
-    {
-        ["default"] = (null, null),
-        ["foreach"] = (true, null),
-        ["fused"] = (null, true),
-    };
 
     /// <summary>
     /// Bytes <paramref name="steps"/> allocate on this thread: the least of three runs. An
@@ -96,12 +123,11 @@ public class KernelAllocationTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void SteadyStateStepAllocatesNothing(string algorithm, string path)
+    public void SteadyStateStepAllocatesNothing(string algorithm, ImplementationChoice path)
     {
-        var (forEach, fused) = Paths[path];
         foreach (bool large in new[] { false, true })
         {
-            var optimizer = Factories[algorithm](Params(algorithm, large), forEach, fused);
+            var optimizer = Create(algorithm, Params(algorithm, large), path);
             for (int i = 0; i < 5; i++) optimizer.Step();
             long allocated = AllocatedBy(() => { for (int i = 0; i < 10; i++) optimizer.Step(); });
             Assert.True(allocated == 0, $"{algorithm} ({path}, {(large ? "large tensors" : "small tensors")}) allocated {allocated} bytes in 10 steps");
@@ -116,7 +142,7 @@ public class KernelAllocationTests
     [Fact]
     public void SteadyStateStepWithHooksAllocatesNothing()
     {
-        var optimizer = Factories["adam"](Params("adam", large: false), null, null);
+        var optimizer = Create("adam", Params("adam", large: false), ImplementationChoice.Default);
         int calls = 0;
         StepPreHook pre = (_, _) => { calls++; return null; };
         StepPostHook post = (_, _) => calls++;
@@ -141,6 +167,15 @@ public class KernelAllocationTests
         return coalesced ? grad.Coalesce() : grad;
     }
 
+    /// <summary>The algorithms that take sparse gradients only (SparseAdam), on their kernel paths.</summary>
+    public static TheoryData<string, ImplementationChoice> SparseCases()
+    {
+        var data = new TheoryData<string, ImplementationChoice>();
+        foreach (var info in OptimizerRegistry.All.Where(i => i.SparseGradientsOnly))
+            foreach (var choice in KernelChoices.Where(info.Supports)) data.Add(info.Name, choice);
+        return data;
+    }
+
     /// <summary>
     /// SparseAdam on sparse gradients: a step allocates nothing beyond the gradient (made by the
     /// caller, so made here before measuring: each param cycles through prepared gradients).
@@ -148,12 +183,9 @@ public class KernelAllocationTests
     /// params (inline) or one with enough touched elements for the kernel workers.
     /// </summary>
     [Theory]
-    [InlineData("default")]
-    [InlineData("foreach")]
-    [InlineData("fused")]
-    public void SparseAdamStepOnSparseGradientsAllocatesNothing(string path)
+    [MemberData(nameof(SparseCases))]
+    public void SparseGradientStepAllocatesNothing(string algorithm, ImplementationChoice path)
     {
-        var (forEach, fused) = Paths[path];
         foreach (bool large in new[] { false, true })
             foreach (bool coalesced in new[] { false, true })
             {
@@ -161,7 +193,7 @@ public class KernelAllocationTests
                 var (count, rows, width, entries) = large ? (1, 20000, 64, 4000) : (20, 30, 4, 6);
                 var ps = Enumerable.Range(0, count).Select(_ => Torch.Randn([rows, width], generator: generator).RequiresGrad_()).ToArray();
                 var grads = ps.Select(_ => Enumerable.Range(0, 3).Select(_ => SparseGrad(rows, width, entries, coalesced, generator)).ToArray()).ToArray();
-                var optimizer = new SparseAdam(ps, @foreach: forEach, fused: fused);
+                var optimizer = OptimizerRegistry.Get(algorithm).Create(ps, path);
                 void Step(int k)
                 {
                     for (int i = 0; i < ps.Length; i++) ps[i].Grad = grads[i][k % 3];
@@ -170,7 +202,7 @@ public class KernelAllocationTests
                 for (int k = 0; k < 5; k++) Step(k);
                 int next = 5;
                 long allocated = AllocatedBy(() => { for (int end = next + 10; next < end; next++) Step(next); });
-                Assert.True(allocated == 0, $"sparse_adam ({path}, {(large ? "large" : "small")}, {(coalesced ? "coalesced" : "uncoalesced")} gradients) allocated {allocated} bytes in 10 steps");
+                Assert.True(allocated == 0, $"{algorithm} ({path}, {(large ? "large" : "small")}, {(coalesced ? "coalesced" : "uncoalesced")} gradients) allocated {allocated} bytes in 10 steps");
             }
     }
 }
