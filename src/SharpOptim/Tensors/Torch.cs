@@ -14,6 +14,16 @@ public static partial class Torch
     /// <summary>Seeds the default generator, like <c>torch.manual_seed</c>.</summary>
     public static Generator ManualSeed(long seed) => DefaultGenerator.ManualSeed(seed);
 
+    /// <summary>The default generator's state (PyTorch's <c>torch.get_rng_state()</c>); see <see cref="Generator.GetState"/>.</summary>
+    public static Tensor GetRngState() => DefaultGenerator.GetState();
+
+    /// <summary>
+    /// Restores the default generator's state (PyTorch's <c>torch.set_rng_state</c>), e.g. from a
+    /// checkpoint, so dropout and shuffling continue as they would have; a tensor that is not a
+    /// state is refused and nothing changes (see <see cref="Generator.SetState"/>).
+    /// </summary>
+    public static void SetRngState(Tensor state) => DefaultGenerator.SetState(state);
+
     /// <summary>A scope in which no operation is recorded for autograd: <c>using (Torch.NoGrad()) { ... }</c>.</summary>
     public static IDisposable NoGrad() => new GradModeScope(false);
 
