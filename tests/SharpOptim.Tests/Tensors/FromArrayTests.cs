@@ -123,6 +123,28 @@ public class FromArrayTests
         }
     }
 
+    /// <summary>The README's loop: Adam minimises Σw² over the caller's weights with the caller's gradients array.</summary>
+    [Fact]
+    public void TheReadmeLoopOptimisesTheCallersArrays()
+    {
+        float[] weights = [3f, -2f];
+        float[] gradients = new float[weights.Length];
+        var w = new Parameter(Torch.FromArray(weights));
+        w.Grad = Torch.FromArray(gradients);
+        var adam = new Adam([w], lr: 0.1);
+        for (int step = 0; step < 300; step++)
+        {
+            for (int i = 0; i < weights.Length; i++) gradients[i] = 2 * weights[i];
+            adam.Step();
+        }
+        Assert.All(weights, v => Assert.True(Math.Abs(v) < 0.05, $"{v}"));
+        Assert.Equal(weights, w.ToArray<float>());
+        adam.ZeroGrad(setToNone: false);                  // zeroes the caller's gradients in place
+        Assert.Equal([0f, 0f], gradients);
+        gradients[1] = 5;
+        Assert.Equal(5f, w.Grad!.ToArray<float>()[1]);
+    }
+
     /// <summary>Unmanaged memory, which a tensor cannot view.</summary>
     private sealed unsafe class NativeMemory(int length) : System.Buffers.MemoryManager<float>
     {
