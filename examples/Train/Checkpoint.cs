@@ -9,8 +9,10 @@ namespace SharpOptim.Examples.Train;
 /// <c>--save</c> / <c>--resume</c>: everything a run needs to continue exactly, in one file in
 /// PyTorch's checkpoint format (the usual idiom: a dict of state dicts plus the epoch), so the same
 /// file also loads in PyTorch with <c>torch.load(path, weights_only=True)</c>. The batch order of
-/// each epoch is derived from the seed and the epoch number (see <see cref="Trainer"/>), so no
-/// generator state needs saving.
+/// each epoch is derived from the seed and the epoch number (see <see cref="Trainer"/>); the
+/// default generator's state is saved too (<c>rng_state</c>, as PyTorch scripts save
+/// <c>torch.get_rng_state()</c>), so whatever draws from it (dropout, a shuffling DataLoader)
+/// continues after a resume as in an uninterrupted run.
 /// </summary>
 public sealed class Checkpoint(
     Module model, OptimizerSet optimizers, LRScheduler? scheduler,
@@ -23,6 +25,7 @@ public sealed class Checkpoint(
             ["model"] = model.StateDict(),
             ["optimizer"] = optimizers.Main.StateDict(),
             ["epoch"] = epochsDone,
+            ["rng_state"] = Torch.GetRngState(),
         };
         for (int i = 0; i < optimizers.Others.Length; i++) contents[$"optimizer_{i + 2}"] = optimizers.Others[i].StateDict();
         if (scheduler is not null) contents["scheduler"] = scheduler.StateDict();
@@ -50,6 +53,7 @@ public sealed class Checkpoint(
         swaModel?.LoadStateDict(Part("swa_model"));
         swaScheduler?.LoadStateDict(Part("swa_scheduler"));
         emaModel?.LoadStateDict(Part("ema_model"));
+        if (contents.TryGetValue("rng_state", out var rngState) && rngState is Tensor state) Torch.SetRngState(state);   // absent before the example saved it
         return contents["epoch"] is long epoch ? checked((int)epoch)
             : throw new InvalidDataException($"checkpoint {path} has no integer 'epoch' entry");
     }

@@ -3,26 +3,21 @@ namespace SharpOptim.NN;
 /// <summary>Flattens dims <see cref="StartDim"/>..<see cref="EndDim"/> into one (a view), as <c>torch.nn.Flatten</c>.</summary>
 public sealed class Flatten : Module
 {
+    /// <param name="startDim">First dim to merge (the default 1 keeps the batch dim).</param>
+    /// <param name="endDim">Last dim to merge (negative counts from the end).</param>
     public Flatten(int startDim = 1, int endDim = -1)
     {
         StartDim = startDim;
         EndDim = endDim;
     }
 
+    /// <summary>First dim merged.</summary>
     public int StartDim { get; }
 
+    /// <summary>Last dim merged.</summary>
     public int EndDim { get; }
 
-    public override Tensor Forward(Tensor input)
-    {
-        if (input.Dim == 0) return input.Reshape(1);
-        int start = ShapeUtil.NormalizeDim(StartDim, input.Dim), end = ShapeUtil.NormalizeDim(EndDim, input.Dim);
-        if (start > end) throw new ArgumentException("flatten() has invalid args: start_dim cannot come after end_dim");
-        var shape = input.ShapeRef;
-        int merged = 1;
-        for (int d = start; d <= end; d++) merged *= shape[d];
-        return input.Reshape([.. shape[..start], merged, .. shape[(end + 1)..]]);
-    }
+    public override Tensor Forward(Tensor input) => input.Flatten(StartDim, EndDim);
 
     protected override string ExtraRepr() => $"start_dim={StartDim}, end_dim={EndDim}";
 }

@@ -29,6 +29,17 @@ public static class Functional
     public static Tensor Relu(Tensor input) => input.Relu();
 
     /// <summary>
+    /// <paramref name="input"/> with dims <paramref name="startDim"/>..<paramref name="endDim"/>
+    /// merged (a view), as <c>torch.flatten(x, start_dim, end_dim)</c>: <c>Flatten(x, 1)</c> keeps
+    /// the batch dim; see <see cref="Tensor.Flatten"/>.
+    /// </summary>
+    public static Tensor Flatten(Tensor input, int startDim = 0, int endDim = -1)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return input.Flatten(startDim, endDim);
+    }
+
+    /// <summary>
     /// In training, zeroes each element with probability <paramref name="p"/> and scales the
     /// rest by 1/(1-p) so the expected value is unchanged; otherwise returns the input itself.
     /// </summary>
@@ -186,16 +197,50 @@ public static class Functional
         }
         if (target.DType != DType.Int64)
             throw new ArgumentException($"expected scalar type Long but found {target.DType.TorchName()}");
+        return NllLoss(input.LogSoftmax(classDim), target, reduction, ignoreIndex);
+    }
+
+    /// <summary>
+    /// The negative log-likelihood loss, as <c>torch.nn.functional.nll_loss</c>: <c>-input[i, target[i]]</c>
+    /// for log-probabilities <paramref name="input"/> (N, C) against int64 class indices
+    /// <paramref name="target"/> (N), or (C) against a 0-d (or one-element) target. Targets equal
+    /// to <paramref name="ignoreIndex"/> count for nothing, and "mean" divides by the number of the
+    /// others (NaN when there are none, as PyTorch). PyTorch's per-class <c>weight</c> and inputs of
+    /// more than two dims are not supported.
+    /// </summary>
+    /// <param name="input">Log-probabilities (e.g. from <see cref="Tensor.LogSoftmax"/>), float32 or float64.</param>
+    /// <param name="target">Class indices, int64.</param>
+    /// <param name="reduction">"mean" (default), "sum" or "none" (one loss per row).</param>
+    /// <param name="ignoreIndex">A target value that is skipped.</param>
+    /// <exception cref="ArgumentException">Shapes that do not pair up, a target that is not int64, or an unknown reduction.</exception>
+    /// <exception cref="IndexOutOfRangeException">A target outside [0, C) that is not <paramref name="ignoreIndex"/>.</exception>
+    public static Tensor NllLoss(Tensor input, Tensor target, string reduction = "mean", long ignoreIndex = -100)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(target);
+        CheckReduction(reduction);
+        if (input.Dim == 0) throw new ArgumentException("Expected 1 or more dimensions (got 0)");
+        if (input.Dim > 2)
+            throw new NotSupportedException($"nll_loss supports (N, C) or (C) input only, got shape {ShapeUtil.Format(input.ShapeRef)}");
+        // PyTorch's order of checks: the batch sizes, the target's rank, then the dtypes.
+        if (input.Dim == 2)
+        {
+            int targetBatch = target.Dim == 0 ? 0 : target.Size(0);
+            if (targetBatch != input.Size(0))
+                throw new ArgumentException($"Expected input batch_size ({input.Size(0)}) to match target batch_size ({targetBatch}).");
+        }
+        if (target.Dim > 1) throw new ArgumentException("0D or 1D target tensor expected, multi-target not supported");
+        if (input.Dim == 1 && target.Dim == 1 && target.Size(0) != 1)
+            throw new ArgumentException($"For 1D input, 1D target must have size 1, but got target size: {target.Size(0)}");
+        if (target.DType != DType.Int64)
+            throw new ArgumentException($"expected target dtype to be Long or Byte, but got {ScalarTypeName(target.DType)}");
+        if (!input.IsFloatingPoint) throw new NotSupportedException($"nll_loss is only supported for float32 and float64 input, got {input.DType.TorchName()}");
         if (input.Dim == 1)
         {
-            if (target.Dim != 0) throw new ArgumentException("0D target tensor expected for 1D input");
-            var batched = CrossEntropy(input.Reshape(1, -1), target.Reshape(1), reduction, ignoreIndex);
+            var batched = NllLoss(input.Reshape(1, -1), target.Reshape(1), reduction, ignoreIndex);
             return reduction == "none" ? batched.Reshape() : batched;
         }
         int n = input.Size(0), classes = input.Size(1);
-        if (target.Dim != 1) throw new ArgumentException("0D or 1D target tensor expected, multi-target not supported");
-        if (target.Size(0) != n)
-            throw new ArgumentException($"Expected input batch_size ({n}) to match target batch_size ({target.Size(0)}).");
 
         var labels = target.ToArray<long>();
         var safe = new long[n];
@@ -209,10 +254,9 @@ public static class Functional
             keep[i] = 1;
             kept++;
         }
-        var logProbabilities = input.LogSoftmax(1);
         // Every target counts: one reduced node, as PyTorch's nll_loss (the same values as below).
-        if (kept == n && n > 0 && reduction != "none") return logProbabilities.NllLoss(safe, mean: reduction == "mean");
-        var loss = logProbabilities.Gather(1, Torch.Tensor(safe, [n, 1])).Reshape(n).Neg();
+        if (kept == n && n > 0 && reduction != "none") return input.NllLoss(safe, mean: reduction == "mean");
+        var loss = input.Gather(1, Torch.Tensor(safe, [n, 1])).Reshape(n).Neg();
         if (kept < n) loss = loss.Mul(Torch.Tensor(keep).To(input.DType));
         return reduction switch
         {
@@ -222,6 +266,15 @@ public static class Functional
             _ => loss,
         };
     }
+
+    /// <summary>PyTorch's C++ name of a dtype, as its kernels' messages spell it.</summary>
+    private static string ScalarTypeName(DType dtype) => dtype switch
+    {
+        DType.Float32 => "Float",
+        DType.Float64 => "Double",
+        DType.Int64 => "Long",
+        _ => "Bool",
+    };
 
     /// <summary>
     /// Binary cross entropy of logits against targets in [0, 1], in the stable form

@@ -43,6 +43,22 @@ public sealed class CrossEntropyLoss(string reduction = "mean", long ignoreIndex
     public override Tensor Forward(Tensor input, Tensor target) => Functional.CrossEntropy(input, target, Reduction, IgnoreIndex);
 }
 
+/// <summary>
+/// Negative log-likelihood of log-probabilities (N, C) against int64 class indices (N), as
+/// <c>torch.nn.NLLLoss</c> (see <see cref="Functional.NllLoss"/>); after <c>LogSoftmax</c> it is
+/// the cross entropy.
+/// </summary>
+/// <param name="reduction">"mean" (default), "sum" or "none".</param>
+/// <param name="ignoreIndex">Targets with this value are skipped (and not counted by "mean").</param>
+public sealed class NLLLoss(string reduction = "mean", long ignoreIndex = -100) : Loss(reduction)
+{
+    /// <summary>Targets with this value are skipped (and not counted by "mean").</summary>
+    public long IgnoreIndex { get; } = ignoreIndex;
+
+    /// <summary>The loss of log-probabilities <paramref name="input"/> against class indices <paramref name="target"/>.</summary>
+    public override Tensor Forward(Tensor input, Tensor target) => Functional.NllLoss(input, target, Reduction, IgnoreIndex);
+}
+
 /// <summary>Sigmoid plus binary cross entropy in one numerically stable step, as <c>torch.nn.BCEWithLogitsLoss</c>.</summary>
 public sealed class BCEWithLogitsLoss(string reduction = "mean") : Loss(reduction)
 {

@@ -9,7 +9,9 @@ namespace SharpOptim.NN;
 /// <remarks>
 /// C# has no <c>__setattr__</c>, so a subclass registers what it owns explicitly with
 /// <see cref="RegisterParameter"/>, <see cref="RegisterBuffer"/> and <see cref="RegisterModule"/>.
-/// It may also keep them in its own fields: <see cref="DeepCopy"/> rewires such fields.
+/// It may also keep them in its own fields; then it re-points those fields in
+/// <see cref="OnDeepCopy"/>, so that <see cref="DeepCopy"/> (and so <c>AveragedModel</c>) copies
+/// compute with their own layers.
 /// </remarks>
 public abstract partial class Module
 {

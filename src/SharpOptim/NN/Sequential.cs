@@ -8,7 +8,8 @@ namespace SharpOptim.NN;
 /// </summary>
 public sealed class Sequential : Module, IEnumerable<Module>
 {
-    private readonly List<Module> _layers = [];
+    // The children in order, beside the registry for a Forward without lookups.
+    private List<Module> _layers = [];
 
     public Sequential(params Module[] modules)
     {
@@ -45,6 +46,9 @@ public sealed class Sequential : Module, IEnumerable<Module>
         foreach (var layer in _layers) input = layer.Forward(input);
         return input;
     }
+
+    /// <summary>Points the copy's layer list at the copied children.</summary>
+    protected override void OnDeepCopy(DeepCopyMap map) => _layers = _layers.ConvertAll(layer => map.Copy(layer));
 
     public IEnumerator<Module> GetEnumerator() => _layers.GetEnumerator();
 

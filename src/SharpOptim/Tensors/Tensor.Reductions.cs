@@ -6,24 +6,57 @@ namespace SharpOptim;
 // the reference BLAS's dot) in the element type, so that results round as PyTorch's.
 public partial class Tensor
 {
-    /// <summary>Sum of all elements, as a 0-d tensor.</summary>
+    /// <summary>
+    /// Sum of all elements, as a 0-d tensor. As in PyTorch, int64 and bool tensors sum to int64
+    /// (so <c>pred.Eq(target).Sum()</c> counts the matches), wrapping on overflow.
+    /// </summary>
     public Tensor Sum()
     {
         ThrowIfSparse();
+        if (!IsFloatingPoint) return IntegerSum(1, Numel, 1, keptShape: []);
         var r = NewLike([]);
         switch (DType)
         {
             case DType.Float32: r.Span<float>()[0] = CascadeSum.Sum(Span<float>()); break;
-            case DType.Float64: r.Span<double>()[0] = CascadeSum.Sum(Span<double>()); break;
-            default: throw NotFloating(this, "sum");
+            default: r.Span<double>()[0] = CascadeSum.Sum(Span<double>()); break;
         }
         if (!Graph.NeedsGrad(this)) return r;
         var shape = _shape;
         return Graph.Record(r, "SumBackward0", g => [g.Expand(shape)], this);
     }
 
-    /// <summary>Sum along <paramref name="dim"/>.</summary>
-    public Tensor Sum(int dim, bool keepdim = false) => ReduceDim(dim, keepdim, mean: false);
+    /// <summary>Sum along <paramref name="dim"/> (int64 for int64 and bool tensors, as <see cref="Sum()"/>).</summary>
+    public Tensor Sum(int dim, bool keepdim = false)
+    {
+        ThrowIfSparse();
+        if (IsFloatingPoint) return ReduceDim(dim, keepdim, mean: false);
+        dim = ShapeUtil.NormalizeDim(dim, Dim);
+        var (outer, size, inner) = SplitAt(dim);
+        return IntegerSum(outer, size, inner, ReducedShape(_shape, dim, keepdim));
+    }
+
+    /// <summary>
+    /// The int64 sums over the middle dim of an outer × size × inner layout, for int64 and bool
+    /// tensors; such sums are never differentiable.
+    /// </summary>
+    private Tensor IntegerSum(int outer, int size, int inner, int[] keptShape)
+    {
+        var r = Torch.Zeros(keptShape, DType.Int64);
+        var dst = r.Span<long>();
+        if (DType == DType.Bool) Add(Span<bool>(), dst);
+        else Add(Span<long>(), dst);
+        return r;
+
+        void Add<T>(ReadOnlySpan<T> x, Span<long> sums) where T : unmanaged
+        {
+            for (int o = 0; o < outer; o++)
+                for (int k = 0; k < size; k++)
+                    for (int i = 0; i < inner; i++)
+                        sums[o * inner + i] = unchecked(sums[o * inner + i] + AsLong(x[(o * size + k) * inner + i]));
+        }
+
+        static long AsLong<T>(T v) where T : unmanaged => typeof(T) == typeof(bool) ? ((bool)(object)v ? 1 : 0) : (long)(object)v;
+    }
 
     /// <summary>Mean of all elements, as a 0-d tensor: the sum divided by the count in the element type, as PyTorch's CPU mean computes it.</summary>
     public Tensor Mean()

@@ -19,8 +19,29 @@ public partial class Tensor
     /// <summary>Same as <see cref="Reshape"/>: every tensor here is contiguous, so a view always exists.</summary>
     public Tensor View(params int[] shape) => Reshape(shape);
 
-    /// <summary>A 1-D view of all elements.</summary>
-    public Tensor Flatten() => Reshape(-1);
+    /// <summary>A view with <paramref name="other"/>'s shape, as PyTorch's <c>view_as</c>; the element counts must agree.</summary>
+    public Tensor ViewAs(Tensor other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return Reshape(other._shape);
+    }
+
+    /// <summary>
+    /// A view with dims <paramref name="startDim"/>..<paramref name="endDim"/> (negative counting
+    /// from the end) merged into one, as <c>torch.flatten</c>; by default all of them (1-D). A 0-d
+    /// tensor becomes 1-D with one element.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A dim outside the tensor's dims.</exception>
+    /// <exception cref="ArgumentException"><paramref name="startDim"/> comes after <paramref name="endDim"/>.</exception>
+    public Tensor Flatten(int startDim = 0, int endDim = -1)
+    {
+        int start = ShapeUtil.NormalizeDim(startDim, Dim), end = ShapeUtil.NormalizeDim(endDim, Dim);
+        if (start > end) throw new ArgumentException("flatten() has invalid args: start_dim cannot come after end_dim");
+        if (Dim == 0) return Reshape(1);
+        int merged = 1;
+        for (int d = start; d <= end; d++) merged *= _shape[d];
+        return Reshape([.. _shape[..start], merged, .. _shape[(end + 1)..]]);
+    }
 
     /// <summary>Elements <c>[start, start+length)</c> along dimension 0, sharing storage.</summary>
     public Tensor Narrow(int dim, int start, int length)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SharpOptim.Autograd;
 
@@ -198,12 +199,50 @@ public partial class Tensor
         return GetAsDouble(0);
     }
 
-    /// <summary>The value of a one-element tensor, as <typeparamref name="T"/> (which must match the dtype).</summary>
+    /// <summary>
+    /// The value of a one-element tensor as <typeparamref name="T"/>: float, double, long, int or
+    /// bool, whatever the dtype, as PyTorch's <c>item()</c> followed by a Python conversion
+    /// (<c>int(t.item())</c>): <c>correct.Sum().Item&lt;long&gt;()</c>, <c>loss.Item&lt;double&gt;()</c>.
+    /// A float becomes an integer by truncation toward zero; NaN, an infinity or a value out of the
+    /// integer type's range is refused.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The tensor does not hold exactly one element.</exception>
+    /// <exception cref="OverflowException">The value has no <typeparamref name="T"/> (NaN or out of range for an integer type).</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not one of the types above.</exception>
     public T Item<T>() where T : unmanaged
     {
+        ThrowIfSparse();
         if (Numel != 1)
             throw new InvalidOperationException($"a Tensor with {Numel} elements cannot be converted to Scalar");
-        return AsSpan<T>()[0];
+        if (typeof(T) == typeof(float) && DType == DType.Float32 || typeof(T) == typeof(double) && DType == DType.Float64
+            || typeof(T) == typeof(long) && DType == DType.Int64 || typeof(T) == typeof(bool) && DType == DType.Bool)
+            return Span<T>()[0];
+        if (typeof(T) == typeof(double)) return Convert(GetAsDouble(0));
+        if (typeof(T) == typeof(float)) return Convert((float)GetAsDouble(0));
+        if (typeof(T) == typeof(bool)) return Convert(GetAsDouble(0) != 0);
+        if (typeof(T) == typeof(long)) return Convert(ItemAsInt64(typeof(T).Name));
+        if (typeof(T) == typeof(int))
+        {
+            long value = ItemAsInt64(typeof(T).Name);
+            return value is >= int.MinValue and <= int.MaxValue ? Convert((int)value)
+                : throw new OverflowException($"{value} does not fit in an Int32");
+        }
+        throw new NotSupportedException($"Item<{typeof(T).Name}>: a tensor's value converts to float, double, long, int or bool");
+
+        static T Convert<TValue>(TValue value) where TValue : unmanaged => Unsafe.As<TValue, T>(ref value);
+    }
+
+    /// <summary>The one element as an integer: int64 exactly, bool as 0 or 1, a float truncated toward zero (as Python's <c>int</c>).</summary>
+    private long ItemAsInt64(string typeName)
+    {
+        if (DType == DType.Int64) return Span<long>()[0];
+        double value = GetAsDouble(0);
+        if (double.IsNaN(value)) throw new OverflowException($"cannot convert float NaN to {typeName}");
+        double truncated = Math.Truncate(value);
+        // 2^63 is the first double above long's range; -2^63 itself fits.
+        if (truncated >= 9223372036854775808.0 || truncated < -9223372036854775808.0)
+            throw new OverflowException($"{PyRepr.Float(value)} does not fit in an {typeName}");
+        return (long)truncated;
     }
 
     internal double GetAsDouble(int flatIndex) => DType switch

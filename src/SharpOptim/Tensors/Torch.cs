@@ -14,6 +14,16 @@ public static partial class Torch
     /// <summary>Seeds the default generator, like <c>torch.manual_seed</c>.</summary>
     public static Generator ManualSeed(long seed) => DefaultGenerator.ManualSeed(seed);
 
+    /// <summary>The default generator's state (PyTorch's <c>torch.get_rng_state()</c>); see <see cref="Generator.GetState"/>.</summary>
+    public static Tensor GetRngState() => DefaultGenerator.GetState();
+
+    /// <summary>
+    /// Restores the default generator's state (PyTorch's <c>torch.set_rng_state</c>), e.g. from a
+    /// checkpoint, so dropout and shuffling continue as they would have; a tensor that is not a
+    /// state is refused and nothing changes (see <see cref="Generator.SetState"/>).
+    /// </summary>
+    public static void SetRngState(Tensor state) => DefaultGenerator.SetState(state);
+
     /// <summary>A scope in which no operation is recorded for autograd: <c>using (Torch.NoGrad()) { ... }</c>.</summary>
     public static IDisposable NoGrad() => new GradModeScope(false);
 
@@ -138,55 +148,18 @@ public static partial class Torch
         return requiresGrad ? t.RequiresGrad_() : t;
     }
 
+    /// <summary>
+    /// <paramref name="input"/> with dims <paramref name="startDim"/>..<paramref name="endDim"/>
+    /// merged (a view), as <c>torch.flatten</c>; see <see cref="SharpOptim.Tensor.Flatten"/>.
+    /// </summary>
+    public static Tensor Flatten(Tensor input, int startDim = 0, int endDim = -1)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return input.Flatten(startDim, endDim);
+    }
+
     /// <summary>Elements of <paramref name="a"/> where <paramref name="condition"/> holds, else of <paramref name="b"/>.</summary>
     public static Tensor Where(Tensor condition, Tensor a, Tensor b) => SharpOptim.Tensor.WhereImpl(condition, a, b);
-
-    /// <summary>Joins tensors along dimension 0.</summary>
-    public static Tensor Cat(IReadOnlyList<Tensor> tensors, int dim = 0)
-    {
-        if (tensors.Count == 0) throw new ArgumentException("torch.cat(): expected a non-empty list of Tensors");
-        var first = tensors[0];
-        if (first.Dim == 0) throw new ArgumentException("zero-dimensional tensor (at position 0) cannot be concatenated");
-        if (ShapeUtil.NormalizeDim(dim, first.Dim) != 0) throw new NotSupportedException("cat is supported along dimension 0 only");
-        int rows = 0;
-        foreach (var t in tensors)
-        {
-            if (t.Dim != first.Dim || !t.ShapeRef.AsSpan(1).SequenceEqual(first.ShapeRef.AsSpan(1)))
-                throw new ArgumentException($"Sizes of tensors must match except in dimension 0. Expected {ShapeUtil.Format(first.ShapeRef)} but got {ShapeUtil.Format(t.ShapeRef)}");
-            if (t.DType != first.DType) throw new ArgumentException("torch.cat(): all tensors must have the same dtype here");
-            rows += t.ShapeRef[0];
-        }
-        var shape = (int[])first.ShapeRef.Clone();
-        shape[0] = rows;
-        var r = Empty(shape, first.DType);
-        int at = 0;
-        using (NoGrad())
-            foreach (var t in tensors)
-            {
-                r.Narrow(0, at, t.ShapeRef[0]).Copy_(t);
-                at += t.ShapeRef[0];
-            }
-        if (!GradMode.IsEnabled || !tensors.Any(t => t.RequiresGrad)) return r;
-        var lengths = tensors.Select(t => t.ShapeRef[0]).ToArray();
-        return Graph.Record(r, "CatBackward0", g =>
-        {
-            var grads = new Tensor?[lengths.Length];
-            int start = 0;
-            for (int i = 0; i < lengths.Length; i++)
-            {
-                grads[i] = g.Narrow(0, start, lengths[i]).Clone(recordGraph: false);
-                start += lengths[i];
-            }
-            return grads;
-        }, [.. tensors]);
-    }
-
-    /// <summary>Stacks equally shaped tensors along a new dimension 0.</summary>
-    public static Tensor Stack(IReadOnlyList<Tensor> tensors)
-    {
-        if (tensors.Count == 0) throw new ArgumentException("stack expects a non-empty TensorList");
-        return Cat(tensors.Select(t => t.Reshape([1, .. t.ShapeRef])).ToList());
-    }
 
     /// <summary>A sparse COO tensor from int64 <paramref name="indices"/> (sparse_dim × nnz) and <paramref name="values"/> (nnz × dense dims).</summary>
     public static Tensor SparseCooTensor(Tensor indices, Tensor values, int[] shape) => SharpOptim.Tensor.MakeSparse(indices, values, shape);

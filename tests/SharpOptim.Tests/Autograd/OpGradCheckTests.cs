@@ -354,6 +354,11 @@ public class OpGradCheckTests
         var u = Input(38, 3);
         var v = Input(39, 3);
         Check(() => Torch.Stack([u, v, u]), u, v);
+        // Along other dims: each input gets its own slice of the gradient back.
+        var d = Input(40, 2, 4);
+        Check(() => Torch.Cat([a, d, a], 1), a, d);
+        Check(() => Torch.Cat([a.Reshape(2, 1, 3), b.Reshape(1, 1, 3).Mul(Torch.Ones(2, 1, 1))], -2), a, b);
+        Check(() => Torch.Stack([u, v], 1), u, v);
     }
 
     [Fact]

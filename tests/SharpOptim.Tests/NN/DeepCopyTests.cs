@@ -73,4 +73,51 @@ public class DeepCopyTests
         var x = Torch.Ones(2, 3);
         Assert.Equal(tied.Call(x).ToDoubleArray(), copy.Call(x).ToDoubleArray());
     }
+
+    /// <summary>A model keeping its layers in a dictionary field as well as registering them.</summary>
+    private sealed class Routed : Module
+    {
+        private Dictionary<string, Linear> _routes = [];
+
+        public Routed()
+        {
+            foreach (var name in new[] { "a", "b" })
+            {
+                _routes[name] = new Linear(2, 2);
+                RegisterModule(name, _routes[name]);
+            }
+        }
+
+        public Linear Route(string name) => _routes[name];
+
+        public override Tensor Forward(Tensor input) => _routes["b"].Call(_routes["a"].Call(input));
+
+        protected override void OnDeepCopy(DeepCopyMap map)
+            => _routes = _routes.ToDictionary(kv => kv.Key, kv => map.Copy(kv.Value));
+    }
+
+    [Fact]
+    public void OnDeepCopyRepointsAnyFieldToTheRegisteredCopies()
+    {
+        var routed = new Routed();
+        var copy = (Routed)routed.DeepCopy();
+        Assert.Same(copy.Children().First(), copy.Route("a"));   // the registry's copy, not a second one
+        Assert.NotSame(routed.Route("a"), copy.Route("a"));
+        using (Torch.NoGrad()) routed.Route("a").Weight.Fill_(5);
+        var x = Torch.Ones(1, 2);
+        Assert.NotEqual(routed.Call(x).ToDoubleArray(), copy.Call(x).ToDoubleArray());
+    }
+
+    [Fact]
+    public void ACopiedSequentialComputesWithItsOwnLayers()
+    {
+        // The Native AOT failure: the copy's layer list still held the original's layers.
+        var model = new Sequential(new Linear(3, 4), new ReLU(), new Linear(4, 2));
+        var copy = (Sequential)model.DeepCopy();
+        var x = Torch.Ones(1, 3);
+        var before = copy.Call(x).ToDoubleArray();
+        using (Torch.NoGrad()) foreach (var p in model.Parameters()) p.Fill_(3);
+        Assert.Equal(before, copy.Call(x).ToDoubleArray());
+        Assert.All(copy.Zip(copy.Children()), pair => Assert.Same(pair.First, pair.Second));
+    }
 }

@@ -5,13 +5,13 @@ namespace SharpOptim.Tests.NN;
 /// <summary>
 /// Mirror of the <c>Net</c> class in tools/golden/nn.py (same registration order), so its
 /// names, state-dict keys and repr can be compared with PyTorch's. It also keeps its layers in
-/// fields, the usual C# style, which <see cref="Module.DeepCopy"/> must rewire.
+/// fields, the usual C# style, which it re-points in <see cref="OnDeepCopy"/>.
 /// </summary>
 internal sealed class Net : Module
 {
-    public readonly Sequential Features;
-    public readonly Linear Head;
-    public readonly Embedding Emb;
+    public Sequential Features { get; private set; }
+    public Linear Head { get; private set; }
+    public Embedding Emb { get; private set; }
 
     public Net(DType? dtype = null)
     {
@@ -29,6 +29,13 @@ internal sealed class Net : Module
     public Tensor Scale => GetBuffer("scale")!;
 
     public override Tensor Forward(Tensor input) => Head.Call(Features.Call(input)).Mul(Scale);
+
+    protected override void OnDeepCopy(DeepCopyMap map)
+    {
+        Features = map.Copy(Features);
+        Head = map.Copy(Head);
+        Emb = map.Copy(Emb);
+    }
 }
 
 /// <summary>A module with nothing registered in its constructor (for registration tests).</summary>
@@ -42,8 +49,8 @@ internal sealed class Bare : Module
 /// <summary>A module with a 0-d parameter and a tied (shared) parameter, registered and held in fields.</summary>
 internal sealed class Tied : Module
 {
-    private readonly Parameter _gain;
-    private readonly Linear[] _pair;
+    private Parameter _gain;
+    private Linear[] _pair;
 
     public Tied()
     {
@@ -64,4 +71,10 @@ internal sealed class Tied : Module
     public Linear Second => _pair[1];
 
     public override Tensor Forward(Tensor input) => _pair[1].Call(_pair[0].Call(input)).Mul(_gain);
+
+    protected override void OnDeepCopy(DeepCopyMap map)
+    {
+        _gain = map.Copy(_gain);
+        _pair = Array.ConvertAll(_pair, layer => map.Copy(layer));
+    }
 }

@@ -65,9 +65,23 @@ public sealed partial class ParamGroup : IEnumerable<KeyValuePair<string, object
     private static ArgumentException NotATensor(object? item)
         => new($"optimizer can only optimize Tensors, but one of the params is {PyRepr.TypeName(item)}", "parameters");
 
+    // Without reflection over interfaces (trimming and Native AOT drop what it needs): the set
+    // interfaces over the element types a parameter list holds, and the framework's set classes
+    // (whatever the element type) found through the base-type chain.
     internal static bool IsUnorderedSet(object collection)
-        => collection.GetType().GetInterfaces().Any(i => i.IsGenericType &&
-            (i.GetGenericTypeDefinition() == typeof(ISet<>) || i.GetGenericTypeDefinition() == typeof(IReadOnlySet<>)));
+    {
+        if (collection is ISet<Tensor> or IReadOnlySet<Tensor> or ISet<object> or IReadOnlySet<object>
+            or ISet<(string, Tensor)> or IReadOnlySet<(string, Tensor)>) return true;
+        for (var type = collection.GetType(); type is not null; type = type.BaseType)
+            if (type.IsGenericType && UnorderedSetClasses.Contains(type.GetGenericTypeDefinition())) return true;
+        return false;
+    }
+
+    private static readonly Type[] UnorderedSetClasses =
+    [
+        typeof(HashSet<>), typeof(SortedSet<>), typeof(System.Collections.Immutable.ImmutableHashSet<>),
+        typeof(System.Collections.Immutable.ImmutableSortedSet<>), typeof(System.Collections.Frozen.FrozenSet<>),
+    ];
 
     /// <summary>The parameters of this group, in order.</summary>
     public IReadOnlyList<Tensor> Params => _paramsView;

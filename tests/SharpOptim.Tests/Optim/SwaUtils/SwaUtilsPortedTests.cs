@@ -8,19 +8,19 @@ using static SharpOptim.Optim.SwaUtils.Swa;
 
 namespace SharpOptim.Tests.Optim.SwaUtils;
 
-/// <summary>PyTorch's <c>SWATestDNN</c>: fc1 = Linear(5, 100), bn = BatchNorm1d(100); forward bn(fc1(x)).</summary>
+/// <summary>PyTorch's <c>SWATestDNN</c>: fc1 = Linear(5, 100), bn = BatchNorm1d(100); forward bn(fc1(x)).
+/// Its layers are read from the registry, so an AveragedModel's copy needs no <c>OnDeepCopy</c>.</summary>
 internal sealed class SwaTestDnn : Module
 {
-    public readonly Linear Fc1;
-    public readonly BatchNorm1d Bn;
-
     public SwaTestDnn(int inputFeatures, double momentum = 0.1)
     {
-        Fc1 = new Linear(inputFeatures, 100);
-        Bn = new BatchNorm1d(100, momentum: momentum);
-        RegisterModule("fc1", Fc1);
-        RegisterModule("bn", Bn);
+        RegisterModule("fc1", new Linear(inputFeatures, 100));
+        RegisterModule("bn", new BatchNorm1d(100, momentum: momentum));
     }
+
+    public Linear Fc1 => (Linear)GetModule("fc1")!;
+
+    public BatchNorm1d Bn => (BatchNorm1d)GetModule("bn")!;
 
     public Tensor ComputePreactivation(Tensor x) => Fc1.Call(x);
 

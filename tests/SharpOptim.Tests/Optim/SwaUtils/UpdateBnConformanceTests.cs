@@ -14,20 +14,19 @@ namespace SharpOptim.Tests.Optim.SwaUtils;
 /// </summary>
 internal sealed class TwoBatchNorms : Module
 {
-    public readonly Linear Fc1, Fc2;
-    public readonly BatchNorm1d Bn1, Bn2;
-
     public TwoBatchNorms(DType dtype)
     {
-        Fc1 = new Linear(4, 6, dtype: dtype);
-        Bn1 = new BatchNorm1d(6, dtype: dtype);
-        Fc2 = new Linear(6, 5, dtype: dtype);
-        Bn2 = new BatchNorm1d(5, momentum: null, dtype: dtype);
-        RegisterModule("fc1", Fc1);
-        RegisterModule("bn1", Bn1);
-        RegisterModule("fc2", Fc2);
-        RegisterModule("bn2", Bn2);
+        RegisterModule("fc1", new Linear(4, 6, dtype: dtype));
+        RegisterModule("bn1", new BatchNorm1d(6, dtype: dtype));
+        RegisterModule("fc2", new Linear(6, 5, dtype: dtype));
+        RegisterModule("bn2", new BatchNorm1d(5, momentum: null, dtype: dtype));
     }
+
+    // Read from the registry, so a deep copy computes with its own layers without an OnDeepCopy.
+    public Linear Fc1 => (Linear)GetModule("fc1")!;
+    public Linear Fc2 => (Linear)GetModule("fc2")!;
+    public BatchNorm1d Bn1 => (BatchNorm1d)GetModule("bn1")!;
+    public BatchNorm1d Bn2 => (BatchNorm1d)GetModule("bn2")!;
 
     public override Tensor Forward(Tensor input) => Bn2.Call(Fc2.Call(Bn1.Call(Fc1.Call(input)).Relu()));
 }
