@@ -8,8 +8,7 @@ namespace SharpOptim.Optim;
 /// Kept apart from <see cref="PyScalar"/> on purpose: this one never builds tensors (the Adam
 /// family's kernels compute their scalars per step without allocating, and nothing is recorded
 /// by autograd), while <see cref="PyScalar"/> builds real 0-d tensors so that a differentiable step
-/// records them, and reproduces Python's <c>number / tensor</c> as <c>reciprocal() * number</c>,
-/// which rounds twice where this type's division rounds once.
+/// records them. Both divide a number by a tensor as Python does (<see cref="Tensor.RDiv"/>).
 /// </summary>
 internal readonly struct HyperScalar
 {
@@ -60,7 +59,14 @@ internal readonly struct HyperScalar
     public static HyperScalar operator +(HyperScalar a, HyperScalar b) => Apply(a, b, (x, y) => x + y, (x, y) => x + y);
     public static HyperScalar operator -(HyperScalar a, HyperScalar b) => Apply(a, b, (x, y) => x - y, (x, y) => x - y);
     public static HyperScalar operator *(HyperScalar a, HyperScalar b) => Apply(a, b, (x, y) => x * y, (x, y) => x * y);
-    public static HyperScalar operator /(HyperScalar a, HyperScalar b) => Apply(a, b, (x, y) => x / y, (x, y) => x / y);
+    /// <summary>
+    /// True division; a Python number divided by a tensor is <c>tensor.reciprocal() * number</c>, two
+    /// roundings, as <see cref="Tensor.RDiv"/> computes it.
+    /// </summary>
+    public static HyperScalar operator /(HyperScalar a, HyperScalar b)
+        => a.TensorDType is null && b.TensorDType is not null
+            ? Apply(1, b, (x, y) => x / y, (x, y) => x / y) * a
+            : Apply(a, b, (x, y) => x / y, (x, y) => x / y);
     public static HyperScalar operator -(HyperScalar a) => new(-a.Value, a.TensorDType);
 
     public static implicit operator HyperScalar(double value) => Number(value);

@@ -89,7 +89,7 @@ internal readonly struct PyNumber
     {
         ({ } x, { } y) => Of(x.Div(y)),
         ({ } x, null) => Of(x.Div(b._number)),
-        (null, { } y) => Of(y.Reciprocal().Mul(a._number)),
+        (null, { } y) => Of(a._number / y),
         _ => b._number == 0 ? throw new DivideByZeroException("float division by zero") : Float(a._number / b._number),
     };
 

@@ -74,7 +74,7 @@ internal readonly struct PyScalar
     {
         (null, null) => a._number / b._number,
         ({ } x, null) => x.Div(b._number),
-        (null, { } y) => y.Reciprocal().Mul(a._number),
+        (null, { } y) => a._number / y,
         ({ } x, { } y) => x.Div(y),
     };
 
