@@ -9,14 +9,22 @@ Writes tests/SharpOptim.Tests/Fixtures/number_div_tensor.json.
 The divisors are not stored: they are rounding.py's values (SplitMix64, stream SEED, COUNT of
 them; the C# twin is tests/SharpOptim.Tests/Golden/SplitMix64.cs), a float32 divisor being the
 float64 value rounded to float32. For each dtype and each number of NUMBERS the fixture holds
-`number / divisors` as the bit patterns of its elements (8 or 16 hex digits, little end last), and
+`number / divisors` as the bit patterns of its elements (8 or 16 hex digits, most significant first), and
 how many of them differ from one rounded division (`torch.full_like(d, number) / d`).
+
+Where an optimizer meets the rule: Adam, AdamW and Adamax with a float lr and tensor betas compute
+`lr / (1 - beta1 ** step)` as a float over a 0-d tensor. The fixture holds, for each and each dtype,
+the parameter after STEPS for-loop steps (foreach=False): PARAM_COUNT values drawn as above from
+stream PARAM_SEED, the gradient of step s from stream GRAD_SEED + s, lr=1e-3, betas
+(torch.tensor(0.9), torch.tensor(0.999)) (float32, the default dtype), as bit patterns.
 
 Layout:
     {"torch_version", "cpu_capability", "num_threads", "seed", "count", "numbers": [...],
      "results": {"<dtype>": [["<hex>", ...] per number]},
      "differ_from_one_division": {"<dtype>": [count per number]},
-     "differ_fraction_large_sample": {"<dtype>": fraction over LARGE values, numbers 0.001 and 0.1}}
+     "differ_fraction_large_sample": {"<dtype>": fraction over LARGE values, numbers 0.001 and 0.1},
+     "tensor_betas": {"steps", "param_seed", "grad_seed", "param_count",
+                      "params": {"<Adam|AdamW|Adamax>": {"<dtype>": ["<hex>", ...]}}}}
 
 What the recording showed (PyTorch 2.14.1, one thread): every result equals
 `d.reciprocal() * number` (the number first rounded to the dtype, as a tensor-times-number op
@@ -43,9 +51,12 @@ LARGE = 100000
 # An lr, an eps, a decimal fraction, a negative integer, a power of two.
 NUMBERS = [0.001, 1e-08, 0.1, -3.0, 0.5]
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
+STEPS, PARAM_SEED, GRAD_SEED, PARAM_COUNT = 10, 7, 100, 37
+OPTIMIZERS = {"Adam": torch.optim.Adam, "AdamW": torch.optim.AdamW, "Adamax": torch.optim.Adamax}
 
 
-def divisors(dtype, seed=SEED, count=COUNT):
+def draw(dtype, seed=SEED, count=COUNT):
+    """rounding.py's values of stream `seed`, in `dtype`."""
     return torch.from_numpy(R.values(seed, count)).to(dtype)
 
 
@@ -55,10 +66,25 @@ def bits(t):
     return [format(struct.unpack(code, struct.pack(fmt, x))[0], width) for x in t.tolist()]
 
 
+def tensor_betas_params():
+    """The parameters after STEPS for-loop steps with a float lr and tensor betas."""
+    params = {}
+    for name, cls in OPTIMIZERS.items():
+        params[name] = {}
+        for dt_name, dtype in DTYPES.items():
+            p = torch.nn.Parameter(draw(dtype, PARAM_SEED, PARAM_COUNT))
+            opt = cls([p], lr=1e-3, betas=(torch.tensor(0.9), torch.tensor(0.999)), foreach=False)
+            for s in range(STEPS):
+                p.grad = draw(dtype, GRAD_SEED + s, PARAM_COUNT)
+                opt.step()
+            params[name][dt_name] = bits(p.detach())
+    return params
+
+
 def main():
     results, differ, fraction = {}, {}, {}
     for name, dtype in DTYPES.items():
-        d = divisors(dtype)
+        d = draw(dtype)
         results[name], differ[name] = [], []
         for number in NUMBERS:
             r = number / d
@@ -67,7 +93,7 @@ def main():
                 assert torch.equal(number / d[i].clone(), r[i]), (name, number, i)
             results[name].append(bits(r))
             differ[name].append(int((r != torch.full_like(d, number) / d).sum()))
-        big = divisors(dtype, SEED + 1, LARGE)
+        big = draw(dtype, SEED + 1, LARGE)
         fraction[name] = {str(number): float((number / big != torch.full_like(big, number) / big).double().mean())
                           for number in (0.001, 0.1)}
     fixture = {
@@ -80,6 +106,8 @@ def main():
         "results": results,
         "differ_from_one_division": differ,
         "differ_fraction_large_sample": fraction,
+        "tensor_betas": {"steps": STEPS, "param_seed": PARAM_SEED, "grad_seed": GRAD_SEED, "param_count": PARAM_COUNT,
+                         "params": tensor_betas_params()},
     }
     C.write_json(OUT, fixture)
     print(f"{OUT}: {differ} differ from one division; large sample: {fraction}")
