@@ -72,7 +72,7 @@ CASES = {
     "mul_scalar": ("MulBackward1", lambda x, w, v: x * 2.0),
     "div": ("DivBackward0", lambda x, w, v: x / w),
     "div_scalar": ("DivBackward1", lambda x, w, v: x / 2.0),
-    "rdiv_scalar": ("DivBackward2", lambda x, w, v: 2.0 / x),
+    "rdiv_scalar": ("MulBackward1", lambda x, w, v: 2.0 / x),  # x.reciprocal() * 2.0, as Python divides
     "exp": ("ExpBackward0", lambda x, w, v: x.exp()),
     "log": ("LogBackward0", lambda x, w, v: x.abs().log()),
     "sqrt": ("SqrtBackward0", lambda x, w, v: x.abs().sqrt()),

@@ -94,14 +94,15 @@ public partial class Tensor
         return Graph.NeedsGrad(this) ? Graph.Record(r, "RsubBackward1", g => [g.Neg()], this) : r;
     }
 
-    /// <summary><c>scalar / this</c>.</summary>
-    public Tensor RDiv(double scalar)
-    {
-        var r = BinaryScalarOut<DivOp>(this, scalar, scalarFirst: true);
-        if (!Graph.NeedsGrad(this)) return r;
-        var x = this;
-        return Graph.RecordSaving(r, "DivBackward2", [x], g => [g.Neg().Mul(scalar).Div(x.Detach().Mul(x.Detach()))], this);
-    }
+    /// <summary>
+    /// <c>scalar / this</c> as Python evaluates it: PyTorch's <c>Tensor.__rtruediv__</c> is
+    /// <c>this.reciprocal() * scalar</c>, two roundings (about a quarter of the results differ from
+    /// one rounded division; tools/golden/number_div_tensor.py), and autograd records the two ops.
+    /// The one home of this rule: the <c>double / Tensor</c> operator and the number-or-tensor types
+    /// (<c>PyNumber</c>, <c>FloatOrTensor</c>) divide through it, and <c>HyperScalar</c> rounds its
+    /// element the same way.
+    /// </summary>
+    public Tensor RDiv(double scalar) => Reciprocal().Mul(scalar);
 
     // ---------------------------------------------------------------- in place
 

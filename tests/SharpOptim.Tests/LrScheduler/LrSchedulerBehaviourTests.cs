@@ -98,6 +98,25 @@ public class LrSchedulerBehaviourTests
         Assert.Equal((double)0.5f, ((Tensor)optimizer2.ParamGroups[0]["max_lr"]!).Item());
     }
 
+    /// <summary>
+    /// OneCycleLR divides <c>max_lr / div_factor</c> and <c>initial_lr / final_div_factor</c> as Python
+    /// floats, so a zero factor raises PyTorch's <c>ZeroDivisionError: division by zero</c> (as the
+    /// oracle shows for torch 2.14) instead of giving an infinite lr, and the groups are left as they were.
+    /// </summary>
+    [Theory]
+    [InlineData(0.0, 1e4)]
+    [InlineData(25.0, 0.0)]
+    public void OneCycleRefusesAZeroDivFactorAsPythonDivides(double divFactor, double finalDivFactor)
+    {
+        var optimizer = new SGD([Param()], lr: 0.1, momentum: 0.9);
+        var keys = optimizer.ParamGroups[0].Keys.ToList();
+        var refused = Assert.Throws<DivideByZeroException>(
+            () => new OneCycleLR(optimizer, maxLr: 0.1, totalSteps: 10, divFactor: divFactor, finalDivFactor: finalDivFactor));
+        Assert.Equal("division by zero", refused.Message);
+        Assert.Equal(keys, optimizer.ParamGroups[0].Keys);
+        Assert.Equal(0.1, optimizer.ParamGroups[0].Lr);
+    }
+
     [Fact]
     public void StateDictIsACopy()
     {

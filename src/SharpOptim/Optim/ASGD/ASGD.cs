@@ -33,7 +33,7 @@ public sealed class ASGD : Optimizer
     private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, double lambd, double alpha, double t0, double weightDecay,
         bool? forEach, bool maximize, bool differentiable, bool capturable)
     {
-        Validation.CheckLrRefusingNaN(lr);
+        Validation.CheckLr(lr);
         Validation.CheckNonNegative(weightDecay, "weight_decay", nameof(weightDecay));
         return new()
         {
@@ -98,7 +98,7 @@ public sealed class ASGD : Optimizer
         /// <summary>In PyTorch's key order, <c>eta</c> from the lr option.</summary>
         public static void CreateState(OrderedDictionary<string, object?> state, Tensor p, in Hyper h)
         {
-            var lr = PyScalar.FromOption(h.LrOption, "lr");
+            var lr = PyNumber.FromOption(h.LrOption, "lr");
             state["step"] = ScalarState.NewStep();
             // torch.as_tensor(lr, dtype=scalar dtype).clone().detach(): lr's value, in the scalar dtype.
             state["eta"] = lr.Tensor is { } t ? StateValues.CloneDetached(t.To(ScalarState.DTypeFor())) : ScalarState.New(lr.Value);
@@ -151,7 +151,7 @@ public sealed class ASGD : Optimizer
         /// tensor of the default dtype first (<c>torch.as_tensor</c> of a Python float), so it is rounded
         /// to float32 on the way even into a float64 state tensor, as in PyTorch.
         /// </summary>
-        private static void UpdateSchedule(ParamState state, Hyper h, PyScalar lr, double step)
+        private static void UpdateSchedule(ParamState state, Hyper h, PyNumber lr, double step)
         {
             var eta = lr / ((1 + h.Lambd * lr * step).Pow(h.Alpha));
             state.Eta.Copy_(eta.Tensor ?? Torch.Scalar(eta.Value, Torch.DefaultDType));

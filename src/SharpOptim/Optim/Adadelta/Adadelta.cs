@@ -33,7 +33,7 @@ public sealed class Adadelta : Optimizer
     private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, double rho, double eps, double weightDecay,
         bool? forEach, bool capturable, bool maximize, bool differentiable)
     {
-        Validation.CheckLrRefusingNaN(lr);
+        Validation.CheckLr(lr);
         if (!(rho >= 0 && rho <= 1)) throw new ArgumentOutOfRangeException(nameof(rho), rho, $"Invalid rho value: {PyRepr.Number(rho)}");
         Validation.CheckNonNegative(eps, "epsilon", nameof(eps));
         Validation.CheckNonNegative(weightDecay, "weight_decay", nameof(weightDecay));

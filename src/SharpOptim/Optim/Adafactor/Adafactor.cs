@@ -40,7 +40,7 @@ public sealed partial class Adafactor : Optimizer
     private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, double beta2Decay, (double? Eps1, double Eps2) eps,
         double d, double weightDecay, bool? forEach, bool maximize, bool? fused)
     {
-        BoundChecks.CheckLr(lr);
+        Validation.CheckLr(lr, LrCheck.ShouldBeWording);
         BoundChecks.AtMost(beta2Decay, 0, "beta2_decay", nameof(beta2Decay));
         if (eps.Eps1 is double eps1) BoundChecks.AtLeast(eps1, 0, "epsilon1", nameof(eps));
         BoundChecks.AtLeast(eps.Eps2, 0, "epsilon2", nameof(eps));

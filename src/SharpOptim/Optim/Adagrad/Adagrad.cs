@@ -40,7 +40,7 @@ public sealed class Adagrad : Optimizer
     private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, double lrDecay, double weightDecay,
         double initialAccumulatorValue, double eps, bool? forEach, bool maximize, bool differentiable, bool? fused)
     {
-        Validation.CheckLrRefusingNaN(lr);
+        Validation.CheckLr(lr);
         Validation.CheckNonNegative(lrDecay, "lr_decay", nameof(lrDecay));
         Validation.CheckNonNegative(weightDecay, "weight_decay", nameof(weightDecay));
         Validation.CheckNonNegative(initialAccumulatorValue, "initial_accumulator_value", nameof(initialAccumulatorValue));
@@ -120,7 +120,7 @@ public sealed class Adagrad : Optimizer
         var h = new AdagradHyper(group.GetDouble("lr_decay"), group.GetDouble("weight_decay"), group.GetDouble("eps"), group.GetBool("maximize"));
         var implementation = ResolveImplementation(group, hasSparseGrad);
         CheckStep(group, hasSparseGrad, h);
-        var lr = HyperScalar.Of(AdamFamily.ReadLr(group));
+        var lr = HyperScalar.Of(FloatOrTensor.ReadLr(group));
         var schema = new StateSchema(group, OptionValues.ToDouble(Defaults["initial_accumulator_value"], "initial_accumulator_value"));
         GatherStates(ps, _states, schema, create, implementation == StepImplementation.Reference ? null : nameof(Adagrad));
         return (implementation, h, lr);

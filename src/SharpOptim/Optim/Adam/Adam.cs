@@ -55,10 +55,10 @@ public partial class Adam : Optimizer
         bool decoupledWeightDecay)
     {
         if (lr.IsTensor && forEach == true && !capturable) throw new ArgumentException(TensorLrWithForeach, nameof(lr));
-        Validation.CheckLrRefusingNaN(lr);
+        Validation.CheckLr(lr);
         Validation.CheckNonNegative(eps, "epsilon", nameof(eps));
-        AdamFamily.CheckBetaRange(betas.Beta1, 0);
-        AdamFamily.CheckBetaRange(betas.Beta2, 1);
+        AdamFamilyOptions.CheckBetaRange(betas.Beta1, 0);
+        AdamFamilyOptions.CheckBetaRange(betas.Beta2, 1);
         Validation.CheckNonNegative(weightDecay, "weight_decay", nameof(weightDecay));
         if (betas.Beta1.IsTensor != betas.Beta2.IsTensor)
             throw new ArgumentException("betas must be either both floats or both Tensors", nameof(betas));
@@ -69,7 +69,7 @@ public partial class Adam : Optimizer
         return new()
         {
             ["lr"] = lr.AsOption,
-            ["betas"] = AdamFamily.BetasOption(betas.Beta1, betas.Beta2),
+            ["betas"] = AdamFamilyOptions.BetasOption(betas.Beta1, betas.Beta2),
             ["eps"] = eps,
             ["weight_decay"] = weightDecay,
             ["amsgrad"] = amsgrad,
@@ -109,8 +109,8 @@ public partial class Adam : Optimizer
     {
         public static Hyper Read(ParamGroup group)
         {
-            var (beta1, beta2) = AdamFamily.ReadBetas(group);
-            return new(AdamFamily.ReadLr(group), beta1, beta2, group.GetDouble("eps"), group.GetDouble("weight_decay"),
+            var (beta1, beta2) = AdamFamilyOptions.ReadBetas(group);
+            return new(FloatOrTensor.ReadLr(group), beta1, beta2, group.GetDouble("eps"), group.GetDouble("weight_decay"),
                        group.GetBool("amsgrad"), group.GetBool("maximize"), group.GetBool("decoupled_weight_decay"),
                        group.GetNullableBool("foreach"), group.GetNullableBool("fused"), group.GetBool("capturable"),
                        group.GetBool("differentiable"));

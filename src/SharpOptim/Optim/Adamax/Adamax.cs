@@ -37,10 +37,10 @@ public sealed class Adamax : Optimizer
     private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, (double Beta1, double Beta2) betas, double eps,
         double weightDecay, bool? forEach, bool maximize, bool differentiable, bool capturable)
     {
-        Validation.CheckLrRefusingNaN(lr);
+        Validation.CheckLr(lr);
         Validation.CheckNonNegative(eps, "epsilon", nameof(eps));
-        AdamFamily.CheckBetaRange(betas.Beta1, 0);
-        AdamFamily.CheckBetaRange(betas.Beta2, 1);
+        AdamFamilyOptions.CheckBetaRange(betas.Beta1, 0);
+        AdamFamilyOptions.CheckBetaRange(betas.Beta2, 1);
         Validation.CheckNonNegative(weightDecay, "weight_decay", nameof(weightDecay));
         return new()
         {
@@ -67,8 +67,8 @@ public sealed class Adamax : Optimizer
     {
         public static Hyper Read(ParamGroup group)
         {
-            var (beta1, beta2) = AdamFamily.ReadBetas(group);
-            return new(AdamFamily.ReadLr(group), beta1, beta2, group.GetDouble("eps"), group.GetDouble("weight_decay"),
+            var (beta1, beta2) = AdamFamilyOptions.ReadBetas(group);
+            return new(FloatOrTensor.ReadLr(group), beta1, beta2, group.GetDouble("eps"), group.GetDouble("weight_decay"),
                        group.GetBool("maximize"), group.GetBool("differentiable"));
         }
 

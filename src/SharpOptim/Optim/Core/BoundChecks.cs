@@ -21,11 +21,4 @@ internal static class BoundChecks
         if (!(value <= bound))
             throw new ArgumentOutOfRangeException(paramName, value, $"{what} should be <= {PyRepr.Number(bound)} but is: {PyRepr.Float(value)}");
     }
-
-    /// <summary>PyTorch's lr checks in this wording: a tensor lr has one element; lr is not negative.</summary>
-    public static void CheckLr(FloatOrTensor lr)
-    {
-        Validation.CheckTensorLrHasOneElement(lr);
-        AtLeast(lr.Value, 0, "Learning rate", nameof(lr));
-    }
 }

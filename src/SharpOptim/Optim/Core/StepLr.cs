@@ -2,13 +2,13 @@ namespace SharpOptim.Optim;
 
 /// <summary>
 /// A group's lr read before a step changes anything, in the form its path computes with: a
-/// <see cref="PyScalar"/> for the reference path (tensor ops), a <see cref="HyperScalar"/> for the
+/// <see cref="PyNumber"/> for the reference path (tensor ops), a <see cref="HyperScalar"/> for the
 /// kernels (numbers rounded as the tensor ops would round them). NAdam, RAdam and ASGD.
 /// </summary>
-internal readonly record struct StepLr(PyScalar Reference, HyperScalar Kernel)
+internal readonly record struct StepLr(PyNumber Reference, HyperScalar Kernel)
 {
     public static StepLr Read(ParamGroup group, StepImplementation implementation)
         => implementation == StepImplementation.Reference
-            ? new(PyScalar.FromOption(group.Peek("lr"), "lr"), default)
-            : new(default, HyperScalar.Of(AdamFamily.ReadLr(group)));
+            ? new(PyNumber.FromOption(group.Peek("lr"), "lr"), default)
+            : new(default, HyperScalar.Of(FloatOrTensor.ReadLr(group)));
 }

@@ -4,34 +4,24 @@ namespace SharpOptim.Optim;
 internal static class Validation
 {
     /// <summary>
-    /// PyTorch's two lr checks in SGD's form: a tensor lr has one element; <c>if lr &lt; 0.0</c>,
-    /// which lets NaN through (compare <see cref="CheckLrRefusingNaN"/>).
+    /// PyTorch's lr checks, in its order: a tensor lr has one element (<c>Tensor lr must be
+    /// 1-element</c>), then lr is not negative, compared and worded as <paramref name="form"/> says.
     /// </summary>
-    public static void CheckLr(FloatOrTensor lr)
-    {
-        CheckTensorLrHasOneElement(lr);
-        if (lr.Value < 0) throw InvalidLr(lr);
-    }
-
-    /// <summary>
-    /// The lr checks in the form <c>if not 0.0 &lt;= lr</c>, which refuses NaN as well; a tensor lr
-    /// has one element.
-    /// </summary>
-    public static void CheckLrRefusingNaN(FloatOrTensor lr)
-    {
-        CheckTensorLrHasOneElement(lr);
-        if (!(lr.Value >= 0)) throw InvalidLr(lr);
-    }
-
-    /// <summary>PyTorch's <c>Tensor lr must be 1-element</c>, checked before the value.</summary>
-    public static void CheckTensorLrHasOneElement(FloatOrTensor lr)
+    public static void CheckLr(FloatOrTensor lr, LrCheck form = LrCheck.RefusingNaN)
     {
         if (lr.Tensor is { } t && t.Numel != 1)
             throw new ArgumentException("Tensor lr must be 1-element", nameof(lr));
+        double value = lr.Value;
+        switch (form)
+        {
+            case LrCheck.RefusingNaN when !(value >= 0):
+            case LrCheck.AcceptingNaN when value < 0:
+                throw new ArgumentOutOfRangeException(nameof(lr), value, $"Invalid learning rate: {PyRepr.Number(value)}");
+            case LrCheck.ShouldBeWording:
+                BoundChecks.AtLeast(value, 0, "Learning rate", nameof(lr));
+                break;
+        }
     }
-
-    private static ArgumentOutOfRangeException InvalidLr(FloatOrTensor lr)
-        => new(nameof(lr), lr.Value, $"Invalid learning rate: {PyRepr.Number(lr.Value)}");
 
     /// <summary>
     /// PyTorch's <c>if not 0.0 &lt;= value</c>, which refuses NaN, with its message
@@ -68,4 +58,17 @@ internal static class Validation
         if (differentiable) throw new InvalidOperationException("`fused` does not support `differentiable`");
         if (forEach == true) throw new InvalidOperationException("`fused` and `foreach` cannot be `True` together.");
     }
+}
+
+/// <summary>The three forms PyTorch's constructors give the lr check (<see cref="Validation.CheckLr"/>).</summary>
+internal enum LrCheck
+{
+    /// <summary><c>if not 0.0 &lt;= lr: Invalid learning rate: {lr}</c>, which refuses NaN: Adam, AdamW, Adamax, NAdam, RAdam, ASGD, Adagrad, Adadelta, RMSprop, Rprop, LBFGS.</summary>
+    RefusingNaN,
+
+    /// <summary>SGD's <c>if lr &lt; 0.0: Invalid learning rate: {lr}</c>, which lets NaN through.</summary>
+    AcceptingNaN,
+
+    /// <summary>The newer optimizers' <c>if not 0.0 &lt;= lr: Learning rate should be &gt;= 0 but is: {lr}</c> (NaN refused): Adafactor, Muon.</summary>
+    ShouldBeWording,
 }

@@ -48,7 +48,7 @@ public sealed class LBFGS : Optimizer
     private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor? lr, int maxIter, int? maxEval, double toleranceGrad,
         double toleranceChange, int historySize, string? lineSearchFn, bool maximize)
     {
-        if (lr is { } given) Validation.CheckLrRefusingNaN(given);
+        if (lr is { } given) Validation.CheckLr(given);
         return new()
         {
             ["lr"] = lr?.AsOption ?? 1, // PyTorch's default is the int 1

@@ -50,7 +50,7 @@ public sealed partial class Muon : Optimizer
     private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, double weightDecay, double momentum, bool nesterov,
         (double, double, double) nsCoefficients, double eps, int nsSteps, string? adjustLrFn, bool? forEach, bool? fused)
     {
-        BoundChecks.CheckLr(lr);
+        Validation.CheckLr(lr, LrCheck.ShouldBeWording);
         BoundChecks.AtLeast(momentum, 0, "momentum", nameof(momentum));
         BoundChecks.AtLeast(weightDecay, 0, "weight decay", nameof(weightDecay));
         if (adjustLrFn is not null && !AdjustLrFns.Contains(adjustLrFn))

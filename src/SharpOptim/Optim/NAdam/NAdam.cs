@@ -25,7 +25,7 @@ public sealed class NAdam : Optimizer
     public NAdam(IEnumerable<object> parameters, FloatOrTensor? lr = null, (double, double)? betas = null, double eps = 1e-8,
                  double weightDecay = 0, double momentumDecay = 4e-3, bool decoupledWeightDecay = false, bool? @foreach = null,
                  bool maximize = false, bool capturable = false, bool differentiable = false)
-        : base(parameters, MakeDefaults(lr ?? 2e-3, betas ?? AdaptiveMoments.DefaultBetas, eps, weightDecay, momentumDecay,
+        : base(parameters, MakeDefaults(lr ?? 2e-3, betas ?? AdamFamilyOptions.DefaultBetas, eps, weightDecay, momentumDecay,
                                         decoupledWeightDecay, @foreach, maximize, capturable, differentiable))
     {
     }
@@ -33,7 +33,7 @@ public sealed class NAdam : Optimizer
     private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, (double, double) betas, double eps, double weightDecay,
         double momentumDecay, bool decoupledWeightDecay, bool? forEach, bool maximize, bool capturable, bool differentiable)
     {
-        AdaptiveMoments.CheckOptions(lr, betas, eps, weightDecay);
+        AdamFamilyOptions.CheckNAdamRAdam(lr, betas, eps, weightDecay);
         Validation.CheckNonNegative(momentumDecay, "momentum_decay", nameof(momentumDecay));
         return new()
         {
@@ -114,7 +114,7 @@ public sealed class NAdam : Optimizer
         {
             state["step"] = ScalarState.NewStep();
             state["mu_product"] = ScalarState.New(1);
-            AdaptiveMoments.AddZeroMoments(state, p);
+            NAdamRAdamMoments.AddZeroMoments(state, p);
         }
     }
 
@@ -140,7 +140,7 @@ public sealed class NAdam : Optimizer
     /// <c>-lr * mu_next / (1 - mu_product * mu_next)</c>: numbers or 0-d tensors as PyTorch computes them
     /// (<paramref name="muProduct"/> is the tensor on the differentiable path, its value otherwise).
     /// </summary>
-    private static (PyScalar Grad, PyScalar Avg) Coefficients(PyScalar lr, double mu, double muNext, PyScalar muProduct)
+    private static (PyNumber Grad, PyNumber Avg) Coefficients(PyNumber lr, double mu, double muNext, PyNumber muProduct)
     {
         var muProductNext = muProduct * muNext;
         return (-lr * (1.0 - mu) / (1.0 - muProduct), -lr * muNext / (1.0 - muProductNext));
@@ -157,7 +157,7 @@ public sealed class NAdam : Optimizer
     }
 
     /// <summary>PyTorch's <c>_single_tensor_nadam</c>, operation for operation (both of its branches).</summary>
-    private static void Reference(List<Tensor> ps, List<ParamState> states, MomentHyper h, PyScalar lr, double momentumDecay, bool differentiable)
+    private static void Reference(List<Tensor> ps, List<ParamState> states, MomentHyper h, PyNumber lr, double momentumDecay, bool differentiable)
     {
         for (int i = 0; i < ps.Count; i++)
         {
@@ -165,14 +165,14 @@ public sealed class NAdam : Optimizer
             var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
             var (step, mu, muNext) = AdvanceSchedule(state, h.Beta1, momentumDecay);
             double biasCorrection2 = 1 - Math.Pow(h.Beta2, step);
-            grad = AdaptiveMoments.ApplyWeightDecay(param, grad, lr, h.WeightDecay, h.Decoupled);
-            AdaptiveMoments.Update(state.ExpAvg, state.ExpAvgSq, grad, h.Beta1, h.Beta2);
+            grad = NAdamRAdamMoments.ApplyWeightDecay(param, grad, lr, h.WeightDecay, h.Decoupled);
+            NAdamRAdamMoments.Update(state.ExpAvg, state.ExpAvgSq, grad, h.Beta1, h.Beta2);
             var denom = state.ExpAvgSq.Div(biasCorrection2).Sqrt();
             if (differentiable)
             {
                 // Scaling the tensors themselves, not addcdiv's number, lets autograd reach lr and the state.
                 denom = denom.Add(h.Eps);
-                var (gradCoef, avgCoef) = Coefficients(lr, mu, muNext, state.MuProduct);
+                var (gradCoef, avgCoef) = Coefficients(lr, mu, muNext, PyNumber.Of(state.MuProduct));
                 param.Addcdiv_(gradCoef.Times(grad), denom);
                 param.Addcdiv_(avgCoef.Times(state.ExpAvg), denom);
             }

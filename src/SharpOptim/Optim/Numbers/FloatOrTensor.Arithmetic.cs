@@ -1,42 +1,24 @@
 namespace SharpOptim.Optim;
 
-// Arithmetic on learning rates as PyTorch's schedulers do it: a plain number stays a double, and
-// as soon as a tensor takes part the operation is a tensor operation (a new tensor, rounded to the
-// tensor's dtype as PyTorch rounds `tensor * 0.5`), so a float32 tensor lr follows PyTorch's
-// float32 arithmetic step by step.
+// Arithmetic on learning rates as PyTorch's schedulers do it: Python's, as PyNumber computes it. A
+// plain number stays a double, and as soon as a tensor takes part the operation is a tensor
+// operation (a new tensor, rounded to the tensor's dtype as PyTorch rounds `tensor * 0.5`), so a
+// float32 tensor lr follows PyTorch's float32 arithmetic step by step.
 public readonly partial struct FloatOrTensor
 {
-    public static FloatOrTensor operator +(FloatOrTensor a, FloatOrTensor b) => (a.Tensor, b.Tensor) switch
-    {
-        (null, null) => a.Number + b.Number,
-        (Tensor x, null) => x + b.Number,
-        (null, Tensor y) => a.Number + y,
-        (Tensor x, Tensor y) => x + y,
-    };
+    public static FloatOrTensor operator +(FloatOrTensor a, FloatOrTensor b) => From(a.AsPyNumber + b.AsPyNumber);
 
-    public static FloatOrTensor operator -(FloatOrTensor a, FloatOrTensor b) => (a.Tensor, b.Tensor) switch
-    {
-        (null, null) => a.Number - b.Number,
-        (Tensor x, null) => x - b.Number,
-        (null, Tensor y) => a.Number - y,
-        (Tensor x, Tensor y) => x - y,
-    };
+    public static FloatOrTensor operator -(FloatOrTensor a, FloatOrTensor b) => From(a.AsPyNumber - b.AsPyNumber);
 
-    public static FloatOrTensor operator *(FloatOrTensor a, FloatOrTensor b) => (a.Tensor, b.Tensor) switch
-    {
-        (null, null) => a.Number * b.Number,
-        (Tensor x, null) => x * b.Number,
-        (null, Tensor y) => a.Number * y,
-        (Tensor x, Tensor y) => x * y,
-    };
+    public static FloatOrTensor operator *(FloatOrTensor a, FloatOrTensor b) => From(a.AsPyNumber * b.AsPyNumber);
 
-    public static FloatOrTensor operator /(FloatOrTensor a, FloatOrTensor b) => (a.Tensor, b.Tensor) switch
-    {
-        (null, null) => a.Number / b.Number,
-        (Tensor x, null) => x / b.Number,
-        (null, Tensor y) => a.Number / y,
-        (Tensor x, Tensor y) => x / y,
-    };
+    /// <summary>Python's true division: a number divided by a tensor is <see cref="Tensor.RDiv"/>, a zero number divisor raises.</summary>
+    public static FloatOrTensor operator /(FloatOrTensor a, FloatOrTensor b) => From(a.AsPyNumber / b.AsPyNumber);
+
+    /// <summary>The value with Python's arithmetic: the tensor as it is (no reshape), or the number as a float.</summary>
+    internal PyNumber AsPyNumber => Tensor is { } t ? (PyNumber)t : PyNumber.Float(Number);
+
+    private static FloatOrTensor From(PyNumber n) => n.Tensor is { } t ? t : n.Value;
 
     /// <summary>An independent copy: a tensor is cloned (detached), a number is returned as is.</summary>
     public FloatOrTensor Clone() => Tensor is null ? this : StateValues.CloneDetached(Tensor);
@@ -44,4 +26,7 @@ public readonly partial struct FloatOrTensor
     /// <summary>An option value (a number of any type, or a one-element tensor) as a FloatOrTensor; the tensor itself is kept, not copied.</summary>
     internal static FloatOrTensor FromOption(object? value, string key)
         => value is Tensor t ? t : OptionValues.ToDouble(value, key);
+
+    /// <summary>A group's <c>lr</c> as a step reads it: the tensor itself when it is one, else its number.</summary>
+    internal static FloatOrTensor ReadLr(ParamGroup group) => FromOption(group.Peek("lr"), "lr");
 }

@@ -5,12 +5,16 @@ namespace SharpOptim.Optim;
 /// float computes in double; a 0-d tensor (a tensor lr or beta) rounds every result to its dtype,
 /// and two 0-d tensors meet in the wider dtype. So <c>lr / (1 - beta1 ** step)</c> with a float32
 /// tensor lr gives the float32 value PyTorch's for-loop passes on, without allocating tensors.
-/// Kept apart from <see cref="PyScalar"/> on purpose: this one never builds tensors (the Adam
-/// family's kernels compute their scalars per step without allocating, and nothing is recorded
-/// by autograd), while <see cref="PyScalar"/> builds real 0-d tensors so that a differentiable step
-/// records them, and reproduces Python's <c>number / tensor</c> as <c>reciprocal() * number</c>,
-/// which rounds twice where this type's division rounds once.
 /// </summary>
+/// <remarks>
+/// The same rules as <see cref="PyNumber"/>, computed on values instead of tensors, and it must stay
+/// a separate type: the kernels (Adam, AdamW, Adamax, NAdam, RAdam, ASGD, Adagrad, SparseAdam)
+/// compute their per-step scalars with it, and a kernel step allocates nothing, while
+/// <see cref="PyNumber"/> builds a 0-d tensor for every result so that autograd can record a
+/// differentiable step (and it tells ints from floats, which no kernel scalar needs). Each
+/// operation here rounds as the tensor op would, including Python's <c>number / tensor</c>
+/// (<see cref="Tensor.RDiv"/>: a rounded reciprocal, then a rounded product).
+/// </remarks>
 internal readonly struct HyperScalar
 {
     private HyperScalar(double value, DType? tensorDType)
@@ -60,7 +64,14 @@ internal readonly struct HyperScalar
     public static HyperScalar operator +(HyperScalar a, HyperScalar b) => Apply(a, b, (x, y) => x + y, (x, y) => x + y);
     public static HyperScalar operator -(HyperScalar a, HyperScalar b) => Apply(a, b, (x, y) => x - y, (x, y) => x - y);
     public static HyperScalar operator *(HyperScalar a, HyperScalar b) => Apply(a, b, (x, y) => x * y, (x, y) => x * y);
-    public static HyperScalar operator /(HyperScalar a, HyperScalar b) => Apply(a, b, (x, y) => x / y, (x, y) => x / y);
+    /// <summary>
+    /// True division; a Python number divided by a tensor is <c>tensor.reciprocal() * number</c>, two
+    /// roundings, as <see cref="Tensor.RDiv"/> computes it.
+    /// </summary>
+    public static HyperScalar operator /(HyperScalar a, HyperScalar b)
+        => a.TensorDType is null && b.TensorDType is not null
+            ? Apply(1, b, (x, y) => x / y, (x, y) => x / y) * a
+            : Apply(a, b, (x, y) => x / y, (x, y) => x / y);
     public static HyperScalar operator -(HyperScalar a) => new(-a.Value, a.TensorDType);
 
     public static implicit operator HyperScalar(double value) => Number(value);

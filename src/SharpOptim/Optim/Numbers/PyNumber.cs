@@ -2,14 +2,17 @@ namespace SharpOptim.Optim;
 
 /// <summary>
 /// A scalar as PyTorch's Python optimizer code holds it: a Python <c>int</c>, a Python
-/// <c>float</c>, or a 0-d tensor. LBFGS mixes all three (its step length starts as the tensor
-/// <c>min(1, 1/‖g‖₁)·lr</c>, becomes the number <c>lr</c>, and the line search compares tensors
-/// with floats), and which of them a value is decides how it rounds: an operation involving a
-/// tensor is a tensor operation, rounded to the tensor's dtype (float32 in a float32 run) with
-/// any Python number first converted to that dtype; an operation on two Python numbers is
-/// double (int with int stays int). Following these rules is what makes float32 runs match
-/// PyTorch's, and the kind is kept in the optimizer state as PyTorch keeps it (<c>"t": 1</c>,
-/// <c>1.0</c> or a tensor).
+/// <c>float</c>, or a 0-d tensor, with Python's arithmetic. Which of them a value is decides how it
+/// rounds: an operation involving a tensor is a tensor operation (a new tensor, rounded to the
+/// tensor's dtype, float32 for <c>torch.tensor(0.001)</c>, with any Python number first converted
+/// to that dtype, and recorded by autograd); an operation on two Python numbers is double (int
+/// with int stays int). Writing PyTorch's scalar expressions with this type reproduces them bit for
+/// bit: NAdam's <c>-lr * (1 - mu) / (1 - mu_product)</c>, ASGD's <c>lr / (1 + lambd * lr * step) ** alpha</c>,
+/// LBFGS's step lengths (a tensor <c>min(1, 1/‖g‖₁)·lr</c>, then the number <c>lr</c>, compared with
+/// floats in the line search, and kept in the state as PyTorch keeps them: <c>"t": 1</c>,
+/// <c>1.0</c> or a tensor). The reference paths use it; the kernels use the allocation-free
+/// <see cref="HyperScalar"/>, and the public option type is <see cref="FloatOrTensor"/>, whose
+/// arithmetic is this type's.
 /// </summary>
 internal readonly struct PyNumber
 {
@@ -27,7 +30,7 @@ internal readonly struct PyNumber
 
     public static PyNumber Float(double value) => new(value, false, null);
 
-    /// <summary>A one-element tensor, viewed as 0-d (PyTorch's <c>_to_scalar</c>; the storage is shared).</summary>
+    /// <summary>A one-element tensor, viewed as 0-d (PyTorch's <c>_to_scalar</c>; the storage is shared, so autograd reaches it).</summary>
     public static PyNumber Of(Tensor tensor) => new(0, false, tensor.Dim == 0 ? tensor : tensor.Reshape());
 
     /// <summary>The tensor, when this is one.</summary>
@@ -37,10 +40,14 @@ internal readonly struct PyNumber
 
     public bool IsInt => _isInt;
 
-    /// <summary>The value as a double (what PyTorch's <c>Scalar</c> conversion of a tensor gives).</summary>
+    /// <summary>The value as a double (what PyTorch's <c>Scalar</c> conversion of a tensor, <c>.item()</c>, gives).</summary>
     public double Value => Tensor?.Item() ?? _number;
 
-    /// <summary>A state or option value: a tensor, an integer (int or long) or a floating-point number.</summary>
+    /// <summary>A group option as PyTorch's step sees it after <c>_to_scalar</c>: a float (from any numeric type), or a tensor made 0-d.</summary>
+    public static PyNumber FromOption(object? option, string key)
+        => option is Tensor t ? Of(t) : Float(OptionValues.ToDouble(option, key));
+
+    /// <summary>A state or option value whose kind is kept: a tensor, an integer (int or long) or a floating-point number.</summary>
     public static PyNumber FromValue(object? value, string what) => value switch
     {
         Tensor t when t.Numel == 1 => Of(t),
@@ -54,57 +61,91 @@ internal readonly struct PyNumber
     /// <summary>The value as the state stores it: the tensor itself, an <c>int</c>, or a <c>double</c>.</summary>
     public object ToValue() => Tensor is not null ? Tensor : _isInt ? checked((int)_number) : (object)_number;
 
+    public static implicit operator PyNumber(double value) => Float(value);
+
+    /// <summary>
+    /// A tensor as it is (an operation's result; no reshape, so a one-element tensor keeps its
+    /// shape). Explicit, so that a null never passes for a number.
+    /// </summary>
+    public static explicit operator PyNumber(Tensor tensor) => new(0, false, tensor ?? throw new ArgumentNullException(nameof(tensor)));
+
     // ------------------------------------------------------------ arithmetic
 
     public static PyNumber operator +(PyNumber a, PyNumber b) => (a.Tensor, b.Tensor) switch
     {
-        ({ } x, { } y) => Of(x.Add(y)),
-        ({ } x, null) => Of(x.Add(b._number)),
-        (null, { } y) => Of(y.Add(a._number)), // addition commutes exactly
-        _ => new(a._number + b._number, a._isInt && b._isInt, null),
+        ({ } x, { } y) => (PyNumber)(x + y),
+        ({ } x, null) => (PyNumber)(x + b._number),
+        (null, { } y) => (PyNumber)(a._number + y),
+        _ => new PyNumber(a._number + b._number, a._isInt && b._isInt, null),
     };
 
     public static PyNumber operator -(PyNumber a, PyNumber b) => (a.Tensor, b.Tensor) switch
     {
-        ({ } x, { } y) => Of(x.Sub(y)),
-        ({ } x, null) => Of(x.Sub(b._number)),
-        (null, { } y) => Of(y.RSub(a._number)),
-        _ => new(a._number - b._number, a._isInt && b._isInt, null),
+        ({ } x, { } y) => (PyNumber)(x - y),
+        ({ } x, null) => (PyNumber)(x - b._number),
+        (null, { } y) => (PyNumber)(a._number - y),
+        _ => new PyNumber(a._number - b._number, a._isInt && b._isInt, null),
     };
 
     public static PyNumber operator *(PyNumber a, PyNumber b) => (a.Tensor, b.Tensor) switch
     {
-        ({ } x, { } y) => Of(x.Mul(y)),
-        ({ } x, null) => Of(x.Mul(b._number)),
-        (null, { } y) => Of(y.Mul(a._number)), // multiplication commutes exactly
-        _ => new(a._number * b._number, a._isInt && b._isInt, null),
+        ({ } x, { } y) => (PyNumber)(x * y),
+        ({ } x, null) => (PyNumber)(x * b._number),
+        (null, { } y) => (PyNumber)(a._number * y),
+        _ => new PyNumber(a._number * b._number, a._isInt && b._isInt, null),
     };
 
     /// <summary>
-    /// True division. A Python number divided by a tensor is <c>tensor.reciprocal() * number</c>
-    /// (PyTorch's <c>Tensor.__rtruediv__</c>: two roundings); two Python numbers divide in double
-    /// and refuse a zero divisor as Python does.
+    /// True division. A Python number divided by a tensor is <see cref="Tensor.RDiv"/> (Python's
+    /// <c>tensor.reciprocal() * number</c>); two Python numbers divide in double and refuse a zero
+    /// divisor as Python does (<see cref="PyMath.Div"/>).
     /// </summary>
     public static PyNumber operator /(PyNumber a, PyNumber b) => (a.Tensor, b.Tensor) switch
     {
-        ({ } x, { } y) => Of(x.Div(y)),
-        ({ } x, null) => Of(x.Div(b._number)),
-        (null, { } y) => Of(y.Reciprocal().Mul(a._number)),
-        _ => b._number == 0 ? throw new DivideByZeroException("float division by zero") : Float(a._number / b._number),
+        ({ } x, { } y) => (PyNumber)(x / y),
+        ({ } x, null) => (PyNumber)(x / b._number),
+        (null, { } y) => (PyNumber)(a._number / y),
+        _ => Float(PyMath.Div(a._number, b._number)),
     };
 
-    public static PyNumber operator -(PyNumber a) => a.Tensor is { } x ? Of(x.Neg()) : new(-a._number, a._isInt, null);
-
-    public static implicit operator PyNumber(double value) => Float(value);
+    public static PyNumber operator -(PyNumber a) => a.Tensor is { } x ? (PyNumber)x.Neg() : new(-a._number, a._isInt, null);
 
     /// <summary>Python's <c>abs()</c>.</summary>
-    public PyNumber Abs() => Tensor is { } x ? Of(x.Abs()) : new(Math.Abs(_number), _isInt, null);
+    public PyNumber Abs() => Tensor is { } x ? (PyNumber)x.Abs() : new(Math.Abs(_number), _isInt, null);
 
-    /// <summary><c>x ** 2</c>: PyTorch squares a tensor as <c>x * x</c>.</summary>
-    public PyNumber Square() => Tensor is { } x ? Of(x.Square()) : new(_number * _number, _isInt, null);
+    /// <summary><c>x ** 2</c>: PyTorch squares a tensor as <c>x * x</c>; an int's square stays an int.</summary>
+    public PyNumber Square() => Tensor is { } x ? (PyNumber)x.Square() : new(_number * _number, _isInt, null);
 
     /// <summary><c>x.sqrt()</c> of a tensor (a Python float's square root in double).</summary>
-    public PyNumber Sqrt() => Tensor is { } x ? Of(x.Sqrt()) : Float(Math.Sqrt(_number));
+    public PyNumber Sqrt() => Tensor is { } x ? (PyNumber)x.Sqrt() : Float(Math.Sqrt(_number));
+
+    /// <summary>
+    /// <c>x ** exponent</c>: C's pow for a number; for a tensor, PyTorch's CPU pow, which turns
+    /// the exponents 0.5, -0.5, -1, 2, 3 and -2 into sqrt, rsqrt, reciprocal and products. Any other
+    /// exponent of a 0-d float32 tensor is computed as PyTorch's scalar loop computes it, C's pow in
+    /// double rounded to float32 (the tensor layer's float32 pow is powf, which differs in the last
+    /// bit for about one base in 1600), so that it agrees with <see cref="HyperScalar.Pow"/>.
+    /// </summary>
+    public PyNumber Pow(double exponent)
+    {
+        if (Tensor is not { } t) return Float(Math.Pow(_number, exponent));
+        return (PyNumber)(exponent switch
+        {
+            0.5 => t.Sqrt(),
+            -0.5 => t.Rsqrt(),
+            -1 => t.Reciprocal(),
+            2 => t.Mul(t),
+            3 => t.Mul(t).Mul(t),
+            -2 => t.Mul(t).Reciprocal(),
+            _ => t.DType == DType.Float32 ? t.To(DType.Float64).Pow(exponent).To(DType.Float32) : t.Pow(exponent),
+        });
+    }
+
+    /// <summary><c>tensor * this</c>: a tensor operand broadcasts as a 0-d tensor, a number is cast to the tensor's dtype.</summary>
+    public Tensor Times(Tensor tensor) => Tensor is { } t ? tensor.Mul(t) : tensor.Mul(_number);
+
+    /// <summary><c>tensor.mul_(this)</c>.</summary>
+    public Tensor ScaleInPlace(Tensor tensor) => Tensor is { } t ? tensor.Mul_(t) : tensor.Mul_(_number);
 
     // ------------------------------------------------------------ comparisons
 

@@ -26,7 +26,7 @@ public sealed class RAdam : Optimizer
     public RAdam(IEnumerable<object> parameters, FloatOrTensor? lr = null, (double, double)? betas = null, double eps = 1e-8,
                  double weightDecay = 0, bool decoupledWeightDecay = false, bool? @foreach = null, bool maximize = false,
                  bool capturable = false, bool differentiable = false)
-        : base(parameters, MakeDefaults(lr ?? 1e-3, betas ?? AdaptiveMoments.DefaultBetas, eps, weightDecay, decoupledWeightDecay,
+        : base(parameters, MakeDefaults(lr ?? 1e-3, betas ?? AdamFamilyOptions.DefaultBetas, eps, weightDecay, decoupledWeightDecay,
                                         @foreach, maximize, capturable, differentiable))
     {
     }
@@ -34,7 +34,7 @@ public sealed class RAdam : Optimizer
     private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, (double, double) betas, double eps, double weightDecay,
         bool decoupledWeightDecay, bool? forEach, bool maximize, bool capturable, bool differentiable)
     {
-        AdaptiveMoments.CheckOptions(lr, betas, eps, weightDecay);
+        AdamFamilyOptions.CheckNAdamRAdam(lr, betas, eps, weightDecay);
         return new()
         {
             ["lr"] = lr.AsOption,
@@ -110,7 +110,7 @@ public sealed class RAdam : Optimizer
         public void Create(OrderedDictionary<string, object?> state, Tensor p)
         {
             state["step"] = ScalarState.NewStep();
-            AdaptiveMoments.AddZeroMoments(state, p);
+            NAdamRAdamMoments.AddZeroMoments(state, p);
         }
     }
 
@@ -133,22 +133,22 @@ public sealed class RAdam : Optimizer
     }
 
     /// <summary>PyTorch's <c>_single_tensor_radam</c> (non-capturable), operation for operation.</summary>
-    private static void Reference(List<Tensor> ps, List<ParamState> states, MomentHyper h, PyScalar lr, bool differentiable)
+    private static void Reference(List<Tensor> ps, List<ParamState> states, MomentHyper h, PyNumber lr, bool differentiable)
     {
         for (int i = 0; i < ps.Count; i++)
         {
             var (param, state) = (ps[i], states[i]);
             var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
             double step = ScalarState.Increment(state.Step);
-            grad = AdaptiveMoments.ApplyWeightDecay(param, grad, lr, h.WeightDecay, h.Decoupled);
-            AdaptiveMoments.Update(state.ExpAvg, state.ExpAvgSq, grad, h.Beta1, h.Beta2);
+            grad = NAdamRAdamMoments.ApplyWeightDecay(param, grad, lr, h.WeightDecay, h.Decoupled);
+            NAdamRAdamMoments.Update(state.ExpAvg, state.ExpAvgSq, grad, h.Beta1, h.Beta2);
             var (biasCorrection1, biasCorrection2, rectified, rect) = Schedule(step, h.Beta1, h.Beta2);
             var biasCorrectedExpAvg = state.ExpAvg.Div(biasCorrection1);
             if (rectified)
             {
                 var sqrt = state.ExpAvgSq.Sqrt();
                 sqrt = differentiable ? sqrt.Add(h.Eps) : sqrt.Add_(h.Eps);
-                var adaptiveLr = (Math.Pow(biasCorrection2, 0.5) / (PyScalar)sqrt).Tensor!;
+                var adaptiveLr = (Math.Pow(biasCorrection2, 0.5) / (PyNumber)sqrt).Tensor!;
                 param.Add_(lr.Times(biasCorrectedExpAvg).Mul(adaptiveLr).Mul(rect), alpha: -1.0);
             }
             else param.Add_(lr.Times(biasCorrectedExpAvg), alpha: -1.0);

@@ -36,7 +36,7 @@ public sealed class RMSprop : Optimizer
     private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, double alpha, double eps, double weightDecay,
         double momentum, bool centered, bool capturable, bool? forEach, bool maximize, bool differentiable)
     {
-        Validation.CheckLrRefusingNaN(lr);
+        Validation.CheckLr(lr);
         Validation.CheckNonNegative(eps, "epsilon", nameof(eps));
         Validation.CheckNonNegative(momentum, "momentum", nameof(momentum));
         Validation.CheckNonNegative(weightDecay, "weight_decay", nameof(weightDecay));

@@ -33,7 +33,7 @@ public sealed class Rprop : Optimizer
     private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, (double, double) etas, (double, double) stepSizes,
         bool capturable, bool? forEach, bool maximize, bool differentiable)
     {
-        Validation.CheckLrRefusingNaN(lr);
+        Validation.CheckLr(lr);
         var (etaMinus, etaPlus) = etas;
         if (!(0 < etaMinus && etaMinus < 1 && 1 < etaPlus))
             throw new ArgumentOutOfRangeException(nameof(etas), etas, $"Invalid eta values: {PyRepr.Float(etaMinus)}, {PyRepr.Float(etaPlus)}");

@@ -31,7 +31,7 @@ public sealed class SGD : Optimizer
     private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, double momentum, double dampening, double weightDecay,
         bool nesterov, bool maximize, bool? forEach, bool differentiable, bool? fused)
     {
-        Validation.CheckLr(lr);
+        Validation.CheckLr(lr, LrCheck.AcceptingNaN);
         Validation.CheckNotBelowZero(momentum, "momentum", nameof(momentum));
         Validation.CheckNotBelowZero(weightDecay, "weight_decay", nameof(weightDecay));
         if (nesterov && (momentum <= 0 || dampening != 0))

@@ -7,6 +7,12 @@ namespace SharpOptim.Optim.SwaUtils;
 /// count. The two can give different results, as in PyTorch: see
 /// <see cref="Swa.GetSwaMultiAvgFn"/>.
 /// </summary>
+/// <remarks>
+/// The public parameter type of <see cref="AvgFn"/> and <see cref="MultiAvgFn"/>, which users
+/// write; apart from <see cref="FloatOrTensor"/> (the <c>float | Tensor</c> of hyper-parameters)
+/// because a count is an integer and stays one. It carries no arithmetic of its own: the averaging
+/// functions compute with its tensor or its count as PyTorch's do.
+/// </remarks>
 public readonly struct IntOrTensor
 {
     private readonly long _count;
