@@ -204,19 +204,14 @@ public partial class Adam : Optimizer
     private readonly struct Op<T, TMath>(AdamScalars s) : IElementOp<T>
         where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
     {
-        private readonly Vector<T> _wd = new(T.CreateTruncating(s.WeightDecay)), _factor = new(T.CreateTruncating(s.DecayFactor)),
-            _beta2 = new(T.CreateTruncating(s.Beta2)), _oneMinusBeta2 = new(T.CreateTruncating(s.OneMinusBeta2)),
-            _bc2Sqrt = new(T.CreateTruncating(s.Bc2Sqrt)), _eps = new(T.CreateTruncating(s.Eps)), _negStepSize = new(T.CreateTruncating(-s.StepSize));
-        private readonly LerpWeight<T> _lerp = new(s.LerpWeight);
-        private readonly bool _l2 = s.WeightDecay != 0, _decoupled = s.Decoupled && s.DecayFactor != 1, _maximize = s.Maximize, _amsgrad = s.Amsgrad;
+        private readonly DecayedMoments<T> _moments = new(s.LerpWeight, s.Beta2, s.OneMinusBeta2, s.WeightDecay, s.DecayFactor, s.Maximize);
+        private readonly Vector<T> _bc2Sqrt = new(T.CreateTruncating(s.Bc2Sqrt)), _eps = new(T.CreateTruncating(s.Eps)),
+            _negStepSize = new(T.CreateTruncating(-s.StepSize));
+        private readonly bool _amsgrad = s.Amsgrad;
 
         public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> expAvg, ref Vector<T> expAvgSq, ref Vector<T> maxExpAvgSq)
         {
-            if (_maximize) g = -g;
-            if (_decoupled) p *= _factor;
-            else if (_l2) g = TMath.MulAdd(_wd, p, g);
-            expAvg = _lerp.Apply<TMath>(expAvg, g);
-            expAvgSq = TMath.MulAdd(_oneMinusBeta2 * g, g, expAvgSq * _beta2);
+            _moments.Apply<TMath>(ref p, ref g, ref expAvg, ref expAvgSq);
             var v = expAvgSq;
             if (_amsgrad) v = maxExpAvgSq = AdamFamilyMath.Maximum(maxExpAvgSq, v);
             var denom = Vector.SquareRoot(v) / _bc2Sqrt + _eps;

@@ -4,17 +4,13 @@ using System.Runtime.CompilerServices;
 namespace SharpOptim.Optim.Kernels;
 
 /// <summary>
-/// Element steps the Adam-family kernels share, rounding exactly as the tensor op it stands for
+/// Element steps the Adam, AdamW and Adamax kernels share, rounding exactly as the tensor op it stands for
 /// (under <see cref="ExactMath"/>): the NaN-propagating <c>maximum</c>. (Their lerp is
 /// <see cref="LerpWeight{T}"/>.)
 /// </summary>
 internal static class AdamFamilyMath
 {
-    /// <summary><c>torch.maximum</c>: NaN if either is NaN, else the larger (the second on a tie).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Maximum<T>(T a, T b) where T : unmanaged, IFloatingPointIeee754<T>
-        => T.IsNaN(a) || T.IsNaN(b) ? T.NaN : a > b ? a : b;
-
+    /// <summary><c>torch.maximum</c> lane-wise (the scalar rule is the tensor op's <c>MaximumOp</c>): NaN if either is NaN, else the larger (the second on a tie).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<T> Maximum<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,3 +1,4 @@
+using System.Numerics;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -64,58 +65,107 @@ public sealed class NAdam : Optimizer
     }
 
     /// <summary>One parameter's state tensors.</summary>
-    private readonly record struct ParamState(Tensor Step, Tensor MuProduct, Tensor ExpAvg, Tensor ExpAvgSq) : IMomentState;
-
-    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
-    private readonly List<Tensor> _params = [];
-    private readonly List<ParamState> _states = [];
-    private NAdamStepScalars[] _scalars = [];
-
-    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
-
-    protected override void StepGroup(ParamGroup group)
+    private readonly record struct ParamState(Tensor Step, Tensor MuProduct, Tensor ExpAvg, Tensor ExpAvgSq) : IElementwiseState
     {
-        var (implementation, h, lr, momentumDecay) = Gather(group, create: true);
-        var (ps, states) = (_params, _states);
-        switch (implementation)
-        {
-            case StepImplementation.Reference: Reference(ps, states, h, lr.Reference, momentumDecay, group.GetBool("differentiable")); break;
-            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h, lr.Kernel, momentumDecay); break;
-            default: Kernel<FusedMath>(ps, states, h, lr.Kernel, momentumDecay); break;
-        }
+        Tensor? IElementwiseState.Step => Step;
+
+        public KernelBuffers Buffers => new(ExpAvg, ExpAvgSq);
     }
 
     /// <summary>
-    /// Everything the step reads (parameters in <c>_params</c>, states in <c>_states</c>, the
-    /// options, lr as the path takes it), checked before it changes anything.
+    /// One group's options as a step reads them: lr as the path takes it, and for the kernels the
+    /// decoupled decay factor <c>1 - lr * weight_decay</c> (1 when unused), the same for every parameter.
     /// </summary>
-    private (StepImplementation, MomentHyper, StepLr, double MomentumDecay) Gather(ParamGroup group, bool create)
-    {
-        var ps = ParamsWithGrad(group, _params, out bool anySparse);
-        StepGuards.CheckDenseStep(nameof(NAdam), group, ps, anySparse);
-        var implementation = ResolveImplementation(group, hasSparseGrad: false);
-        var h = MomentHyper.Read(group);
-        double momentumDecay = group.GetDouble("momentum_decay");
-        var lr = StepLr.Read(group, implementation);
-        GatherStates(ps, _states, new StateSchema(), create, implementation == StepImplementation.Reference ? null : nameof(NAdam));
-        return (implementation, h, lr, momentumDecay);
-    }
+    private readonly record struct Hyper(MomentHyper Moments, double MomentumDecay, StepLr Lr, bool Differentiable, double DecayFactor);
 
-    /// <summary>A parameter's state: <c>step</c>, <c>mu_product</c>, <c>exp_avg</c>, <c>exp_avg_sq</c>.</summary>
-    private readonly struct StateSchema : IStepStateSchema<ParamState>
+    /// <summary>
+    /// One parameter's scalars for this step (they depend on its own <c>step</c> and
+    /// <c>mu_product</c>): the momentum schedule, <c>bias_correction2</c>, and the <c>addcdiv</c>
+    /// values of the gradient and <c>exp_avg</c> terms.
+    /// </summary>
+    private readonly record struct StepScalars(Hyper H, double Step, double Mu, double MuNext, double MuProduct, double BiasCorrection2,
+                                               double GradCoefficient, double AvgCoefficient);
+
+    private readonly ElementwiseSteps<Algorithm, ParamState, Hyper, StepScalars> _steps = new();
+
+    protected override void CheckGroup(ParamGroup group) => _steps.Check(this, group);
+
+    protected override void StepGroup(ParamGroup group) => _steps.Step(this, group);
+
+    /// <summary>NAdam's options, state, reference path and kernel math, for the shared skeleton.</summary>
+    private readonly struct Algorithm : IElementwiseAlgorithm<ParamState, Hyper, StepScalars>
     {
-        public ParamState Read(in StepStateEntries e)
+        public static string Name => nameof(NAdam);
+
+        public static Hyper ReadHyper(Optimizer owner, ParamGroup group, List<Tensor> ps, bool anySparse, StepImplementation path)
+        {
+            StepGuards.CheckDenseStep(Name, group, ps, anySparse);
+            var h = MomentHyper.Read(group);
+            var lr = StepLr.Read(group, path);
+            double decayFactor = path != StepImplementation.Reference && h.WeightDecay != 0 && h.Decoupled ? (1 - lr.Kernel * h.WeightDecay).Value : 1;
+            return new(h, group.GetDouble("momentum_decay"), lr, group.GetBool("differentiable"), decayFactor);
+        }
+
+        public static ParamState ReadState(in StepStateEntries e, in Hyper h)
             => new(e.Step(), e.Scalar("mu_product"), e.Elementwise("exp_avg"), e.Elementwise("exp_avg_sq"));
 
-        public bool LacksEntries(in ParamState state) => false;
-
         /// <summary>At the start of the schedule, in PyTorch's key order.</summary>
-        public void Create(OrderedDictionary<string, object?> state, Tensor p)
+        public static void CreateState(OrderedDictionary<string, object?> state, Tensor p, in Hyper h)
         {
             state["step"] = ScalarState.NewStep();
             state["mu_product"] = ScalarState.New(1);
             NAdamRAdamMoments.AddZeroMoments(state, p);
         }
+
+        /// <summary>PyTorch's <c>_single_tensor_nadam</c>, operation for operation (both of its branches).</summary>
+        public static void Reference(List<Tensor> ps, List<ParamState> states, in Hyper hyper)
+        {
+            var (h, lr, momentumDecay, differentiable) = (hyper.Moments, hyper.Lr.Reference, hyper.MomentumDecay, hyper.Differentiable);
+            for (int i = 0; i < ps.Count; i++)
+            {
+                var (param, state) = (ps[i], states[i]);
+                var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
+                var (step, mu, muNext) = AdvanceSchedule(state, h.Beta1, momentumDecay);
+                double biasCorrection2 = 1 - Math.Pow(h.Beta2, step);
+                grad = NAdamRAdamMoments.ApplyWeightDecay(param, grad, lr, h.WeightDecay, h.Decoupled);
+                NAdamRAdamMoments.Update(state.ExpAvg, state.ExpAvgSq, grad, h.Beta1, h.Beta2);
+                var denom = state.ExpAvgSq.Div(biasCorrection2).Sqrt();
+                if (differentiable)
+                {
+                    // Scaling the tensors themselves, not addcdiv's number, lets autograd reach lr and the state.
+                    denom = denom.Add(h.Eps);
+                    var (gradCoef, avgCoef) = Coefficients(lr, mu, muNext, PyNumber.Of(state.MuProduct));
+                    param.Addcdiv_(gradCoef.Times(grad), denom);
+                    param.Addcdiv_(avgCoef.Times(state.ExpAvg), denom);
+                }
+                else
+                {
+                    var (gradCoef, avgCoef) = Coefficients(lr, mu, muNext, state.MuProduct.Item());
+                    denom.Add_(h.Eps);
+                    param.Addcdiv_(grad, denom, value: gradCoef.Value);
+                    param.Addcdiv_(state.ExpAvg, denom, value: avgCoef.Value);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Moves <c>mu_product</c> on by this step's <c>mu</c> (a 0-d op, rounded in its dtype) and
+        /// computes the coefficients; parameters usually share their step and <c>mu_product</c>, and then every scalar.
+        /// </summary>
+        public static StepScalars Scalars(in ParamState state, Tensor param, double step, in Hyper h, in StepScalars previous, bool hasPrevious)
+        {
+            bool sameStep = hasPrevious && step == previous.Step;
+            var (mu, muNext) = sameStep ? (previous.Mu, previous.MuNext) : Momentum(step, h.Moments.Beta1, h.MomentumDecay);
+            double biasCorrection2 = sameStep ? previous.BiasCorrection2 : 1 - Math.Pow(h.Moments.Beta2, step);
+            double muProduct = ScalarStateUpdate.Multiply(state.MuProduct, mu);
+            if (sameStep && muProduct == previous.MuProduct) return previous;
+            var (gradCoef, avgCoef) = Coefficients(h.Lr.Kernel, mu, muNext, muProduct);
+            return new(h, step, mu, muNext, muProduct, biasCorrection2, gradCoef, avgCoef);
+        }
+
+        public static void Chunk<T, TMath>(in StepScalars s, in ElementChunk<T> chunk)
+            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+            => ElementwiseDriver.Run(new Op<T, TMath>(s), chunk);
     }
 
     /// <summary>The momentum schedule's <c>mu</c> and <c>mu_next</c> for step <paramref name="step"/>, in double as PyTorch's Python computes them.</summary>
@@ -156,60 +206,20 @@ public sealed class NAdam : Optimizer
         return ((-lr * (1.0 - mu) / (1.0 - muProduct)).Value, (-lr * muNext / (1.0 - muProductNext)).Value);
     }
 
-    /// <summary>PyTorch's <c>_single_tensor_nadam</c>, operation for operation (both of its branches).</summary>
-    private static void Reference(List<Tensor> ps, List<ParamState> states, MomentHyper h, PyNumber lr, double momentumDecay, bool differentiable)
+    /// <summary>One vector of NAdam, in the reference path's order of operations. Buffers: exp_avg, exp_avg_sq.</summary>
+    private readonly struct Op<T, TMath>(StepScalars s) : IElementOp<T>
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
     {
-        for (int i = 0; i < ps.Count; i++)
-        {
-            var (param, state) = (ps[i], states[i]);
-            var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
-            var (step, mu, muNext) = AdvanceSchedule(state, h.Beta1, momentumDecay);
-            double biasCorrection2 = 1 - Math.Pow(h.Beta2, step);
-            grad = NAdamRAdamMoments.ApplyWeightDecay(param, grad, lr, h.WeightDecay, h.Decoupled);
-            NAdamRAdamMoments.Update(state.ExpAvg, state.ExpAvgSq, grad, h.Beta1, h.Beta2);
-            var denom = state.ExpAvgSq.Div(biasCorrection2).Sqrt();
-            if (differentiable)
-            {
-                // Scaling the tensors themselves, not addcdiv's number, lets autograd reach lr and the state.
-                denom = denom.Add(h.Eps);
-                var (gradCoef, avgCoef) = Coefficients(lr, mu, muNext, PyNumber.Of(state.MuProduct));
-                param.Addcdiv_(gradCoef.Times(grad), denom);
-                param.Addcdiv_(avgCoef.Times(state.ExpAvg), denom);
-            }
-            else
-            {
-                var (gradCoef, avgCoef) = Coefficients(lr, mu, muNext, state.MuProduct.Item());
-                denom.Add_(h.Eps);
-                param.Addcdiv_(grad, denom, value: gradCoef.Value);
-                param.Addcdiv_(state.ExpAvg, denom, value: avgCoef.Value);
-            }
-        }
-    }
+        private readonly DecayedMoments<T> _moments = DecayedMoments<T>.Of(s.H.Moments, s.H.DecayFactor);
+        private readonly Vector<T> _bc2 = new(T.CreateTruncating(s.BiasCorrection2)), _eps = new(T.CreateTruncating(s.H.Moments.Eps)),
+            _gradCoef = new(T.CreateTruncating(s.GradCoefficient)), _avgCoef = new(T.CreateTruncating(s.AvgCoefficient));
 
-    /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
-    private void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, MomentHyper h, HyperScalar lr, double momentumDecay) where TMath : IKernelMath
-    {
-        if (_scalars.Length < ps.Count) _scalars = new NAdamStepScalars[ps.Count];
-        double decayFactor = h.WeightDecay != 0 && h.Decoupled ? (1 - lr * h.WeightDecay).Value : 1;
-        double previousStep = double.NaN, previousMuProduct = double.NaN, mu = 0, muNext = 0, biasCorrection2 = 0;
-        for (int i = 0; i < ps.Count; i++)
+        public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> expAvg, ref Vector<T> expAvgSq, ref Vector<T> unused)
         {
-            double step = ScalarState.Increment(states[i].Step);
-            if (step != previousStep)
-            {
-                (mu, muNext) = Momentum(step, h.Beta1, momentumDecay);
-                biasCorrection2 = 1 - Math.Pow(h.Beta2, step);
-            }
-            double muProduct = ScalarStateUpdate.Multiply(states[i].MuProduct, mu);
-            // Parameters usually share their step count and mu_product, and then every scalar.
-            if (step == previousStep && muProduct == previousMuProduct) _scalars[i] = _scalars[i - 1];
-            else
-            {
-                var (gradCoef, avgCoef) = Coefficients(lr, mu, muNext, muProduct);
-                _scalars[i] = new NAdamStepScalars(decayFactor, biasCorrection2, gradCoef, avgCoef);
-            }
-            (previousStep, previousMuProduct) = (step, muProduct);
+            _moments.Apply<TMath>(ref p, ref g, ref expAvg, ref expAvgSq);
+            var denom = Vector.SquareRoot(expAvgSq / _bc2) + _eps;
+            p += _gradCoef * g / denom;
+            p += _avgCoef * expAvg / denom;
         }
-        MomentKernels.Run(ps, states, nameof(NAdam), new NAdamChunk<TMath>(h, _scalars));
     }
 }

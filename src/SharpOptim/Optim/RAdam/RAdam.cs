@@ -1,3 +1,4 @@
+using System.Numerics;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -63,55 +64,90 @@ public sealed class RAdam : Optimizer
     }
 
     /// <summary>One parameter's state tensors.</summary>
-    private readonly record struct ParamState(Tensor Step, Tensor ExpAvg, Tensor ExpAvgSq) : IMomentState;
-
-    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
-    private readonly List<Tensor> _params = [];
-    private readonly List<ParamState> _states = [];
-    private RAdamStepScalars[] _scalars = [];
-
-    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
-
-    protected override void StepGroup(ParamGroup group)
+    private readonly record struct ParamState(Tensor Step, Tensor ExpAvg, Tensor ExpAvgSq) : IElementwiseState
     {
-        var (implementation, h, lr) = Gather(group, create: true);
-        var (ps, states) = (_params, _states);
-        switch (implementation)
-        {
-            case StepImplementation.Reference: Reference(ps, states, h, lr.Reference, group.GetBool("differentiable")); break;
-            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h, lr.Kernel); break;
-            default: Kernel<FusedMath>(ps, states, h, lr.Kernel); break;
-        }
+        Tensor? IElementwiseState.Step => Step;
+
+        public KernelBuffers Buffers => new(ExpAvg, ExpAvgSq);
     }
 
     /// <summary>
-    /// Everything the step reads (parameters in <c>_params</c>, states in <c>_states</c>, the
-    /// options, lr as the path takes it), checked before it changes anything.
+    /// One group's options as a step reads them: lr as the path takes it, and for the kernels the
+    /// decoupled decay factor <c>1 - lr * weight_decay</c> (1 when unused).
     /// </summary>
-    private (StepImplementation, MomentHyper, StepLr) Gather(ParamGroup group, bool create)
-    {
-        var ps = ParamsWithGrad(group, _params, out bool anySparse);
-        StepGuards.CheckDenseStep(nameof(RAdam), group, ps, anySparse);
-        var implementation = ResolveImplementation(group, hasSparseGrad: false);
-        var h = MomentHyper.Read(group);
-        var lr = StepLr.Read(group, implementation);
-        GatherStates(ps, _states, new StateSchema(), create, implementation == StepImplementation.Reference ? null : nameof(RAdam));
-        return (implementation, h, lr);
-    }
+    private readonly record struct Hyper(MomentHyper Moments, StepLr Lr, bool Differentiable, double DecayFactor);
 
-    /// <summary>A parameter's state: <c>step</c>, <c>exp_avg</c>, <c>exp_avg_sq</c>.</summary>
-    private readonly struct StateSchema : IStepStateSchema<ParamState>
-    {
-        public ParamState Read(in StepStateEntries e) => new(e.Step(), e.Elementwise("exp_avg"), e.Elementwise("exp_avg_sq"));
+    /// <summary>
+    /// One parameter's scalars for this step: <c>lr</c>'s value, <c>bias_correction1</c>, and
+    /// whether this step is rectified, with <c>bias_correction2 ** 0.5</c> and the rectification term when it is.
+    /// </summary>
+    private readonly record struct StepScalars(Hyper H, double Step, double Lr, double BiasCorrection1, bool Rectified,
+                                               double SqrtBiasCorrection2, double Rect);
 
-        public bool LacksEntries(in ParamState state) => false;
+    private readonly ElementwiseSteps<Algorithm, ParamState, Hyper, StepScalars> _steps = new();
+
+    protected override void CheckGroup(ParamGroup group) => _steps.Check(this, group);
+
+    protected override void StepGroup(ParamGroup group) => _steps.Step(this, group);
+
+    /// <summary>RAdam's options, state, reference path and kernel math, for the shared skeleton.</summary>
+    private readonly struct Algorithm : IElementwiseAlgorithm<ParamState, Hyper, StepScalars>
+    {
+        public static string Name => nameof(RAdam);
+
+        public static Hyper ReadHyper(Optimizer owner, ParamGroup group, List<Tensor> ps, bool anySparse, StepImplementation path)
+        {
+            StepGuards.CheckDenseStep(Name, group, ps, anySparse);
+            var h = MomentHyper.Read(group);
+            var lr = StepLr.Read(group, path);
+            double decayFactor = path != StepImplementation.Reference && h.WeightDecay != 0 && h.Decoupled ? (1 - lr.Kernel * h.WeightDecay).Value : 1;
+            return new(h, lr, group.GetBool("differentiable"), decayFactor);
+        }
+
+        public static ParamState ReadState(in StepStateEntries e, in Hyper h) => new(e.Step(), e.Elementwise("exp_avg"), e.Elementwise("exp_avg_sq"));
 
         /// <summary>At zero, in PyTorch's key order.</summary>
-        public void Create(OrderedDictionary<string, object?> state, Tensor p)
+        public static void CreateState(OrderedDictionary<string, object?> state, Tensor p, in Hyper h)
         {
             state["step"] = ScalarState.NewStep();
             NAdamRAdamMoments.AddZeroMoments(state, p);
         }
+
+        /// <summary>PyTorch's <c>_single_tensor_radam</c> (non-capturable), operation for operation.</summary>
+        public static void Reference(List<Tensor> ps, List<ParamState> states, in Hyper hyper)
+        {
+            var (h, lr, differentiable) = (hyper.Moments, hyper.Lr.Reference, hyper.Differentiable);
+            for (int i = 0; i < ps.Count; i++)
+            {
+                var (param, state) = (ps[i], states[i]);
+                var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
+                double step = ScalarState.Increment(state.Step);
+                grad = NAdamRAdamMoments.ApplyWeightDecay(param, grad, lr, h.WeightDecay, h.Decoupled);
+                NAdamRAdamMoments.Update(state.ExpAvg, state.ExpAvgSq, grad, h.Beta1, h.Beta2);
+                var (biasCorrection1, biasCorrection2, rectified, rect) = Schedule(step, h.Beta1, h.Beta2);
+                var biasCorrectedExpAvg = state.ExpAvg.Div(biasCorrection1);
+                if (rectified)
+                {
+                    var sqrt = state.ExpAvgSq.Sqrt();
+                    sqrt = differentiable ? sqrt.Add(h.Eps) : sqrt.Add_(h.Eps);
+                    var adaptiveLr = (Math.Pow(biasCorrection2, 0.5) / (PyNumber)sqrt).Tensor!;
+                    param.Add_(lr.Times(biasCorrectedExpAvg).Mul(adaptiveLr).Mul(rect), alpha: -1.0);
+                }
+                else param.Add_(lr.Times(biasCorrectedExpAvg), alpha: -1.0);
+            }
+        }
+
+        /// <summary>The scalars depend on the step alone, which parameters usually share.</summary>
+        public static StepScalars Scalars(in ParamState state, Tensor param, double step, in Hyper h, in StepScalars previous, bool hasPrevious)
+        {
+            if (hasPrevious && step == previous.Step) return previous;
+            var (biasCorrection1, biasCorrection2, rectified, rect) = Schedule(step, h.Moments.Beta1, h.Moments.Beta2);
+            return new(h, step, h.Lr.Kernel.Value, biasCorrection1, rectified, Math.Pow(biasCorrection2, 0.5), rect);
+        }
+
+        public static void Chunk<T, TMath>(in StepScalars s, in ElementChunk<T> chunk)
+            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+            => ElementwiseDriver.Run(new Op<T, TMath>(s), chunk);
     }
 
     /// <summary>
@@ -132,47 +168,22 @@ public sealed class RAdam : Optimizer
         return (biasCorrection1, biasCorrection2, true, rect);
     }
 
-    /// <summary>PyTorch's <c>_single_tensor_radam</c> (non-capturable), operation for operation.</summary>
-    private static void Reference(List<Tensor> ps, List<ParamState> states, MomentHyper h, PyNumber lr, bool differentiable)
+    /// <summary>One vector of RAdam, in the reference path's order of operations. Buffers: exp_avg, exp_avg_sq.</summary>
+    private readonly struct Op<T, TMath>(StepScalars s) : IElementOp<T>
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
     {
-        for (int i = 0; i < ps.Count; i++)
-        {
-            var (param, state) = (ps[i], states[i]);
-            var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
-            double step = ScalarState.Increment(state.Step);
-            grad = NAdamRAdamMoments.ApplyWeightDecay(param, grad, lr, h.WeightDecay, h.Decoupled);
-            NAdamRAdamMoments.Update(state.ExpAvg, state.ExpAvgSq, grad, h.Beta1, h.Beta2);
-            var (biasCorrection1, biasCorrection2, rectified, rect) = Schedule(step, h.Beta1, h.Beta2);
-            var biasCorrectedExpAvg = state.ExpAvg.Div(biasCorrection1);
-            if (rectified)
-            {
-                var sqrt = state.ExpAvgSq.Sqrt();
-                sqrt = differentiable ? sqrt.Add(h.Eps) : sqrt.Add_(h.Eps);
-                var adaptiveLr = (Math.Pow(biasCorrection2, 0.5) / (PyNumber)sqrt).Tensor!;
-                param.Add_(lr.Times(biasCorrectedExpAvg).Mul(adaptiveLr).Mul(rect), alpha: -1.0);
-            }
-            else param.Add_(lr.Times(biasCorrectedExpAvg), alpha: -1.0);
-        }
-    }
+        private readonly DecayedMoments<T> _moments = DecayedMoments<T>.Of(s.H.Moments, s.H.DecayFactor);
+        private readonly Vector<T> _lr = new(T.CreateTruncating(s.Lr)), _bc1 = new(T.CreateTruncating(s.BiasCorrection1)),
+            _eps = new(T.CreateTruncating(s.H.Moments.Eps)), _sqrtBc2 = new(T.CreateTruncating(s.SqrtBiasCorrection2)),
+            _rect = new(T.CreateTruncating(s.Rect));
+        private readonly bool _rectified = s.Rectified;
 
-    /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
-    private void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, MomentHyper h, HyperScalar lr) where TMath : IKernelMath
-    {
-        if (_scalars.Length < ps.Count) _scalars = new RAdamStepScalars[ps.Count];
-        double decayFactor = h.WeightDecay != 0 && h.Decoupled ? (1 - lr * h.WeightDecay).Value : 1;
-        double previousStep = double.NaN;
-        for (int i = 0; i < ps.Count; i++)
+        public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> expAvg, ref Vector<T> expAvgSq, ref Vector<T> unused)
         {
-            double step = ScalarState.Increment(states[i].Step);
-            // Parameters usually share their step count, and then their scalars (which depend on nothing else).
-            if (step == previousStep) _scalars[i] = _scalars[i - 1];
-            else
-            {
-                var (biasCorrection1, biasCorrection2, rectified, rect) = Schedule(step, h.Beta1, h.Beta2);
-                _scalars[i] = new RAdamStepScalars(decayFactor, lr.Value, biasCorrection1, rectified, Math.Pow(biasCorrection2, 0.5), rect);
-            }
-            previousStep = step;
+            _moments.Apply<TMath>(ref p, ref g, ref expAvg, ref expAvgSq);
+            var update = expAvg / _bc1 * _lr;
+            if (_rectified) update = update * (Vector<T>.One / (Vector.SquareRoot(expAvgSq) + _eps) * _sqrtBc2) * _rect;
+            p -= update;
         }
-        MomentKernels.Run(ps, states, nameof(RAdam), new RAdamChunk<TMath>(h, _scalars));
     }
 }
