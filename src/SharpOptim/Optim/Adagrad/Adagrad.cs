@@ -1,3 +1,4 @@
+using System.Numerics;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -34,7 +35,7 @@ public sealed class Adagrad : Optimizer
     {
         Validation.CheckFusedFlags(@foreach, fused, differentiable);
         foreach (var group in ParamGroups)
-            foreach (var p in group.Params) InitState(StateFor(p), p, group, initialAccumulatorValue);
+            foreach (var p in group.Params) InitState(StateFor(p), p, fused: group.GetNullableBool("fused") == true, initialAccumulatorValue);
     }
 
     private static OrderedDictionary<string, object?> MakeDefaults(FloatOrTensor lr, double lrDecay, double weightDecay,
@@ -59,9 +60,9 @@ public sealed class Adagrad : Optimizer
         };
     }
 
-    private static void InitState(OrderedDictionary<string, object?> state, Tensor p, ParamGroup group, double initialAccumulatorValue)
+    private static void InitState(OrderedDictionary<string, object?> state, Tensor p, bool fused, double initialAccumulatorValue)
     {
-        state["step"] = ScalarState.NewStep(fused: group.GetNullableBool("fused") == true);
+        state["step"] = ScalarState.NewStep(fused);
         state["sum"] = Torch.FullLike(p, initialAccumulatorValue);
     }
 
@@ -77,74 +78,89 @@ public sealed class Adagrad : Optimizer
         group.SetDefault("fused", null);
     }
 
-    /// <summary>One parameter's step counter, <c>sum</c>, and its decayed learning rate for this step (set once the step is counted).</summary>
-    private readonly record struct ParamState(Tensor Step, Tensor Sum, double Clr);
+    private readonly ElementwiseSteps<Algorithm, ParamState, Hyper, Scalars> _steps = new();
 
-    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
-    private readonly List<Tensor> _params = [];
-    private readonly List<ParamState> _states = [];
+    protected override void CheckGroup(ParamGroup group) => _steps.Check(this, group);
 
-    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
+    protected override void StepGroup(ParamGroup group) => _steps.Step(this, group);
 
-    protected override void StepGroup(ParamGroup group)
+    /// <summary>One parameter's step counter and <c>sum</c>.</summary>
+    private readonly record struct ParamState(Tensor Step, Tensor Sum) : IElementwiseState
     {
-        if (Gather(group, create: true) is not { } gathered) return;
-        var (implementation, h, lr) = gathered;
-        var (ps, states) = (_params, _states);
-        double previousStep = double.NaN, clr = 0;
-        for (int i = 0; i < ps.Count; i++)
-        {
-            double step = ScalarState.Increment(states[i].Step);
-            // Parameters usually share their step count, and then their decayed lr.
-            if (step != previousStep) clr = DecayedLr(lr, step, h.LrDecay);
-            states[i] = states[i] with { Clr = clr };
-            previousStep = step;
-        }
+        Tensor? IElementwiseState.Step => Step;
 
-        switch (implementation)
-        {
-            case StepImplementation.Reference: Reference(ps, states, h, group.GetBool("differentiable")); break;
-            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h); break;
-            default: Kernel<FusedMath>(ps, states, h); break;
-        }
+        public KernelBuffers Buffers => new(Sum);
     }
 
     /// <summary>
-    /// Everything the step reads (parameters in <c>_params</c>, states in <c>_states</c>, the
-    /// options), checked before it changes anything; null when no parameter has a gradient.
+    /// One group's options as a step reads them; <see cref="Fused"/> and
+    /// <see cref="InitialAccumulatorValue"/> (the optimizer's default) make a new parameter's state.
     /// </summary>
-    private (StepImplementation, AdagradHyper, HyperScalar)? Gather(ParamGroup group, bool create)
+    private readonly record struct Hyper(HyperScalar Lr, double LrDecay, double WeightDecay, double Eps, bool Maximize, bool Differentiable,
+                                         bool Fused, double InitialAccumulatorValue);
+
+    /// <summary>The kernel's scalars for one parameter: the options, its step, and its decayed learning rate.</summary>
+    private readonly record struct Scalars(Hyper H, double Step, double Clr);
+
+    /// <summary>Adagrad's options, state, reference path and kernel math, for the shared skeleton.</summary>
+    private readonly struct Algorithm : IElementwiseAlgorithm<ParamState, Hyper, Scalars>
     {
-        var ps = ParamsWithGrad(group, _params, out bool hasSparseGrad);
-        if (ps.Count == 0) return null;
-        var h = new AdagradHyper(group.GetDouble("lr_decay"), group.GetDouble("weight_decay"), group.GetDouble("eps"), group.GetBool("maximize"));
-        var implementation = ResolveImplementation(group, hasSparseGrad);
-        CheckStep(group, hasSparseGrad, h);
-        var lr = HyperScalar.Of(FloatOrTensor.ReadLr(group));
-        var schema = new StateSchema(group, OptionValues.ToDouble(Defaults["initial_accumulator_value"], "initial_accumulator_value"));
-        GatherStates(ps, _states, schema, create, implementation == StepImplementation.Reference ? null : nameof(Adagrad));
-        return (implementation, h, lr);
-    }
+        public static string Name => nameof(Adagrad);
 
-    /// <summary>
-    /// A parameter's state: <c>step</c> and <c>sum</c>. A parameter added after construction gets
-    /// its state at its first step, from the optimizer's defaults (as PyTorch).
-    /// </summary>
-    private readonly struct StateSchema(ParamGroup group, double initialAccumulatorValue) : IStepStateSchema<ParamState>
-    {
-        public ParamState Read(in StepStateEntries e) => new(e.Step(), e.Elementwise("sum"), Clr: 0);
+        /// <summary>With no gradient in the group, nothing is read or refused.</summary>
+        public static Hyper ReadHyper(Optimizer owner, ParamGroup group, List<Tensor> ps, bool anySparse, StepImplementation path)
+        {
+            if (ps.Count == 0) return default;
+            double lrDecay = group.GetDouble("lr_decay"), weightDecay = group.GetDouble("weight_decay"), eps = group.GetDouble("eps");
+            bool maximize = group.GetBool("maximize");
+            CheckStep(group, anySparse, weightDecay);
+            return new(HyperScalar.Of(FloatOrTensor.ReadLr(group)), lrDecay, weightDecay, eps, maximize, group.GetBool("differentiable"),
+                       group.GetNullableBool("fused") == true,
+                       OptionValues.ToDouble(owner.Defaults["initial_accumulator_value"], "initial_accumulator_value"));
+        }
 
-        public bool LacksEntries(in ParamState state) => false;
+        public static ParamState ReadState(in StepStateEntries e, in Hyper h) => new(e.Step(), e.Elementwise("sum"));
 
-        public void Create(OrderedDictionary<string, object?> state, Tensor p) => InitState(state, p, group, initialAccumulatorValue);
+        /// <summary>A parameter added after construction gets its state at its first step, from the optimizer's defaults (as PyTorch).</summary>
+        public static void CreateState(OrderedDictionary<string, object?> state, Tensor p, in Hyper h)
+            => InitState(state, p, h.Fused, h.InitialAccumulatorValue);
+
+        /// <summary>PyTorch's <c>_single_tensor_adagrad</c>, operation for operation.</summary>
+        public static void Reference(List<Tensor> ps, List<ParamState> states, in Hyper h)
+        {
+            for (int i = 0; i < ps.Count; i++)
+            {
+                var param = ps[i];
+                var (step, sum) = states[i];
+                double clr = DecayedLr(h.Lr, ScalarState.Increment(step), h.LrDecay);
+                var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
+                if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
+                if (grad.IsSparse)
+                {
+                    SparseUpdate(param, grad, sum, clr, h.Eps);
+                    continue;
+                }
+                sum.Addcmul_(grad, grad, value: 1);
+                var std = h.Differentiable ? sum.Sqrt().Add(h.Eps) : sum.Sqrt().Add_(h.Eps);
+                param.Addcdiv_(grad, std, value: -clr);
+            }
+        }
+
+        /// <summary>Parameters usually share their step count, and then their decayed lr.</summary>
+        public static Scalars Scalars(in ParamState state, Tensor param, double step, in Hyper h, in Scalars previous, bool hasPrevious)
+            => hasPrevious && previous.Step == step ? previous : new(h, step, DecayedLr(h.Lr, step, h.LrDecay));
+
+        public static void Chunk<T, TMath>(in Scalars scalars, in ElementChunk<T> chunk)
+            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+            => ElementwiseDriver.Run(new Op<T, TMath>(scalars.H, scalars.Clr), chunk);
     }
 
     /// <summary>PyTorch's step-time refusals, checked before anything changes.</summary>
-    private static void CheckStep(ParamGroup group, bool hasSparseGrad, AdagradHyper h)
+    private static void CheckStep(ParamGroup group, bool hasSparseGrad, double weightDecay)
     {
         if (hasSparseGrad && group.GetNullableBool("fused") == true)
             throw new InvalidOperationException("`fused` does not support sparse grad or complex param");
-        if (hasSparseGrad && h.WeightDecay != 0)
+        if (hasSparseGrad && weightDecay != 0)
             throw new InvalidOperationException("weight_decay option is not compatible with sparse gradients");
         if (hasSparseGrad && group.GetBool("differentiable"))
             throw new NotSupportedException("Adagrad with differentiable=True does not support sparse gradients in SharpOptim yet: the sparse update is not recorded by autograd.");
@@ -156,26 +172,6 @@ public sealed class Adagrad : Optimizer
     /// PyTorch's <c>torch.tensor(0.01)</c>), as PyTorch's tensor division computes it.
     /// </summary>
     private static double DecayedLr(HyperScalar lr, double step, double lrDecay) => (lr / (1 + (step - 1) * lrDecay)).Value;
-
-    /// <summary>PyTorch's <c>_single_tensor_adagrad</c>, operation for operation.</summary>
-    private static void Reference(List<Tensor> ps, List<ParamState> states, AdagradHyper h, bool differentiable)
-    {
-        for (int i = 0; i < ps.Count; i++)
-        {
-            var param = ps[i];
-            var (_, sum, clr) = states[i];
-            var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
-            if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
-            if (grad.IsSparse)
-            {
-                SparseUpdate(param, grad, sum, clr, h.Eps);
-                continue;
-            }
-            sum.Addcmul_(grad, grad, value: 1);
-            var std = differentiable ? sum.Sqrt().Add(h.Eps) : sum.Sqrt().Add_(h.Eps);
-            param.Addcdiv_(grad, std, value: -clr);
-        }
-    }
 
     /// <summary>
     /// The sparse branch: only the gradient's entries are touched. Duplicate indices are summed
@@ -191,26 +187,26 @@ public sealed class Adagrad : Optimizer
         param.Add_(Torch.SparseCooTensor(indices, values.Div(stdValues), param.Shape), alpha: -clr);
     }
 
-    /// <summary>The dense update over every parameter of the group in one dispatch.</summary>
-    private static void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, AdagradHyper h) where TMath : IKernelMath
-    {
-        ElementwiseKernel.Run(ps, nameof(Adagrad), new Chunks<TMath>(ps, states, h));
-    }
-
     /// <summary>
-    /// The dense update in one pass per chunk: read grad, param and sum once, write param and sum
-    /// once. The reference's operations in its order; <c>sum + g·g</c> (an <c>addcmul_</c>) and the
-    /// weight decay (an <c>add(alpha=)</c>) round once in either numerics mode (TMath).
+    /// One vector of Adagrad's dense update: <c>g = ±grad (+ wd·p)</c>, <c>sum += g·g</c>,
+    /// <c>p += -clr·g / (√sum + eps)</c>, with <c>clr</c> the parameter's decayed learning rate. The
+    /// reference's operations in its order; <c>sum + g·g</c> (an <c>addcmul_</c>) and the weight decay
+    /// (an <c>add(alpha=)</c>) round once in either numerics mode.
     /// </summary>
-    private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, AdagradHyper h) : IElementwiseKernel
-        where TMath : IKernelMath
+    private readonly struct Op<T, TMath>(Hyper h, double clr) : IElementOp<T>
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
     {
-        public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        // Scalars cast to the element type first, as PyTorch's CPU kernels cast alpha/value.
+        private readonly Vector<T> _wd = new(T.CreateTruncating(h.WeightDecay)), _eps = new(T.CreateTruncating(h.Eps)),
+            _negClr = new(T.CreateTruncating(-clr));
+        private readonly bool _decay = h.WeightDecay != 0, _maximize = h.Maximize;
+
+        public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> sum, ref Vector<T> unused, ref Vector<T> unused2)
         {
-            var (p, s) = (ps[t], states[t]);
-            if (start == 0) s.Sum.MarkModified();   // while its objects are in cache
-            AdagradKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(p, start, length), ElementwiseKernel.Chunk<T>(p.Grad!, start, length),
-                ElementwiseKernel.Chunk<T>(s.Sum, start, length), s.Clr, h);
+            if (_maximize) g = -g;
+            if (_decay) g = TMath.MulAdd(_wd, p, g);
+            sum = TMath.MulAdd(g, g, sum);
+            p += _negClr * g / (Vector.SquareRoot(sum) + _eps);
         }
     }
 }

@@ -50,8 +50,21 @@ internal sealed class ElementwiseSteps<TAlgorithm, TState, THyper, TScalars>
         var ps = Optimizer.ParamsWithGrad(group, _params, out bool anySparse);
         var path = Optimizer.ResolveImplementation(group, anySparse);
         var h = TAlgorithm.ReadHyper(owner, group, ps, anySparse, path);
-        owner.GatherStates(ps, _states, new Schema(h), create, path == StepImplementation.Reference ? null : TAlgorithm.Name);
+        string? kernel = path == StepImplementation.Reference ? null : TAlgorithm.Name;
+        if (TAlgorithm.KeepsState(h)) owner.GatherStates(ps, _states, new Schema(h), create, kernel);
+        else WithoutState(ps, kernel);
         return (path, h);
+    }
+
+    /// <summary>A default state per parameter, and the kernel's dtype check that gathering would make, in one pass.</summary>
+    private void WithoutState(List<Tensor> ps, string? kernel)
+    {
+        _states.Clear();
+        for (int i = 0; i < ps.Count; i++)
+        {
+            if (kernel is not null) StepGuards.CheckKernelDType(kernel, ps[i]);
+            _states.Add(default);
+        }
     }
 
     /// <summary>Counts each parameter's step and computes its kernel scalars, in one pass.</summary>

@@ -41,6 +41,13 @@ internal interface IElementwiseAlgorithm<TState, THyper, TScalars>
     /// </summary>
     static abstract THyper ReadHyper(Optimizer owner, ParamGroup group, List<Tensor> ps, bool anySparse, StepImplementation path);
 
+    /// <summary>
+    /// Whether this step has per-parameter state at all. False: nothing is read or created, not even
+    /// an empty state (SGD without momentum, for which PyTorch keeps none), and every parameter's
+    /// state is <c>default</c>. Default: true.
+    /// </summary>
+    static virtual bool KeepsState(in THyper h) => true;
+
     /// <summary>An existing state, each entry checked by <paramref name="entries"/>; changes nothing.</summary>
     static abstract TState ReadState(in StepStateEntries entries, in THyper h);
 

@@ -1,3 +1,4 @@
+using System.Numerics;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -67,72 +68,53 @@ public sealed class RMSprop : Optimizer
         GroupDefaults.SetPathFlags(group);
     }
 
+    private readonly ElementwiseSteps<Algorithm, ParamState, Hyper, Hyper> _steps = new();
+
+    protected override void CheckGroup(ParamGroup group) => _steps.Check(this, group);
+
+    protected override void StepGroup(ParamGroup group) => _steps.Step(this, group);
+
     /// <summary>One parameter's state tensors (<c>grad_avg</c> when centered, <c>momentum_buffer</c> with momentum).</summary>
-    private readonly record struct ParamState(Tensor Step, Tensor SquareAvg, Tensor? GradAvg, Tensor? MomentumBuffer)
+    private readonly record struct ParamState(Tensor Step, Tensor SquareAvg, Tensor? GradAvg, Tensor? MomentumBuffer) : IElementwiseState
     {
-        /// <summary>Records that the kernel wrote the state through spans.</summary>
-        public void MarkModified()
+        Tensor? IElementwiseState.Step => Step;
+
+        public KernelBuffers Buffers => new(SquareAvg, GradAvg, MomentumBuffer);
+    }
+
+    /// <summary>One group's options as a step reads them.</summary>
+    private readonly record struct Hyper(double Lr, double Alpha, double Eps, double WeightDecay, double Momentum, bool Centered, bool Maximize,
+                                         bool Differentiable);
+
+    /// <summary>RMSprop's options, state, reference path and kernel math, for the shared skeleton.</summary>
+    private readonly struct Algorithm : IElementwiseAlgorithm<ParamState, Hyper, Hyper>
+    {
+        public static string Name => nameof(RMSprop);
+
+        /// <summary>With no gradient in the group, nothing is read or refused.</summary>
+        public static Hyper ReadHyper(Optimizer owner, ParamGroup group, List<Tensor> ps, bool anySparse, StepImplementation path)
         {
-            SquareAvg.MarkModified();
-            GradAvg?.MarkModified();
-            MomentumBuffer?.MarkModified();
+            if (ps.Count == 0) return default;
+            StepGuards.CheckNoSparseGrad(Name, anySparse);
+            TensorLr.RefuseRecordedRequiresGrad(group, "addcdiv_", "'value'");
+            return new(group.Lr, group.GetDouble("alpha"), group.GetDouble("eps"), group.GetDouble("weight_decay"),
+                       group.GetDouble("momentum"), group.GetBool("centered"), group.GetBool("maximize"), group.GetBool("differentiable"));
         }
-    }
 
-    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
-    private readonly List<Tensor> _params = [];
-    private readonly List<ParamState> _states = [];
-
-    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
-
-    protected override void StepGroup(ParamGroup group)
-    {
-        if (Gather(group, create: true) is not { } gathered) return;
-        var (implementation, h) = gathered;
-        var (ps, states) = (_params, _states);
-        for (int i = 0; i < states.Count; i++) ScalarState.Increment(states[i].Step);
-        switch (implementation)
-        {
-            case StepImplementation.Reference: Reference(ps, states, h, group.GetBool("differentiable")); break;
-            case StepImplementation.ForEach: Kernel<ExactMath>(ps, states, h); break;
-            default: Kernel<FusedMath>(ps, states, h); break;
-        }
-    }
-
-    /// <summary>
-    /// Everything the step reads (parameters in <c>_params</c>, states in <c>_states</c>, the
-    /// options), checked before it changes anything; null when no parameter has a gradient.
-    /// </summary>
-    private (StepImplementation, RmspropHyper)? Gather(ParamGroup group, bool create)
-    {
-        var ps = ParamsWithGrad(group, _params, out bool anySparse);
-        if (ps.Count == 0) return null;
-        StepGuards.CheckNoSparseGrad(nameof(RMSprop), anySparse);
-        TensorLr.RefuseRecordedRequiresGrad(group, "addcdiv_", "'value'");
-        var h = new RmspropHyper(group.Lr, group.GetDouble("alpha"), group.GetDouble("eps"), group.GetDouble("weight_decay"),
-                                 group.GetDouble("momentum"), group.GetBool("centered"), group.GetBool("maximize"));
-        var implementation = ResolveImplementation(group, hasSparseGrad: false);
-        GatherStates(ps, _states, new StateSchema(h), create, implementation == StepImplementation.Reference ? null : nameof(RMSprop));
-        return (implementation, h);
-    }
-
-    /// <summary>
-    /// A parameter's state: <c>step</c>, <c>square_avg</c>, <c>momentum_buffer</c> with momentum,
-    /// <c>grad_avg</c> when centered. The two optional buffers are made with the state, as PyTorch
-    /// makes them, and also later when the group's options change (where PyTorch would fail on the
-    /// missing entry).
-    /// </summary>
-    private readonly struct StateSchema(RmspropHyper h) : IStepStateSchema<ParamState>
-    {
-        public ParamState Read(in StepStateEntries e)
+        /// <summary><c>step</c>, <c>square_avg</c>, <c>momentum_buffer</c> with momentum, <c>grad_avg</c> when centered.</summary>
+        public static ParamState ReadState(in StepStateEntries e, in Hyper h)
             => new(e.Step(), e.Elementwise("square_avg"), h.Centered ? e.OptionalElementwise("grad_avg") : null,
                    h.Momentum > 0 ? e.OptionalElementwise("momentum_buffer") : null);
 
-        public bool LacksEntries(in ParamState state)
+        /// <summary>
+        /// The two optional buffers are made with the state, as PyTorch makes them, and also later
+        /// when the group's options change (where PyTorch would fail on the missing entry).
+        /// </summary>
+        public static bool LacksEntries(in ParamState state, in Hyper h)
             => (h.Momentum > 0 && state.MomentumBuffer is null) || (h.Centered && state.GradAvg is null);
 
         /// <summary>At zero, in PyTorch's key order; of an existing state, only the missing buffers.</summary>
-        public void Create(OrderedDictionary<string, object?> state, Tensor p)
+        public static void CreateState(OrderedDictionary<string, object?> state, Tensor p, in Hyper h)
         {
             if (state.Count == 0)
             {
@@ -142,55 +124,87 @@ public sealed class RMSprop : Optimizer
             if (h.Momentum > 0 && state.GetValueOrDefault("momentum_buffer") is null) state["momentum_buffer"] = Torch.ZerosLike(p);
             if (h.Centered && state.GetValueOrDefault("grad_avg") is null) state["grad_avg"] = Torch.ZerosLike(p);
         }
-    }
 
-    /// <summary>PyTorch's <c>_single_tensor_rmsprop</c>, operation for operation.</summary>
-    private static void Reference(List<Tensor> ps, List<ParamState> states, RmspropHyper h, bool differentiable)
-    {
-        for (int i = 0; i < ps.Count; i++)
+        /// <summary>PyTorch's <c>_single_tensor_rmsprop</c>, operation for operation.</summary>
+        public static void Reference(List<Tensor> ps, List<ParamState> states, in Hyper h)
         {
-            var param = ps[i];
-            var (_, squareAvg, gradAvg, buf) = states[i];
-            var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
-            if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
-            squareAvg.Mul_(h.Alpha).Addcmul_(grad, grad, value: 1 - h.Alpha);
-            Tensor avg;
-            if (h.Centered)
+            for (int i = 0; i < ps.Count; i++)
             {
-                gradAvg!.Lerp_(grad, 1 - h.Alpha);
-                // Addcmul rounds once, as PyTorch's: an overflowing grad_avg² leaves inf, not inf − inf = NaN.
-                avg = squareAvg.Addcmul(gradAvg, gradAvg, value: -1).Sqrt_();
+                var param = ps[i];
+                var (step, squareAvg, gradAvg, buf) = states[i];
+                ScalarState.Increment(step);
+                var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
+                if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
+                squareAvg.Mul_(h.Alpha).Addcmul_(grad, grad, value: 1 - h.Alpha);
+                Tensor avg;
+                if (h.Centered)
+                {
+                    gradAvg!.Lerp_(grad, 1 - h.Alpha);
+                    // Addcmul rounds once, as PyTorch's: an overflowing grad_avg² leaves inf, not inf − inf = NaN.
+                    avg = squareAvg.Addcmul(gradAvg, gradAvg, value: -1).Sqrt_();
+                }
+                else avg = squareAvg.Sqrt();
+                avg = h.Differentiable ? avg.Add(h.Eps) : avg.Add_(h.Eps);
+                if (h.Momentum > 0)
+                {
+                    buf!.Mul_(h.Momentum).Addcdiv_(grad, avg);
+                    param.Add_(buf, alpha: -h.Lr);
+                }
+                else param.Addcdiv_(grad, avg, value: -h.Lr);
             }
-            else avg = squareAvg.Sqrt();
-            avg = differentiable ? avg.Add(h.Eps) : avg.Add_(h.Eps);
-            if (h.Momentum > 0)
-            {
-                buf!.Mul_(h.Momentum).Addcdiv_(grad, avg);
-                param.Add_(buf, alpha: -h.Lr);
-            }
-            else param.Addcdiv_(grad, avg, value: -h.Lr);
-        }
-    }
-
-    /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
-    private static void Kernel<TMath>(List<Tensor> ps, List<ParamState> states, RmspropHyper h) where TMath : IKernelMath
-    {
-        ElementwiseKernel.Run(ps, nameof(RMSprop), new Chunks<TMath>(ps, states, h));
-    }
-
-    private readonly struct Chunks<TMath>(List<Tensor> ps, List<ParamState> states, RmspropHyper h) : IElementwiseKernel
-        where TMath : IKernelMath
-    {
-        public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-        {
-            var (p, s) = (ps[t], states[t]);
-            if (start == 0) s.MarkModified();   // while its objects are in cache
-            RmspropKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(p, start, length), ElementwiseKernel.Chunk<T>(p.Grad!, start, length),
-                ElementwiseKernel.Chunk<T>(s.SquareAvg, start, length), OptionalChunk<T>(s.GradAvg, start, length),
-                OptionalChunk<T>(s.MomentumBuffer, start, length), h);
         }
 
-        private static Span<T> OptionalChunk<T>(Tensor? tensor, int start, int length) where T : unmanaged
-            => tensor is null ? default : ElementwiseKernel.Chunk<T>(tensor, start, length);
+        public static Hyper Scalars(in ParamState state, Tensor param, double step, in Hyper h, in Hyper previous, bool hasPrevious) => h;
+
+        public static void Chunk<T, TMath>(in Hyper h, in ElementChunk<T> chunk)
+            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+            => ElementwiseDriver.Run(new Op<T, TMath>(h), chunk);
+    }
+
+    /// <summary>
+    /// One vector of RMSprop: <c>g = ±grad (+ wd·p)</c>; <c>square_avg = α·square_avg + (1-α)·g²</c>;
+    /// centered: <c>grad_avg = lerp(grad_avg, g, 1-α)</c> and <c>avg = √(square_avg - grad_avg²) + eps</c>,
+    /// else <c>avg = √square_avg + eps</c>; with momentum <c>buf = m·buf + g/avg</c>, <c>p -= lr·buf</c>,
+    /// else <c>p -= lr·g/avg</c>. Where PyTorch has one operation of the form <c>a + b·c</c>, it rounds
+    /// once in either numerics mode, as PyTorch's CPU kernel and the reference's tensor op round it.
+    /// </summary>
+    private readonly struct Op<T, TMath> : IElementOp<T>
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+    {
+        private readonly Vector<T> _wd, _alpha, _oneMinusAlpha, _eps, _momentum, _negLr, _lerpOneMinusWeight;
+        private readonly bool _decay, _centered, _useMomentum, _maximize, _lerpFromStart;
+
+        public Op(in Hyper h)
+        {
+            // Hyper-parameters cast to the element type first, as PyTorch's CPU kernels cast alpha/value.
+            T oneMinusAlpha = T.CreateTruncating(1 - h.Alpha);
+            (_wd, _alpha, _oneMinusAlpha) = (new(T.CreateTruncating(h.WeightDecay)), new(T.CreateTruncating(h.Alpha)), new(oneMinusAlpha));
+            (_eps, _momentum, _negLr) = (new(T.CreateTruncating(h.Eps)), new(T.CreateTruncating(h.Momentum)), new(T.CreateTruncating(-h.Lr)));
+            // grad_avg.lerp_(g, 1 - α): PyTorch's two-branch lerp, picked once for the whole chunk.
+            _lerpFromStart = T.Abs(oneMinusAlpha) < T.CreateTruncating(0.5);
+            _lerpOneMinusWeight = new(T.One - oneMinusAlpha);
+            (_decay, _centered, _useMomentum, _maximize) = (h.WeightDecay != 0, h.Centered, h.Momentum > 0, h.Maximize);
+        }
+
+        public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> squareAvg, ref Vector<T> gradAvg, ref Vector<T> buffer)
+        {
+            if (_maximize) g = -g;
+            if (_decay) g = TMath.MulAdd(_wd, p, g);
+            squareAvg = TMath.MulAdd(_oneMinusAlpha * g, g, squareAvg * _alpha);
+            Vector<T> avg;
+            if (_centered)
+            {
+                var diff = g - gradAvg;
+                gradAvg = _lerpFromStart ? TMath.MulAdd(_oneMinusAlpha, diff, gradAvg) : TMath.MulAdd(-diff, _lerpOneMinusWeight, g);
+                avg = Vector.SquareRoot(TMath.MulAdd(-gradAvg, gradAvg, squareAvg)) + _eps;
+            }
+            else avg = Vector.SquareRoot(squareAvg) + _eps;
+            if (_useMomentum)
+            {
+                buffer = buffer * _momentum + g / avg;
+                p = TMath.MulAdd(_negLr, buffer, p);
+            }
+            else p += _negLr * g / avg;
+        }
     }
 }

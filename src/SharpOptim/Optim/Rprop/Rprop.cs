@@ -1,3 +1,4 @@
+using System.Numerics;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -55,113 +56,125 @@ public sealed class Rprop : Optimizer
 
     protected override void SetGroupDefaults(ParamGroup group) => GroupDefaults.SetPathFlags(group);
 
+    private readonly ElementwiseSteps<Algorithm, ParamState, Hyper, Hyper> _steps = new();
+
+    protected override void CheckGroup(ParamGroup group) => _steps.Check(this, group);
+
+    protected override void StepGroup(ParamGroup group) => _steps.Step(this, group);
+
     /// <summary>One parameter's step counter, previous gradient and per-element step sizes.</summary>
-    private readonly record struct ParamState(Tensor Step, Tensor Prev, Tensor StepSize)
+    private readonly record struct ParamState(Tensor Step, Tensor Prev, Tensor StepSize) : IElementwiseState
     {
-        /// <summary>Records that the kernel wrote the state through spans.</summary>
-        public void MarkModified()
+        Tensor? IElementwiseState.Step => Step;
+
+        public KernelBuffers Buffers => new(Prev, StepSize);
+    }
+
+    /// <summary>One group's options as a step reads them (<see cref="Lr"/>: a new parameter's initial step size).</summary>
+    private readonly record struct Hyper(double EtaMinus, double EtaPlus, double StepSizeMin, double StepSizeMax, bool Maximize, double Lr,
+                                         bool Differentiable);
+
+    /// <summary>Rprop's options, state, reference path and kernel math, for the shared skeleton.</summary>
+    private readonly struct Algorithm : IElementwiseAlgorithm<ParamState, Hyper, Hyper>
+    {
+        public static string Name => nameof(Rprop);
+
+        /// <summary>With no gradient in the group, nothing is read or refused.</summary>
+        public static Hyper ReadHyper(Optimizer owner, ParamGroup group, List<Tensor> ps, bool anySparse, StepImplementation path)
         {
-            Prev.MarkModified();
-            StepSize.MarkModified();
+            if (ps.Count == 0) return default;
+            StepGuards.CheckNoSparseGrad(Name, anySparse);
+            // The step sizes start as full_like(grad, lr), which takes lr as a number (the cheap test first:
+            // the scan for parameters without state is only needed for a tensor lr that requires grad).
+            if (group.Peek("lr") is Tensor { RequiresGrad: true } && AnyWithoutState(owner, ps))
+                TensorLr.RefuseRequiresGrad(group, "full_like", "'fill_value' (position 2)");
+            var (etaMinus, etaPlus) = group.GetPair("etas");
+            var (min, max) = group.GetPair("step_sizes");
+            return new(etaMinus, etaPlus, min, max, group.GetBool("maximize"), group.Lr, group.GetBool("differentiable"));
         }
-    }
 
-    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
-    private readonly List<Tensor> _params = [];
-    private readonly List<ParamState> _states = [];
+        public static ParamState ReadState(in StepStateEntries e, in Hyper h) => new(e.Step(), e.Elementwise("prev"), e.Elementwise("step_size"));
 
-    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
-
-    protected override void StepGroup(ParamGroup group)
-    {
-        if (Gather(group, create: true) is not { } gathered) return;
-        var (implementation, h) = gathered;
-        var (ps, states) = (_params, _states);
-        for (int i = 0; i < states.Count; i++) ScalarState.Increment(states[i].Step);
-        if (implementation == StepImplementation.Reference)
-            Reference(ps, states, h, group.GetBool("differentiable"));
-        else
-        {
-            ElementwiseKernel.Run(ps, nameof(Rprop), new Chunks(ps, states, h));
-        }
-    }
-
-    /// <summary>
-    /// Everything the step reads (parameters in <c>_params</c>, states in <c>_states</c>, the
-    /// options), checked before it changes anything; null when no parameter has a gradient.
-    /// </summary>
-    private (StepImplementation, RpropHyper)? Gather(ParamGroup group, bool create)
-    {
-        var ps = ParamsWithGrad(group, _params, out bool anySparse);
-        if (ps.Count == 0) return null;
-        StepGuards.CheckNoSparseGrad(nameof(Rprop), anySparse);
-        // The step sizes start as full_like(grad, lr), which takes lr as a number (the cheap test first:
-        // the scan for parameters without state is only needed for a tensor lr that requires grad).
-        if (group.Peek("lr") is Tensor { RequiresGrad: true } && AnyWithoutState(ps))
-            TensorLr.RefuseRequiresGrad(group, "full_like", "'fill_value' (position 2)");
-        var (etaMinus, etaPlus) = group.GetPair("etas");
-        var (min, max) = group.GetPair("step_sizes");
-        var h = new RpropHyper(etaMinus, etaPlus, min, max, group.GetBool("maximize"));
-        var implementation = ResolveImplementation(group, hasSparseGrad: false);
-        GatherStates(ps, _states, new StateSchema(group.Lr), create, implementation == StepImplementation.Reference ? null : nameof(Rprop));
-        return (implementation, h);
-    }
-
-    /// <summary>A parameter's state: <c>step</c>, <c>prev</c>, <c>step_size</c> (starting at <paramref name="lr"/>).</summary>
-    private readonly struct StateSchema(double lr) : IStepStateSchema<ParamState>
-    {
-        public ParamState Read(in StepStateEntries e) => new(e.Step(), e.Elementwise("prev"), e.Elementwise("step_size"));
-
-        public bool LacksEntries(in ParamState state) => false;
-
-        /// <summary>In PyTorch's key order.</summary>
-        public void Create(OrderedDictionary<string, object?> state, Tensor p)
+        /// <summary>In PyTorch's key order, the step sizes starting at lr.</summary>
+        public static void CreateState(OrderedDictionary<string, object?> state, Tensor p, in Hyper h)
         {
             state["step"] = ScalarState.NewStep();
             state["prev"] = Torch.ZerosLike(p);
-            state["step_size"] = Torch.FullLike(p, lr);
+            state["step_size"] = Torch.FullLike(p, h.Lr);
         }
+
+        /// <summary>
+        /// PyTorch's <c>_single_tensor_rprop</c>, operation for operation. Its masked assignments
+        /// (<c>sign[sign.gt(0)] = etaplus</c>, <c>grad[sign.eq(etaminus)] = 0</c>) are written as
+        /// <c>where</c>, as its capturable branch writes them; the values are the same.
+        /// </summary>
+        public static void Reference(List<Tensor> ps, List<ParamState> states, in Hyper h)
+        {
+            for (int i = 0; i < ps.Count; i++)
+            {
+                var param = ps[i];
+                var (step, prev, stepSize) = states[i];
+                ScalarState.Increment(step);
+                var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
+                var sign = grad.Mul(h.Differentiable ? prev.Clone() : prev).Sign();
+                var dtype = param.DType;
+                sign = Torch.Where(sign.Gt(0), Torch.Scalar(h.EtaPlus, dtype), sign);
+                sign = Torch.Where(sign.Lt(0), Torch.Scalar(h.EtaMinus, dtype), sign);
+                sign = Torch.Where(sign.Eq(0), Torch.Scalar(1, dtype), sign);
+                stepSize.Mul_(sign).Clamp_(h.StepSizeMin, h.StepSizeMax);
+                grad = Torch.Where(sign.Eq(h.EtaMinus), Torch.Scalar(0, dtype), grad);
+                param.Addcmul_(grad.Sign(), stepSize, value: -1);
+                prev.Copy_(grad);
+            }
+        }
+
+        public static Hyper Scalars(in ParamState state, Tensor param, double step, in Hyper h, in Hyper previous, bool hasPrevious) => h;
+
+        /// <summary>There is no multiply-add to contract, so one op serves both numerics modes.</summary>
+        public static void Chunk<T, TMath>(in Hyper h, in ElementChunk<T> chunk)
+            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+            => ElementwiseDriver.Run(new Op<T>(h), chunk);
     }
 
-    private bool AnyWithoutState(List<Tensor> ps)
+    private static bool AnyWithoutState(Optimizer owner, List<Tensor> ps)
     {
         foreach (var p in ps)
-            if (!State.TryGetValue(p, out var state) || state.Count == 0) return true;
+            if (!owner.State.TryGetValue(p, out var state) || state.Count == 0) return true;
         return false;
     }
 
     /// <summary>
-    /// PyTorch's <c>_single_tensor_rprop</c>, operation for operation. Its masked assignments
-    /// (<c>sign[sign.gt(0)] = etaplus</c>, <c>grad[sign.eq(etaminus)] = 0</c>) are written as
-    /// <c>where</c>, as its capturable branch writes them; the values are the same.
+    /// One vector of Rprop. With <c>g = ±grad</c> and <c>s = sign(g·prev)</c>: the step size is
+    /// multiplied by etaplus where s &gt; 0, by etaminus where s &lt; 0 (and kept where s = 0), then
+    /// clamped to step_sizes; where s &lt; 0 the gradient is taken as 0; <c>p -= sign(g)·step_size</c>
+    /// and <c>prev = g</c>. It matches the reference bit for bit. PyTorch's sign of NaN is 0, so a
+    /// NaN product (a NaN gradient, or an infinite one against a zero prev) keeps the step size, and
+    /// a NaN gradient leaves its element where it was; only prev takes the NaN.
     /// </summary>
-    private static void Reference(List<Tensor> ps, List<ParamState> states, RpropHyper h, bool differentiable)
+    private readonly struct Op<T>(in Hyper h) : IElementOp<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < ps.Count; i++)
-        {
-            var param = ps[i];
-            var (_, prev, stepSize) = states[i];
-            var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
-            var sign = grad.Mul(differentiable ? prev.Clone() : prev).Sign();
-            var dtype = param.DType;
-            sign = Torch.Where(sign.Gt(0), Torch.Scalar(h.EtaPlus, dtype), sign);
-            sign = Torch.Where(sign.Lt(0), Torch.Scalar(h.EtaMinus, dtype), sign);
-            sign = Torch.Where(sign.Eq(0), Torch.Scalar(1, dtype), sign);
-            stepSize.Mul_(sign).Clamp_(h.StepSizeMin, h.StepSizeMax);
-            grad = Torch.Where(sign.Eq(h.EtaMinus), Torch.Scalar(0, dtype), grad);
-            param.Addcmul_(grad.Sign(), stepSize, value: -1);
-            prev.Copy_(grad);
-        }
-    }
+        private readonly Vector<T> _etaMinus = new(T.CreateTruncating(h.EtaMinus)), _etaPlus = new(T.CreateTruncating(h.EtaPlus)),
+            _min = new(T.CreateTruncating(h.StepSizeMin)), _max = new(T.CreateTruncating(h.StepSizeMax));
+        private readonly bool _maximize = h.Maximize;
 
-    private readonly struct Chunks(List<Tensor> ps, List<ParamState> states, RpropHyper h) : IElementwiseKernel
-    {
-        public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> prev, ref Vector<T> stepSize, ref Vector<T> unused)
         {
-            var (p, s) = (ps[t], states[t]);
-            if (start == 0) s.MarkModified();   // while its objects are in cache
-            RpropKernel.Step(ElementwiseKernel.Chunk<T>(p, start, length), ElementwiseKernel.Chunk<T>(p.Grad!, start, length),
-                ElementwiseKernel.Chunk<T>(s.Prev, start, length), ElementwiseKernel.Chunk<T>(s.StepSize, start, length), h);
+            if (_maximize) g = -g;
+            var product = g * prev;
+            var flipped = Vector.LessThan(product, Vector<T>.Zero);
+            var factor = Vector.ConditionalSelect(Vector.GreaterThan(product, Vector<T>.Zero), _etaPlus,
+                Vector.ConditionalSelect(flipped, _etaMinus, Vector<T>.One));
+            var size = stepSize * factor;
+            size = Vector.ConditionalSelect(Vector.LessThan(size, _min), _min, size);
+            stepSize = Vector.ConditionalSelect(Vector.GreaterThan(size, _max), _max, size);
+            g = Vector.ConditionalSelect(flipped, Vector<T>.Zero, g);
+            p -= Sign(g) * stepSize;
+            prev = g;
         }
+
+        /// <summary>PyTorch's sign, as <c>Tensor.Sign</c>: +0 for NaN and for ±0.</summary>
+        private static Vector<T> Sign(Vector<T> x)
+            => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<T>.Zero), Vector<T>.One,
+                Vector.ConditionalSelect(Vector.LessThan(x, Vector<T>.Zero), -Vector<T>.One, Vector<T>.Zero));
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -61,105 +62,115 @@ public sealed class SGD : Optimizer
         group.SetDefault("fused", false);
     }
 
+    private readonly ElementwiseSteps<Algorithm, MomentumBuffer, Hyper, Scalars> _steps = new();
+
+    protected override void CheckGroup(ParamGroup group) => _steps.Check(this, group);
+
+    protected override void StepGroup(ParamGroup group) => _steps.Step(this, group);
+
     /// <summary>A parameter's momentum buffer (null before its first momentum step), and whether this step made it.</summary>
-    private readonly record struct MomentumBuffer(Tensor? Buffer, bool IsNew);
-
-    // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
-    private readonly List<Tensor> _params = [];
-    private readonly List<MomentumBuffer> _buffers = [];
-
-    protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
-
-    protected override void StepGroup(ParamGroup group)
+    private readonly record struct MomentumBuffer(Tensor? Buffer, bool IsNew) : IElementwiseState
     {
-        var (implementation, h) = Gather(group, create: true);
-        var (ps, buffers) = (_params, _buffers);
-        switch (implementation)
+        Tensor? IElementwiseState.Step => null;
+
+        public KernelBuffers Buffers => new(Buffer);
+    }
+
+    /// <summary>One group's options as a step reads them (<see cref="LrTensor"/>: a tensor lr, read on the reference path only).</summary>
+    private readonly record struct Hyper(double Lr, double Momentum, double Dampening, double WeightDecay, bool Nesterov, bool Maximize, Tensor? LrTensor);
+
+    /// <summary>The kernel's scalars for one parameter: the options, and whether its buffer starts this step.</summary>
+    private readonly record struct Scalars(Hyper H, bool NewBuffer);
+
+    /// <summary>SGD's options, state, reference path and kernel math, for the shared skeleton.</summary>
+    private readonly struct Algorithm : IElementwiseAlgorithm<MomentumBuffer, Hyper, Scalars>
+    {
+        public static string Name => nameof(SGD);
+
+        public static Hyper ReadHyper(Optimizer owner, ParamGroup group, List<Tensor> ps, bool anySparse, StepImplementation path)
         {
-            case StepImplementation.Reference: Reference(ps, buffers, h, group["lr"] as Tensor); break;
-            case StepImplementation.ForEach: Kernel<ExactMath>(ps, buffers, h); break;
-            default: Kernel<FusedMath>(ps, buffers, h); break;
+            if (anySparse && group.GetNullableBool("fused") == true)
+                throw new InvalidOperationException("`_fused_sgd` does not support sparse gradients");
+            return new(group.Lr, group.GetDouble("momentum"), group.GetDouble("dampening"), group.GetDouble("weight_decay"),
+                       group.GetBool("nesterov"), group.GetBool("maximize"), path == StepImplementation.Reference ? group.Peek("lr") as Tensor : null);
         }
 
-        // Buffers are updated in place; only the ones this step made go into the state.
-        for (int i = 0; i < buffers.Count; i++)
-            if (buffers[i].IsNew) StateFor(ps[i])["momentum_buffer"] = buffers[i].Buffer;
+        /// <summary>Without momentum PyTorch keeps no state at all, not even an empty one.</summary>
+        public static bool KeepsState(in Hyper h) => h.Momentum != 0;
+
+        /// <summary>A parameter's <c>momentum_buffer</c>: absent until its first momentum step, which stores the buffer it makes.</summary>
+        public static MomentumBuffer ReadState(in StepStateEntries e, in Hyper h)
+            => e.OptionalElementwise("momentum_buffer") is { } buffer ? new(buffer, IsNew: false) : new(null, IsNew: true);
+
+        public static void CreateState(OrderedDictionary<string, object?> state, Tensor param, in Hyper h) { }
+
+        /// <summary>PyTorch's <c>_single_tensor_sgd</c>, operation for operation.</summary>
+        public static void Reference(List<Tensor> ps, List<MomentumBuffer> buffers, in Hyper h)
+        {
+            for (int i = 0; i < ps.Count; i++)
+            {
+                var param = ps[i];
+                var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
+                if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
+                if (h.Momentum != 0)
+                {
+                    var buf = buffers[i].Buffer;
+                    if (buf is null) buffers[i] = new(buf = grad.Detach().Clone(), IsNew: true);
+                    else buf.Mul_(h.Momentum).Add_(grad, alpha: 1 - h.Dampening);
+                    grad = h.Nesterov ? grad.Add(buf, alpha: h.Momentum) : buf;
+                }
+                if (h.LrTensor is { RequiresGrad: true } lrTensor) param.Addcmul_(grad, lrTensor, value: -1);
+                else param.Add_(grad, alpha: -h.Lr);
+            }
+        }
+
+        public static Scalars Scalars(in MomentumBuffer state, Tensor param, double step, in Hyper h, in Scalars previous, bool hasPrevious)
+            => new(h, state.IsNew);
+
+        /// <summary>A new buffer starts as the (decayed) gradient: the kernel writes it whole, so zeros are only a placeholder.</summary>
+        public static void BeforeKernel(List<Tensor> ps, List<MomentumBuffer> buffers, in Hyper h)
+        {
+            for (int i = 0; i < buffers.Count; i++)
+                if (buffers[i].IsNew) buffers[i] = new(Torch.ZerosLike(ps[i]), IsNew: true);
+        }
+
+        /// <summary>Buffers are updated in place; only the ones this step made go into the state (which gathering made).</summary>
+        public static void AfterStep(Optimizer owner, List<Tensor> ps, List<MomentumBuffer> buffers, in Hyper h, StepImplementation path)
+        {
+            for (int i = 0; i < buffers.Count; i++)
+                if (buffers[i].IsNew) owner.State[ps[i]]["momentum_buffer"] = buffers[i].Buffer;
+        }
+
+        public static void Chunk<T, TMath>(in Scalars scalars, in ElementChunk<T> chunk)
+            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+            => ElementwiseDriver.Run(new Op<T, TMath>(scalars.H, scalars.NewBuffer), chunk);
     }
 
     /// <summary>
-    /// Everything the step reads (parameters in <c>_params</c>, with momentum their buffers in
-    /// <c>_buffers</c>, the options), checked before it changes anything.
+    /// One vector of SGD: <c>g = ±grad (+ wd·p)</c>; with momentum <c>buf = g</c> at its first step,
+    /// else <c>buf = m·buf + (1-dampening)·g</c>, and <c>g = g + m·buf</c> (Nesterov) or <c>buf</c>;
+    /// <c>p -= lr·g</c>. The reference's operations in its order; each multiply-add is one
+    /// <c>add(alpha=)</c> of the reference, rounded once in either numerics mode.
     /// </summary>
-    private (StepImplementation, SgdHyper) Gather(ParamGroup group, bool create)
+    private readonly struct Op<T, TMath>(Hyper h, bool newBuffer) : IElementOp<T>
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
     {
-        var ps = ParamsWithGrad(group, _params, out bool hasSparseGrad);
-        if (hasSparseGrad && group.GetNullableBool("fused") == true)
-            throw new InvalidOperationException("`_fused_sgd` does not support sparse gradients");
-        var h = new SgdHyper(group.Lr, group.GetDouble("momentum"), group.GetDouble("dampening"), group.GetDouble("weight_decay"),
-                             group.GetBool("nesterov"), group.GetBool("maximize"));
-        var implementation = ResolveImplementation(group, hasSparseGrad);
-        string? kernel = implementation == StepImplementation.Reference ? null : nameof(SGD);
-        // Without momentum there are no buffers: the list stays empty and nothing reads it.
-        if (h.Momentum != 0) GatherStates(ps, _buffers, new StateSchema(), create, kernel);
-        else
+        // Hyper-parameters cast to the element type first, as PyTorch's CPU kernels cast alpha/value.
+        private readonly Vector<T> _wd = new(T.CreateTruncating(h.WeightDecay)), _m = new(T.CreateTruncating(h.Momentum)),
+            _oneMinusDampening = new(T.CreateTruncating(1 - h.Dampening)), _negLr = new(T.CreateTruncating(-h.Lr));
+        private readonly bool _decay = h.WeightDecay != 0, _momentum = h.Momentum != 0, _maximize = h.Maximize, _nesterov = h.Nesterov,
+            _newBuffer = newBuffer;
+
+        public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> buffer, ref Vector<T> unused, ref Vector<T> unused2)
         {
-            _buffers.Clear();
-            // The kernel refuses these itself before it changes anything, but only once the groups
-            // before have stepped: the checks of every group before a step (CheckGroup) refuse them first.
-            if (!create && kernel is not null) StepGuards.CheckKernelDTypes(kernel, ps);
-        }
-        return (implementation, h);
-    }
-
-    /// <summary>A parameter's <c>momentum_buffer</c>: absent until its first momentum step, which stores the buffer it makes.</summary>
-    private readonly struct StateSchema : IStepStateSchema<MomentumBuffer>
-    {
-        public MomentumBuffer Read(in StepStateEntries e)
-            => e.OptionalElementwise("momentum_buffer") is { } buffer ? new(buffer, IsNew: false) : new(null, IsNew: true);
-
-        public bool LacksEntries(in MomentumBuffer state) => false;
-
-        public void Create(OrderedDictionary<string, object?> state, Tensor param) { }
-    }
-
-    /// <summary>PyTorch's <c>_single_tensor_sgd</c>, operation for operation.</summary>
-    private static void Reference(List<Tensor> ps, List<MomentumBuffer> buffers, SgdHyper h, Tensor? lrTensor)
-    {
-        for (int i = 0; i < ps.Count; i++)
-        {
-            var param = ps[i];
-            var grad = h.Maximize ? param.Grad!.Neg() : param.Grad!;
-            if (h.WeightDecay != 0) grad = grad.Add(param, alpha: h.WeightDecay);
-            if (h.Momentum != 0)
+            if (_maximize) g = -g;
+            if (_decay) g = TMath.MulAdd(_wd, p, g);
+            if (_momentum)
             {
-                var buf = buffers[i].Buffer;
-                if (buf is null) buffers[i] = new(buf = grad.Detach().Clone(), IsNew: true);
-                else buf.Mul_(h.Momentum).Add_(grad, alpha: 1 - h.Dampening);
-                grad = h.Nesterov ? grad.Add(buf, alpha: h.Momentum) : buf;
+                buffer = _newBuffer ? g : TMath.MulAdd(_oneMinusDampening, g, buffer * _m);
+                g = _nesterov ? TMath.MulAdd(_m, buffer, g) : buffer;
             }
-            if (lrTensor is { RequiresGrad: true }) param.Addcmul_(grad, lrTensor, value: -1);
-            else param.Add_(grad, alpha: -h.Lr);
-        }
-    }
-
-    /// <summary>The single-pass kernel over every parameter of the group at once.</summary>
-    private static void Kernel<TMath>(List<Tensor> ps, List<MomentumBuffer> buffers, SgdHyper h) where TMath : IKernelMath
-    {
-        // A new buffer starts as the (decayed) gradient: the kernel writes it whole, so zeros are only a placeholder.
-        for (int i = 0; i < buffers.Count; i++)
-            if (buffers[i].IsNew) buffers[i] = new(Torch.ZerosLike(ps[i]), IsNew: true);
-        ElementwiseKernel.Run(ps, nameof(SGD), new Chunks<TMath>(ps, buffers, h));
-    }
-
-    private readonly struct Chunks<TMath>(List<Tensor> ps, List<MomentumBuffer> buffers, SgdHyper h) : IElementwiseKernel
-        where TMath : IKernelMath
-    {
-        public void Run<T>(int t, int start, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-        {
-            var buffer = h.Momentum != 0 ? buffers[t] : default;
-            if (start == 0) buffer.Buffer?.MarkModified();   // while its objects are in cache
-            SgdKernel.Step<T, TMath>(ElementwiseKernel.Chunk<T>(ps[t], start, length), ElementwiseKernel.Chunk<T>(ps[t].Grad!, start, length),
-                buffer.Buffer is { } b ? ElementwiseKernel.Chunk<T>(b, start, length) : default, buffer.IsNew, h);
+            p = TMath.MulAdd(_negLr, g, p);
         }
     }
 }
