@@ -94,7 +94,7 @@ internal static class LbfgsFixture
     }
 
     /// <summary>
-    /// The tolerance for every step of a recorded trajectory: design.md's (1e-10 in float64, 1e-5 in
+    /// The tolerance for every step of a recorded trajectory: the project's (1e-10 in float64, 1e-5 in
     /// float32). LBFGS amplifies last-bit differences through nearly dependent curvature pairs, to
     /// the point of chaos in some float32 runs: PyTorch itself, replaying its own evaluations with its
     /// dot products summed exactly or its <c>add(alpha=)</c> rounded twice, lands up to 3e-9 (float64)

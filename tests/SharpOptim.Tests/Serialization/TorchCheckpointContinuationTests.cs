@@ -106,7 +106,7 @@ public class TorchCheckpointContinuationTests
     /// LBFGS conformance tests do: each call must come at PyTorch's point and gets PyTorch's loss
     /// and gradients, the step must make PyTorch's number of calls, and then the returned loss,
     /// the params and the whole state (keys in order, kinds: ints, floats, tensors, lists of
-    /// tensors) must be PyTorch's, within <see cref="LbfgsFixture.StepTolerance"/> (design.md's).
+    /// tensors) must be PyTorch's, within <see cref="LbfgsFixture.StepTolerance"/>.
     /// Our own autograd is not in the loop:
     /// LBFGS magnifies its last-bit differences from PyTorch's (see LbfgsConformanceTests'
     /// closed-loop tests).
