@@ -27,14 +27,6 @@ internal static unsafe class Mpi
         return MpiNative.ErrorString(code, text, &length) == 0 ? Encoding.ASCII.GetString(text, length) : "(no description)";
     }
 
-    public static string LibraryVersion()
-    {
-        byte* text = stackalloc byte[8192];
-        int length = 0;
-        Check(MpiNative.GetLibraryVersion(text, &length), "MPI_Get_library_version");
-        return Encoding.ASCII.GetString(text, length).Trim('\0', ' ', '\n', '\r');
-    }
-
     public static bool IsInitialized()
     {
         int flag = 0;
