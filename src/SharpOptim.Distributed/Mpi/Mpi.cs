@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace SharpOptim.Distributed.Mpi;
@@ -113,7 +112,8 @@ internal static unsafe class Mpi
 
     public static void Barrier() => Check(MpiNative.Barrier(Handles.CommWorld), "MPI_Barrier");
 
-    public static void Abort(int code) => MpiNative.Abort(Handles.CommWorld, code);
+    // MPI_Abort returns only when it failed, and the caller is ending the process either way.
+    public static void Abort(int code) => _ = MpiNative.Abort(Handles.CommWorld, code);
 
     public static void Shutdown() => Check(MpiNative.FinalizeMpi(), "MPI_Finalize");
 }

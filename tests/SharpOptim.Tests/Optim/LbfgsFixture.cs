@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using SharpOptim;
@@ -313,7 +314,7 @@ internal static class LbfgsFixture
                 break;
             case long integer:
                 Assert.True(actual is int or long, $"{what}: PyTorch has the int {integer}, we have {actual} ({actual?.GetType().Name})");
-                Assert.Equal(integer, Convert.ToInt64(actual));
+                Assert.Equal(integer, Convert.ToInt64(actual, CultureInfo.InvariantCulture));
                 break;
             case double number:
                 Tolerance.AssertClose(Torch.Scalar(Assert.IsType<double>(actual), DType.Float64), [number], dtype, what, tolerance);
@@ -345,10 +346,10 @@ internal static class LbfgsFixture
                 StateDictCheck.AssertOptionEqual(ours.ParamGroups[g][key], value, $"group {g} '{key}'");
         }
         var state = torch["state"]!.AsObject();
-        Assert.Equal(state.Select(kv => int.Parse(kv.Key)), ours.State.Keys.Cast<int>());
+        Assert.Equal(state.Select(kv => int.Parse(kv.Key, CultureInfo.InvariantCulture)), ours.State.Keys.Cast<int>());
         foreach (var (index, entries) in state)
         {
-            var mine = ours.State[int.Parse(index)];
+            var mine = ours.State[int.Parse(index, CultureInfo.InvariantCulture)];
             Assert.Equal(entries!.AsObject().Select(kv => kv.Key), mine.Keys);
             foreach (var (key, value) in entries.AsObject())
                 AssertStateValue(mine[key], Expected(value), dtype, tolerance, $"state {index}.{key}");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using SharpOptim;
@@ -202,10 +203,10 @@ public class TorchCheckpointContinuationTests
             if (record["betas"] is JsonArray betas)
             {
                 var pair = Assert.IsAssignableFrom<ITuple>(group["betas"]);
-                for (int i = 0; i < 2; i++) AssertOption(Convert.ToDouble(pair[i]), betas[g]![i], $"{where}: betas[{i}] of group {g}");
+                for (int i = 0; i < 2; i++) AssertOption(Convert.ToDouble(pair[i], CultureInfo.InvariantCulture), betas[g]![i], $"{where}: betas[{i}] of group {g}");
             }
             if (record["momentum"] is JsonArray momentum)
-                AssertOption(Convert.ToDouble(group["momentum"]), momentum[g], $"{where}: momentum of group {g}");
+                AssertOption(Convert.ToDouble(group["momentum"], CultureInfo.InvariantCulture), momentum[g], $"{where}: momentum of group {g}");
         }
     }
 
