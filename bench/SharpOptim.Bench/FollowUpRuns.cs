@@ -10,7 +10,7 @@ namespace SharpOptim.Bench;
 /// </summary>
 public sealed class FollowUpRuns
 {
-    public readonly Option<double> WarmupSeconds = new("--warmup-seconds")
+    public Option<double> WarmupSeconds { get; } = new("--warmup-seconds")
     {
         Description = "Untimed steps last at least this long (both libraries and the C kernel), so .NET's optimizing compiler has run",
         DefaultValueFactory = _ => 0.5,

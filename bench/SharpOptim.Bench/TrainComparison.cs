@@ -82,7 +82,7 @@ public static partial class TrainComparison
             double ratio = Median(results[0], r => r.Seconds) / Median(results[fastest], r => r.Seconds);
             output.WriteLine();
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Ours / PyTorch's faster ({sides[fastest].Label}): {ratio:0.00} of its time ({1 / ratio:0.0}× as fast); issue 7's target is at most 0.50."));
+                $"Ours / PyTorch's faster ({sides[fastest].Label}): {ratio:0.00} of its time ({1 / ratio:0.0}× as fast); the target is at most 0.50."));
         }
         return 0;
     }

@@ -99,7 +99,7 @@ public sealed class DistributedTrainer(TrainOptions options, bool zero, Split tr
     /// parameter groups): the catalog's optimizers take one group with their defaults, which is
     /// what each local group holds.
     /// </summary>
-    private static IReadOnlyList<Tensor> Tensors(IEnumerable<object> items)
+    private static List<Tensor> Tensors(IEnumerable<object> items)
         => items.SelectMany(i => i is ParamGroup g ? g.Params : [(Tensor)i]).ToList();
 
     /// <summary>The loss averaged over ranks (a copy; the rank's own loss was already differentiated).</summary>

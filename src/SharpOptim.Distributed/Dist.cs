@@ -15,9 +15,6 @@ public static unsafe class Dist
     /// <summary>True between <see cref="InitProcessGroup"/> and <see cref="DestroyProcessGroup"/>.</summary>
     public static bool IsInitialized => _rank >= 0;
 
-    /// <summary>Always true: the MPI library is loaded on first use, so this says only that the backend is compiled in.</summary>
-    public static bool IsMpiAvailable => true;
-
     /// <summary>
     /// Joins the process group the MPI launcher started (rank and world size come from it), as
     /// <c>torch.distributed.init_process_group("mpi")</c>. Also: a rank that dies of an unhandled

@@ -29,9 +29,6 @@ internal sealed unsafe class FlatParameterSync
         _buffer = GC.AllocateArray<byte>(Math.Max(1, _slotBytes * ownedByRank.Length), pinned: true);
     }
 
-    /// <summary>Bytes of the flat buffer (world size × the largest rank's parameter bytes).</summary>
-    public int BufferBytes => _buffer.Length;
-
     public void Run()
     {
         var own = _buffer.AsSpan(_rank * _slotBytes, _slotBytes);

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Globalization;
 using SharpOptim.Optim;
 
 namespace SharpOptim.Distributed;
@@ -145,7 +146,7 @@ public sealed partial class ZeroRedundancyOptimizer
     private static List<int> Ids(object? value) => value switch
     {
         List<int> l => l,
-        IEnumerable e => e.Cast<object?>().Select(x => Convert.ToInt32(x)).ToList(),
+        IEnumerable e => e.Cast<object?>().Select(x => Convert.ToInt32(x, CultureInfo.InvariantCulture)).ToList(),
         _ => throw new ArgumentException($"a param group's 'params' is {value?.GetType().Name ?? "null"}, not a list of indices"),
     };
 }

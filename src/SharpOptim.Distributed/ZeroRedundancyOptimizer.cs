@@ -46,9 +46,6 @@ public sealed partial class ZeroRedundancyOptimizer : Optimizer
     /// <summary>The optimizer over this rank's partition (PyTorch's <c>zero.optim</c>).</summary>
     public Optimizer Optim => _local;
 
-    /// <summary>The rank whose local optimizer owns <paramref name="param"/>.</summary>
-    public int RankOf(Tensor param) => _rankOf[param];
-
     /// <summary>Bytes of the optimizer state this rank holds (its partition's state tensors).</summary>
     public long LocalStateBytes => StateBytes(_local);
 

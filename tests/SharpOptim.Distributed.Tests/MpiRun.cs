@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 
 // The ranks busy-poll: two mpiexec jobs at once on a small machine would starve each other.
@@ -42,8 +43,8 @@ public static class MpiRun
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "-n", ranks.ToString(), "dotnet", dll }.Concat(args)) start.ArgumentList.Add(a);
-        start.Environment["MPIEXEC_TIMEOUT"] = timeoutSeconds.ToString();
+        foreach (var a in new[] { "-n", ranks.ToString(CultureInfo.InvariantCulture), "dotnet", dll }.Concat(args)) start.ArgumentList.Add(a);
+        start.Environment["MPIEXEC_TIMEOUT"] = timeoutSeconds.ToString(CultureInfo.InvariantCulture);
         start.Environment["DOTNET_TieredPGO"] = "0";
         if (environment is not null) foreach (var (k, v) in environment) start.Environment[k] = v;
         var watch = Stopwatch.StartNew();

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace SharpOptim.Distributed.Worker;
 
 /// <summary>Each collective against values every rank can compute alone.</summary>
@@ -11,7 +13,7 @@ internal static class CollectiveScenarios
         bool tuningOff = Environment.GetEnvironmentVariable("SHARPOPTIM_MALLOC_TUNING") == "0";
         Check.Equal(!tuningOff, MallocTuning.Applied, "glibc's thresholds raised unless SHARPOPTIM_MALLOC_TUNING=0");
         Check.Report("malloc_tuning", MallocTuning.Applied);
-        Check.Equal(size, int.Parse(Environment.GetEnvironmentVariable("PMI_SIZE") ?? Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") ?? size.ToString()), "world size equals the launcher's");
+        Check.Equal(size, int.Parse(Environment.GetEnvironmentVariable("PMI_SIZE") ?? Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") ?? size.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture), "world size equals the launcher's");
 
         var f = Torch.Tensor([rank + 1f, 2f * rank, -rank]);
         Dist.AllReduce_(f);

@@ -230,7 +230,7 @@ public static class WrittenCheckpoints
             ["int_keys"] = new OrderedDictionary<object, object?> { [0] = "a", [1L] = "b", [-5] = "c", [1L << 40] = "d" },
             ["mixed_keys"] = new OrderedDictionary<object, object?> { [(1, 2)] = "tuple", [0.5] = "float", [true] = "bool", ["s"] = "str" },
             ["nested"] = new OrderedDictionary<string, object?> { ["a"] = new OrderedDictionary<string, object?> { ["b"] = new List<object?> { 1, new List<object?> { 2, new PyTuple() } } } },
-            ["typed_lists"] = new List<object?> { new List<int> { 1, 2 }, new List<string> { "x" }, new double[] { 0.25, 2 }, new long[0] },
+            ["typed_lists"] = new List<object?> { new List<int> { 1, 2 }, new List<string> { "x" }, new double[] { 0.25, 2 }, Array.Empty<long>() },
             ["bytes"] = new byte[] { 0, 255, (byte)'a' },
             ["empty_bytes"] = Array.Empty<byte>(),
             ["dtypes"] = new List<object?> { DType.Float32, DType.Float64, DType.Int64, DType.Bool },

@@ -3,7 +3,7 @@
 From the repository root:
     ../shared/oracle/python tools/golden/atomic_state.py
 
-Writes tests/SharpOptim.Tests/Fixtures/atomic_state.json (issue 12, items 10-12), read by
+Writes tests/SharpOptim.Tests/Fixtures/atomic_state.json, read by
 tests/SharpOptim.Tests/Optim/MalformedStateConformanceTests.cs.
 
 Each algorithm is built on two parameters (shapes below; kwargs chosen so that every state key

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace SharpOptim.Distributed.Mpi;
@@ -25,14 +24,6 @@ internal static unsafe class Mpi
         byte* text = stackalloc byte[1024];
         int length = 0;
         return MpiNative.ErrorString(code, text, &length) == 0 ? Encoding.ASCII.GetString(text, length) : "(no description)";
-    }
-
-    public static string LibraryVersion()
-    {
-        byte* text = stackalloc byte[8192];
-        int length = 0;
-        Check(MpiNative.GetLibraryVersion(text, &length), "MPI_Get_library_version");
-        return Encoding.ASCII.GetString(text, length).Trim('\0', ' ', '\n', '\r');
     }
 
     public static bool IsInitialized()
@@ -121,7 +112,8 @@ internal static unsafe class Mpi
 
     public static void Barrier() => Check(MpiNative.Barrier(Handles.CommWorld), "MPI_Barrier");
 
-    public static void Abort(int code) => MpiNative.Abort(Handles.CommWorld, code);
+    // MPI_Abort returns only when it failed, and the caller is ending the process either way.
+    public static void Abort(int code) => _ = MpiNative.Abort(Handles.CommWorld, code);
 
     public static void Shutdown() => Check(MpiNative.FinalizeMpi(), "MPI_Finalize");
 }

@@ -62,7 +62,4 @@ internal static unsafe partial class MpiNative
 
     [LibraryImport(Lib, EntryPoint = "MPI_Error_string")]
     internal static partial int ErrorString(int errorCode, byte* text, int* length);
-
-    [LibraryImport(Lib, EntryPoint = "MPI_Get_library_version")]
-    internal static partial int GetLibraryVersion(byte* text, int* length);
 }

@@ -85,7 +85,7 @@ public abstract partial class Module
     /// <summary>The child module registered under <paramref name="name"/>.</summary>
     protected Module? GetModule(string name) => _modules.TryGetValue(name, out var m) ? m : throw MissingAttribute(name);
 
-    private Exception MissingAttribute(string name) => new KeyNotFoundException($"'{GetType().Name}' object has no attribute '{name}'");
+    private KeyNotFoundException MissingAttribute(string name) => new KeyNotFoundException($"'{GetType().Name}' object has no attribute '{name}'");
 
     // ---------------------------------------------------------------- traversal
 

@@ -24,7 +24,7 @@ internal static class CheckpointWriter
     /// <summary>Pickles the value (which validates all of it) and checks that the archive will fit, before anything is written.</summary>
     private static (byte[] Pickle, List<Storage> Storages) Prepare(object? value, string archiveName)
     {
-        var pickler = new PickleWriter();
+        using var pickler = new PickleWriter();
         var pickle = pickler.Dump(value);
         CheckFits(pickle, pickler.Storages, archiveName);
         return (pickle, pickler.Storages);

@@ -17,7 +17,7 @@ namespace SharpOptim.Serialization;
 /// <c>('storage', torch.XStorage, key, 'cpu', numel)</c>. The storages to write as
 /// <c>data/&lt;key&gt;</c> records are collected in <see cref="Storages"/>, in key order.
 /// </summary>
-internal sealed class PickleWriter
+internal sealed class PickleWriter : IDisposable
 {
     private const int BatchSize = 1000;   // CPython's _BATCHSIZE for APPENDS/SETITEMS
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
@@ -42,6 +42,8 @@ internal sealed class PickleWriter
         _out.WriteByte(Op.Stop);
         return _out.ToArray();
     }
+
+    public void Dispose() => _out.Dispose();
 
     private void Save(object? value)
     {

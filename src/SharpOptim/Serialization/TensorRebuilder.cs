@@ -80,13 +80,13 @@ internal sealed class TensorRebuilder(TorchZipReader zip, bool littleEndian)
         }
     }
 
-    public Tensor MakeParameter(Tensor data, bool requiresGrad)
+    public static Tensor MakeParameter(Tensor data, bool requiresGrad)
     {
         if (requiresGrad && !data.IsFloatingPoint) throw Bad($"a {data.DType.TorchName()} Parameter cannot require grad");
         return new Parameter(data, requiresGrad);
     }
 
-    public Tensor AsParameter(Tensor tensor) => tensor as Parameter ?? MakeParameter(tensor, tensor.RequiresGrad);
+    public static Tensor AsParameter(Tensor tensor) => tensor as Parameter ?? MakeParameter(tensor, tensor.RequiresGrad);
 
     private Tensor MakeTensor(object? storageArg, StorageElement? dtype, object? offsetArg, object? sizeArg, object? strideArg, bool requiresGrad)
     {

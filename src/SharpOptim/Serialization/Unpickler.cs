@@ -266,7 +266,7 @@ internal sealed class Unpickler
                     || args[2] is not PyTuple inner || func.Kind is not (GlobalKind.RebuildTensor or GlobalKind.RebuildTensorV2 or GlobalKind.RebuildTensorV3 or GlobalKind.RebuildParameter or GlobalKind.RebuildParameterWithState))
                     throw Bad("torch._tensor._rebuild_from_type_v2 takes a tensor rebuild function, torch.Tensor or torch.nn.Parameter, and its arguments");
                 var tensor = (Tensor)Call(func, inner);
-                return type.Kind == GlobalKind.ParameterType ? _tensors.AsParameter(tensor) : tensor;
+                return type.Kind == GlobalKind.ParameterType ? TensorRebuilder.AsParameter(tensor) : tensor;
             }
             case GlobalKind.RebuildTensor:
             case GlobalKind.RebuildTensorV2:
@@ -308,7 +308,7 @@ internal sealed class Unpickler
         {
             case GlobalKind.ParameterType:
                 if (a.Count is < 1 or > 2 || a[0] is not Tensor data || (a.Count == 2 && a[1] is not bool)) throw Bad("torch.nn.Parameter takes a tensor and requires_grad");
-                Push(_tensors.MakeParameter(data, a.Count < 2 || (bool)a[1]!));
+                Push(TensorRebuilder.MakeParameter(data, a.Count < 2 || (bool)a[1]!));
                 break;
             case GlobalKind.OrderedDict:
             case GlobalKind.Counter:

@@ -11,10 +11,10 @@ public partial class Tensor
         if (IsSparse)
             return $"tensor(indices={_sparseIndices}, values={_sparseValues}, size={ShapeUtil.Format(_shape)}, nnz={Nnz}, layout=torch.sparse_coo)";
         var sb = new StringBuilder("tensor(");
-        if (Numel > 1000) sb.Append($"<{ShapeUtil.Format(_shape)} elements elided>");
+        if (Numel > 1000) sb.Append(CultureInfo.InvariantCulture, $"<{ShapeUtil.Format(_shape)} elements elided>");
         else AppendLevel(sb, 0, 0);
-        if (DType != DType.Float32 && DType != DType.Int64 && DType != DType.Bool) sb.Append($", dtype=torch.{DType.TorchName()}");
-        if (GradFn is not null) sb.Append($", grad_fn={GradFn}");
+        if (DType != DType.Float32 && DType != DType.Int64 && DType != DType.Bool) sb.Append(CultureInfo.InvariantCulture, $", dtype=torch.{DType.TorchName()}");
+        if (GradFn is not null) sb.Append(CultureInfo.InvariantCulture, $", grad_fn={GradFn}");
         else if (RequiresGrad) sb.Append(", requires_grad=True");
         sb.Append(')');
         return sb.ToString();

@@ -56,6 +56,20 @@ public class AutogradSemanticsTests
     }
 
     [Fact]
+    public void SetGradEnabledScopesSetTheModeAndRestoreIt()
+    {
+        var x = Torch.Ones([2], DType.Float64, requiresGrad: true);
+        using (Torch.SetGradEnabled(false))
+        {
+            Assert.False(x.Mul(2).RequiresGrad);
+            using (Torch.SetGradEnabled(true))
+                Assert.True(x.Mul(2).RequiresGrad);
+            Assert.False(Torch.IsGradEnabled);
+        }
+        Assert.True(Torch.IsGradEnabled);
+    }
+
+    [Fact]
     public void InPlaceOnALeafThatRequiresGradThrows()
     {
         var x = Torch.Ones([2], requiresGrad: true);

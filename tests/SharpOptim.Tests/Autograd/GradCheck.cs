@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace SharpOptim.Tests;
@@ -77,7 +78,7 @@ public static class GradCheck
                     if (!(Math.Abs(a - numeric) <= atol + rtol * Math.Abs(numeric)))
                     {
                         if (failures++ < 20)
-                            report.AppendLine($"  wrt[{k}] element {i}, output {o}: analytic {a:R}, numeric {numeric:R}");
+                            report.AppendLine(CultureInfo.InvariantCulture, $"  wrt[{k}] element {i}, output {o}: analytic {a:R}, numeric {numeric:R}");
                     }
                 }
             }

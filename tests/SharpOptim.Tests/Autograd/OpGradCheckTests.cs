@@ -435,6 +435,10 @@ public class OpGradCheckTests
         Check(() => a.Mul(1).Mul_(a), a);  // the op reads the value it overwrites
         Check(() => b.Mul(1).Sqrt_().Log_(), b);
         Check(() => a.Mul(1).Tanh_().Mul_(2).Add_(1), a);
+        Check(() => a.Mul(1).Sigmoid_(), a);
+        Check(() => b.Mul(1).Reciprocal_(), b);
+        var away = AwayFromZero(51, 3, 4);
+        Check(() => away.Mul(1).Relu_(), away);
         Check(() => a.Mul(1).Addcmul_(b, row, value: 0.5), a, b, row);
         Check(() => a.Mul(1).Addcdiv_(b, row, value: 0.5), a, b, row);
         Check(() => a.Mul(1).Lerp_(b, 0.25), a, b);

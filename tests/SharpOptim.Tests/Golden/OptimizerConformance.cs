@@ -39,7 +39,7 @@ public interface IOptimizerFixtures
     static virtual bool Replays(string caseId, string path) => true;
 
     /// <summary>
-    /// The relative tolerance of every replay in <paramref name="dtype"/>: design.md's
+    /// The relative tolerance of every replay in <paramref name="dtype"/>: the project's
     /// (<c>Tolerance.For</c>) unless an algorithm truly cannot meet it, and then its override
     /// says why, with the measured value. <see cref="LooserTolerance"/> overrides it per case.
     /// </summary>
@@ -87,7 +87,7 @@ public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
         TrajectoryCheck.Replay(T.Trajectories, TrajectoryCheck.Case(T.Trajectories, caseId), T.Factory(path), tolerance: ReplayTolerance(caseId, path));
     }
 
-    /// <summary>design.md §3: the foreach kernel rounds exactly as the reference path, bit for bit.</summary>
+    /// <summary>The foreach kernel rounds exactly as the reference path, bit for bit.</summary>
     [Theory]
     [MemberData(nameof(ForloopCases))]
     public void ForeachKernelIsBitIdenticalToReference(string caseId)

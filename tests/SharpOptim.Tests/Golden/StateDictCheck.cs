@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using SharpOptim;
 using SharpOptim.Optim;
@@ -52,10 +53,10 @@ internal static class StateDictCheck
                 AssertOptionEqual(ours.ParamGroups[g][key], value, $"group {g} '{key}'");
         }
         var torchState = torch["state"]!.AsObject();
-        Assert.Equal(torchState.Select(kv => int.Parse(kv.Key)), ours.State.Keys.Cast<int>());
+        Assert.Equal(torchState.Select(kv => int.Parse(kv.Key, CultureInfo.InvariantCulture)), ours.State.Keys.Cast<int>());
         foreach (var (key, value) in torchState)
         {
-            var mine = ours.State[int.Parse(key)];
+            var mine = ours.State[int.Parse(key, CultureInfo.InvariantCulture)];
             Assert.Equal(value!.AsObject().Select(kv => kv.Key), mine.Keys);
             foreach (var (name, v) in value.AsObject())
                 AssertStateEntry(mine[name], v, dtype, $"state {key}.{name}", tolerance);
@@ -140,7 +141,7 @@ internal static class StateDictCheck
         {
             var entry = new OrderedDictionary<string, object?>();
             foreach (var (name, v) in value!.AsObject()) entry[name] = FromJsonValue(v);
-            state[int.Parse(key)] = entry;
+            state[int.Parse(key, CultureInfo.InvariantCulture)] = entry;
         }
         var groups = new List<OrderedDictionary<string, object?>>();
         foreach (var g in torch["param_groups"]!.AsArray())

@@ -4,9 +4,10 @@ using Xunit;
 namespace SharpOptim.Tests.Golden;
 
 /// <summary>
-/// The conformance tolerances of design.md §4: relative error ≤ 1e-10 in float64 and ≤ 1e-5 in
-/// float32. An element's error is taken relative to its expected magnitude, floored at 1e-3 of
-/// the tensor's largest magnitude so that elements passing through zero are not judged on noise.
+/// The conformance tolerances (README.md, "How conformance with PyTorch is checked"): relative
+/// error ≤ 1e-10 in float64 and ≤ 1e-5 in float32. An element's error is taken relative to its
+/// expected magnitude, floored at 1e-3 of the tensor's largest magnitude so that elements passing
+/// through zero are not judged on noise.
 /// </summary>
 internal static class Tolerance
 {

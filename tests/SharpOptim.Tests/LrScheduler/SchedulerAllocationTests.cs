@@ -20,9 +20,9 @@ public class SchedulerAllocationTests
     private const int WarmUp = 5;
     private const int Measured = 4;
 
-    private static Optimizer Sgd() => new SGD(Params(), lr: 0.1, momentum: 0.9);
+    private static SGD Sgd() => new SGD(Params(), lr: 0.1, momentum: 0.9);
 
-    private static Optimizer Adam() => new Adam(Params(), lr: 0.01);
+    private static Adam Adam() => new Adam(Params(), lr: 0.01);
 
     /// <summary>Two groups of small tensors, each with a gradient, so that every step runs the kernels.</summary>
     private static List<object> Params()
@@ -73,7 +73,7 @@ public class SchedulerAllocationTests
         foreach (var name in Schedulers.Keys)
         {
             data.Add(name, "SGD");
-            if (name.StartsWith("CyclicLR") || name.StartsWith("OneCycleLR")) data.Add(name, "Adam"); // betas[0] cycles
+            if (name.StartsWith("CyclicLR", StringComparison.Ordinal) || name.StartsWith("OneCycleLR", StringComparison.Ordinal)) data.Add(name, "Adam"); // betas[0] cycles
         }
         return data;
     }
@@ -82,7 +82,7 @@ public class SchedulerAllocationTests
     [MemberData(nameof(Cases))]
     public void OptimizerAndSchedulerStepsAllocateNothing(string scheduler, string optimizerKind)
     {
-        var optimizer = optimizerKind == "SGD" ? Sgd() : Adam();
+        Optimizer optimizer = optimizerKind == "SGD" ? Sgd() : Adam();
         var lrScheduler = Schedulers[scheduler](optimizer);
         void Steps(int count)
         {

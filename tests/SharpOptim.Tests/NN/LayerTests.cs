@@ -72,6 +72,36 @@ public class LayerTests
         Assert.True(p.IsLeaf);
     }
 
+    /// <summary>
+    /// torch.nn.init's normal initialisers on a [50, 20] weight (fan_in 20, fan_out 50):
+    /// kaiming_normal_ has std gain / √fan, gain √2 for leaky_relu with slope 0 and 1 for linear;
+    /// xavier_normal_ has std gain · √(2 / (fan_in + fan_out)). Each must draw what
+    /// <see cref="Init.Normal_"/> draws with that std from the same generator.
+    /// </summary>
+    [Theory]
+    [InlineData("kaiming_fan_in")]
+    [InlineData("kaiming_fan_out_linear")]
+    [InlineData("xavier")]
+    public void NormalInitialisersDrawWithPyTorchsStandardDeviation(string which)
+    {
+        Func<Tensor, Tensor> init = which switch
+        {
+            "kaiming_fan_in" => t => Init.KaimingNormal_(t, generator: new Generator(4)),
+            "kaiming_fan_out_linear" => t => Init.KaimingNormal_(t, mode: "fan_out", nonlinearity: "linear", generator: new Generator(4)),
+            _ => t => Init.XavierNormal_(t, gain: 0.5, generator: new Generator(4)),
+        };
+        double std = which switch
+        {
+            "kaiming_fan_in" => Math.Sqrt(2.0 / 20),
+            "kaiming_fan_out_linear" => Math.Sqrt(1.0 / 50),
+            _ => 0.5 * Math.Sqrt(2.0 / 70),
+        };
+        var weight = Torch.Empty([50, 20], DType.Float64);
+        Assert.Same(weight, init(weight));
+        var expected = Init.Normal_(Torch.Empty([50, 20], DType.Float64), 0, std, new Generator(4));
+        Assert.Equal(expected.ToDoubleArray(), weight.ToDoubleArray(), new ToleranceComparer(1e-15));
+    }
+
     [Fact]
     public void ActivationsAndFlatten()
     {

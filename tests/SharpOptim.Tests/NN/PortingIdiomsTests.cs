@@ -23,7 +23,7 @@ public class PortingIdiomsTests
 
     private static JsonElement Root => Document.Value;
 
-    private static IEnumerable<JsonElement> Cases(JsonElement section) => section.EnumerateArray();
+    private static JsonElement.ArrayEnumerator Cases(JsonElement section) => section.EnumerateArray();
 
     public static TheoryData<string> NllLossCases()
     {

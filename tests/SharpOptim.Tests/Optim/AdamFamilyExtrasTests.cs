@@ -138,7 +138,7 @@ public class AdamFamilyExtrasTests
         }
     }
 
-    private static Tensor RunFewSteps(string prefix, bool capturable, bool? forEach, bool? fused)
+    private static Parameter RunFewSteps(string prefix, bool capturable, bool? forEach, bool? fused)
     {
         var p = new Parameter(Torch.Tensor([0.5, -1.0, 2.0]));
         var optimizer = MakeCapturable(prefix, p, capturable, forEach, fused);

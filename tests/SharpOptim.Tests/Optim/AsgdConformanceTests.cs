@@ -18,8 +18,8 @@ public class AsgdConformanceTests : AlgorithmConformance<AsgdConformanceTests>, 
 
     public static OptimizerFactory Factory(string path) => FactoryFor(path);
 
-    public static Optimizer Build(Tensor[] parameters, RecordedKwargs k, Tensor? lr, bool? @foreach, bool differentiable, bool capturable)
-        => new ASGD(parameters, lr: lr is null ? k.Lr(1e-2) : lr, lambd: k.Number("lambd", 1e-4), alpha: k.Number("alpha", 0.75),
-                    t0: k.Number("t0", 1e6), weightDecay: k.Number("weight_decay", 0), @foreach: @foreach, maximize: k.Bool("maximize"),
+    public static Optimizer Build(Tensor[] parameters, RecordedKwargs kwargs, Tensor? lr, bool? @foreach, bool differentiable, bool capturable)
+        => new ASGD(parameters, lr: lr is null ? kwargs.Lr(1e-2) : lr, lambd: kwargs.Number("lambd", 1e-4), alpha: kwargs.Number("alpha", 0.75),
+                    t0: kwargs.Number("t0", 1e6), weightDecay: kwargs.Number("weight_decay", 0), @foreach: @foreach, maximize: kwargs.Bool("maximize"),
                     differentiable: differentiable, capturable: capturable);
 }

@@ -5,7 +5,7 @@ using Xunit;
 namespace SharpOptim.Tests.Optim;
 
 /// <summary>
-/// Issue 12, items 10 and 12: a step that refuses a parameter's state changes nothing. Every
+/// A step that refuses a parameter's state changes nothing. Every
 /// algorithm on every path is stepped twice (every parameter has state, step counters at 2), then
 /// one entry of a later parameter is spoilt in turn (in the first group, and in a second group)
 /// and the step must throw a clear error naming the parameter's index and the key, leaving every

@@ -5,7 +5,7 @@ using Xunit;
 namespace SharpOptim.Tests.Optim;
 
 /// <summary>
-/// Issue 12, item 2: hooks registered and removed on one thread while other threads step. Each
+/// Hooks registered and removed on one thread while other threads step. Each
 /// stepping thread has its own optimizer (one optimizer is not thread-safe, different ones are).
 /// Isolated, because global step hooks run on every optimizer's step in the process.
 /// </summary>

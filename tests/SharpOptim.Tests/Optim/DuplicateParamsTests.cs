@@ -7,7 +7,7 @@ using Xunit;
 namespace SharpOptim.Tests.Optim;
 
 /// <summary>
-/// Issue 12, item 3: a parameter listed twice in one group. PyTorch warns (optimizer_errors.json)
+/// A parameter listed twice in one group. PyTorch warns (optimizer_errors.json)
 /// and its default for-loop updates the parameter twice in sequence; every path here does the
 /// same, deterministically, where one kernel dispatch used to run both copies at once and race.
 /// The algorithms and their configurations are <see cref="KernelAllocationTests"/>' (every

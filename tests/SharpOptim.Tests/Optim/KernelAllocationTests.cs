@@ -5,7 +5,7 @@ using Xunit;
 namespace SharpOptim.Tests.Optim;
 
 /// <summary>
-/// Issue 7's "zero bytes allocated per steady-state step on the kernel path": after a few warm-up
+/// Zero bytes allocated per steady-state step on the kernel path: after a few warm-up
 /// steps (state creation, first-use buffers), a step of every kernel path allocates nothing, for a
 /// group of small tensors (run inline) and for one large enough to run on the kernel workers.
 /// Allocation is counted on the calling thread, which is deterministic (the workers themselves run

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using SharpOptim;
@@ -94,7 +95,7 @@ internal static class LbfgsFixture
     }
 
     /// <summary>
-    /// The tolerance for every step of a recorded trajectory: design.md's (1e-10 in float64, 1e-5 in
+    /// The tolerance for every step of a recorded trajectory: the project's (1e-10 in float64, 1e-5 in
     /// float32). LBFGS amplifies last-bit differences through nearly dependent curvature pairs, to
     /// the point of chaos in some float32 runs: PyTorch itself, replaying its own evaluations with its
     /// dot products summed exactly or its <c>add(alpha=)</c> rounded twice, lands up to 3e-9 (float64)
@@ -313,7 +314,7 @@ internal static class LbfgsFixture
                 break;
             case long integer:
                 Assert.True(actual is int or long, $"{what}: PyTorch has the int {integer}, we have {actual} ({actual?.GetType().Name})");
-                Assert.Equal(integer, Convert.ToInt64(actual));
+                Assert.Equal(integer, Convert.ToInt64(actual, CultureInfo.InvariantCulture));
                 break;
             case double number:
                 Tolerance.AssertClose(Torch.Scalar(Assert.IsType<double>(actual), DType.Float64), [number], dtype, what, tolerance);
@@ -345,10 +346,10 @@ internal static class LbfgsFixture
                 StateDictCheck.AssertOptionEqual(ours.ParamGroups[g][key], value, $"group {g} '{key}'");
         }
         var state = torch["state"]!.AsObject();
-        Assert.Equal(state.Select(kv => int.Parse(kv.Key)), ours.State.Keys.Cast<int>());
+        Assert.Equal(state.Select(kv => int.Parse(kv.Key, CultureInfo.InvariantCulture)), ours.State.Keys.Cast<int>());
         foreach (var (index, entries) in state)
         {
-            var mine = ours.State[int.Parse(index)];
+            var mine = ours.State[int.Parse(index, CultureInfo.InvariantCulture)];
             Assert.Equal(entries!.AsObject().Select(kv => kv.Key), mine.Keys);
             foreach (var (key, value) in entries.AsObject())
                 AssertStateValue(mine[key], Expected(value), dtype, tolerance, $"state {index}.{key}");

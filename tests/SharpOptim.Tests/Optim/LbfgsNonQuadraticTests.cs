@@ -7,7 +7,7 @@ namespace SharpOptim.Tests.Optim;
 /// LBFGS against PyTorch 2.14 on non-quadratic objectives (tools/golden/lbfgs_nonquadratic.py):
 /// Rosenbrock's function from (−1.2, 1) and a badly scaled logistic regression, with and without
 /// strong Wolfe, across max_iter, max_eval, the tolerances, history_size and lr, float32 and
-/// float64, 12 steps each. Every step of every case is held to design.md's tolerance (1e-10 in
+/// float64, 12 steps each. Every step of every case is held to the project's tolerance (1e-10 in
 /// float64, 1e-5 in float32). The logistic regression is checked on PyTorch's evaluations only:
 /// its loss goes through exp and log1p, whose last bits the C library (ours) and PyTorch's
 /// vectorised kernels round differently, and LBFGS magnifies that (a closed loop on our own

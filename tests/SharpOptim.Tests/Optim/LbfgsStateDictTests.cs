@@ -51,7 +51,7 @@ public class LbfgsStateDictTests
     public void StateDictAtSavePointHasPyTorchsLayoutAndValues(string id)
     {
         var sc = StateDictCase(id);
-        var (trajectory, saved) = TrajectoryOf(sc);
+        var (trajectory, _) = TrajectoryOf(sc);
         LbfgsFixture.AssertStateDict(RunFirstPart(sc).StateDict(), sc["state_dict"]!.AsObject(), LbfgsFixture.DTypeOf(trajectory),
             LbfgsFixture.StepTolerance(trajectory));
     }

@@ -7,7 +7,7 @@ using Xunit;
 namespace SharpOptim.Tests.Optim;
 
 /// <summary>
-/// Issue 12, items 10 to 12, against PyTorch's recorded behaviour (<c>atomic_state.json</c>, made
+/// Malformed optimizer state against PyTorch's recorded behaviour (<c>atomic_state.json</c>, made
 /// by tools/golden/atomic_state.py) on each of our paths: a state dict missing a key fails where
 /// PyTorch fails (at load for the 0-d state its <c>__setstate__</c> reads, else at the next step),
 /// with PyTorch's text (a KeyError's quoted key, Adafactor's assertions) and changing nothing;

@@ -18,9 +18,9 @@ public class NAdamConformanceTests : AlgorithmConformance<NAdamConformanceTests>
 
     public static OptimizerFactory Factory(string path) => FactoryFor(path);
 
-    public static Optimizer Build(Tensor[] parameters, RecordedKwargs k, Tensor? lr, bool? @foreach, bool differentiable, bool capturable)
-        => new NAdam(parameters, lr: lr is null ? k.Lr(2e-3) : lr, betas: k.Pair("betas"), eps: k.Number("eps", 1e-8),
-                     weightDecay: k.Number("weight_decay", 0), momentumDecay: k.Number("momentum_decay", 4e-3),
-                     decoupledWeightDecay: k.Bool("decoupled_weight_decay"), @foreach: @foreach, maximize: k.Bool("maximize"),
+    public static Optimizer Build(Tensor[] parameters, RecordedKwargs kwargs, Tensor? lr, bool? @foreach, bool differentiable, bool capturable)
+        => new NAdam(parameters, lr: lr is null ? kwargs.Lr(2e-3) : lr, betas: kwargs.Pair("betas"), eps: kwargs.Number("eps", 1e-8),
+                     weightDecay: kwargs.Number("weight_decay", 0), momentumDecay: kwargs.Number("momentum_decay", 4e-3),
+                     decoupledWeightDecay: kwargs.Bool("decoupled_weight_decay"), @foreach: @foreach, maximize: kwargs.Bool("maximize"),
                      capturable: capturable, differentiable: differentiable);
 }

@@ -179,7 +179,7 @@ public class OptimizerBaseTests
     public void StateDictIndexesParamsAcrossGroupsAndKeepsParamNames()
     {
         Parameter a = Param(1), b = Param(2), c = Param(3);
-        var sgd = new SGD([new ParamGroup([("a", (Tensor)a), ("b", (Tensor)b)]), new ParamGroup([("c", (Tensor)c)])], momentum: 0.5);
+        var sgd = new SGD([new ParamGroup([("a", a), ("b", b)]), new ParamGroup([("c", c)])], momentum: 0.5);
         foreach (var p in new[] { a, b, c }) p.Grad = Torch.OnesLike(p);
         sgd.Step();
         var dict = sgd.StateDict();

@@ -32,8 +32,8 @@ public class OptimizerErrorConformanceTests
         ["params_in_two_groups"] = () => _ = new SGD([new ParamGroup([P]), new ParamGroup([P])]),
         ["tensor_lr_not_1_element"] = () => _ = new SGD([P], lr: Torch.Tensor([0.001f, 0.001f])),
         ["named_params_some_missing"] = () => _ = new SGD([("weight", (Tensor)P), P2]),
-        ["named_groups_mixed_with_names"] = () => _ = new SGD([new ParamGroup([P]) { ["lr"] = 1e-2 }, new ParamGroup([("weight", (Tensor)P2)])]),
-        ["named_groups_mixed_without_names"] = () => _ = new SGD([new ParamGroup([("weight", (Tensor)P)]) { ["lr"] = 1e-2 }, new ParamGroup([P2])]),
+        ["named_groups_mixed_with_names"] = () => _ = new SGD([new ParamGroup([P]) { ["lr"] = 1e-2 }, new ParamGroup([("weight", P2)])]),
+        ["named_groups_mixed_without_names"] = () => _ = new SGD([new ParamGroup([("weight", P)]) { ["lr"] = 1e-2 }, new ParamGroup([P2])]),
         ["non_leaf_tensor"] = () => _ = new SGD([P.Mul(2)]),
         // PyTorch accepts a top-level set only because it turns it into a list (in the set's
         // arbitrary order) before its set check; SharpOptim refuses unordered input everywhere.

@@ -19,8 +19,8 @@ public class RAdamConformanceTests : AlgorithmConformance<RAdamConformanceTests>
 
     public static OptimizerFactory Factory(string path) => FactoryFor(path);
 
-    public static Optimizer Build(Tensor[] parameters, RecordedKwargs k, Tensor? lr, bool? @foreach, bool differentiable, bool capturable)
-        => new RAdam(parameters, lr: lr is null ? k.Lr(1e-3) : lr, betas: k.Pair("betas"), eps: k.Number("eps", 1e-8),
-                     weightDecay: k.Number("weight_decay", 0), decoupledWeightDecay: k.Bool("decoupled_weight_decay"),
-                     @foreach: @foreach, maximize: k.Bool("maximize"), capturable: capturable, differentiable: differentiable);
+    public static Optimizer Build(Tensor[] parameters, RecordedKwargs kwargs, Tensor? lr, bool? @foreach, bool differentiable, bool capturable)
+        => new RAdam(parameters, lr: lr is null ? kwargs.Lr(1e-3) : lr, betas: kwargs.Pair("betas"), eps: kwargs.Number("eps", 1e-8),
+                     weightDecay: kwargs.Number("weight_decay", 0), decoupledWeightDecay: kwargs.Bool("decoupled_weight_decay"),
+                     @foreach: @foreach, maximize: kwargs.Bool("maximize"), capturable: capturable, differentiable: differentiable);
 }

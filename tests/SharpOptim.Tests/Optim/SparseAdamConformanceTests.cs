@@ -30,7 +30,7 @@ public class SparseAdamConformanceTests
         SparseAdamFixture.Replay(optimizer, problem, testCase, 0, testCase["steps"]!.AsArray().Count, $"{caseId} ({path})");
     }
 
-    /// <summary>design.md §3: the foreach kernel rounds exactly as the reference path, bit for bit.</summary>
+    /// <summary>The foreach kernel rounds exactly as the reference path, bit for bit.</summary>
     [Theory]
     [MemberData(nameof(Cases))]
     public void ForeachKernelIsBitIdenticalToReference(string caseId)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Buffers;
 using System.Text;
 using SharpOptim.Serialization;
 
@@ -7,7 +8,7 @@ namespace SharpOptim.Tests.Serialization;
 /// <summary>Builds pickles opcode by opcode, for files that no honest writer would produce.</summary>
 internal sealed class PickleBuilder
 {
-    private readonly MemoryStream _out = new();
+    private readonly ArrayBufferWriter<byte> _out = new();
 
     public PickleBuilder(int protocol = 2)
     {
@@ -85,7 +86,7 @@ internal sealed class PickleBuilder
 
     public PickleBuilder Stop() => Op('.');
 
-    public byte[] Bytes => _out.ToArray();
+    public byte[] Bytes => _out.WrittenSpan.ToArray();
 }
 
 /// <summary>Wraps pickles and records into a checkpoint archive (PyTorch's layout) or takes real files apart.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using SharpOptim;
@@ -106,7 +107,7 @@ public class TorchCheckpointContinuationTests
     /// LBFGS conformance tests do: each call must come at PyTorch's point and gets PyTorch's loss
     /// and gradients, the step must make PyTorch's number of calls, and then the returned loss,
     /// the params and the whole state (keys in order, kinds: ints, floats, tensors, lists of
-    /// tensors) must be PyTorch's, within <see cref="LbfgsFixture.StepTolerance"/> (design.md's).
+    /// tensors) must be PyTorch's, within <see cref="LbfgsFixture.StepTolerance"/>.
     /// Our own autograd is not in the loop:
     /// LBFGS magnifies its last-bit differences from PyTorch's (see LbfgsConformanceTests'
     /// closed-loop tests).
@@ -202,10 +203,10 @@ public class TorchCheckpointContinuationTests
             if (record["betas"] is JsonArray betas)
             {
                 var pair = Assert.IsAssignableFrom<ITuple>(group["betas"]);
-                for (int i = 0; i < 2; i++) AssertOption(Convert.ToDouble(pair[i]), betas[g]![i], $"{where}: betas[{i}] of group {g}");
+                for (int i = 0; i < 2; i++) AssertOption(Convert.ToDouble(pair[i], CultureInfo.InvariantCulture), betas[g]![i], $"{where}: betas[{i}] of group {g}");
             }
             if (record["momentum"] is JsonArray momentum)
-                AssertOption(Convert.ToDouble(group["momentum"]), momentum[g], $"{where}: momentum of group {g}");
+                AssertOption(Convert.ToDouble(group["momentum"], CultureInfo.InvariantCulture), momentum[g], $"{where}: momentum of group {g}");
         }
     }
 

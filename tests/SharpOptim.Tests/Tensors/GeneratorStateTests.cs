@@ -16,7 +16,7 @@ namespace SharpOptim.Tests.Tensors;
 [Collection(IsolatedTestsCollection.Name)]
 public class GeneratorStateTests
 {
-    private static double[] Draws(Generator g) => [g.NextDouble(), g.NextNormal(), g.NextNormal(), (double)g.NextUInt64(), g.NextNormal()];
+    private static double[] Draws(Generator g) => [g.NextDouble(), g.NextNormal(), g.NextNormal(), g.NextUInt64(), g.NextNormal()];
 
     [Fact]
     public void ARestoredStateContinuesTheStreamExactly()

@@ -44,6 +44,17 @@ public class TensorBasicsTests
     }
 
     [Fact]
+    public void EmptyLikeHasTheShapeAndDTypeInItsOwnStorage()
+    {
+        var t = Torch.Tensor([1.0, 2, 3, 4, 5, 6], [2, 3]);
+        var e = Torch.EmptyLike(t);
+        Assert.Equal([2, 3], e.Shape);
+        Assert.Equal(DType.Float64, e.DType);
+        Assert.NotSame(t.Storage, e.Storage);
+        Assert.False(e.RequiresGrad);
+    }
+
+    [Fact]
     public void RandomFactoriesAreSeededAndInRange()
     {
         var a = Torch.Randn([50], DType.Float64, new Generator(42)).ToDoubleArray();
@@ -128,6 +139,32 @@ public class TensorBasicsTests
         Assert.All(t.ToDoubleArray(), v => Assert.Equal(0.0, v));
         Assert.Equal("output with shape [2] doesn't match the broadcast shape [2, 2]",
             Assert.Throws<ArgumentException>(() => Torch.Zeros([2], DType.Float64).Add_(Torch.Zeros([2, 2], DType.Float64))).Message);
+    }
+
+    [Theory]
+    [InlineData("reciprocal_")]
+    [InlineData("sigmoid_")]
+    [InlineData("relu_")]
+    public void InPlaceUnaryOpsMatchTheirOutOfPlaceForms(string op)
+    {
+        Func<Tensor, Tensor> inPlace = op switch
+        {
+            "reciprocal_" => t => t.Reciprocal_(),
+            "sigmoid_" => t => t.Sigmoid_(),
+            _ => t => t.Relu_(),
+        };
+        Func<Tensor, Tensor> outOfPlace = op switch
+        {
+            "reciprocal_" => t => t.Reciprocal(),
+            "sigmoid_" => t => t.Sigmoid(),
+            _ => t => t.Relu(),
+        };
+        foreach (var x in new[] { Torch.Tensor([-2.0, -0.5, 0.0, 0.25, 3.0]), Torch.Tensor([-2f, -0.5f, 0f, 0.25f, 3f]) })
+        {
+            var target = x.Clone();
+            Assert.Same(target, inPlace(target));
+            Assert.Equal(outOfPlace(x).ToDoubleArray(), target.ToDoubleArray());
+        }
     }
 
     // ------------------------------------------------------------ broadcasting and promotion

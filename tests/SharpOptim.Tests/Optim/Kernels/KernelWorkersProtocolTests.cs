@@ -7,8 +7,8 @@ namespace SharpOptim.Tests.Optim.Kernels;
 /// <summary>
 /// The kernel workers' dispatch protocol under the interleavings a preempted thread produces,
 /// replayed deterministically through <see cref="HelperSeams"/>: a helper stopped between reading
-/// the cursor and claiming an item must never run an item of a later dispatch (issue 12, item 1),
-/// and a dispatch that could not get the workers must not keep its tensors reachable (item 5).
+/// the cursor and claiming an item must never run an item of a later dispatch, and a dispatch
+/// that could not get the workers must not keep its tensors reachable.
 /// Isolated: the seams and the single pool are process-wide.
 /// </summary>
 [Collection(SharpOptim.Tests.Optim.IsolatedTestsCollection.Name)]
