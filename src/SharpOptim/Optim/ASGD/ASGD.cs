@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -185,6 +186,7 @@ public sealed class ASGD : Optimizer
             _negEta = new(T.CreateTruncating(-s.Eta)), _mu = new(T.CreateTruncating(s.Mu));
         private readonly bool _l2 = s.WeightDecay != 0, _maximize = s.Maximize, _averaging = s.Averaging;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> ax, ref Vector<T> unused1, ref Vector<T> unused2)
         {
             if (_maximize) g = -g;

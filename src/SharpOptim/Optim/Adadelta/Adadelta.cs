@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -140,6 +141,7 @@ public sealed class Adadelta : Optimizer
             _oneMinusRho = new(T.CreateTruncating(1 - h.Rho)), _eps = new(T.CreateTruncating(h.Eps)), _negLr = new(T.CreateTruncating(-h.Lr));
         private readonly bool _decay = h.WeightDecay != 0, _maximize = h.Maximize;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> squareAvg, ref Vector<T> accDelta, ref Vector<T> unused)
         {
             if (_maximize) g = -g;

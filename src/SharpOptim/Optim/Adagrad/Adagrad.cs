@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -201,6 +202,7 @@ public sealed class Adagrad : Optimizer
             _negClr = new(T.CreateTruncating(-clr));
         private readonly bool _decay = h.WeightDecay != 0, _maximize = h.Maximize;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> sum, ref Vector<T> unused, ref Vector<T> unused2)
         {
             if (_maximize) g = -g;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -209,6 +210,7 @@ public partial class Adam : Optimizer
             _negStepSize = new(T.CreateTruncating(-s.StepSize));
         private readonly bool _amsgrad = s.Amsgrad;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> expAvg, ref Vector<T> expAvgSq, ref Vector<T> maxExpAvgSq)
         {
             _moments.Apply<TMath>(ref p, ref g, ref expAvg, ref expAvgSq);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -152,6 +153,7 @@ public sealed class Adamax : Optimizer
         private readonly LerpWeight<T> _lerp = new(s.LerpWeight);
         private readonly bool _l2 = s.WeightDecay != 0, _maximize = s.Maximize;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> expAvg, ref Vector<T> expInf, ref Vector<T> unused)
         {
             if (_maximize) g = -g;

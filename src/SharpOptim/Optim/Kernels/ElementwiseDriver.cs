@@ -11,6 +11,8 @@ namespace SharpOptim.Optim.Kernels;
 /// the gradient. <see cref="ElementwiseDriver"/> owns the loop, so no algorithm writes one, and
 /// the tail of a chunk runs the same math on a padded copy, so there is no scalar second copy of it.
 /// Every operation is lane-wise and IEEE-rounded, so a lane computes exactly what a scalar would.
+/// An op marks its <see cref="Apply"/> <c>AggressiveInlining</c>: called per vector, it would cost a
+/// call and force the driver's vectors, passed by reference, through memory.
 /// </summary>
 internal interface IElementOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -214,6 +215,7 @@ public sealed class NAdam : Optimizer
         private readonly Vector<T> _bc2 = new(T.CreateTruncating(s.BiasCorrection2)), _eps = new(T.CreateTruncating(s.H.Moments.Eps)),
             _gradCoef = new(T.CreateTruncating(s.GradCoefficient)), _avgCoef = new(T.CreateTruncating(s.AvgCoefficient));
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> expAvg, ref Vector<T> expAvgSq, ref Vector<T> unused)
         {
             _moments.Apply<TMath>(ref p, ref g, ref expAvg, ref expAvgSq);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -178,6 +179,7 @@ public sealed class RAdam : Optimizer
             _rect = new(T.CreateTruncating(s.Rect));
         private readonly bool _rectified = s.Rectified;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> expAvg, ref Vector<T> expAvgSq, ref Vector<T> unused)
         {
             _moments.Apply<TMath>(ref p, ref g, ref expAvg, ref expAvgSq);

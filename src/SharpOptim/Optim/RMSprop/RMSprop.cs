@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -186,6 +187,7 @@ public sealed class RMSprop : Optimizer
             (_decay, _centered, _useMomentum, _maximize) = (h.WeightDecay != 0, h.Centered, h.Momentum > 0, h.Maximize);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> squareAvg, ref Vector<T> gradAvg, ref Vector<T> buffer)
         {
             if (_maximize) g = -g;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -157,6 +158,7 @@ public sealed class Rprop : Optimizer
             _min = new(T.CreateTruncating(h.StepSizeMin)), _max = new(T.CreateTruncating(h.StepSizeMax));
         private readonly bool _maximize = h.Maximize;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> prev, ref Vector<T> stepSize, ref Vector<T> unused)
         {
             if (_maximize) g = -g;

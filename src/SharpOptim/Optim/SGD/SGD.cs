@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using SharpOptim.Optim.Kernels;
 
 namespace SharpOptim.Optim;
@@ -161,6 +162,7 @@ public sealed class SGD : Optimizer
         private readonly bool _decay = h.WeightDecay != 0, _momentum = h.Momentum != 0, _maximize = h.Maximize, _nesterov = h.Nesterov,
             _newBuffer = newBuffer;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> buffer, ref Vector<T> unused, ref Vector<T> unused2)
         {
             if (_maximize) g = -g;
