@@ -5,7 +5,7 @@ namespace SharpOptim.Optim;
 /// <summary>The arguments of one <see cref="Optimizer.Step(Func{Tensor}?)"/> call, as step hooks see them.</summary>
 public sealed record StepArgs(Func<Tensor>? Closure);
 
-/// <summary>How a group's update is computed (design.md §3).</summary>
+/// <summary>How a group's update is computed: PyTorch's for-loop, its foreach path, or its fused kernel.</summary>
 public enum StepImplementation
 {
     /// <summary>Per-parameter tensor ops in PyTorch's order; runs under autograd when differentiable.</summary>
