@@ -1,14 +1,23 @@
 using System.Globalization;
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using SharpOptim;
 
 namespace SharpOptim.Tests.Golden;
 
-/// <summary>Reads the fixtures that tools/golden records from PyTorch (see tools/golden/README.md).</summary>
+/// <summary>
+/// Reads the fixtures that tools/golden records from PyTorch (see tools/golden/README.md): plain or
+/// gzipped JSON, and the compact <c>.sofx</c> container (tools/golden/fixture_format.py), whose
+/// tensors are stored as binary floats behind <c>{"$f64": n}</c> / <c>{"$f32": n}</c> references.
+/// Either way a tensor's values come out of <see cref="Numbers"/>; each file is read once per run.
+/// </summary>
 internal static class Fixture
 {
     private static readonly Dictionary<string, JsonNode> Cache = new();
+
+    /// <summary>The values behind each reference of a loaded <c>.sofx</c> file.</summary>
+    private static readonly ConditionalWeakTable<JsonObject, double[]> Packed = new();
 
     public static JsonNode Load(string name)
     {
@@ -16,9 +25,14 @@ internal static class Fixture
         {
             if (Cache.TryGetValue(name, out var node)) return node;
             var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
-            using Stream file = File.OpenRead(path);
-            using Stream stream = name.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress) : file;
-            node = JsonNode.Parse(stream) ?? throw new InvalidDataException($"fixture {name} is empty");
+            if (name.EndsWith(".sofx", StringComparison.Ordinal))
+                node = SofxReader.Read(path, (reference, values) => Packed.Add(reference, values));
+            else
+            {
+                using Stream file = File.OpenRead(path);
+                using Stream stream = name.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress) : file;
+                node = JsonNode.Parse(stream) ?? throw new InvalidDataException($"fixture {name} is empty");
+            }
             Cache[name] = node;
             return node;
         }
@@ -38,7 +52,17 @@ internal static class Fixture
         _ => throw new InvalidDataException($"not a number: {node}"),
     };
 
-    public static double[] Numbers(JsonNode? node) => node!.AsArray().Select(Number).ToArray();
+    /// <summary>Whether <paramref name="node"/> holds a tensor's flat values (a JSON list of numbers or a binary reference).</summary>
+    public static bool IsNumbers(JsonNode? node)
+        => node is JsonArray || (node is JsonObject o && Packed.TryGetValue(o, out _));
+
+    /// <summary>A tensor's flat values: a JSON list of numbers, or a <c>.sofx</c> reference (a fresh copy each call).</summary>
+    public static double[] Numbers(JsonNode? node) => node switch
+    {
+        JsonObject o when Packed.TryGetValue(o, out var values) => (double[])values.Clone(),
+        JsonArray a => a.Select(Number).ToArray(),
+        _ => throw new InvalidDataException($"not a list of numbers: {node?.ToJsonString()}"),
+    };
 
     /// <summary>A flat list as a tensor of <paramref name="shape"/> and <paramref name="dtype"/> (float64 values cast once).</summary>
     public static Tensor Tensor(JsonNode? data, int[] shape, DType dtype) => Torch.Tensor(Numbers(data), shape).To(dtype);
