@@ -12,9 +12,9 @@ namespace SharpOptim.Tests.Optim;
 /// </summary>
 public class AdadeltaConformanceTests : OptimizerConformance<AdadeltaConformanceTests>, IOptimizerFixtures
 {
-    public static string Trajectories => "adadelta_trajectories.json.gz";
-    public static string StateDicts => "adadelta_state_dict.json.gz";
-    private const string Differentiable = "adadelta_differentiable.json";
+    public static string Trajectories => "adadelta_trajectories.sofx";
+    public static string StateDicts => "adadelta_state_dict.sofx";
+    private const string Differentiable = "adadelta_differentiable.sofx";
 
     /// <summary>Our Adadelta on a path; it has no <c>fused</c> flag, so "fused" is the default (fused-kernel) path.</summary>
     public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs) =>

@@ -12,8 +12,8 @@ namespace SharpOptim.Tests.Optim;
 /// </summary>
 public class AdafactorConformanceTests : OptimizerConformance<AdafactorConformanceTests>, IOptimizerFixtures
 {
-    public static string Trajectories => "adafactor_trajectories.json.gz";
-    public static string StateDicts => "adafactor_state_dict.json.gz";
+    public static string Trajectories => "adafactor_trajectories.sofx";
+    public static string StateDicts => "adafactor_state_dict.sofx";
 
     /// <summary>
     /// Our fused and default paths' float32 tolerance: 1e-4, not 1e-5. They sum the norms in double

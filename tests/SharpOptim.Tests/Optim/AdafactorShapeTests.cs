@@ -14,7 +14,7 @@ namespace SharpOptim.Tests.Optim;
 /// </summary>
 public class AdafactorShapeTests
 {
-    private const string Shapes = "adafactor_shapes.json.gz";
+    private const string Shapes = "adafactor_shapes.sofx";
 
     public static IEnumerable<object[]> Cases()
         => from c in Fixture.Load(Shapes)["cases"]!.AsArray()

@@ -14,10 +14,10 @@ namespace SharpOptim.Tests.Optim;
 /// </summary>
 public class AdagradConformanceTests : OptimizerConformance<AdagradConformanceTests>, IOptimizerFixtures
 {
-    public static string Trajectories => "adagrad_trajectories.json.gz";
-    public static string StateDicts => "adagrad_state_dict.json.gz";
-    private const string Differentiable = "adagrad_differentiable.json";
-    private const string Sparse = "adagrad_sparse.json";
+    public static string Trajectories => "adagrad_trajectories.sofx";
+    public static string StateDicts => "adagrad_state_dict.sofx";
+    private const string Differentiable = "adagrad_differentiable.sofx";
+    private const string Sparse = "adagrad_sparse.sofx";
 
     public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs) =>
     {

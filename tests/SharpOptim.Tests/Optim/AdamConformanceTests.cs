@@ -10,8 +10,8 @@ namespace SharpOptim.Tests.Optim;
 /// </summary>
 public class AdamConformanceTests : OptimizerConformance<AdamConformanceTests>, IOptimizerFixtures
 {
-    public static string Trajectories => "adam_trajectories.json.gz";
-    public static string StateDicts => "adam_state_dict.json.gz";
+    public static string Trajectories => "adam_trajectories.sofx";
+    public static string StateDicts => "adam_state_dict.sofx";
 
     public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs) =>
     {
@@ -38,8 +38,8 @@ public class AdamConformanceTests : OptimizerConformance<AdamConformanceTests>, 
 /// <summary>AdamW over the same grid (tools/golden/adam.py writes adamw_* fixtures too).</summary>
 public class AdamWConformanceTests : OptimizerConformance<AdamWConformanceTests>, IOptimizerFixtures
 {
-    public static string Trajectories => "adamw_trajectories.json.gz";
-    public static string StateDicts => "adamw_state_dict.json.gz";
+    public static string Trajectories => "adamw_trajectories.sofx";
+    public static string StateDicts => "adamw_state_dict.sofx";
 
     public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs) =>
     {

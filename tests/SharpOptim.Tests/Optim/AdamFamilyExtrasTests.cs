@@ -18,8 +18,10 @@ public class AdamFamilyExtrasTests
 
     private static JsonNode Extras(string prefix) => Fixture.Load($"{prefix}_extras.json");
 
+    private static JsonNode Differentiable(string prefix) => Fixture.Load($"{prefix}_differentiable.sofx")["cases"]!;
+
     public static IEnumerable<object[]> DifferentiableCases()
-        => Prefixes.SelectMany(prefix => Extras(prefix)["differentiable"]!.AsArray().Select((_, i) => new object[] { prefix, i }));
+        => Prefixes.SelectMany(prefix => Differentiable(prefix).AsArray().Select((_, i) => new object[] { prefix, i }));
 
     /// <summary>
     /// PyTorch's own differentiable test chained over three steps: each step a fresh optimizer on a
@@ -31,7 +33,7 @@ public class AdamFamilyExtrasTests
     [MemberData(nameof(DifferentiableCases))]
     public void DifferentiableStepsGiveAutogradPyTorchsGradients(string prefix, int index)
     {
-        var record = Extras(prefix)["differentiable"]![index]!;
+        var record = Differentiable(prefix)[index]!;
         var kwargs = record["kwargs"]!.AsObject();
         var gradKwargs = record["grad_kwargs"]!.AsObject();
         var tensorKwargs = record["tensor_kwargs"]!.AsArray().Select(x => x!.GetValue<string>()).ToHashSet();

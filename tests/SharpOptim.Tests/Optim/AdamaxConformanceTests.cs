@@ -11,8 +11,8 @@ namespace SharpOptim.Tests.Optim;
 /// </summary>
 public class AdamaxConformanceTests : OptimizerConformance<AdamaxConformanceTests>, IOptimizerFixtures
 {
-    public static string Trajectories => "adamax_trajectories.json.gz";
-    public static string StateDicts => "adamax_state_dict.json.gz";
+    public static string Trajectories => "adamax_trajectories.sofx";
+    public static string StateDicts => "adamax_state_dict.sofx";
 
     public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs) =>
     {

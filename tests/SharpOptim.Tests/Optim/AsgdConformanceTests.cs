@@ -11,9 +11,9 @@ namespace SharpOptim.Tests.Optim;
 /// </summary>
 public class AsgdConformanceTests : AlgorithmConformance<AsgdConformanceTests>, IAlgorithmFixtures
 {
-    public static string Trajectories => "asgd_trajectories.json.gz";
-    public static string StateDicts => "asgd_state_dict.json.gz";
-    public static string DifferentiableFixture => "asgd_differentiable.json.gz";
+    public static string Trajectories => "asgd_trajectories.sofx";
+    public static string StateDicts => "asgd_state_dict.sofx";
+    public static string DifferentiableFixture => "asgd_differentiable.sofx";
     public static string CapturableCaseId => "asgd/averaging_from_step_12/forloop/float64";
 
     public static OptimizerFactory Factory(string path) => FactoryFor(path);

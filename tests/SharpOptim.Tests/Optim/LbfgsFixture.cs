@@ -67,10 +67,10 @@ internal sealed class LogisticClosureProblem(JsonNode problem, DType dtype) : IC
 /// </summary>
 internal static class LbfgsFixture
 {
-    public const string Trajectories = "lbfgs_trajectories.json.gz";
-    public const string StateDicts = "lbfgs_state_dict.json.gz";
+    public const string Trajectories = "lbfgs_trajectories.sofx";
+    public const string StateDicts = "lbfgs_state_dict.sofx";
 
-    public const string NonQuadratic = "lbfgs_nonquadratic_trajectories.json.gz";
+    public const string NonQuadratic = "lbfgs_nonquadratic_trajectories.sofx";
 
     public static IEnumerable<object[]> CaseIds(Func<JsonObject, bool>? where = null, string fixture = Trajectories)
         => Fixture.Load(fixture)["cases"]!.AsArray().Select(c => c!.AsObject())
@@ -260,6 +260,7 @@ internal static class LbfgsFixture
     {
         null => null,
         JsonObject o when o["tensor"] is not null => new TaggedTensor(Fixture.TaggedTensor(o)),
+        JsonObject o when Fixture.IsNumbers(o) => Fixture.Numbers(o),
         JsonArray arr when arr.Count > 0 && arr.All(n => n is JsonValue) => Fixture.Numbers(arr),
         JsonArray list => list.Select(Expected).ToList(),
         JsonValue v when v.TryGetValue<long>(out var integer) => integer,

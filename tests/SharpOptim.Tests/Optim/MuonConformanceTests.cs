@@ -13,8 +13,8 @@ namespace SharpOptim.Tests.Optim;
 /// </summary>
 public class MuonConformanceTests : OptimizerConformance<MuonConformanceTests>, IOptimizerFixtures
 {
-    public static string Trajectories => "muon_trajectories.json.gz";
-    public static string StateDicts => "muon_state_dict.json.gz";
+    public static string Trajectories => "muon_trajectories.sofx";
+    public static string StateDicts => "muon_state_dict.sofx";
 
     /// <summary>Builds our Muon from a recorded case's kwargs, on the chosen path.</summary>
     public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs) => Build(parameters, kwargs, tensorKwargs, path);

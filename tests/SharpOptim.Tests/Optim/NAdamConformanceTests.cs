@@ -11,9 +11,9 @@ namespace SharpOptim.Tests.Optim;
 /// </summary>
 public class NAdamConformanceTests : AlgorithmConformance<NAdamConformanceTests>, IAlgorithmFixtures
 {
-    public static string Trajectories => "nadam_trajectories.json.gz";
-    public static string StateDicts => "nadam_state_dict.json.gz";
-    public static string DifferentiableFixture => "nadam_differentiable.json.gz";
+    public static string Trajectories => "nadam_trajectories.sofx";
+    public static string StateDicts => "nadam_state_dict.sofx";
+    public static string DifferentiableFixture => "nadam_differentiable.sofx";
     public static string CapturableCaseId => "nadam/weight_decay/forloop/float64";
 
     public static OptimizerFactory Factory(string path) => FactoryFor(path);

@@ -13,7 +13,7 @@ namespace SharpOptim.Tests.Optim;
 /// </summary>
 public class NewtonSchulzTests
 {
-    private const string Recorded = "muon_newton_schulz.json.gz";
+    private const string Recorded = "muon_newton_schulz.sofx";
 
     private static IEnumerable<JsonNode> Cases() => Fixture.Load(Recorded)["cases"]!.AsArray()!;
 

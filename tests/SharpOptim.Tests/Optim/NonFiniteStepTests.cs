@@ -19,7 +19,7 @@ namespace SharpOptim.Tests.Optim;
 /// </summary>
 public class NonFiniteStepTests
 {
-    private const string FixtureName = "nonfinite.json.gz";
+    private const string FixtureName = "nonfinite.sofx";
 
     public static IEnumerable<object[]> Cases()
         => from c in Fixture.Load(FixtureName)["cases"]!.AsArray()

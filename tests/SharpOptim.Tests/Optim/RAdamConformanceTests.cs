@@ -12,9 +12,9 @@ namespace SharpOptim.Tests.Optim;
 /// </summary>
 public class RAdamConformanceTests : AlgorithmConformance<RAdamConformanceTests>, IAlgorithmFixtures
 {
-    public static string Trajectories => "radam_trajectories.json.gz";
-    public static string StateDicts => "radam_state_dict.json.gz";
-    public static string DifferentiableFixture => "radam_differentiable.json.gz";
+    public static string Trajectories => "radam_trajectories.sofx";
+    public static string StateDicts => "radam_state_dict.sofx";
+    public static string DifferentiableFixture => "radam_differentiable.sofx";
     public static string CapturableCaseId => "radam/nonzero_weight_decay/forloop/float64";
 
     public static OptimizerFactory Factory(string path) => FactoryFor(path);

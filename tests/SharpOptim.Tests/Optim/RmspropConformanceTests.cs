@@ -12,9 +12,9 @@ namespace SharpOptim.Tests.Optim;
 /// </summary>
 public class RmspropConformanceTests : OptimizerConformance<RmspropConformanceTests>, IOptimizerFixtures
 {
-    public static string Trajectories => "rmsprop_trajectories.json.gz";
-    public static string StateDicts => "rmsprop_state_dict.json.gz";
-    private const string Differentiable = "rmsprop_differentiable.json";
+    public static string Trajectories => "rmsprop_trajectories.sofx";
+    public static string StateDicts => "rmsprop_state_dict.sofx";
+    private const string Differentiable = "rmsprop_differentiable.sofx";
 
     /// <summary>Our RMSprop on a path; it has no <c>fused</c> flag, so "fused" is the default (fused-kernel) path.</summary>
     public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs) =>

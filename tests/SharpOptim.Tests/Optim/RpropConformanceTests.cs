@@ -13,9 +13,9 @@ namespace SharpOptim.Tests.Optim;
 /// </summary>
 public class RpropConformanceTests : OptimizerConformance<RpropConformanceTests>, IOptimizerFixtures
 {
-    public static string Trajectories => "rprop_trajectories.json.gz";
-    public static string StateDicts => "rprop_state_dict.json.gz";
-    private const string Differentiable = "rprop_differentiable.json";
+    public static string Trajectories => "rprop_trajectories.sofx";
+    public static string StateDicts => "rprop_state_dict.sofx";
+    private const string Differentiable = "rprop_differentiable.sofx";
 
     /// <summary>Our Rprop on a path; it has no <c>fused</c> flag, so "fused" is the default (kernel) path.</summary>
     public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs) =>
@@ -42,7 +42,8 @@ public class RpropConformanceTests : OptimizerConformance<RpropConformanceTests>
     public void RecordedStepSizesReachBothBounds()
     {
         var c = TrajectoryCheck.Case(Trajectories, "rprop/step_sizes_reached_SharpOptim/forloop/float64");
-        var sizes = c["steps"]!.AsArray().SelectMany(s => s!["state"]!.AsArray().SelectMany(ps => Fixture.Numbers(ps!["step_size"]))).ToList();
+        var sizes = c["steps"]!.AsArray().Where(s => s!["state"] is not null) // the steps whose state was kept
+            .SelectMany(s => s!["state"]!.AsArray().SelectMany(ps => Fixture.Numbers(ps!["step_size"]))).ToList();
         var bounds = c["kwargs"]!["step_sizes"]!.AsArray();
         Assert.Equal(Fixture.Number(bounds[0]), sizes.Min());
         Assert.Equal(Fixture.Number(bounds[1]), sizes.Max());

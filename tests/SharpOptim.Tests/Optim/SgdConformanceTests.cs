@@ -12,8 +12,8 @@ namespace SharpOptim.Tests.Optim;
 /// </summary>
 public class SgdConformanceTests : OptimizerConformance<SgdConformanceTests>, IOptimizerFixtures
 {
-    public static string Trajectories => "sgd_trajectories.json.gz";
-    public static string StateDicts => "sgd_state_dict.json.gz";
+    public static string Trajectories => "sgd_trajectories.sofx";
+    public static string StateDicts => "sgd_state_dict.sofx";
 
     /// <summary>Builds our SGD from a recorded case's kwargs, on the chosen path.</summary>
     public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs) =>

@@ -12,7 +12,7 @@ namespace SharpOptim.Tests.Tensors;
 /// </summary>
 public class NonFiniteOpTests
 {
-    private const string FixtureName = "nonfinite.json.gz";
+    private const string FixtureName = "nonfinite.sofx";
 
     [Theory]
     [InlineData("float32")]
