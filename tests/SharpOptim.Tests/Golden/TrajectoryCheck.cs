@@ -58,6 +58,23 @@ internal static class TrajectoryCheck
         }
     }
 
+    /// <summary>
+    /// Two replays of one case (e.g. the reference path and the foreach kernel) ended bit for bit
+    /// alike: every param, and every state entry in the same order.
+    /// </summary>
+    public static void AssertIdentical(Optimizer expected, GoldenProblem expectedProblem, Optimizer actual, GoldenProblem actualProblem, string what)
+    {
+        for (int i = 0; i < expectedProblem.Params.Length; i++)
+        {
+            Tolerance.AssertIdentical(actualProblem.Params[i], expectedProblem.Params[i], $"{what} param {i}");
+            if (!expected.State.TryGetValue(expectedProblem.Params[i], out var es)) continue;
+            var states = actual.State[actualProblem.Params[i]];
+            Assert.Equal(es.Keys, states.Keys);
+            foreach (var (key, value) in es)
+                StateDictCheck.AssertIdenticalValue(states[key], value, $"{what} state {i}.{key}");
+        }
+    }
+
     public static void AssertStateValue(object? actual, JsonNode expected, DType dtype, string what, double? tolerance = null)
     {
         switch (actual)

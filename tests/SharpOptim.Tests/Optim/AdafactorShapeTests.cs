@@ -32,7 +32,7 @@ public class AdafactorShapeTests
         var dtype = Fixture.DType(c["dtype"]!.GetValue<string>());
         var shape = c["shape"]!.AsArray().Select(x => x!.GetValue<int>()).ToArray();
         var param = Fixture.Tensor(c["param0"], shape, dtype).RequiresGrad_();
-        var optimizer = AdafactorConformanceTests.Build([param], c["kwargs"]!.AsObject(), TrajectoryCheck.TensorKwargs(c), path);
+        var optimizer = (Adafactor)AdafactorConformanceTests.Factory(path)([param], c["kwargs"]!.AsObject(), TrajectoryCheck.TensorKwargs(c));
         double tolerance = Tolerance.For(dtype);
         var steps = c["steps"]!.AsArray();
         for (int k = 0; k < steps.Count; k++)
