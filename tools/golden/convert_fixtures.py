@@ -37,7 +37,7 @@ FIXTURES = "tests/SharpOptim.Tests/Fixtures"
 # Algorithms with <prefix>_trajectories and <prefix>_state_dict (common.record_state_dict_cases).
 ALGORITHMS = ["sgd", "adagrad", "adadelta", "rmsprop", "rprop", "adam", "adamw", "adamax",
               "asgd", "nadam", "radam", "adafactor", "muon"]
-# Recorded by adaptive.py as x/g feedback runs, by algorithm_fixtures.py on the problem's grads.
+# Recorded as x/g feedback runs (adaptive.py), on the problem's grads (asgd, nadam, radam.py), as chains (adam.py, adamax.py).
 X_G_FEEDBACK = ["adagrad", "adadelta", "rmsprop", "rprop"]
 RECORDED_GRADS = ["asgd", "nadam", "radam"]
 CHAINED = ["adam", "adamw", "adamax"]

@@ -87,17 +87,17 @@ def _with_procedure(fixture, procedure, cases):
 
 
 def x_g_feedback_fixture(prefix, fixture):
-    """adaptive.py's fixture (header, python, dtype, x0, g0, w, cases); cases numbered in order."""
+    """The fixture adaptive.py wrote (header, python, dtype, x0, g0, w, cases); cases numbered in order."""
     cases = [{"id": f"{prefix}_differentiable/{i}", **c} for i, c in enumerate(fixture["cases"])]
     return _with_procedure(fixture, "x_g_feedback", cases)
 
 
 def recorded_grads_fixture(fixture):
-    """algorithm_fixtures.py's fixture (header, problem, param_names, cases with ids)."""
+    """The fixture algorithm_fixtures.py (now recorder.record_recorded_grads) wrote (header, problem, param_names, cases with ids)."""
     return _with_procedure(fixture, "recorded_grads", fixture["cases"])
 
 
 def chained_fixture(prefix, extras):
-    """The "differentiable" list of adam_family.py's <prefix>_extras (with its header)."""
+    """The "differentiable" list adam_family.py (now recorder.record_diff_fn_chain) wrote into <prefix>_extras (with its header)."""
     cases = [{"id": f"{prefix}_differentiable/{slug(c['desc'])}", **c} for c in extras["differentiable"]]
     return _with_procedure({k: extras[k] for k in HEADER_KEYS}, "pytorch_diff_fn_chain", cases)
