@@ -6,7 +6,7 @@ using Xunit;
 namespace SharpOptim.Tests.Golden;
 
 /// <summary>
-/// Compares our state dicts with PyTorch's recorded ones (<c>common.record_state_dict_cases</c>),
+/// Compares our state dicts with PyTorch's recorded ones (<c>recorder.record_state_dict_cases</c>),
 /// and replays the first part of a run and its continuation after a load.
 /// </summary>
 internal static class StateDictCheck

@@ -7,7 +7,7 @@ using Xunit;
 namespace SharpOptim.Tests.Optim;
 
 /// <summary>
-/// Adafactor on params the test problem lacks (adafactor_shapes.json.gz, tools/golden/adafactor.py):
+/// Adafactor on params the test problem lacks (adafactor_shapes.sofx, tools/golden/adafactor.py):
 /// a 3-D param, whose second moments are factored over its last two dims per leading index
 /// (row_var (2,3,1), col_var (2,1,4)), and one-row / one-column matrices. A lone param is fed
 /// PyTorch's seeded gradients for 20 steps; params and state must match on every path.

@@ -60,8 +60,8 @@ internal sealed class LogisticClosureProblem(JsonNode problem, DType dtype) : IC
 }
 
 /// <summary>
-/// Reads lbfgs_trajectories.json.gz / lbfgs_state_dict.json.gz (tools/golden/lbfgs.py) and
-/// lbfgs_nonquadratic_trajectories.json.gz (tools/golden/lbfgs_nonquadratic.py): builds the
+/// Reads lbfgs_trajectories.sofx / lbfgs_state_dict.sofx (tools/golden/lbfgs.py) and
+/// lbfgs_nonquadratic_trajectories.sofx (tools/golden/lbfgs_nonquadratic.py): builds the
 /// problem and our LBFGS for a recorded case, replays PyTorch's closure evaluations, and compares
 /// params and state with PyTorch's after each step.
 /// </summary>

@@ -8,7 +8,7 @@ namespace SharpOptim.Tests.Optim;
 
 /// <summary>
 /// Muon's bfloat16 Newton–Schulz iteration alone against PyTorch's <c>_zeropower_via_newtonschulz</c>
-/// (muon_newton_schulz.json.gz, tools/golden/muon.py): 12 shapes × 3 coefficient/step/eps settings
+/// (muon_newton_schulz.sofx, tools/golden/muon.py): 12 shapes × 3 coefficient/step/eps settings
 /// × 3 input scales, a zero matrix and a float64 input.
 /// </summary>
 public class NewtonSchulzTests

@@ -41,7 +41,7 @@ public class RpropConformanceTests : OptimizerConformance<RpropConformanceTests>
 
     /// <summary>
     /// A NaN gradient keeps its element finite, as in PyTorch (whose sign of NaN is 0; its values are
-    /// in nonfinite.json.gz, see NonFiniteStepTests): the step size stays, the element does not move,
+    /// in nonfinite.sofx, see NonFiniteStepTests): the step size stays, the element does not move,
     /// and the NaN reaches only prev, from where the next product is NaN again, which keeps the step
     /// size once more. Kernel and reference agree.
     /// </summary>
