@@ -1,6 +1,6 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO.Compression;
-using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using SharpOptim;
 
@@ -16,8 +16,11 @@ internal static class Fixture
 {
     private static readonly Dictionary<string, JsonNode> Cache = new();
 
-    /// <summary>The values behind each reference of a loaded <c>.sofx</c> file.</summary>
-    private static readonly ConditionalWeakTable<JsonObject, double[]> Packed = new();
+    /// <summary>
+    /// The float64 and float32 sections of each loaded <c>.sofx</c> file, by its root. (One entry a
+    /// file, not one a tensor: a table with an entry per tensor made every GC of the run slower.)
+    /// </summary>
+    private static readonly ConcurrentDictionary<JsonNode, (double[] F64, double[] F32)> Sections = new(ReferenceEqualityComparer.Instance);
 
     public static JsonNode Load(string name)
     {
@@ -26,7 +29,10 @@ internal static class Fixture
             if (Cache.TryGetValue(name, out var node)) return node;
             var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
             if (name.EndsWith(".sofx", StringComparison.Ordinal))
-                node = SofxReader.Read(path, (reference, values) => Packed.Add(reference, values));
+            {
+                (node, var f64, var f32) = SofxReader.Read(path);
+                Sections[node] = (f64, f32);
+            }
             else
             {
                 using Stream file = File.OpenRead(path);
@@ -54,15 +60,19 @@ internal static class Fixture
 
     /// <summary>Whether <paramref name="node"/> holds a tensor's flat values (a JSON list of numbers or a binary reference).</summary>
     public static bool IsNumbers(JsonNode? node)
-        => node is JsonArray || (node is JsonObject o && Packed.TryGetValue(o, out _));
+        => node is JsonArray || (node is JsonObject o && SofxReader.IsReference(o, out _, out _));
 
     /// <summary>A tensor's flat values: a JSON list of numbers, or a <c>.sofx</c> reference (a fresh copy each call).</summary>
-    public static double[] Numbers(JsonNode? node) => node switch
+    public static double[] Numbers(JsonNode? node)
     {
-        JsonObject o when Packed.TryGetValue(o, out var values) => (double[])values.Clone(),
-        JsonArray a => a.Select(Number).ToArray(),
-        _ => throw new InvalidDataException($"not a list of numbers: {node?.ToJsonString()}"),
-    };
+        if (node is JsonObject o && SofxReader.IsReference(o, out var kind, out int length))
+        {
+            var (f64, f32) = Sections[o.Root];
+            return (kind == "$f64" ? f64 : f32).AsSpan(o["$at"]!.GetValue<int>(), length).ToArray();
+        }
+        if (node is JsonArray a) return a.Select(Number).ToArray();
+        throw new InvalidDataException($"not a list of numbers: {node?.ToJsonString()}");
+    }
 
     /// <summary>A flat list as a tensor of <paramref name="shape"/> and <paramref name="dtype"/> (float64 values cast once).</summary>
     public static Tensor Tensor(JsonNode? data, int[] shape, DType dtype) => Torch.Tensor(Numbers(data), shape).To(dtype);

@@ -15,7 +15,11 @@ internal static class SofxReader
 {
     private const int Version = 1;
 
-    public static JsonNode Read(string path, Action<JsonObject, double[]> onReference)
+    /// <summary>
+    /// The header of the fixture at <paramref name="path"/>, every reference in it given its
+    /// <c>"$at"</c> (sequential ones included), and the two sections' values, float32 ones widened exactly.
+    /// </summary>
+    public static (JsonNode Header, double[] F64, double[] F32) Read(string path)
     {
         byte[] payload;
         using (var file = File.OpenRead(path))
@@ -43,50 +47,54 @@ internal static class SofxReader
         for (int i = 0; i < f64Count; i++) doubles[i] = BinaryPrimitives.ReadDoubleLittleEndian(f64.AsSpan(8 * i));
         var singles = new double[f32Count];
         for (int i = 0; i < f32Count; i++) singles[i] = BinaryPrimitives.ReadSingleLittleEndian(f32.AsSpan(4 * i));
-        var sections = new Dictionary<string, Section> { ["$f64"] = new(doubles), ["$f32"] = new(singles) };
-        Resolve(header, sections, onReference);
-        foreach (var (kind, section) in sections)
-            if (section.Next != section.Count) throw new InvalidDataException($"{path}: {section.Count - section.Next} {kind} values no reference uses");
-        return header;
+        var next = new Dictionary<string, int> { ["$f64"] = 0, ["$f32"] = 0 };
+        var counts = new Dictionary<string, int> { ["$f64"] = f64Count, ["$f32"] = f32Count };
+        Resolve(header, next, counts, path);
+        foreach (var (kind, count) in counts)
+            if (next[kind] != count) throw new InvalidDataException($"{path}: {count - next[kind]} {kind} values no reference uses");
+        return (header, doubles, singles);
     }
 
-    /// <summary>A section's values (float32 ones widened exactly) and how far the walk has consumed them.</summary>
-    private sealed class Section(double[] values)
-    {
-        public int Count => values.Length;
-        public int Next { get; set; }
-
-        public double[] Take(int start, int length)
-        {
-            if (start < 0 || length < 0 || start + length > Count) throw new InvalidDataException($"reference [{start}, {start + length}) outside its section of {Count}");
-            return values.AsSpan(start, length).ToArray();
-        }
-    }
-
-    /// <summary>Walks the header in document order (the order the writer consumed each section in).</summary>
-    private static void Resolve(JsonNode? node, Dictionary<string, Section> sections, Action<JsonObject, double[]> onReference)
+    /// <summary>
+    /// Walks the header in document order (the order the writer consumed each section in), giving
+    /// each sequential reference the <c>"$at"</c> it was written at.
+    /// </summary>
+    private static void Resolve(JsonNode? node, Dictionary<string, int> next, Dictionary<string, int> counts, string path)
     {
         switch (node)
         {
-            case JsonObject o when o.Count > 0 && o.First().Key is "$f64" or "$f32":
-                var section = sections[o.First().Key];
-                int length = o.First().Value!.GetValue<int>();
+            case JsonObject o when IsReference(o, out var kind, out int length):
                 int start;
                 if (o["$at"] is { } repeat) start = repeat.GetValue<int>();
                 else
                 {
-                    start = section.Next;
-                    section.Next += length;
+                    start = next[kind];
+                    next[kind] += length;
+                    o["$at"] = start;
                 }
-                onReference(o, section.Take(start, length));
+                if (start < 0 || length < 0 || start + length > counts[kind])
+                    throw new InvalidDataException($"{path}: reference [{start}, {start + length}) outside its section of {counts[kind]}");
                 break;
             case JsonObject o:
-                foreach (var (_, child) in o) Resolve(child, sections, onReference);
+                foreach (var (_, child) in o) Resolve(child, next, counts, path);
                 break;
             case JsonArray a:
-                foreach (var child in a) Resolve(child, sections, onReference);
+                foreach (var child in a) Resolve(child, next, counts, path);
                 break;
         }
+    }
+
+    /// <summary>Whether <paramref name="o"/> is a reference (<c>{"$f64": n}</c> or <c>{"$f32": n}</c>, maybe with <c>"$at"</c>).</summary>
+    public static bool IsReference(JsonObject o, out string kind, out int length)
+    {
+        kind = "";
+        length = 0;
+        if (o.Count is < 1 or > 2) return false;
+        var (key, value) = o.First();
+        if (key is not ("$f64" or "$f32")) return false;
+        kind = key;
+        length = value!.GetValue<int>();
+        return true;
     }
 
     /// <summary>Undoes the writer's byte shuffle: byte k of value i sits at k·count + i.</summary>
