@@ -27,21 +27,24 @@ internal static class Fixture
         lock (Cache)
         {
             if (Cache.TryGetValue(name, out var node)) return node;
-            var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
-            if (name.EndsWith(".sofx", StringComparison.Ordinal))
-            {
-                (node, var f64, var f32) = SofxReader.Read(path);
-                Sections[node] = (f64, f32);
-            }
-            else
-            {
-                using Stream file = File.OpenRead(path);
-                using Stream stream = name.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress) : file;
-                node = JsonNode.Parse(stream) ?? throw new InvalidDataException($"fixture {name} is empty");
-            }
+            node = LoadFile(Path.Combine(AppContext.BaseDirectory, "Fixtures", name));
             Cache[name] = node;
             return node;
         }
+    }
+
+    /// <summary>Reads the fixture file at <paramref name="path"/> (uncached), in the format its extension says.</summary>
+    public static JsonNode LoadFile(string path)
+    {
+        if (path.EndsWith(".sofx", StringComparison.Ordinal))
+        {
+            var (header, f64, f32) = SofxReader.Read(path);
+            Sections[header] = (f64, f32);
+            return header;
+        }
+        using Stream file = File.OpenRead(path);
+        using Stream stream = path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress) : file;
+        return JsonNode.Parse(stream) ?? throw new InvalidDataException($"fixture {path} is empty");
     }
 
     /// <summary>A number as written by the generator: JSON number, or "nan"/"inf"/"-inf".</summary>
