@@ -18,12 +18,17 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden"))
+import fixture_format  # noqa: E402  (reads .sofx; plain python3)
+
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "tests", "SharpOptim.Tests", "Fixtures")
 CASE_ID = re.compile(r"^([A-Za-z0-9_]+)/([^/ ]+)/([a-z0-9_]+)/(float32|float64)\b")
 PATHS = ("reference", "foreach", "default", "fused")
 
 
 def load(path):
+    if path.endswith(".sofx"):
+        return fixture_format.read(path)
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8") as f:
         return json.load(f)
@@ -32,7 +37,7 @@ def load(path):
 def fixture_counts():
     """prefix -> {"trajectories": n, "state_dicts": n, "errors": n}"""
     counts = collections.defaultdict(lambda: collections.Counter())
-    for path in sorted(glob.glob(os.path.join(FIXTURES, "*.json*"))):
+    for path in sorted(glob.glob(os.path.join(FIXTURES, "*.json*")) + glob.glob(os.path.join(FIXTURES, "*.sofx"))):
         name = os.path.basename(path).split(".")[0]
         m = re.match(r"(.+)_(trajectories|state_dict|errors)$", name)
         if not m:

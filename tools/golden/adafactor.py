@@ -1,12 +1,12 @@
-"""Record torch.optim.Adafactor behaviour into JSON fixtures.
+"""Record torch.optim.Adafactor behaviour into fixtures (through recorder.py).
 
 From the repository root:
-    ../shared/oracle/python tools/golden/adafactor.py
+    tools/oracle/python tools/golden/adafactor.py
 
 Writes
-    tests/SharpOptim.Tests/Fixtures/adafactor_trajectories.json.gz
-    tests/SharpOptim.Tests/Fixtures/adafactor_state_dict.json.gz
-    tests/SharpOptim.Tests/Fixtures/adafactor_shapes.json.gz
+    tests/SharpOptim.Tests/Fixtures/adafactor_trajectories.sofx
+    tests/SharpOptim.Tests/Fixtures/adafactor_state_dict.sofx
+    tests/SharpOptim.Tests/Fixtures/adafactor_shapes.sofx
     tests/SharpOptim.Tests/Fixtures/adafactor_errors.json
 """
 
@@ -19,8 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
 
 import common as C  # noqa: E402
-
-FIXTURES = "tests/SharpOptim.Tests/Fixtures"
+import recorder as R  # noqa: E402
 Adafactor = torch.optim.Adafactor
 
 
@@ -35,43 +34,12 @@ def adafactor_configs():
     # (the grid only has None, i.e. the dtype's machine epsilon); an epsilon2 above RMS(param),
     # so the step size is epsilon2 * rho_t.
     extras = [
-        C.Extra({"lr": torch.tensor(0.01)}, "extra: tensor lr"),
-        C.Extra({"lr": 0.5, "weight_decay": 0.01}, "extra: lr above 1/sqrt(step)"),
-        C.Extra({"eps": (1e-3, 1e-3)}, "extra: explicit epsilon1"),
-        C.Extra({"eps": (None, 2.0)}, "extra: epsilon2 above RMS(param)"),
+        R.Extra({"lr": torch.tensor(0.01)}, "extra: tensor lr"),
+        R.Extra({"lr": 0.5, "weight_decay": 0.01}, "extra: lr above 1/sqrt(step)"),
+        R.Extra({"eps": (1e-3, 1e-3)}, "extra: explicit epsilon1"),
+        R.Extra({"eps": (None, 2.0)}, "extra: epsilon2 above RMS(param)"),
     ]
     return grid + extras
-
-
-# ---------------------------------------------------------------------------
-# Trajectories
-# ---------------------------------------------------------------------------
-def record_trajectories(problem):
-    cases, skipped = C.record_grid(Adafactor, "adafactor", adafactor_configs(),
-                                   dtypes=("float32", "float64"), impls=("forloop",))
-    return {
-        **C.header("Adafactor"),
-        "steps": C.N_STEPS,
-        "problem": C.problem_json(problem),
-        "param_names": C.param_names(problem),
-        "cases": cases,
-        "skipped": skipped,
-    }
-
-
-# ---------------------------------------------------------------------------
-# State dicts
-# ---------------------------------------------------------------------------
-def record_state_dicts(problem, trajectories):
-    configs = {c.desc: c for c in adafactor_configs()}
-    cases = C.record_state_dict_cases(Adafactor, "adafactor", configs, ("default", "nonzero weight_decay"),
-                                      trajectories, problem)
-    return {
-        **C.header("Adafactor"),
-        "problem": C.problem_json(problem),
-        "param_names": C.param_names(problem),
-        "cases": cases,
-    }
 
 
 # ---------------------------------------------------------------------------
@@ -144,32 +112,13 @@ ERROR_CASES = [
 ]
 
 
-def record_errors():
-    return [C.run_error_case(name, code, {"scope": "Adafactor"}) for name, code in ERROR_CASES]
-
-
-# ---------------------------------------------------------------------------
-def main():
-    problem = C.make_problem()
-    traj = record_trajectories(problem)
-    n = C.write_json_gz(f"{FIXTURES}/adafactor_trajectories.json.gz", traj)
-    print(f"adafactor_trajectories: {len(traj['cases'])} cases, {len(traj['skipped'])} skipped, {n} bytes raw")
-
-    sds = record_state_dicts(problem, traj)
-    n = C.write_json_gz(f"{FIXTURES}/adafactor_state_dict.json.gz", sds)
-    print(f"adafactor_state_dict: {len(sds['cases'])} cases, {n} bytes raw")
-
-    shapes = record_shapes()
-    n = C.write_json_gz(f"{FIXTURES}/adafactor_shapes.json.gz", shapes)
-    print(f"adafactor_shapes: {len(shapes['cases'])} cases, {n} bytes raw")
-
-    errs = record_errors()
-    C.write_error_fixture(f"{FIXTURES}/adafactor_errors.json", errs)
-    kinds = {}
-    for r in errs:
-        kinds[r["kind"]] = kinds.get(r["kind"], 0) + 1
-    print(f"adafactor_errors: {len(errs)} cases {kinds}")
+ALGORITHM = R.Algorithm(
+    Adafactor, "adafactor", adafactor_configs(),
+    state_dict_descs=("default", "nonzero weight_decay"),
+    errors=ERROR_CASES,
+    extra_files=[lambda problem: ("adafactor_shapes.sofx", record_shapes())],
+)
 
 
 if __name__ == "__main__":
-    main()
+    R.record(ALGORITHM)

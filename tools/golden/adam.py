@@ -1,13 +1,14 @@
-"""Record torch.optim.Adam and torch.optim.AdamW behaviour into JSON fixtures.
+"""Record torch.optim.Adam and torch.optim.AdamW behaviour into fixtures (through recorder.py).
 
 From the repository root:
-    ../shared/oracle/python tools/golden/adam.py
+    tools/oracle/python tools/golden/adam.py
 
 Writes (for each of adam and adamw)
-    tests/SharpOptim.Tests/Fixtures/<prefix>_trajectories.json.gz
-    tests/SharpOptim.Tests/Fixtures/<prefix>_state_dict.json.gz
+    tests/SharpOptim.Tests/Fixtures/<prefix>_trajectories.sofx
+    tests/SharpOptim.Tests/Fixtures/<prefix>_state_dict.sofx
     tests/SharpOptim.Tests/Fixtures/<prefix>_errors.json
-    tests/SharpOptim.Tests/Fixtures/<prefix>_extras.json   (differentiable gradients, capturable on CPU)
+    tests/SharpOptim.Tests/Fixtures/<prefix>_differentiable.sofx  (pytorch_diff_fn_chain)
+    tests/SharpOptim.Tests/Fixtures/<prefix>_extras.json          (defaults, repr, old state dicts, capturable on CPU)
 """
 
 import os
@@ -19,19 +20,17 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
 
 import common as C  # noqa: E402
-import adam_family as F  # noqa: E402
-
-FIXTURES = "tests/SharpOptim.Tests/Fixtures"
+import recorder as R  # noqa: E402
 
 
 def adam_configs():
     """PyTorch's own CPU grid, then the configs PyTorch's grid keeps for other devices that
-    CPU can run once `capturable` is dropped (tensor lr, tensor betas); see adam_family."""
+    CPU can run once `capturable` is dropped (tensor lr, tensor betas); see recorder.cpu_grid_with_device_extras."""
     from torch.testing._internal.common_optimizers import optim_inputs_func_adam
 
     # optim_inputs_func_adamw is optim_inputs_func_adam; the dtype changes the grid only for
     # float16 (eps), so the float32 grid serves float32 and float64.
-    return F.cpu_grid_with_device_extras(torch.optim.Adam, optim_inputs_func_adam, torch.float32)
+    return R.cpu_grid_with_device_extras(torch.optim.Adam, optim_inputs_func_adam, torch.float32)
 
 
 # ---------------------------------------------------------------------------
@@ -100,7 +99,7 @@ def error_cases(cls):
 
 
 # ---------------------------------------------------------------------------
-# Extras: the differentiable path through autograd; capturable on CPU
+# Extras: the differentiable path through autograd; defaults; capturable on CPU
 # ---------------------------------------------------------------------------
 def differentiable_configs(cls):
     """(desc, kwargs builder) for the autograd checks. Tensor hyper-parameters require grad so
@@ -124,6 +123,7 @@ def differentiable_configs(cls):
 
 
 def record_extras(cls):
+    """<prefix>_extras.json: the default group, repr and older state dicts, and capturable on CPU."""
     name = cls.__name__
     loads = []
     if cls is torch.optim.AdamW:
@@ -137,36 +137,39 @@ def record_extras(cls):
             {"scope": name}))
     return {
         **C.header(name),
-        "defaults": F.record_defaults(cls, ("amsgrad", "maximize", "foreach", "capturable", "differentiable",
+        "defaults": R.record_defaults(cls, ("amsgrad", "maximize", "foreach", "capturable", "differentiable",
                                             "fused", "decoupled_weight_decay")) + loads,
-        "differentiable": F.record_differentiable(cls, differentiable_configs(cls)),
         "capturable_on_cpu": [
-            C.run_error_case(f"{cls.__name__.lower()}_capturable_step_on_cpu",
-                             f"opt = torch.optim.{cls.__name__}([p], capturable=True)\n"
+            C.run_error_case(f"{name.lower()}_capturable_step_on_cpu",
+                             f"opt = torch.optim.{name}([p], capturable=True)\n"
                              "p.grad = torch.ones_like(p)\n"
                              "opt.step()",
-                             {"scope": cls.__name__}),
-            C.run_error_case(f"{cls.__name__.lower()}_capturable_fused_step_on_cpu",
+                             {"scope": name}),
+            C.run_error_case(f"{name.lower()}_capturable_fused_step_on_cpu",
                              "q = torch.nn.Parameter(torch.tensor([0.5, -1.0]))\n"
-                             f"opt = torch.optim.{cls.__name__}([q], capturable=True, fused=True)\n"
+                             f"opt = torch.optim.{name}([q], capturable=True, fused=True)\n"
                              "q.grad = torch.tensor([0.25, -2.0])\n"
                              "opt.step()\n"
                              "result = q.detach()",
-                             {"scope": cls.__name__}),
+                             {"scope": name}),
         ],
     }
 
 
 # ---------------------------------------------------------------------------
+def algorithm(cls, prefix):
+    return R.Algorithm(
+        cls, prefix, adam_configs(), impls=("forloop", "fused"),
+        state_dict_descs=("amsgrad", "maximize", "Tensor lr, Tensor betas, with capturable" + R.CAPTURABLE_DROPPED),
+        errors=error_cases(cls.__name__),
+        differentiable=R.Differentiable("pytorch_diff_fn_chain", differentiable_configs(cls)),
+        extra_files=[lambda problem: (f"{prefix}_extras.json", record_extras(cls))],
+    )
+
+
 def main():
-    problem = C.make_problem()
-    configs = adam_configs()
-    state_dict_descs = ("amsgrad", "maximize", F.extra_desc("Tensor lr, Tensor betas, with capturable"))
     for cls, prefix in ((torch.optim.Adam, "adam"), (torch.optim.AdamW, "adamw")):
-        F.record_all(cls, prefix, configs, state_dict_descs, problem, FIXTURES,
-                     impls=("forloop", "fused"),
-                     errors=[C.run_error_case(n, code, {"scope": cls.__name__}) for n, code in error_cases(cls.__name__)],
-                     extras=record_extras(cls))
+        R.record(algorithm(cls, prefix))
 
 
 if __name__ == "__main__":

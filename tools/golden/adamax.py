@@ -1,13 +1,14 @@
-"""Record torch.optim.Adamax behaviour into JSON fixtures.
+"""Record torch.optim.Adamax behaviour into fixtures (through recorder.py).
 
 From the repository root:
-    ../shared/oracle/python tools/golden/adamax.py
+    tools/oracle/python tools/golden/adamax.py
 
 Writes
-    tests/SharpOptim.Tests/Fixtures/adamax_trajectories.json.gz
-    tests/SharpOptim.Tests/Fixtures/adamax_state_dict.json.gz
+    tests/SharpOptim.Tests/Fixtures/adamax_trajectories.sofx
+    tests/SharpOptim.Tests/Fixtures/adamax_state_dict.sofx
     tests/SharpOptim.Tests/Fixtures/adamax_errors.json
-    tests/SharpOptim.Tests/Fixtures/adamax_extras.json   (differentiable gradients, capturable on CPU)
+    tests/SharpOptim.Tests/Fixtures/adamax_differentiable.sofx  (pytorch_diff_fn_chain)
+    tests/SharpOptim.Tests/Fixtures/adamax_extras.json          (defaults, repr, old state dicts, capturable on CPU)
 """
 
 import os
@@ -19,18 +20,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
 
 import common as C  # noqa: E402
-import adam_family as F  # noqa: E402
-
-FIXTURES = "tests/SharpOptim.Tests/Fixtures"
+import recorder as R  # noqa: E402
 Adamax = torch.optim.Adamax
 
 
 def adamax_configs():
     """PyTorch's own CPU grid, then its CUDA-only configs that differ once `capturable` is
-    dropped (tensor lr, weight_decay 0.9); see adam_family."""
+    dropped (tensor lr, weight_decay 0.9); see recorder.cpu_grid_with_device_extras."""
     from torch.testing._internal.common_optimizers import optim_inputs_func_adamax
 
-    return F.cpu_grid_with_device_extras(Adamax, optim_inputs_func_adamax, torch.float32)
+    return R.cpu_grid_with_device_extras(Adamax, optim_inputs_func_adamax, torch.float32)
 
 
 ERROR_CASES = [
@@ -75,10 +74,10 @@ def differentiable_configs():
 
 
 def record_extras():
+    """adamax_extras.json: the default group, repr and older state dicts, and capturable on CPU."""
     return {
         **C.header("Adamax"),
-        "defaults": F.record_defaults(Adamax, ("foreach", "maximize", "differentiable", "capturable")),
-        "differentiable": F.record_differentiable(Adamax, differentiable_configs()),
+        "defaults": R.record_defaults(Adamax, ("foreach", "maximize", "differentiable", "capturable")),
         "capturable_on_cpu": [
             C.run_error_case("adamax_capturable_step_on_cpu",
                              "opt = torch.optim.Adamax([p], capturable=True)\n"
@@ -89,14 +88,14 @@ def record_extras():
     }
 
 
-def main():
-    problem = C.make_problem()
-    configs = adamax_configs()
-    F.record_all(Adamax, "adamax", configs, ("maximize, weight_decay", "non-default lr"), problem, FIXTURES,
-                 impls=("forloop",),
-                 errors=[C.run_error_case(n, code, {"scope": "Adamax"}) for n, code in ERROR_CASES],
-                 extras=record_extras())
+ALGORITHM = R.Algorithm(
+    Adamax, "adamax", adamax_configs(),
+    state_dict_descs=("maximize, weight_decay", "non-default lr"),
+    errors=ERROR_CASES,
+    differentiable=R.Differentiable("pytorch_diff_fn_chain", differentiable_configs()),
+    extra_files=[lambda problem: ("adamax_extras.json", record_extras())],
+)
 
 
 if __name__ == "__main__":
-    main()
+    R.record(ALGORITHM)

@@ -1,23 +1,20 @@
-"""Record torch.optim.Adagrad, Adadelta, RMSprop and Rprop behaviour into JSON fixtures.
+"""Record torch.optim.Adagrad, Adadelta, RMSprop and Rprop behaviour into fixtures (through
+recorder.py), each described by a row of ALGORITHMS. From the repository root:
 
-The four per-element adaptive-step optimizers share one recording recipe, so one script
-holds them, each described by a row of ALGORITHMS. From the repository root:
-
-    ../shared/oracle/python tools/golden/adaptive.py                # all four
-    ../shared/oracle/python tools/golden/adaptive.py adagrad rprop  # only these
+    tools/oracle/python tools/golden/adaptive.py                # all four
+    tools/oracle/python tools/golden/adaptive.py adagrad rprop  # only these
 
 Writes, for each <prefix> in adagrad, adadelta, rmsprop, rprop (tests/SharpOptim.Tests/Fixtures/):
-    <prefix>_trajectories.json.gz   PyTorch's option grid, float32/float64, 100 steps
-    <prefix>_state_dict.json.gz     mid-run state dicts and their continuation
+    <prefix>_trajectories.sofx      PyTorch's option grid, float32/float64, 100 steps
+    <prefix>_state_dict.sofx        mid-run state dicts and their continuation
     <prefix>_errors.json            constructor and step-time errors (and a few "ok" results)
-    <prefix>_differentiable.json    a differentiable=True run and the gradient through it
+    <prefix>_differentiable.sofx    differentiable=True runs and the gradients through them (x_g_feedback)
 and for Adagrad only
-    adagrad_sparse.json             Embedding(sparse=True) trained with Adagrad (sparse gradients)
+    adagrad_sparse.sofx             Embedding(sparse=True) trained with Adagrad (sparse gradients)
 """
 
 import os
 import sys
-from dataclasses import dataclass, field
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -26,9 +23,8 @@ import torch  # noqa: E402
 from torch.testing._internal import common_optimizers as CO  # noqa: E402
 
 import common as C  # noqa: E402
+import recorder as R  # noqa: E402
 from sgd import SPARSE_GRAD_SETUP  # noqa: E402  (q = [[1,2],[3,4]] with a 2-entry sparse grad)
-
-FIXTURES = "tests/SharpOptim.Tests/Fixtures"
 
 # Opt out of sparse invariant checks explicitly: otherwise PyTorch warns once per process, at
 # whichever sparse tensor comes first, and that warning would land in one arbitrary error case.
@@ -177,76 +173,10 @@ RPROP_ERRORS = [
 ] + requires_grad_lr_cases("rprop", "Rprop")
 
 
-# ---------------------------------------------------------------------------
-# The table
-# ---------------------------------------------------------------------------
-@dataclass
-class Algorithm:
-    cls_name: str           # torch.optim.<cls_name>
-    prefix: str             # fixture file prefix and case-id prefix
-    configs_func: str       # common_optimizers.optim_inputs_func_<...>
-    impls: tuple            # ("forloop", "fused") where PyTorch has a fused CPU kernel
-    state_dict_descs: tuple  # configs (by desc) whose mid-run state dicts are recorded
-    errors: list
-    differentiable: list    # (kwargs, steps) of the differentiable=True runs
-    extras: list = field(default_factory=list)  # extra recorders: fn(problem) -> (file name, object)
-    # Configs beyond PyTorch's grid, where the grid leaves a branch unexercised on this problem.
-    extra_configs: list = field(default_factory=list)
-
-    @property
-    def cls(self):
-        return getattr(torch.optim, self.cls_name)
-
-    def configs(self):
-        # PyTorch's own grid, imported rather than transcribed. None of these four grids
-        # depends on the dtype argument; a tensor lr is a default-dtype (float32) tensor.
-        return getattr(CO, self.configs_func)(device="cpu", dtype=torch.float32) + self.extra_configs
-
-
-# ---------------------------------------------------------------------------
-# Differentiable runs: gradients through several optimizer steps
-# ---------------------------------------------------------------------------
-def record_differentiable_case(alg, kwargs, steps, inputs):
-    """x (leaf) -> p = x * 1 (non-leaf), g (leaf); each step p.grad = g * (k + 1) + p * 0.5,
-    then opt.step() with differentiable=True. Afterwards loss = (p * w).sum() is
-    back-propagated through all the steps into x and g. If PyTorch refuses the backward
-    (an in-place step overwrote a value autograd saved), the error is recorded instead."""
-    x0, g0, w = inputs
-    x = x0.clone().requires_grad_(True)
-    g = g0.clone().requires_grad_(True)
-    p = x * 1.0
-    opt = alg.cls([p], differentiable=True, **C.clone_kwargs(kwargs))
-    for k in range(steps):
-        p.grad = g * (k + 1) + p * 0.5
-        opt.step()
-    kwargs_json, tensor_names = C.encode_kwargs(kwargs)
-    assert not tensor_names
-    case = {"kwargs": kwargs_json, "steps": steps, "param": C.tensor_flat(p)}
-    loss = (p * w).sum()
-    try:
-        loss.backward()
-    except RuntimeError as e:
-        case["error"] = {"type": type(e).__name__, "message": str(e)}
-        return case
-    case.update(loss=C.enc_float(loss.item()), x_grad=C.tensor_flat(x.grad), g_grad=C.tensor_flat(g.grad))
-    return case
-
-
-def record_differentiable(alg):
-    """Every (kwargs, steps) of alg.differentiable in float64, from one set of stored inputs."""
-    gen = torch.Generator().manual_seed(7)
-    inputs = [torch.randn(3, 4, dtype=torch.float64, generator=gen) for _ in range(3)]
-    return {
-        **C.header(alg.cls_name),
-        "python": (f"x = x0 (leaf); g = g0 (leaf); p = x * 1.0; opt = {alg.cls_name}([p], differentiable=True, **kwargs); "
-                   "for k in range(steps): p.grad = g * (k + 1) + p * 0.5; opt.step(); "
-                   "(p * w).sum().backward()"),
-        "dtype": "float64",
-        "x0": C.tensor_json_shaped(inputs[0]),
-        "g0": C.tensor_json_shaped(inputs[1]),
-        "w": C.tensor_json_shaped(inputs[2]),
-        "cases": [record_differentiable_case(alg, kwargs, steps, inputs) for kwargs, steps in alg.differentiable],
-    }
+def grid(func_name):
+    # PyTorch's own grid, imported rather than transcribed. None of these four grids depends on
+    # the dtype argument; a tensor lr is a default-dtype (float32) tensor.
+    return getattr(CO, func_name)(device="cpu", dtype=torch.float32)
 
 
 # ---------------------------------------------------------------------------
@@ -306,100 +236,39 @@ def record_adagrad_sparse(problem):
 
 
 ALGORITHMS = [
-    Algorithm("Adagrad", "adagrad", "optim_inputs_func_adagrad", ("forloop", "fused"),
-              ("lr_decay", "initial_accumulator_value"), ADAGRAD_ERRORS,
-              [({"lr": 0.1, "lr_decay": 0.2, "weight_decay": 0.1, "initial_accumulator_value": 0.1}, 3),
-               ({"maximize": True}, 2)],
-              extras=[lambda problem: ("adagrad_sparse.json", record_adagrad_sparse(problem))]),
-    Algorithm("Adadelta", "adadelta", "optim_inputs_func_adadelta", ("forloop",),
-              ("rho", "maximize, weight_decay"), ADADELTA_ERRORS,
-              [({"lr": 0.5, "rho": 0.8, "weight_decay": 0.1, "maximize": True}, 3)]),
-    Algorithm("RMSprop", "rmsprop", "optim_inputs_func_rmsprop", ("forloop",),
-              ("momentum", "maximize, weight_decay"), RMSPROP_ERRORS,
-              # centered over several steps: PyTorch's backward refuses (lerp_ overwrites grad_avg,
-              # which the previous step's addcmul saved); recorded as that error.
-              # One centered step is scale-invariant in the gradient (d p / d g = 0 but for eps):
-              # a large eps keeps that gradient well away from rounding noise.
-              [({"lr": 0.05, "weight_decay": 0.1, "momentum": 0.5, "maximize": True}, 3),
-               ({"lr": 0.05, "centered": True, "momentum": 0.5, "eps": 0.3}, 1),
-               ({"lr": 0.05, "centered": True}, 3)]),
-    Algorithm("Rprop", "rprop", "optim_inputs_func_rprop", ("forloop",),
-              ("non-default etas", "non-default step_sizes"), RPROP_ERRORS,
-              # Over several steps PyTorch's backward refuses (step_size.mul_ overwrites the
-              # step_size that the previous step's addcmul saved); recorded as that error.
-              [({"lr": 0.05, "maximize": True}, 1), ({"lr": 0.05, "step_sizes": (1e-3, 0.02)}, 1),
-               ({"etas": (0.3, 1.5), "step_sizes": (1e-3, 0.06)}, 4)],
-              # On this problem no step size of PyTorch's grid reaches step_sizes' bounds
-              # ("non-default step_sizes" ends identical to "default"): these reach both.
-              extra_configs=[CO.OptimizerInput(params=None, desc="step_sizes reached (SharpOptim)",
-                                               kwargs={"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (0.01, 0.08)})]),
+    R.Algorithm(torch.optim.Adagrad, "adagrad", grid("optim_inputs_func_adagrad"), impls=("forloop", "fused"),
+                state_dict_descs=("lr_decay", "initial_accumulator_value"), errors=ADAGRAD_ERRORS,
+                differentiable=R.Differentiable("x_g_feedback", [
+                    ({"lr": 0.1, "lr_decay": 0.2, "weight_decay": 0.1, "initial_accumulator_value": 0.1}, 3),
+                    ({"maximize": True}, 2)]),
+                extra_files=[lambda problem: ("adagrad_sparse.sofx", record_adagrad_sparse(problem))]),
+    R.Algorithm(torch.optim.Adadelta, "adadelta", grid("optim_inputs_func_adadelta"),
+                state_dict_descs=("rho", "maximize, weight_decay"), errors=ADADELTA_ERRORS,
+                differentiable=R.Differentiable("x_g_feedback", [
+                    ({"lr": 0.5, "rho": 0.8, "weight_decay": 0.1, "maximize": True}, 3)])),
+    R.Algorithm(torch.optim.RMSprop, "rmsprop", grid("optim_inputs_func_rmsprop"),
+                state_dict_descs=("momentum", "maximize, weight_decay"), errors=RMSPROP_ERRORS,
+                # centered over several steps: PyTorch's backward refuses (lerp_ overwrites grad_avg,
+                # which the previous step's addcmul saved); recorded as that error.
+                # One centered step is scale-invariant in the gradient (d p / d g = 0 but for eps):
+                # a large eps keeps that gradient well away from rounding noise.
+                differentiable=R.Differentiable("x_g_feedback", [
+                    ({"lr": 0.05, "weight_decay": 0.1, "momentum": 0.5, "maximize": True}, 3),
+                    ({"lr": 0.05, "centered": True, "momentum": 0.5, "eps": 0.3}, 1),
+                    ({"lr": 0.05, "centered": True}, 3)])),
+    R.Algorithm(torch.optim.Rprop, "rprop",
+                # On this problem no step size of PyTorch's grid reaches step_sizes' bounds
+                # ("non-default step_sizes" ends identical to "default"): this config reaches both.
+                grid("optim_inputs_func_rprop") + [
+                    CO.OptimizerInput(params=None, desc="step_sizes reached (SharpOptim)",
+                                      kwargs={"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (0.01, 0.08)})],
+                state_dict_descs=("non-default etas", "non-default step_sizes"), errors=RPROP_ERRORS,
+                # Over several steps PyTorch's backward refuses (step_size.mul_ overwrites the
+                # step_size that the previous step's addcmul saved); recorded as that error.
+                differentiable=R.Differentiable("x_g_feedback", [
+                    ({"lr": 0.05, "maximize": True}, 1), ({"lr": 0.05, "step_sizes": (1e-3, 0.02)}, 1),
+                    ({"etas": (0.3, 1.5), "step_sizes": (1e-3, 0.06)}, 4)])),
 ]
-
-
-# ---------------------------------------------------------------------------
-def record(alg, problem):
-    cases, skipped = C.record_grid(alg.cls, alg.prefix, alg.configs(), impls=alg.impls)
-    traj = {
-        **C.header(alg.cls_name),
-        "steps": C.N_STEPS,
-        "problem": C.problem_json(problem),
-        "param_names": list(C.PARAM_NAMES),
-        "cases": cases,
-        "skipped": skipped,
-    }
-    n = C.write_json_gz(f"{FIXTURES}/{alg.prefix}_trajectories.json.gz", traj)
-    print(f"{alg.prefix}_trajectories: {len(cases)} cases, {len(skipped)} skipped, {n} bytes raw")
-    report_motion(alg, cases)
-
-    configs = {c.desc: c for c in alg.configs()}
-    sd_cases = C.record_state_dict_cases(alg.cls, alg.prefix, configs, alg.state_dict_descs, traj, problem)
-    sds = {
-        **C.header(alg.cls_name),
-        "problem": C.problem_json(problem),
-        "param_names": list(C.PARAM_NAMES),
-        "cases": sd_cases,
-    }
-    n = C.write_json_gz(f"{FIXTURES}/{alg.prefix}_state_dict.json.gz", sds)
-    print(f"{alg.prefix}_state_dict: {len(sd_cases)} cases, {n} bytes raw")
-
-    errs = [C.run_error_case(name, code, {"scope": alg.cls_name}) for name, code in alg.errors]
-    C.write_error_fixture(f"{FIXTURES}/{alg.prefix}_errors.json", errs)
-    kinds = {}
-    for r in errs:
-        kinds[r["kind"]] = kinds.get(r["kind"], 0) + 1
-    print(f"{alg.prefix}_errors: {len(errs)} cases {kinds}")
-
-    C.write_json(f"{FIXTURES}/{alg.prefix}_differentiable.json", record_differentiable(alg))
-    print(f"{alg.prefix}_differentiable: {len(alg.differentiable)} cases")
-
-    for extra in alg.extras:
-        name, obj = extra(problem)
-        C.write_json(f"{FIXTURES}/{name}", obj)
-        print(f"{name}: {len(obj['cases'])} cases")
-
-
-def report_motion(alg, cases):
-    """How far each case's params moved in 100 steps, and how far apart the configs end up,
-    so a grid whose configs all coincide on this problem would be noticed."""
-    finals = {}
-    for c in cases:
-        first = c["steps"][0]["params"]
-        last = c["steps"][-1]["params"]
-        moved = max(abs(a - b) for pf, pl in zip(first, last) for a, b in zip(pf, pl)
-                    if not isinstance(a, str) and not isinstance(b, str))
-        if c["impl"] == "forloop" and c["dtype"] == "float64":
-            finals[c["desc"]] = [v for pl in last for v in pl]
-            extent = ""
-            if "step_size" in c["steps"][0]["state"][0]:
-                sizes = [v for st in c["steps"] for ps in st["state"] for v in ps["step_size"]]
-                extent = f"; step_size within [{min(sizes):.3g}, {max(sizes):.3g}], kwargs {c['kwargs']}"
-            print(f"  {c['desc']!r}: params moved up to {moved:.3g} between steps 1 and 100{extent}")
-    descs = list(finals)
-    for i, a in enumerate(descs):
-        for b in descs[i + 1:]:
-            d = max(abs(x - y) for x, y in zip(finals[a], finals[b]))
-            if d == 0:
-                print(f"  WARNING: {a!r} and {b!r} end identical")
 
 
 def main(argv):
@@ -407,10 +276,9 @@ def main(argv):
     unknown = wanted - {a.prefix for a in ALGORITHMS}
     if unknown:
         raise SystemExit(f"unknown algorithm(s): {sorted(unknown)}")
-    problem = C.make_problem()
     for alg in ALGORITHMS:
         if alg.prefix in wanted:
-            record(alg, problem)
+            R.record(alg)
 
 
 if __name__ == "__main__":

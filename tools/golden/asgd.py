@@ -1,10 +1,10 @@
-"""Record torch.optim.ASGD behaviour into JSON fixtures (see algorithm_fixtures.py).
+"""Record torch.optim.ASGD behaviour into fixtures (through recorder.py).
 
 From the repository root:
-    ../shared/oracle/python tools/golden/asgd.py
+    tools/oracle/python tools/golden/asgd.py
 
-Writes tests/SharpOptim.Tests/Fixtures/asgd_{trajectories,state_dict,differentiable}.json.gz
-and asgd_errors.json.
+Writes tests/SharpOptim.Tests/Fixtures/asgd_{trajectories,state_dict,differentiable}.sofx
+(differentiable runs on the problem's recorded gradients) and asgd_errors.json.
 """
 
 import os
@@ -17,7 +17,8 @@ import torch  # noqa: E402
 from torch.testing._internal.common_optimizers import (  # noqa: E402
     optim_error_inputs_func_asgd, optim_inputs_func_asgd)
 
-from algorithm_fixtures import DIFFERENTIABLE_STEPS, extra, record_algorithm, shared_error_cases  # noqa: E402
+import recorder as R  # noqa: E402
+from recorder import RECORDED_GRADS_STEPS, extra, shared_error_cases  # noqa: E402
 
 ASGD = torch.optim.ASGD
 
@@ -36,7 +37,7 @@ ERRORS = shared_error_cases("asgd", "ASGD") + [
     ("asgd_unchecked_options", "torch.optim.ASGD([p], lambd=-1.0, alpha=-2.0, t0=-3.0)"),
 ]
 
-S = DIFFERENTIABLE_STEPS
+S = RECORDED_GRADS_STEPS
 # The step reads eta with .item(), so no gradient reaches a tensor lr (lr_grad is null).
 DIFFERENTIABLE = [
     (extra("default"), S),
@@ -46,15 +47,15 @@ DIFFERENTIABLE = [
 
 
 def main():
-    record_algorithm(
-        ASGD, "asgd",
-        grid=optim_inputs_func_asgd(device="cpu", dtype=torch.float32),
-        extras=EXTRAS,
+    grid = optim_inputs_func_asgd(device="cpu", dtype=torch.float32)
+    R.record(R.Algorithm(
+        ASGD, "asgd", list(grid) + EXTRAS,
+        extra_descs=[c.desc for c in EXTRAS],
         state_dict_descs=("averaging from step 12", "tensor lr, averaging, weight_decay"),
-        error_cases=ERRORS,
+        errors=ERRORS,
         error_grid=optim_error_inputs_func_asgd(device="cpu", dtype=torch.float32),
-        differentiable_configs=DIFFERENTIABLE,
-    )
+        differentiable=R.Differentiable("recorded_grads", DIFFERENTIABLE),
+    ))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Record what PyTorch does with malformed optimizer state: when and how it fails.
 
 From the repository root:
-    ../shared/oracle/python tools/golden/atomic_state.py
+    tools/oracle/python tools/golden/atomic_state.py
 
 Writes tests/SharpOptim.Tests/Fixtures/atomic_state.json, read by
 tests/SharpOptim.Tests/Optim/MalformedStateConformanceTests.cs.

@@ -1,7 +1,7 @@
 """Record what PyTorch does on a second backward() through the same graph.
 
 From the repository root:
-    ../shared/oracle/python tools/golden/autograd_backward_twice.py
+    tools/oracle/python tools/golden/autograd_backward_twice.py
 
 Writes
     tests/SharpOptim.Tests/Fixtures/autograd_backward_twice.json

@@ -2,7 +2,7 @@
 
 From the repository root:
     dotnet run --project tools/CheckpointWriter               # writes the files and manifest.json
-    ../shared/oracle/python tools/golden/check_sharpoptim_files.py [DIR]
+    tools/oracle/python tools/golden/check_sharpoptim_files.py [DIR]
 
 DIR defaults to tests/SharpOptim.Tests/Fixtures/checkpoints/sharpoptim_written. For every file in
 DIR/manifest.json this loads it with torch.load(weights_only=True) and compares everything with

@@ -2,7 +2,7 @@
 protocol, so SharpOptim's reader can be checked against files PyTorch made.
 
 From the repository root:
-    ../shared/oracle/python tools/golden/checkpoint_values.py
+    tools/oracle/python tools/golden/checkpoint_values.py
 
 Writes, under tests/SharpOptim.Tests/Fixtures/checkpoints/torch/:
     values_protocol<N>.pt   one dict of every kind of value, torch.save(..., pickle_protocol=N), N = 1..5

@@ -2,7 +2,7 @@
 loading them, so that SharpOptim can be checked to load them and continue exactly.
 
 From the repository root:
-    ../shared/oracle/python tools/golden/checkpoints.py
+    tools/oracle/python tools/golden/checkpoints.py
 
 Writes
     tests/SharpOptim.Tests/Fixtures/checkpoints/torch/<case id>_<dtype>.pt

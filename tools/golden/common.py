@@ -1,18 +1,15 @@
-"""Shared helpers for recording PyTorch torch.optim behaviour into JSON fixtures.
+"""Helpers every recording script shares: the test problem, exact number and tensor encoders,
+running steps, error records and the JSON writers.
 
-Run the per-optimizer scripts (e.g. ``sgd.py``) with the oracle's python from the
-repository root:  ``../shared/oracle/python tools/golden/sgd.py``.
+An algorithm's fixtures are recorded by recorder.py on top of these; the other scripts
+(schedulers, nn, swa_utils, checkpoints, ...) use them directly. Run any script with the
+reference PyTorch from the repository root:  ``tools/oracle/python tools/golden/sgd.py``.
 
-Everything here is optimizer-agnostic: the scripts pass an optimizer class, a list
-of base configs (``OptimizerInput``-like objects with ``.kwargs`` and ``.desc``),
-the dtypes and the implementations to record.
-
-See tools/golden/README.md for the fixture format.
+See tools/golden/README.md for the fixture formats.
 """
 
 import copy
 import gzip
-import inspect
 import json
 import math
 import os
@@ -20,6 +17,8 @@ import re
 import warnings
 
 import torch
+
+from fixture_layout import slug  # noqa: F401  (common.slug for the scripts)
 
 # ---------------------------------------------------------------------------
 # Global determinism settings
@@ -34,17 +33,6 @@ assert torch.get_default_dtype() == torch.float32
 N_STEPS = 100
 PARAM_NAMES = ["W", "b", "s"]
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
-
-# impl name -> the global "cliquey" flags PyTorch's test grid sets for it
-# (see _get_optim_inputs_including_global_cliquey_kwargs: every supported flag is
-# False in the base config and exactly one is switched to True).
-IMPL_FLAGS = {
-    "forloop": {"foreach": False, "fused": False, "differentiable": False},
-    "foreach": {"foreach": True, "fused": False, "differentiable": False},
-    "fused": {"foreach": False, "fused": True, "differentiable": False},
-    "differentiable": {"foreach": False, "fused": False, "differentiable": True},
-}
-
 
 # ---------------------------------------------------------------------------
 # The test problem
@@ -291,92 +279,6 @@ def clone_kwargs(kwargs):
     return copy.deepcopy(kwargs)
 
 
-def make_optimizer(opt_cls, params, kwargs, flags):
-    return opt_cls(params, **clone_kwargs(kwargs), **flags)
-
-
-def run_trajectory(opt_cls, kwargs, dtype, flags, n_steps=N_STEPS, problem=None):
-    """Fresh params in dtype, optimizer opt_cls(params, **kwargs, **flags), n_steps.
-
-    Returns (records, opt, params)."""
-    if problem is None:
-        problem = make_problem()
-    params = make_params(problem, dtype)
-    opt = make_optimizer(opt_cls, params, kwargs, flags)
-    records = run_steps(opt, params, problem, n_steps)
-    return records, opt, params
-
-
-def impl_flags(opt_cls, impl):
-    """IMPL_FLAGS[impl] without the flags opt_cls does not take (Adadelta has no `fused`), as
-    PyTorch's grid sets only the flags an optimizer supports."""
-    return supported_flags(opt_cls, IMPL_FLAGS[impl])
-
-
-class Extra:
-    """A config of ours beside PyTorch's grid, shaped like PyTorch's OptimizerInput (.kwargs, .desc)."""
-
-    def __init__(self, kwargs, desc):
-        self.kwargs = kwargs
-        self.desc = desc
-
-
-def slug(desc):
-    """desc -> id component: runs of non-alphanumerics become '_' (so 'weight_decay
-    w/ momentum' -> 'weight_decay_w_momentum')."""
-    return re.sub(r"[^A-Za-z0-9]+", "_", desc).strip("_")
-
-
-def supported_flags(opt_cls, flags):
-    """The flags opt_cls's constructor takes: PyTorch's grid sets only those (NAdam has no `fused`)."""
-    accepted = inspect.signature(opt_cls.__init__).parameters
-    return {k: v for k, v in flags.items() if k in accepted}
-
-
-def record_grid(opt_cls, prefix, configs, dtypes=("float32", "float64"),
-                impls=("forloop", "fused"), n_steps=N_STEPS, problem=None):
-    """Record every config x dtype x impl. Returns (cases, skipped).
-
-    configs: objects with .kwargs and .desc (PyTorch's OptimizerInput).
-    A combination PyTorch refuses (construction or step raises) goes to skipped.
-    problem: the standard one (make_problem()) unless given.
-    """
-    if problem is None:
-        problem = make_problem()
-    cases, skipped = [], []
-    for cfg in configs:
-        kwargs_json, tensor_names = encode_kwargs(cfg.kwargs)
-        for impl in impls:
-            for dt in dtypes:
-                flags = impl_flags(opt_cls, impl)
-                try:
-                    with warnings.catch_warnings(record=True) as w:
-                        warnings.simplefilter("always")
-                        records, _, _ = run_trajectory(
-                            opt_cls, cfg.kwargs, DTYPES[dt], flags, n_steps, problem)
-                except Exception as e:  # PyTorch refused this combination
-                    skipped.append({
-                        "desc": cfg.desc, "impl": impl, "dtype": dt,
-                        "reason": f"{type(e).__name__}: {e}",
-                    })
-                    continue
-                case = {
-                    "id": f"{prefix}/{slug(cfg.desc)}/{impl}/{dt}",
-                    "desc": cfg.desc,
-                    "kwargs": kwargs_json,
-                    "tensor_kwargs": tensor_names,
-                    "impl": impl,
-                    "flags": dict(flags),
-                    "dtype": dt,
-                }
-                msgs = [str(x.message) for x in w]
-                if msgs:
-                    case["warnings"] = msgs
-                case["steps"] = records
-                cases.append(case)
-    return cases, skipped
-
-
 # ---------------------------------------------------------------------------
 # Errors
 # ---------------------------------------------------------------------------
@@ -499,82 +401,3 @@ def write_error_fixture(path, records):
     merged = [r for recs in groups.values() for r in recs]
     write_json(path, merged)
     return merged
-
-
-# ---------------------------------------------------------------------------
-# State dicts mid-run
-# ---------------------------------------------------------------------------
-def _without_dtypes(v):
-    """An encoded state dict with the "dtype" of every tensor removed."""
-    if isinstance(v, dict):
-        return {k: _without_dtypes(x) for k, x in v.items() if not (k == "dtype" and v.get("tensor") is True)}
-    if isinstance(v, list):
-        return [_without_dtypes(x) for x in v]
-    return v
-
-
-def record_state_dict_cases(opt_cls, prefix, configs_by_desc, descs, trajectories, problem,
-                            dtypes=("float64", "float32"), steps_before_save=50, exact_continuation=True):
-    """Per chosen config and dtype: run `steps_before_save` steps with the config's kwargs only
-    (foreach/fused left at PyTorch's defaults, the for-loop on CPU), save state_dict(), load it
-    into a fresh optimizer on cloned params and continue to step 2*steps_before_save.
-
-    Checks (asserts) that the continuation equals simply carrying on and equals the recorded
-    for-loop trajectory `<prefix>/<slug>/forloop/<dtype>` of `trajectories`. Returns the cases
-    (id `<prefix>_state_dict/<slug>/default/<dtype>`).
-
-    exact_continuation=False skips those two continuation checks, for an algorithm whose run
-    legitimately changes after a reload (load_state_dict casts every state tensor but `step` to
-    the param's dtype: NAdam's float32 `mu_product` becomes float64 and then multiplies in
-    float64); the case then carries "exact_continuation": false."""
-    traj_by_id = {c["id"]: c for c in trajectories["cases"]}
-    cases = []
-    for desc in descs:
-        cfg = configs_by_desc[desc]
-        kwargs_json, tensor_names = encode_kwargs(cfg.kwargs)
-        for dt in dtypes:
-            dtype = DTYPES[dt]
-            params = make_params(problem, dtype)
-            opt = opt_cls(params, **copy.deepcopy(cfg.kwargs))
-            first = run_steps(opt, params, problem, steps_before_save)
-            sd = opt.state_dict()
-            sd_json = encode_state_dict(sd)
-            params_at_save = [tensor_flat(p) for p in params]
-
-            new_params = [p.detach().clone().requires_grad_(True) for p in params]
-            opt2 = opt_cls(new_params, **copy.deepcopy(cfg.kwargs))
-            opt2.load_state_dict(copy.deepcopy(sd))
-            loaded_sd_json = encode_state_dict(opt2.state_dict())
-            cont = run_steps(opt2, new_params, problem, steps_before_save)
-            final_sd_json = encode_state_dict(opt2.state_dict())
-
-            carry_on = run_steps(opt, params, problem, steps_before_save)
-            tid = f"{prefix}/{slug(desc)}/forloop/{dt}"
-            t = traj_by_id[tid]["steps"]
-            assert dumps(t[:steps_before_save]) == dumps(first), f"{tid}: first half differs"
-            # Loading casts state tensors other than `step` to the param's dtype (ASGD's float32
-            # `eta` becomes float64 with float64 params): the values must survive, the dtype may not.
-            assert _without_dtypes(loaded_sd_json) == _without_dtypes(sd_json), f"{desc}/{dt}: loaded state_dict differs"
-            if exact_continuation:
-                assert dumps(carry_on) == dumps(cont), f"{desc}/{dt}: reload differs"
-                assert dumps(t[steps_before_save:2 * steps_before_save]) == dumps(cont), f"{tid}: continuation differs"
-
-            case = {
-                "id": f"{prefix}_state_dict/{slug(desc)}/default/{dt}",
-                "desc": desc,
-                "kwargs": kwargs_json,
-                "tensor_kwargs": tensor_names,
-                "impl": "default",
-                "flags": {},
-                "dtype": dt,
-                "steps_before_save": steps_before_save,
-                "trajectory_id": tid,
-                "params_at_save": params_at_save,
-                "state_dict": sd_json,
-                "continuation": cont,
-                "state_dict_after_continuation": final_sd_json,
-            }
-            if not exact_continuation:
-                case["exact_continuation"] = False
-            cases.append(case)
-    return cases

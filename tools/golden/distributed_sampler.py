@@ -1,7 +1,7 @@
 """torch.utils.data.DistributedSampler's indices, for SharpOptim's DistributedSampler.
 
 From the repository root:
-    ../shared/oracle/python tools/golden/distributed_sampler.py
+    tools/oracle/python tools/golden/distributed_sampler.py
 
 For each case (dataset length, replicas, shuffle, seed, epoch, drop_last) writes every rank's
 indices and len(sampler), and for shuffled cases the permutation PyTorch drew (SharpOptim draws

@@ -1,10 +1,10 @@
 """Record what PyTorch does with a parameter listed twice in one group.
 
 From the repository root:
-    ../shared/oracle/python tools/golden/duplicate_params.py
+    tools/oracle/python tools/golden/duplicate_params.py
 
 Writes
-    tests/SharpOptim.Tests/Fixtures/duplicate_params.json.gz
+    tests/SharpOptim.Tests/Fixtures/duplicate_params.sofx
 
 PyTorch warns at construction ("optimizer contains a parameter group with duplicate
 parameters; ...", recorded in optimizer_errors.json by sgd.py) and then steps the list as it
@@ -41,8 +41,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
 
 import common as C  # noqa: E402
+import fixture_format as FF  # noqa: E402
 
-FIXTURE = "tests/SharpOptim.Tests/Fixtures/duplicate_params.json.gz"
+FIXTURE = "tests/SharpOptim.Tests/Fixtures/duplicate_params.sofx"
 ORDER = [0, 1, 0]
 STEPS = 4
 O = torch.optim
@@ -136,8 +137,8 @@ def main():
     cases = [dense_case(name, dtype_name, dense) for name in CONFIGS for dtype_name in C.DTYPES]
     cases += [sparse_case(dtype_name, sparse) for dtype_name in C.DTYPES]
     out = {**C.header("duplicate_params"), "order": ORDER, "cases": cases}
-    size = C.write_json_gz(FIXTURE, out)
-    print(f"{FIXTURE}: {len(cases)} cases, {size} bytes of JSON")
+    size = FF.write(FIXTURE, out)
+    print(f"{FIXTURE}: {len(cases)} cases, {size} bytes")
 
 
 if __name__ == "__main__":

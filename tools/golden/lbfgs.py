@@ -1,11 +1,11 @@
-"""Record torch.optim.LBFGS behaviour into JSON fixtures.
+"""Record torch.optim.LBFGS behaviour into fixtures (every closure evaluation; written by recorder.write).
 
 From the repository root:
-    ../shared/oracle/python tools/golden/lbfgs.py
+    tools/oracle/python tools/golden/lbfgs.py
 
 Writes
-    tests/SharpOptim.Tests/Fixtures/lbfgs_trajectories.json.gz
-    tests/SharpOptim.Tests/Fixtures/lbfgs_state_dict.json.gz
+    tests/SharpOptim.Tests/Fixtures/lbfgs_trajectories.sofx
+    tests/SharpOptim.Tests/Fixtures/lbfgs_state_dict.sofx
     tests/SharpOptim.Tests/Fixtures/lbfgs_errors.json
 
 LBFGS calls its closure many times inside one step (up to max_eval times), so a step cannot be
@@ -16,7 +16,7 @@ objective with their own autograd (checking the whole loop).
 
 Layout (numbers, tensors and kwargs encoded as in tools/golden/README.md):
 
-lbfgs_trajectories.json.gz
+lbfgs_trajectories.sofx
     {header..., "steps": 20,
      "problems": {"tanh": {X, Y, W, b, s, "param_names"}, "rosenbrock": {"x0", "param_names"}},
      "cases": [{"id": "lbfgs/<problem>/<slug(desc)>/<dtype>", "problem", "desc", "kwargs",
@@ -30,7 +30,7 @@ lbfgs_trajectories.json.gz
     other entry is as common.encode_state_value writes it (t and H_diag keep PyTorch's kind: an
     int, a float, or a one-element list for a 0-d tensor). "self_error" is explained below.
 
-lbfgs_state_dict.json.gz (Rosenbrock)
+lbfgs_state_dict.sofx (Rosenbrock)
     {header..., "problem": "rosenbrock",
      "cases": [{"id": "lbfgs_state_dict/rosenbrock/<slug>/<dtype>", ..., "steps_before_save": 10,
                 "trajectory_id", "params_at_save", "state_dict",
@@ -52,8 +52,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
 
 import common as C  # noqa: E402
-
-FIXTURES = "tests/SharpOptim.Tests/Fixtures"
+import recorder as R  # noqa: E402
+from recorder import FIXTURES  # noqa: E402
 LBFGS = torch.optim.LBFGS
 N_STEPS = 20
 STEPS_BEFORE_SAVE = 10
@@ -454,15 +454,15 @@ def record_errors():
 def main():
     rosenbrock = RosenbrockProblem()
     traj = record_trajectories([TanhProblem(), rosenbrock])
-    n = C.write_json_gz(f"{FIXTURES}/lbfgs_trajectories.json.gz", traj)
+    n = R.write("lbfgs_trajectories.sofx", traj)
     evals = sum(len(s["evaluations"]) for c in traj["cases"] for s in c["steps"])
-    print(f"lbfgs_trajectories: {len(traj['cases'])} cases, {evals} closure evaluations, {n} bytes raw")
+    print(f"lbfgs_trajectories: {len(traj['cases'])} cases, {evals} closure evaluations, {n} bytes")
     for c in traj["cases"]:
         print(f"  {c['id']}: self_error {' '.join(f'{x:.0e}' if isinstance(x, float) else x for x in c['self_error'])}")
 
     sds = record_state_dicts(rosenbrock)
-    n = C.write_json_gz(f"{FIXTURES}/lbfgs_state_dict.json.gz", sds)
-    print(f"lbfgs_state_dict: {len(sds['cases'])} cases, {n} bytes raw")
+    n = R.write("lbfgs_state_dict.sofx", sds)
+    print(f"lbfgs_state_dict: {len(sds['cases'])} cases, {n} bytes")
 
     errs = record_errors()
     C.write_error_fixture(f"{FIXTURES}/lbfgs_errors.json", errs)

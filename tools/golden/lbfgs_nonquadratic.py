@@ -1,9 +1,9 @@
-"""Record torch.optim.LBFGS on non-quadratic objectives into a JSON fixture.
+"""Record torch.optim.LBFGS on non-quadratic objectives into a fixture.
 
 From the repository root:
-    ../shared/oracle/python tools/golden/lbfgs_nonquadratic.py
+    tools/oracle/python tools/golden/lbfgs_nonquadratic.py
 
-Writes tests/SharpOptim.Tests/Fixtures/lbfgs_nonquadratic_trajectories.json.gz.
+Writes tests/SharpOptim.Tests/Fixtures/lbfgs_nonquadratic_trajectories.sofx.
 
 lbfgs.py records PyTorch's own option grid; this script adds runs chosen to exercise the parts of
 LBFGS a quadratic never reaches, on two objectives whose curvature changes along the way:
@@ -16,7 +16,7 @@ LBFGS a quadratic never reaches, on two objectives whose curvature changes along
 Each config (CONFIGS below) runs with and without the strong-Wolfe line search across max_iter,
 max_eval, tolerance_grad/tolerance_change, history_size and lr, float32 and float64, 12 steps.
 
-Layout: as lbfgs_trajectories.json.gz (see lbfgs.py), without "self_error":
+Layout: as lbfgs_trajectories.sofx (see lbfgs.py), without "self_error":
     {header..., "steps": 12, "problems": {"rosenbrock": {"x0", "param_names"},
                                           "logistic": {"X", "y", "w0", "b0", "param_names"}},
      "cases": [{"id": "lbfgs_nonquadratic/<problem>/<slug(desc)>/<dtype>", "problem", "desc",
@@ -33,9 +33,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
 
 import common as C  # noqa: E402
+import recorder as R  # noqa: E402
 import lbfgs as L  # noqa: E402
 
-OUT = "tests/SharpOptim.Tests/Fixtures/lbfgs_nonquadratic_trajectories.json.gz"
+OUT = "lbfgs_nonquadratic_trajectories.sofx"
 N_STEPS = 12
 
 
@@ -109,9 +110,9 @@ def main():
         "problems": {p.name: {**p.json(), "param_names": p.param_names} for p in problems},
         "cases": cases,
     }
-    size = C.write_json_gz(OUT, fixture)
+    size = R.write(OUT, fixture)
     evaluations = sum(len(s["evaluations"]) for c in cases for s in c["steps"])
-    print(f"{OUT}: {len(cases)} cases, {evaluations} closure evaluations, {size} bytes raw")
+    print(f"{OUT}: {len(cases)} cases, {evaluations} closure evaluations, {size} bytes")
     for c in cases:
         counts = [len(s["evaluations"]) for s in c["steps"]]
         print(f"  {c['id']}: evaluations per step {counts}, final loss {c['steps'][-1]['loss']}")

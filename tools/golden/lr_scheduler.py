@@ -1,7 +1,7 @@
 """Record torch.optim.lr_scheduler behaviour into JSON fixtures.
 
 From the repository root:
-    ../shared/oracle/python tools/golden/lr_scheduler.py
+    tools/oracle/python tools/golden/lr_scheduler.py
 
 Writes
     tests/SharpOptim.Tests/Fixtures/lr_scheduler.json.gz

@@ -1,12 +1,12 @@
-"""Record torch.optim.Muon behaviour into JSON fixtures.
+"""Record torch.optim.Muon behaviour into fixtures (through recorder.py).
 
 From the repository root:
-    ../shared/oracle/python tools/golden/muon.py
+    tools/oracle/python tools/golden/muon.py
 
 Writes
-    tests/SharpOptim.Tests/Fixtures/muon_trajectories.json.gz
-    tests/SharpOptim.Tests/Fixtures/muon_state_dict.json.gz
-    tests/SharpOptim.Tests/Fixtures/muon_newton_schulz.json.gz
+    tests/SharpOptim.Tests/Fixtures/muon_trajectories.sofx
+    tests/SharpOptim.Tests/Fixtures/muon_state_dict.sofx
+    tests/SharpOptim.Tests/Fixtures/muon_newton_schulz.sofx
     tests/SharpOptim.Tests/Fixtures/muon_errors.json
 """
 
@@ -20,8 +20,7 @@ import torch  # noqa: E402
 from torch.optim._muon import _zeropower_via_newtonschulz  # noqa: E402
 
 import common as C  # noqa: E402
-
-FIXTURES = "tests/SharpOptim.Tests/Fixtures"
+import recorder as R  # noqa: E402
 Muon = torch.optim.Muon
 
 
@@ -35,10 +34,10 @@ def muon_configs():
     # option of Muon is exercised: nesterov off, the explicit "original" adjustment (the same as
     # None), no momentum at all (the buffer then equals the gradient), and a non-default eps.
     extras = [
-        C.Extra({"nesterov": False}, "extra: nesterov off"),
-        C.Extra({"adjust_lr_fn": "original", "lr": 0.02}, "extra: original lr adjustment"),
-        C.Extra({"momentum": 0.0, "nesterov": False, "weight_decay": 0.0}, "extra: no momentum no weight_decay"),
-        C.Extra({"eps": 1e-3, "ns_steps": 3}, "extra: eps and 3 ns_steps"),
+        R.Extra({"nesterov": False}, "extra: nesterov off"),
+        R.Extra({"adjust_lr_fn": "original", "lr": 0.02}, "extra: original lr adjustment"),
+        R.Extra({"momentum": 0.0, "nesterov": False, "weight_decay": 0.0}, "extra: no momentum no weight_decay"),
+        R.Extra({"eps": 1e-3, "ns_steps": 3}, "extra: eps and 3 ns_steps"),
     ]
     return grid + extras
 
@@ -64,38 +63,6 @@ def make_muon_problem():
     gen = torch.Generator().manual_seed(1)
     V0 = torch.randn(4, 3, dtype=torch.float64, generator=gen) * 0.5
     return C.Problem({"X": base["X"], "Y": base["Y"], "W": base["W"], "V": V0}, muon_loss)
-
-
-# ---------------------------------------------------------------------------
-# Trajectories
-# ---------------------------------------------------------------------------
-def record_trajectories(problem):
-    cases, skipped = C.record_grid(Muon, "muon", muon_configs(), dtypes=("float32", "float64"),
-                                   impls=("forloop",), problem=problem)
-    return {
-        **C.header("Muon"),
-        "steps": C.N_STEPS,
-        "problem": C.problem_json(problem),
-        "param_names": C.param_names(problem),
-        "cases": cases,
-        "skipped": skipped,
-    }
-
-
-# ---------------------------------------------------------------------------
-# State dicts
-# ---------------------------------------------------------------------------
-def record_state_dicts(problem, trajectories):
-    configs = {c.desc: c for c in muon_configs()}
-    cases = C.record_state_dict_cases(Muon, "muon", configs,
-                                      ("default", "passing alternative ns_coefficients", "Tensor lr"),
-                                      trajectories, problem)
-    return {
-        **C.header("Muon"),
-        "problem": C.problem_json(problem),
-        "param_names": C.param_names(problem),
-        "cases": cases,
-    }
 
 
 # ---------------------------------------------------------------------------
@@ -178,32 +145,14 @@ ERROR_CASES = [
 ]
 
 
-def record_errors():
-    return [C.run_error_case(name, code, {"scope": "Muon"}) for name, code in ERROR_CASES]
-
-
-# ---------------------------------------------------------------------------
-def main():
-    problem = make_muon_problem()
-    traj = record_trajectories(problem)
-    n = C.write_json_gz(f"{FIXTURES}/muon_trajectories.json.gz", traj)
-    print(f"muon_trajectories: {len(traj['cases'])} cases, {len(traj['skipped'])} skipped, {n} bytes raw")
-
-    sds = record_state_dicts(problem, traj)
-    n = C.write_json_gz(f"{FIXTURES}/muon_state_dict.json.gz", sds)
-    print(f"muon_state_dict: {len(sds['cases'])} cases, {n} bytes raw")
-
-    ns = record_newton_schulz()
-    n = C.write_json_gz(f"{FIXTURES}/muon_newton_schulz.json.gz", ns)
-    print(f"muon_newton_schulz: {len(ns['cases'])} cases, {n} bytes raw")
-
-    errs = record_errors()
-    C.write_error_fixture(f"{FIXTURES}/muon_errors.json", errs)
-    kinds = {}
-    for r in errs:
-        kinds[r["kind"]] = kinds.get(r["kind"], 0) + 1
-    print(f"muon_errors: {len(errs)} cases {kinds}")
+ALGORITHM = R.Algorithm(
+    Muon, "muon", muon_configs(),
+    state_dict_descs=("default", "passing alternative ns_coefficients", "Tensor lr"),
+    errors=ERROR_CASES,
+    problem=make_muon_problem(),
+    extra_files=[lambda problem: ("muon_newton_schulz.sofx", record_newton_schulz())],
+)
 
 
 if __name__ == "__main__":
-    main()
+    R.record(ALGORITHM)

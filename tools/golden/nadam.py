@@ -1,10 +1,10 @@
-"""Record torch.optim.NAdam behaviour into JSON fixtures (see algorithm_fixtures.py).
+"""Record torch.optim.NAdam behaviour into fixtures (through recorder.py).
 
 From the repository root:
-    ../shared/oracle/python tools/golden/nadam.py
+    tools/oracle/python tools/golden/nadam.py
 
-Writes tests/SharpOptim.Tests/Fixtures/nadam_{trajectories,state_dict,differentiable}.json.gz
-and nadam_errors.json.
+Writes tests/SharpOptim.Tests/Fixtures/nadam_{trajectories,state_dict,differentiable}.sofx
+(differentiable runs on the problem's recorded gradients) and nadam_errors.json.
 """
 
 import os
@@ -17,7 +17,8 @@ import torch  # noqa: E402
 from torch.testing._internal.common_optimizers import (  # noqa: E402
     optim_error_inputs_func_nadam, optim_inputs_func_nadam)
 
-from algorithm_fixtures import DIFFERENTIABLE_STEPS, extra, record_algorithm, shared_error_cases  # noqa: E402
+import recorder as R  # noqa: E402
+from recorder import RECORDED_GRADS_STEPS, extra, shared_error_cases  # noqa: E402
 
 NAdam = torch.optim.NAdam
 
@@ -37,7 +38,7 @@ ERRORS = shared_error_cases("nadam", "NAdam") + [
     ("nadam_first_invalid_wins", "torch.optim.NAdam([p], lr=-1.5, eps=-1.0, momentum_decay=-1.0)"),
 ]
 
-S = DIFFERENTIABLE_STEPS
+S = RECORDED_GRADS_STEPS
 # With a tensor lr that requires grad, PyTorch's differentiable NAdam saves exp_avg for the
 # backward of `exp_avg * (-lr * mu_next / ...)` and the next step's lerp_ overwrites it: backward
 # works through one step and fails through two (recorded as "backward_error").
@@ -54,18 +55,18 @@ DIFFERENTIABLE = [
 
 
 def main():
-    record_algorithm(
-        NAdam, "nadam",
-        grid=optim_inputs_func_nadam(device="cpu", dtype=torch.float32),
-        extras=EXTRAS,
+    grid = optim_inputs_func_nadam(device="cpu", dtype=torch.float32)
+    R.record(R.Algorithm(
+        NAdam, "nadam", list(grid) + EXTRAS,
+        extra_descs=[c.desc for c in EXTRAS],
         state_dict_descs=("weight_decay, momentum_decay", "decoupled_weight_decay"),
-        error_cases=ERRORS,
+        errors=ERRORS,
         error_grid=optim_error_inputs_func_nadam(device="cpu", dtype=torch.float32),
-        differentiable_configs=DIFFERENTIABLE,
+        differentiable=R.Differentiable("recorded_grads", DIFFERENTIABLE),
         # mu_product is a float32 scalar; loading casts it to a float64 param's dtype, so a
         # float64 run continues differently after a reload (more precisely) than carrying on.
         exact_continuation_dtypes=("float32",),
-    )
+    ))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 naming and state_dict layout, error messages) into one JSON fixture.
 
 From the repository root:
-    ../shared/oracle/python tools/golden/nn.py
+    tools/oracle/python tools/golden/nn.py
 
 Writes
     tests/SharpOptim.Tests/Fixtures/nn_reference.json

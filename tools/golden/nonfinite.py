@@ -2,10 +2,10 @@
 torch.sign of NaN/Inf/-0.0, addcmul's rounding, and NaN (or otherwise degenerate) arguments.
 
 From the repository root (~40 s):
-    ../shared/oracle/python tools/golden/nonfinite.py
+    tools/oracle/python tools/golden/nonfinite.py
 
 Writes (each regenerates byte-identically)
-    tests/SharpOptim.Tests/Fixtures/nonfinite.json.gz
+    tests/SharpOptim.Tests/Fixtures/nonfinite.sofx
         {"module", "torch_version", "cpu_capability", "num_threads",
          "sign": {dtype: {"input", "scalar_output", "scalar_signbit",          # torch.sign of each value as a 0-d tensor
                           "vector_input", "vector_output", "vector_signbit"}},   # and of a 64-element vector of them
@@ -36,9 +36,10 @@ import torch  # noqa: E402
 from torch.optim import SGD, Adafactor, RMSprop, Rprop  # noqa: E402
 
 import common as C  # noqa: E402
+import fixture_format as FF  # noqa: E402
 import lr_scheduler as LS  # noqa: E402
 
-FIXTURE = "tests/SharpOptim.Tests/Fixtures/nonfinite.json.gz"
+FIXTURE = "tests/SharpOptim.Tests/Fixtures/nonfinite.sofx"
 ERRORS = "tests/SharpOptim.Tests/Fixtures/nonfinite_errors.json"
 SCHEDULERS = "tests/SharpOptim.Tests/Fixtures/nonfinite_lr_scheduler.json.gz"
 
@@ -276,8 +277,8 @@ def main():
         "addcmul_probe": addcmul_probe(),
         "cases": record_steps(),
     }
-    size = C.write_json_gz(FIXTURE, fixture)
-    print(f"{FIXTURE}: {len(fixture['cases'])} cases, {size} bytes of JSON")
+    size = FF.write(FIXTURE, fixture)
+    print(f"{FIXTURE}: {len(fixture['cases'])} cases, {size} bytes")
 
     errors = record_errors()
     C.write_error_fixture(ERRORS, errors)

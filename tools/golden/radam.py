@@ -1,10 +1,10 @@
-"""Record torch.optim.RAdam behaviour into JSON fixtures (see algorithm_fixtures.py).
+"""Record torch.optim.RAdam behaviour into fixtures (through recorder.py).
 
 From the repository root:
-    ../shared/oracle/python tools/golden/radam.py
+    tools/oracle/python tools/golden/radam.py
 
-Writes tests/SharpOptim.Tests/Fixtures/radam_{trajectories,state_dict,differentiable}.json.gz
-and radam_errors.json.
+Writes tests/SharpOptim.Tests/Fixtures/radam_{trajectories,state_dict,differentiable}.sofx
+(differentiable runs on the problem's recorded gradients) and radam_errors.json.
 """
 
 import os
@@ -17,7 +17,8 @@ import torch  # noqa: E402
 from torch.testing._internal.common_optimizers import (  # noqa: E402
     optim_error_inputs_func_radam, optim_inputs_func_radam)
 
-from algorithm_fixtures import DIFFERENTIABLE_STEPS, extra, record_algorithm, shared_error_cases  # noqa: E402
+import recorder as R  # noqa: E402
+from recorder import RECORDED_GRADS_STEPS, extra, shared_error_cases  # noqa: E402
 
 RAdam = torch.optim.RAdam
 
@@ -42,7 +43,7 @@ ERRORS = shared_error_cases("radam", "RAdam") + [
     ("radam_first_invalid_wins", "torch.optim.RAdam([p], lr=-1.5, betas=(2.0, 2.0), weight_decay=-1.0)"),
 ]
 
-S = DIFFERENTIABLE_STEPS
+S = RECORDED_GRADS_STEPS
 DIFFERENTIABLE = [
     (extra("default"), S),
     (extra("tensor lr", lr=torch.tensor(0.001)), S),
@@ -53,15 +54,15 @@ DIFFERENTIABLE = [
 
 
 def main():
-    record_algorithm(
-        RAdam, "radam",
-        grid=optim_inputs_func_radam(device="cpu", dtype=torch.float32),
-        extras=EXTRAS,
+    grid = optim_inputs_func_radam(device="cpu", dtype=torch.float32)
+    R.record(R.Algorithm(
+        RAdam, "radam", list(grid) + EXTRAS,
+        extra_descs=[c.desc for c in EXTRAS],
         state_dict_descs=("nonzero weight_decay", "decoupled_weight_decay"),
-        error_cases=ERRORS,
+        errors=ERRORS,
         error_grid=optim_error_inputs_func_radam(device="cpu", dtype=torch.float32),
-        differentiable_configs=DIFFERENTIABLE,
-    )
+        differentiable=R.Differentiable("recorded_grads", DIFFERENTIABLE),
+    ))
 
 
 if __name__ == "__main__":

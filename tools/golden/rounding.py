@@ -1,7 +1,7 @@
 """Record how PyTorch's CPU kernels round the tensor ops SharpOptim reproduces bit for bit.
 
 From the repository root:
-    ../shared/oracle/python tools/golden/rounding.py
+    tools/oracle/python tools/golden/rounding.py
 
 Writes tests/SharpOptim.Tests/Fixtures/rounding.json.gz.
 

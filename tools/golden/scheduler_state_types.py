@@ -1,7 +1,7 @@
 """Record every scheduler's state dict with its Python types.
 
 From the repository root:
-    ../shared/oracle/python tools/golden/scheduler_state_types.py
+    tools/oracle/python tools/golden/scheduler_state_types.py
 
 Writes
     tests/SharpOptim.Tests/Fixtures/scheduler_state_types.json

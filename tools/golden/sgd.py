@@ -1,15 +1,14 @@
-"""Record torch.optim.SGD behaviour into JSON fixtures.
+"""Record torch.optim.SGD behaviour into fixtures (through recorder.py).
 
 From the repository root:
-    ../shared/oracle/python tools/golden/sgd.py
+    tools/oracle/python tools/golden/sgd.py
 
 Writes
-    tests/SharpOptim.Tests/Fixtures/sgd_trajectories.json.gz
-    tests/SharpOptim.Tests/Fixtures/sgd_state_dict.json.gz
-    tests/SharpOptim.Tests/Fixtures/optimizer_errors.json
+    tests/SharpOptim.Tests/Fixtures/sgd_trajectories.sofx
+    tests/SharpOptim.Tests/Fixtures/sgd_state_dict.sofx    (with "named_two_groups")
+    tests/SharpOptim.Tests/Fixtures/optimizer_errors.json  (scopes "all_optimizers" and "SGD")
 """
 
-import copy
 import os
 import sys
 
@@ -19,8 +18,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
 
 import common as C  # noqa: E402
+import fixture_format as FF  # noqa: E402
+import recorder as R  # noqa: E402
 
-FIXTURES = "tests/SharpOptim.Tests/Fixtures"
 SGD = torch.optim.SGD
 
 
@@ -33,53 +33,21 @@ def sgd_configs():
     return optim_inputs_func_sgd(device="cpu", dtype=torch.float32)
 
 
-# ---------------------------------------------------------------------------
-# Trajectories
-# ---------------------------------------------------------------------------
-def record_trajectories(problem):
-    cases, skipped = C.record_grid(SGD, "sgd", sgd_configs(),
-                                   dtypes=("float32", "float64"),
-                                   impls=("forloop", "fused"))
-    return {
-        **C.header("SGD"),
-        "steps": C.N_STEPS,
-        "problem": C.problem_json(problem),
-        "param_names": list(C.PARAM_NAMES),
-        "cases": cases,
-        "skipped": skipped,
-    }
-
-
-# ---------------------------------------------------------------------------
-# State dicts
-# ---------------------------------------------------------------------------
-def record_state_dicts(problem, trajectories):
-    configs = {c.desc: c for c in sgd_configs()}
-    cases = C.record_state_dict_cases(SGD, "sgd", configs, ("weight_decay w/ momentum", "nesterov"),
-                                      trajectories, problem)
-
-    # Two param groups given as dicts with named params.
+def named_two_groups(problem, trajectories):
+    """Two param groups given as dicts with named params, 3 steps, and the state dict after."""
     W, b, s = C.make_params(problem, torch.float64)
     code = ('SGD([{"params": [("W", W), ("b", b)], "lr": 0.1}, '
             '{"params": [("s", s)], "momentum": 0.5}], lr=0.01, momentum=0.9)')
     opt = SGD([{"params": [("W", W), ("b", b)], "lr": 0.1},
                {"params": [("s", s)], "momentum": 0.5}], lr=0.01, momentum=0.9)
     steps = C.run_steps(opt, [W, b, s], problem, 3)
-    named = {
+    return {"named_two_groups": {
         "python": code,
         "dtype": "float64",
         "steps_before_save": 3,
         "steps": steps,
         "state_dict": C.encode_state_dict(opt.state_dict()),
-    }
-
-    return {
-        **C.header("SGD"),
-        "problem": C.problem_json(problem),
-        "param_names": list(C.PARAM_NAMES),
-        "cases": cases,
-        "named_two_groups": named,
-    }
+    }}
 
 
 # ---------------------------------------------------------------------------
@@ -166,51 +134,38 @@ SGD_ERROR_CASES = [
 ]
 
 
-def record_errors():
-    recs = []
-    for name, code in BASE_ERROR_CASES:
-        recs.append(C.run_error_case(name, code, {"scope": "all_optimizers"}))
-    for name, code in SGD_ERROR_CASES:
-        recs.append(C.run_error_case(name, code, {"scope": "SGD"}))
-    return recs
+ALGORITHM = R.Algorithm(
+    SGD, "sgd", sgd_configs(), impls=("forloop", "fused"),
+    state_dict_descs=("weight_decay w/ momentum", "nesterov"),
+    errors=[(n, code, "all_optimizers") for n, code in BASE_ERROR_CASES] + SGD_ERROR_CASES,
+    errors_file="optimizer_errors.json",
+    state_dict_extras=named_two_groups,
+)
 
 
-# ---------------------------------------------------------------------------
 def main():
-    problem = C.make_problem()
-    traj = record_trajectories(problem)
-    n = C.write_json_gz(f"{FIXTURES}/sgd_trajectories.json.gz", traj)
-    print(f"sgd_trajectories: {len(traj['cases'])} cases, {len(traj['skipped'])} skipped, {n} bytes raw")
-
-    sds = record_state_dicts(problem, traj)
-    n = C.write_json_gz(f"{FIXTURES}/sgd_state_dict.json.gz", sds)
-    print(f"sgd_state_dict: {len(sds['cases'])} cases + named_two_groups, {n} bytes raw")
-
-    errs = record_errors()
-    merged = C.write_error_fixture(f"{FIXTURES}/optimizer_errors.json", errs)
-    print(f"optimizer_errors: {len(errs)} cases recorded, {len(merged)} in the file")
-
+    R.record(ALGORITHM)
     summarize()
 
 
 def summarize():
-    """Read the fixtures back (gzip + json) and print a short summary."""
+    """Read the fixtures back and print a short summary."""
     import json
+
+    fixtures = R.FIXTURES
 
     def nums(xs):
         return [x for x in xs if not isinstance(x, str)]
 
-    t = C.read_json_gz(f"{FIXTURES}/sgd_trajectories.json.gz")
+    t = FF.read(f"{fixtures}/sgd_trajectories.sofx")
     max_p = max(abs(v) for c in t["cases"] for st in c["steps"] for pl in st["params"] for v in nums(pl))
     nonfinite = sum(1 for c in t["cases"] for st in c["steps"] for pl in st["params"] + st["grads"]
                     for v in pl if isinstance(v, str))
     print(f"  trajectories: {len(t['cases'])} cases x {t['steps']} steps, skipped {len(t['skipped'])}, "
-          f"max|param| {max_p:.6g}, non-finite values {nonfinite}, "
-          f"{os.path.getsize(FIXTURES + '/sgd_trajectories.json.gz')} bytes gz")
-    s = C.read_json_gz(f"{FIXTURES}/sgd_state_dict.json.gz")
-    print(f"  state_dict: {len(s['cases'])} cases ({', '.join(c['id'] for c in s['cases'])}) + named_two_groups, "
-          f"{os.path.getsize(FIXTURES + '/sgd_state_dict.json.gz')} bytes gz")
-    with open(f"{FIXTURES}/optimizer_errors.json", encoding="utf-8") as f:
+          f"max|param| {max_p:.6g}, non-finite values {nonfinite}")
+    s = FF.read(f"{fixtures}/sgd_state_dict.sofx")
+    print(f"  state_dict: {len(s['cases'])} cases ({', '.join(c['id'] for c in s['cases'])}) + named_two_groups")
+    with open(f"{fixtures}/optimizer_errors.json", encoding="utf-8") as f:
         e = json.load(f)
     kinds = {}
     for r in e:

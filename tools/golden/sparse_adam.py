@@ -1,11 +1,11 @@
-"""Record torch.optim.SparseAdam behaviour into JSON fixtures.
+"""Record torch.optim.SparseAdam behaviour into fixtures (its own problem; written by recorder.write).
 
 From the repository root:
-    ../shared/oracle/python tools/golden/sparse_adam.py
+    tools/oracle/python tools/golden/sparse_adam.py
 
 Writes
-    tests/SharpOptim.Tests/Fixtures/sparse_adam_trajectories.json.gz
-    tests/SharpOptim.Tests/Fixtures/sparse_adam_state_dict.json.gz
+    tests/SharpOptim.Tests/Fixtures/sparse_adam_trajectories.sofx
+    tests/SharpOptim.Tests/Fixtures/sparse_adam_state_dict.sofx
     tests/SharpOptim.Tests/Fixtures/sparse_adam_errors.json
 
 SparseAdam takes sparse gradients only, so its problem is not common.py's regression but a
@@ -14,7 +14,7 @@ so the gradient has duplicate indices to coalesce) and only those rows move.
 
 Layout (numbers, tensors and kwargs encoded as in tools/golden/README.md):
 
-sparse_adam_trajectories.json.gz
+sparse_adam_trajectories.sofx
     {header..., "steps": 100,
      "problem": {"E": (8,3), "H": (2,3), "T": (8,2), "batches": [100 lists of 5 row indices]},
      "param_names": ["weight"],
@@ -24,7 +24,7 @@ sparse_adam_trajectories.json.gz
                            "params": [[...]], "state": [{"step": <int>, "exp_avg", "exp_avg_sq"}]}]}]}
     "grad" is the sparse gradient the step received, uncoalesced, entries in PyTorch's order.
 
-sparse_adam_state_dict.json.gz
+sparse_adam_state_dict.sofx
     {header..., "cases": [{"id": "sparse_adam_state_dict/<slug>/default/<dtype>", ...,
                            "steps_before_save": 50, "trajectory_id", "state_dict",
                            "state_dict_after_continuation"}]}
@@ -45,8 +45,8 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 import common as C  # noqa: E402
-
-FIXTURES = "tests/SharpOptim.Tests/Fixtures"
+import recorder as R  # noqa: E402
+from recorder import FIXTURES  # noqa: E402
 SparseAdam = torch.optim.SparseAdam
 NUM_EMBEDDINGS, EMBEDDING_DIM, OUTPUTS, BATCH = 8, 3, 2, 5
 STEPS_BEFORE_SAVE = C.N_STEPS // 2
@@ -239,12 +239,12 @@ def record_errors():
 def main():
     problem = make_problem()
     traj = record_trajectories(problem)
-    n = C.write_json_gz(f"{FIXTURES}/sparse_adam_trajectories.json.gz", traj)
-    print(f"sparse_adam_trajectories: {len(traj['cases'])} cases, {n} bytes raw")
+    n = R.write("sparse_adam_trajectories.sofx", traj)
+    print(f"sparse_adam_trajectories: {len(traj['cases'])} cases, {n} bytes")
 
     sds = record_state_dicts(problem, traj)
-    n = C.write_json_gz(f"{FIXTURES}/sparse_adam_state_dict.json.gz", sds)
-    print(f"sparse_adam_state_dict: {len(sds['cases'])} cases, {n} bytes raw")
+    n = R.write("sparse_adam_state_dict.sofx", sds)
+    print(f"sparse_adam_state_dict: {len(sds['cases'])} cases, {n} bytes")
 
     errs = record_errors()
     C.write_error_fixture(f"{FIXTURES}/sparse_adam_errors.json", errs)

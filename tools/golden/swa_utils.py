@@ -2,7 +2,7 @@
 update_bn) and the torch._foreach_* errors SharpOptim's ForEach ops reproduce.
 
 From the repository root:
-    ../shared/oracle/python tools/golden/swa_utils.py
+    tools/oracle/python tools/golden/swa_utils.py
 
 Records AveragedModel, update_bn and the errors here; PyTorch's own swa_utils tests come from
 swa_ported.py and SWALR from swa_swalr.py (helpers in swa_common.py).

@@ -1,7 +1,7 @@
 """PyTorch ZeroRedundancyOptimizer's parameter partition, for SharpOptim's ParameterPartition.
 
 From the repository root:
-    ../shared/oracle/python tools/golden/zero_partition.py
+    tools/oracle/python tools/golden/zero_partition.py
 
 Builds torch.distributed.optim.ZeroRedundancyOptimizer in one process on PyTorch's fake process
 group (any world size, no communication) over parameter groups of given sizes, and writes, for

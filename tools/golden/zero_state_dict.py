@@ -3,7 +3,7 @@
 From the repository root, after the distributed test wrote its checkpoint:
     mpiexec -n 2 dotnet tests/SharpOptim.Distributed.Tests/bin/Release/net10.0/SharpOptim.Distributed.Worker.dll \
         zero /tmp tests/SharpOptim.Distributed.Tests/Fixtures/zero_adam_consolidated.pt
-    ../shared/oracle/python tools/golden/zero_state_dict.py
+    tools/oracle/python tools/golden/zero_state_dict.py
 
 Reads tests/SharpOptim.Distributed.Tests/Fixtures/zero_adam_consolidated.pt (made by SharpOptim:
 ZeRO over Adam on 2 ranks, consolidated on rank 0; the test suite checks that SharpOptim still

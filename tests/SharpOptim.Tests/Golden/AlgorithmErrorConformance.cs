@@ -2,7 +2,7 @@ using Xunit;
 
 namespace SharpOptim.Tests.Golden;
 
-/// <summary>An algorithm whose error fixture holds <c>algorithm_fixtures.shared_error_cases</c> (named <c>&lt;prefix&gt;_...</c>).</summary>
+/// <summary>An algorithm whose error fixture holds <c>recorder.shared_error_cases</c> (named <c>&lt;prefix&gt;_...</c>).</summary>
 public interface IAlgorithmErrors : IRecordedErrors
 {
     /// <summary>The case-name prefix, e.g. <c>nadam</c>.</summary>

@@ -9,22 +9,25 @@ namespace SharpOptim.Tests.Golden;
 public delegate Optimizer OptimizerFactory(Tensor[] parameters, JsonObject kwargs, ISet<string> tensorKwargs);
 
 /// <summary>
-/// What an algorithm's conformance tests need to know: its fixtures (written by its script in
-/// tools/golden/) and how to build it from a recorded case on one of our code paths.
+/// What the conformance suites need to know of an algorithm: its PyTorch name, the prefix of the
+/// fixtures its script in tools/golden/ records, and how to build our optimizer for a recorded
+/// case on one of our paths. A test class per algorithm implements this in a few lines and derives
+/// from <see cref="OptimizerConformance{T}"/> (and, where recorded, enrols in
+/// <see cref="DifferentiableConformance{T}"/> and <see cref="CapturableConformance{T}"/>).
 /// </summary>
-public interface IOptimizerFixtures
+public interface IConformanceAlgorithm
 {
-    /// <summary>The trajectory fixture, e.g. <c>sgd_trajectories.json.gz</c>.</summary>
-    static abstract string Trajectories { get; }
-
-    /// <summary>The mid-run state-dict fixture (<c>common.record_state_dict_cases</c>).</summary>
-    static abstract string StateDicts { get; }
+    /// <summary>PyTorch's class name (the fixtures' <c>"optimizer"</c>), e.g. <c>Adam</c>.</summary>
+    static abstract string Name { get; }
 
     /// <summary>
-    /// Our optimizer on <paramref name="path"/>: "reference" (<c>foreach: false</c>), "foreach"
-    /// (<c>foreach: true</c>), "fused" (<c>fused: true</c>) or "default" (both null).
+    /// The fixtures' prefix, e.g. <c>adam</c>: <c>adam_trajectories.sofx</c>, <c>adam_state_dict.sofx</c>
+    /// and, where recorded, <c>adam_differentiable.sofx</c>.
     /// </summary>
-    static abstract OptimizerFactory Factory(string path);
+    static abstract string FixturePrefix { get; }
+
+    /// <summary>Our optimizer over <paramref name="parameters"/> with a recorded case's kwargs, on <paramref name="path"/>.</summary>
+    static abstract Optimizer Build(Tensor[] parameters, RecordedKwargs k, OptimizerPath path);
 
     /// <summary>
     /// A looser tolerance for a recorded case on one of our paths where it truly cannot meet
@@ -50,41 +53,67 @@ public interface IOptimizerFixtures
 /// The conformance suite every algorithm runs against its PyTorch fixtures: each recorded step
 /// replayed on each of our paths, foreach ≡ reference bit for bit, and the state dict after a
 /// mid-run save (layout and values, our own round trip, and PyTorch's dict loaded and continued).
-/// A test class derives with its <see cref="IOptimizerFixtures"/> and inherits every test.
+/// A test class derives with its <see cref="IConformanceAlgorithm"/> and inherits every test.
 /// </summary>
-public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
+public abstract class OptimizerConformance<T> where T : IConformanceAlgorithm
 {
+    /// <summary>The trajectory fixture, e.g. <c>sgd_trajectories.sofx</c>.</summary>
+    public static string Trajectories => $"{T.FixturePrefix}_trajectories.sofx";
+
+    /// <summary>The mid-run state-dict fixture (<c>recorder.record_state_dict_cases</c>).</summary>
+    public static string StateDicts => $"{T.FixturePrefix}_state_dict.sofx";
+
+    /// <summary>Our optimizer on the path named <paramref name="path"/> ("reference", "foreach", "default", "fused").</summary>
+    public static OptimizerFactory Factory(string path) => Factory(OptimizerPath.Named(path));
+
+    /// <summary>Our optimizer on <paramref name="path"/>, for the replay helpers.</summary>
+    public static OptimizerFactory Factory(OptimizerPath path)
+        => (parameters, kwargs, tensorKwargs) => T.Build(parameters, new RecordedKwargs(kwargs, tensorKwargs), path);
+
     /// <summary>
     /// Each recorded case with each of our paths that should reproduce it: PyTorch's for-loop
     /// cases by all four of our paths (fused within tolerance), PyTorch's fused cases by our fused path.
     /// </summary>
     public static IEnumerable<object[]> TrajectoryCases()
     {
-        foreach (var id in TrajectoryCheck.CaseIds(T.Trajectories))
+        foreach (var id in TrajectoryCheck.CaseIds(Trajectories))
         {
-            var paths = id.Contains("/forloop/") ? new[] { "reference", "foreach", "default", "fused" } : ["fused"];
+            var paths = id.Contains("/forloop/") ? OptimizerPath.All.Select(p => p.Name) : ["fused"];
             foreach (var path in paths)
                 if (T.Replays(id, path)) yield return [id, path];
         }
     }
 
     public static IEnumerable<object[]> ForloopCases()
-        => TrajectoryCheck.CaseIds(T.Trajectories).Where(id => id.Contains("/forloop/")).Select(id => new object[] { id });
+        => TrajectoryCheck.CaseIds(Trajectories).Where(id => id.Contains("/forloop/")).Select(id => new object[] { id });
 
     public static IEnumerable<object[]> StateDictCases()
-        => Fixture.Load(T.StateDicts)["cases"]!.AsArray().Select(c => new object[] { c!["id"]!.GetValue<string>() });
+        => Fixture.Load(StateDicts)["cases"]!.AsArray().Select(c => new object[] { c!["id"]!.GetValue<string>() });
 
-    private static double ReplayTolerance(string caseId, string path)
-        => T.LooserTolerance(caseId, path) ?? ToleranceFor(TrajectoryCheck.Case(T.Trajectories, caseId));
+    /// <summary>The tolerance a replay of <paramref name="caseId"/> on <paramref name="path"/> is held to.</summary>
+    protected static double ReplayTolerance(string caseId, string path)
+        => T.LooserTolerance(caseId, path) ?? ToleranceFor(TrajectoryCheck.Case(Trajectories, caseId));
 
     private static double ToleranceFor(JsonObject recorded) => T.TrajectoryTolerance(Fixture.DType(recorded["dtype"]!.GetValue<string>()));
+
+    /// <summary>Each fixture was recorded from this algorithm, by the PyTorch the fixtures pin.</summary>
+    [Fact]
+    public void FixturesAreThisAlgorithmsRecordings()
+    {
+        foreach (var name in new[] { Trajectories, StateDicts })
+        {
+            var root = Fixture.Load(name);
+            Assert.Equal(T.Name, root["optimizer"]!.GetValue<string>());
+            Assert.StartsWith("2.14.1", root["torch_version"]!.GetValue<string>());
+        }
+    }
 
     [Theory]
     [MemberData(nameof(TrajectoryCases))]
     public void MatchesPyTorchTrajectory(string caseId, string path)
     {
         using var _ = ErrorLog.Context($"{caseId}#{path}");
-        TrajectoryCheck.Replay(T.Trajectories, TrajectoryCheck.Case(T.Trajectories, caseId), T.Factory(path), tolerance: ReplayTolerance(caseId, path));
+        TrajectoryCheck.Replay(Trajectories, TrajectoryCheck.Case(Trajectories, caseId), Factory(path), tolerance: ReplayTolerance(caseId, path));
     }
 
     /// <summary>The foreach kernel rounds exactly as the reference path, bit for bit.</summary>
@@ -92,26 +121,18 @@ public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
     [MemberData(nameof(ForloopCases))]
     public void ForeachKernelIsBitIdenticalToReference(string caseId)
     {
-        var testCase = TrajectoryCheck.Case(T.Trajectories, caseId);
-        var (reference, refProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("reference"), tolerance: ReplayTolerance(caseId, "reference"));
-        var (kernel, kernelProblem) = TrajectoryCheck.Replay(T.Trajectories, testCase, T.Factory("foreach"), tolerance: ReplayTolerance(caseId, "foreach"));
-        for (int i = 0; i < refProblem.Params.Length; i++)
-        {
-            Tolerance.AssertIdentical(kernelProblem.Params[i], refProblem.Params[i], $"{caseId} param {i}");
-            if (!reference.State.TryGetValue(refProblem.Params[i], out var rs)) continue;
-            var ks = kernel.State[kernelProblem.Params[i]];
-            Assert.Equal(rs.Keys, ks.Keys);
-            foreach (var (key, value) in rs)
-                StateDictCheck.AssertIdenticalValue(ks[key], value, $"{caseId} state {i}.{key}");
-        }
+        var testCase = TrajectoryCheck.Case(Trajectories, caseId);
+        var (reference, refProblem) = TrajectoryCheck.Replay(Trajectories, testCase, Factory(OptimizerPath.Reference), tolerance: ReplayTolerance(caseId, "reference"));
+        var (kernel, kernelProblem) = TrajectoryCheck.Replay(Trajectories, testCase, Factory(OptimizerPath.ForeachKernel), tolerance: ReplayTolerance(caseId, "foreach"));
+        TrajectoryCheck.AssertIdentical(reference, refProblem, kernel, kernelProblem, caseId);
     }
 
     [Theory]
     [MemberData(nameof(StateDictCases))]
     public void StateDictAtSavePointHasPyTorchsLayoutAndValues(string id)
     {
-        var sc = StateDictCheck.Case(T.StateDicts, id);
-        var (optimizer, _) = StateDictCheck.RunFirstPart(T.Trajectories, sc, T.Factory("default"), ToleranceFor(sc));
+        var sc = StateDictCheck.Case(StateDicts, id);
+        var (optimizer, _) = StateDictCheck.RunFirstPart(Trajectories, sc, Factory(OptimizerPath.Default), ToleranceFor(sc));
         StateDictCheck.AssertMatches(optimizer.StateDict(), sc["state_dict"]!.AsObject(), Fixture.DType(sc["dtype"]!.GetValue<string>()), ToleranceFor(sc));
     }
 
@@ -119,18 +140,18 @@ public abstract class OptimizerConformance<T> where T : IOptimizerFixtures
     [MemberData(nameof(StateDictCases))]
     public void RoundTripMidRunContinuesAsPyTorch(string id)
     {
-        var sc = StateDictCheck.Case(T.StateDicts, id);
-        var (first, _) = StateDictCheck.RunFirstPart(T.Trajectories, sc, T.Factory("default"), ToleranceFor(sc));
+        var sc = StateDictCheck.Case(StateDicts, id);
+        var (first, _) = StateDictCheck.RunFirstPart(Trajectories, sc, Factory(OptimizerPath.Default), ToleranceFor(sc));
         var saved = first.StateDict().DeepCopy();
-        StateDictCheck.Continue(T.Trajectories, sc, T.Factory("default"), resumed => resumed.LoadStateDict(saved), ToleranceFor(sc));
+        StateDictCheck.Continue(Trajectories, sc, Factory(OptimizerPath.Default), resumed => resumed.LoadStateDict(saved), ToleranceFor(sc));
     }
 
     [Theory]
     [MemberData(nameof(StateDictCases))]
     public void LoadingPyTorchsStateDictContinuesAsPyTorch(string id)
     {
-        var sc = StateDictCheck.Case(T.StateDicts, id);
-        StateDictCheck.Continue(T.Trajectories, sc, T.Factory("default"),
+        var sc = StateDictCheck.Case(StateDicts, id);
+        StateDictCheck.Continue(Trajectories, sc, Factory(OptimizerPath.Default),
             resumed => resumed.LoadStateDict(StateDictCheck.FromJson(sc["state_dict"]!.AsObject())), ToleranceFor(sc));
     }
 }

@@ -11,7 +11,7 @@ public delegate Optimizer SharedCaseFactory(IEnumerable<object> parameters, Floa
                                             bool? @foreach = null, bool maximize = false, bool differentiable = false);
 
 /// <summary>
-/// The C# reproductions of the cases <c>algorithm_fixtures.shared_error_cases</c> records for every
+/// The C# reproductions of the cases <c>recorder.shared_error_cases</c> records for every
 /// algorithm (named <c>&lt;prefix&gt;_...</c>): lr and weight_decay checks, repr, and the step-time
 /// refusals of sparse gradients and of foreach with differentiable.
 /// </summary>

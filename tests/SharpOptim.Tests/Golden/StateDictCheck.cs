@@ -7,7 +7,7 @@ using Xunit;
 namespace SharpOptim.Tests.Golden;
 
 /// <summary>
-/// Compares our state dicts with PyTorch's recorded ones (<c>common.record_state_dict_cases</c>),
+/// Compares our state dicts with PyTorch's recorded ones (<c>recorder.record_state_dict_cases</c>),
 /// and replays the first part of a run and its continuation after a load.
 /// </summary>
 internal static class StateDictCheck
@@ -30,7 +30,7 @@ internal static class StateDictCheck
         problem.SetParams(sc["params_at_save"]!.AsArray());
         var resumed = factory(problem.Params, sc["kwargs"]!.AsObject(), TrajectoryCheck.TensorKwargs(sc));
         load(resumed);
-        var steps = sc["continuation"]!.AsArray();
+        var steps = Continuation(trajectories, sc);
         for (int k = 0; k < steps.Count; k++)
         {
             problem.SetRecordedGrads(steps[k]!);
@@ -38,6 +38,19 @@ internal static class StateDictCheck
             TrajectoryCheck.AssertStep(resumed, problem, steps[k]!, dtype, $"{sc["id"]} continuation step {k + 1}", tolerance);
         }
         AssertMatches(resumed.StateDict(), sc["state_dict_after_continuation"]!.AsObject(), dtype, tolerance);
+    }
+
+    /// <summary>
+    /// The recorded steps after the save: the case's own, or (<c>"continuation_steps": [first, last]</c>)
+    /// those of its trajectory, which PyTorch's continuation equalled bit for bit.
+    /// </summary>
+    public static IReadOnlyList<JsonNode> Continuation(string trajectories, JsonObject sc)
+    {
+        if (sc["continuation"] is JsonArray own) return own.Select(s => s!).ToList();
+        var range = sc["continuation_steps"]!.AsArray();
+        int first = range[0]!.GetValue<int>(), last = range[1]!.GetValue<int>();
+        var steps = TrajectoryCheck.Case(trajectories, sc["trajectory_id"]!.GetValue<string>())["steps"]!.AsArray();
+        return steps.Skip(first - 1).Take(last - first + 1).Select(s => s!).ToList();
     }
 
     /// <summary>Our dict against PyTorch's: the same keys in the same order, equal options, close tensors.</summary>

@@ -10,31 +10,26 @@ namespace SharpOptim.Tests.Optim;
 /// (optim_inputs_func_adadelta; PyTorch has no fused Adadelta, so our fused kernel is held to its
 /// for-loop), mid-run state dicts and differentiable steps.
 /// </summary>
-public class AdadeltaConformanceTests : OptimizerConformance<AdadeltaConformanceTests>, IOptimizerFixtures
+public class AdadeltaConformanceTests : OptimizerConformance<AdadeltaConformanceTests>, ICapturableAlgorithm
 {
-    public static string Trajectories => "adadelta_trajectories.json.gz";
-    public static string StateDicts => "adadelta_state_dict.json.gz";
-    private const string Differentiable = "adadelta_differentiable.json";
+    public static string Name => "Adadelta";
+    public static string FixturePrefix => "adadelta";
+    public static string CapturableCaseId => "adadelta/maximize_weight_decay/forloop/float64";
 
     /// <summary>Our Adadelta on a path; it has no <c>fused</c> flag, so "fused" is the default (fused-kernel) path.</summary>
-    public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs) =>
-    {
-        var k = new RecordedKwargs(kwargs, tensorKwargs);
-        return new Adadelta(parameters, lr: k.Lr(1.0), rho: k.Number("rho", 0.9), eps: k.Number("eps", 1e-6),
-            weightDecay: k.Number("weight_decay", 0), @foreach: RecordedKwargs.ForeachFor(path), capturable: k.Flag("capturable"),
-            maximize: k.Flag("maximize"), differentiable: path == "differentiable");
-    };
-
-
-    public static IEnumerable<object[]> DifferentiableCases() => DifferentiableCheck.Cases(Differentiable);
-
-    [Theory]
-    [MemberData(nameof(DifferentiableCases))]
-    public void DifferentiableStepsGivePyTorchsGradients(int index)
-        => DifferentiableCheck.Run(Differentiable, index, (ps, kwargs) => Factory("differentiable")(ps, kwargs, new HashSet<string>()));
+    public static Optimizer Build(Tensor[] parameters, RecordedKwargs k, OptimizerPath path)
+        => new Adadelta(parameters, lr: k.Lr(1.0), rho: k.Number("rho", 0.9), eps: k.Number("eps", 1e-6),
+            weightDecay: k.Number("weight_decay", 0), @foreach: path.Foreach, capturable: path.Capturable || k.Flag("capturable"),
+            maximize: k.Flag("maximize"), differentiable: path.Differentiable);
 
     [Fact]
     public void CapturableIsANoOpOnTheCpu()
         => CapturableCheck.SameAsNotCapturable(
             capturable => new Adadelta(CapturableCheck.Params(), lr: 0.5, weightDecay: 0.1, capturable: capturable));
 }
+
+/// <summary>Adadelta's differentiable runs (x, g feedback; adaptive.py).</summary>
+public class AdadeltaDifferentiableTests : DifferentiableConformance<AdadeltaConformanceTests>;
+
+/// <summary>Adadelta with <c>capturable: true</c> on each path.</summary>
+public class AdadeltaCapturableTests : CapturableConformance<AdadeltaConformanceTests>;

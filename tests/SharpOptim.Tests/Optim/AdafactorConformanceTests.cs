@@ -10,10 +10,10 @@ namespace SharpOptim.Tests.Optim;
 /// plus a few extra configs, float32 and float64, 100 steps (fixtures by tools/golden/adafactor.py).
 /// PyTorch has no fused Adafactor: its for-loop is replayed by all four of our paths.
 /// </summary>
-public class AdafactorConformanceTests : OptimizerConformance<AdafactorConformanceTests>, IOptimizerFixtures
+public class AdafactorConformanceTests : OptimizerConformance<AdafactorConformanceTests>, IConformanceAlgorithm
 {
-    public static string Trajectories => "adafactor_trajectories.json.gz";
-    public static string StateDicts => "adafactor_state_dict.json.gz";
+    public static string Name => "Adafactor";
+    public static string FixturePrefix => "adafactor";
 
     /// <summary>
     /// Our fused and default paths' float32 tolerance: 1e-4, not 1e-5. They sum the norms in double
@@ -31,17 +31,10 @@ public class AdafactorConformanceTests : OptimizerConformance<AdafactorConforman
     public static double? LooserTolerance(string caseId, string path)
         => path is "fused" or "default" && caseId.EndsWith("/float32", StringComparison.Ordinal) ? ReorderedFloat32Tolerance : null;
 
-    /// <summary>Builds our Adafactor from a recorded case's kwargs, on the chosen path.</summary>
-    public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs) => Build(parameters, kwargs, tensorKwargs, path);
-
-    internal static Adafactor Build(IEnumerable<Tensor> parameters, JsonObject kwargs, ISet<string> tensorKwargs, string path)
+    public static Optimizer Build(Tensor[] parameters, RecordedKwargs k, OptimizerPath path)
     {
-        double Get(string key, double fallback) => kwargs[key] is { } v ? Fixture.Number(v) : fallback;
-        FloatOrTensor lr = tensorKwargs.Contains("lr") ? Torch.Tensor(Get("lr", 1e-2), DType.Float32) : Get("lr", 1e-2);
-        (double?, double)? eps = kwargs["eps"] is JsonArray e ? (e[0] is null ? null : Fixture.Number(e[0]), Fixture.Number(e[1])) : null;
-        return new Adafactor(parameters, lr: lr, beta2Decay: Get("beta2_decay", -0.8), eps: eps, d: Get("d", 1.0),
-            weightDecay: Get("weight_decay", 0), maximize: kwargs["maximize"]?.GetValue<bool>() ?? false,
-            @foreach: path switch { "reference" => false, "foreach" => true, _ => null },
-            fused: path == "fused" ? true : null);
+        (double?, double)? eps = k["eps"] is JsonArray e ? (e[0] is null ? null : Fixture.Number(e[0]), Fixture.Number(e[1])) : null;
+        return new Adafactor(parameters, lr: k.Lr(1e-2), beta2Decay: k.Number("beta2_decay", -0.8), eps: eps, d: k.Number("d", 1.0),
+            weightDecay: k.Number("weight_decay", 0), maximize: k.Flag("maximize"), @foreach: path.Foreach, fused: path.Fused);
     }
 }

@@ -12,29 +12,16 @@ namespace SharpOptim.Tests.Optim;
 /// (optim_inputs_func_adagrad) for its for-loop and fused CPU implementations, mid-run state
 /// dicts, a differentiable run, and an Embedding(sparse: true) trained on sparse gradients.
 /// </summary>
-public class AdagradConformanceTests : OptimizerConformance<AdagradConformanceTests>, IOptimizerFixtures
+public class AdagradConformanceTests : OptimizerConformance<AdagradConformanceTests>, IConformanceAlgorithm
 {
-    public static string Trajectories => "adagrad_trajectories.json.gz";
-    public static string StateDicts => "adagrad_state_dict.json.gz";
-    private const string Differentiable = "adagrad_differentiable.json";
-    private const string Sparse = "adagrad_sparse.json";
+    public static string Name => "Adagrad";
+    public static string FixturePrefix => "adagrad";
+    private const string Sparse = "adagrad_sparse.sofx";
 
-    public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs) =>
-    {
-        var k = new RecordedKwargs(kwargs, tensorKwargs);
-        return new Adagrad(parameters, lr: k.Lr(1e-2), lrDecay: k.Number("lr_decay", 0), weightDecay: k.Number("weight_decay", 0),
+    public static Optimizer Build(Tensor[] parameters, RecordedKwargs k, OptimizerPath path)
+        => new Adagrad(parameters, lr: k.Lr(1e-2), lrDecay: k.Number("lr_decay", 0), weightDecay: k.Number("weight_decay", 0),
             initialAccumulatorValue: k.Number("initial_accumulator_value", 0), eps: k.Number("eps", 1e-10),
-            @foreach: RecordedKwargs.ForeachFor(path), maximize: k.Flag("maximize"),
-            differentiable: path == "differentiable", fused: RecordedKwargs.FusedFor(path));
-    };
-
-
-    public static IEnumerable<object[]> DifferentiableCases() => DifferentiableCheck.Cases(Differentiable);
-
-    [Theory]
-    [MemberData(nameof(DifferentiableCases))]
-    public void DifferentiableStepsGivePyTorchsGradients(int index)
-        => DifferentiableCheck.Run(Differentiable, index, (ps, kwargs) => Factory("differentiable")(ps, kwargs, new HashSet<string>()));
+            @foreach: path.Foreach, maximize: k.Flag("maximize"), differentiable: path.Differentiable, fused: path.Fused);
 
     public static IEnumerable<object[]> SparseCases()
         => Fixture.Load(Sparse)["cases"]!.AsArray().Select(c => new object[] { c!["id"]!.GetValue<string>() });
@@ -108,3 +95,6 @@ public class AdagradConformanceTests : OptimizerConformance<AdagradConformanceTe
         Assert.Equal(0, ((Tensor)optimizer.State[q]["step"]!).Item());
     }
 }
+
+/// <summary>Adagrad's differentiable runs (x, g feedback; adaptive.py).</summary>
+public class AdagradDifferentiableTests : DifferentiableConformance<AdagradConformanceTests>;

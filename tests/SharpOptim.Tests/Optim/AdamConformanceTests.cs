@@ -8,20 +8,17 @@ namespace SharpOptim.Tests.Optim;
 /// then its tensor-lr and tensor-betas configs recorded with capturable dropped), float32 and
 /// float64, for-loop and fused, 100 steps (fixtures by tools/golden/adam.py).
 /// </summary>
-public class AdamConformanceTests : OptimizerConformance<AdamConformanceTests>, IOptimizerFixtures
+public class AdamConformanceTests : OptimizerConformance<AdamConformanceTests>, ICapturableAlgorithm
 {
-    public static string Trajectories => "adam_trajectories.json.gz";
-    public static string StateDicts => "adam_state_dict.json.gz";
+    public static string Name => "Adam";
+    public static string FixturePrefix => "adam";
+    public static string CapturableCaseId => "adam/Tensor_lr_Tensor_betas_with_capturable_and_amsgrad_capturable_dropped_on_CPU/forloop/float64";
 
-    public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs) =>
-    {
-        var k = new AdamFamilyKwargs(kwargs, tensorKwargs);
-        return new Adam(parameters, lr: k.Lr(1e-3), betas: k.Betas(), eps: k.Number("eps", 1e-8),
+    public static Optimizer Build(Tensor[] parameters, RecordedKwargs k, OptimizerPath path)
+        => new Adam(parameters, lr: k.Lr(1e-3), betas: k.Betas(), eps: k.Number("eps", 1e-8),
             weightDecay: k.Number("weight_decay", 0), amsgrad: k.Flag("amsgrad"), maximize: k.Flag("maximize"),
-            decoupledWeightDecay: k.Flag("decoupled_weight_decay"),
-            @foreach: AdamPaths.Foreach(path), fused: AdamPaths.Fused(path),
-            capturable: AdamPaths.CapturableFor(path, k));
-    };
+            decoupledWeightDecay: k.Flag("decoupled_weight_decay"), @foreach: path.Foreach, fused: path.Fused,
+            capturable: AdamPaths.Capturable(path, k), differentiable: path.Differentiable);
 
     public static bool Replays(string caseId, string path) => AdamFamilyTolerances.Replays(Trajectories, caseId, path);
 
@@ -36,19 +33,16 @@ public class AdamConformanceTests : OptimizerConformance<AdamConformanceTests>, 
 }
 
 /// <summary>AdamW over the same grid (tools/golden/adam.py writes adamw_* fixtures too).</summary>
-public class AdamWConformanceTests : OptimizerConformance<AdamWConformanceTests>, IOptimizerFixtures
+public class AdamWConformanceTests : OptimizerConformance<AdamWConformanceTests>, ICapturableAlgorithm
 {
-    public static string Trajectories => "adamw_trajectories.json.gz";
-    public static string StateDicts => "adamw_state_dict.json.gz";
+    public static string Name => "AdamW";
+    public static string FixturePrefix => "adamw";
+    public static string CapturableCaseId => "adamw/Tensor_lr_Tensor_betas_with_capturable_and_amsgrad_capturable_dropped_on_CPU/forloop/float64";
 
-    public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs) =>
-    {
-        var k = new AdamFamilyKwargs(kwargs, tensorKwargs);
-        return new AdamW(parameters, lr: k.Lr(1e-3), betas: k.Betas(), eps: k.Number("eps", 1e-8),
+    public static Optimizer Build(Tensor[] parameters, RecordedKwargs k, OptimizerPath path)
+        => new AdamW(parameters, lr: k.Lr(1e-3), betas: k.Betas(), eps: k.Number("eps", 1e-8),
             weightDecay: k.Number("weight_decay", 1e-2), amsgrad: k.Flag("amsgrad"), maximize: k.Flag("maximize"),
-            @foreach: AdamPaths.Foreach(path), fused: AdamPaths.Fused(path),
-            capturable: AdamPaths.CapturableFor(path, k));
-    };
+            @foreach: path.Foreach, fused: path.Fused, capturable: AdamPaths.Capturable(path, k), differentiable: path.Differentiable);
 
     public static bool Replays(string caseId, string path) => AdamFamilyTolerances.Replays(Trajectories, caseId, path);
 
@@ -61,16 +55,25 @@ public class AdamWConformanceTests : OptimizerConformance<AdamWConformanceTests>
     ];
 }
 
-/// <summary>The flags that put Adam and AdamW on each of our paths.</summary>
+/// <summary>The capturable flag Adam and AdamW get on each of our paths.</summary>
 internal static class AdamPaths
 {
-    public static bool? Foreach(string path) => path switch { "reference" => false, "foreach" => true, _ => null };
-
-    public static bool? Fused(string path) => path == "fused" ? true : null;
-
     /// <summary>
-    /// PyTorch refuses a tensor lr or betas with foreach=True unless capturable=True; capturable
-    /// changes nothing here on the CPU, so it is what lets the foreach path take those cases.
+    /// The path's own flag; and PyTorch refuses a tensor lr or betas with foreach=True unless
+    /// capturable=True, while capturable changes nothing here on the CPU, so it is also what lets
+    /// the foreach path take those cases.
     /// </summary>
-    public static bool CapturableFor(string path, AdamFamilyKwargs k) => path == "foreach" && k.HasTensorHyperParameters;
+    public static bool Capturable(OptimizerPath path, RecordedKwargs k) => path.Capturable || (path.Foreach == true && k.HasTensorHyperParameters);
 }
+
+/// <summary>Adam's differentiable runs (PyTorch's _diff_fn chained; adam.py).</summary>
+public class AdamDifferentiableTests : DifferentiableConformance<AdamConformanceTests>;
+
+/// <summary>Adam with <c>capturable: true</c> on each path.</summary>
+public class AdamCapturableTests : CapturableConformance<AdamConformanceTests>;
+
+/// <summary>AdamW's differentiable runs (PyTorch's _diff_fn chained; adam.py).</summary>
+public class AdamWDifferentiableTests : DifferentiableConformance<AdamWConformanceTests>;
+
+/// <summary>AdamW with <c>capturable: true</c> on each path.</summary>
+public class AdamWCapturableTests : CapturableConformance<AdamWConformanceTests>;

@@ -8,95 +8,16 @@ using Xunit;
 namespace SharpOptim.Tests.Optim;
 
 /// <summary>
-/// Adam, AdamW and Adamax beyond the trajectories (<c>&lt;prefix&gt;_extras.json</c> from
-/// tools/golden/adam.py and adamax.py): gradients through <c>differentiable: true</c> steps,
-/// <c>capturable</c> on the CPU, the default group, the repr, and loading older state dicts.
+/// Adam, AdamW and Adamax beyond the conformance suites (<c>&lt;prefix&gt;_extras.json</c> from
+/// tools/golden/adam.py and adamax.py): what PyTorch does with <c>capturable</c> on the CPU, the
+/// default group, the repr, and loading older state dicts. (Their differentiable runs are in
+/// <see cref="DifferentiableConformance{T}"/>.)
 /// </summary>
 public class AdamFamilyExtrasTests
 {
     private static readonly string[] Prefixes = ["adam", "adamw", "adamax"];
 
     private static JsonNode Extras(string prefix) => Fixture.Load($"{prefix}_extras.json");
-
-    public static IEnumerable<object[]> DifferentiableCases()
-        => Prefixes.SelectMany(prefix => Extras(prefix)["differentiable"]!.AsArray().Select((_, i) => new object[] { prefix, i }));
-
-    /// <summary>
-    /// PyTorch's own differentiable test chained over three steps: each step a fresh optimizer on a
-    /// clone of the parameter with clones of the state; then the gradient of
-    /// sum(p·w) + Σ sum(state·w) with respect to the start point, every gradient fed in, and the
-    /// tensor lr and betas that require grad.
-    /// </summary>
-    [Theory]
-    [MemberData(nameof(DifferentiableCases))]
-    public void DifferentiableStepsGiveAutogradPyTorchsGradients(string prefix, int index)
-    {
-        var record = Extras(prefix)["differentiable"]![index]!;
-        var kwargs = record["kwargs"]!.AsObject();
-        var gradKwargs = record["grad_kwargs"]!.AsObject();
-        var tensorKwargs = record["tensor_kwargs"]!.AsArray().Select(x => x!.GetValue<string>()).ToHashSet();
-        var x0 = Shaped(record["x0"]!).RequiresGrad_();
-        var grads = record["grads"]!.AsArray().Select(g => Shaped(g!).RequiresGrad_()).ToList();
-        var w = Shaped(record["w"]!);
-        Tensor Hyper(string name, double value) => Torch.Tensor(value, DType.Float64, requiresGrad: gradKwargs.ContainsKey(name));
-        Tensor? lr = tensorKwargs.Contains("lr") ? Hyper("lr", Fixture.Number(kwargs["lr"])) : null;
-        (Tensor, Tensor)? tensorBetas = tensorKwargs.Contains("betas")
-            ? (Hyper("betas0", Fixture.Number(kwargs["betas"]![0])), Hyper("betas1", Fixture.Number(kwargs["betas"]![1])))
-            : null;
-
-        var p = x0;
-        OrderedDictionary<string, object?> state = new();
-        foreach (var g in grads)
-        {
-            p = p.Clone();
-            p.Grad = g;
-            var optimizer = MakeDifferentiable(prefix, p, new AdamFamilyKwargs(kwargs, new HashSet<string>()), lr, tensorBetas);
-            if (state.Count > 0) optimizer.State[p] = new(state.Select(kv => KeyValuePair.Create(kv.Key, (object?)((Tensor)kv.Value!).Clone())));
-            optimizer.Step();
-            state = optimizer.State[p];
-        }
-        var loss = p.Mul(w).Sum();
-        foreach (var (key, value) in state)
-            if (key != "step") loss = loss.Add(((Tensor)value!).Mul(w).Sum());
-        loss.Backward();
-
-        // float64 throughout; the bias corrections PyTorch computes in float32 (a number beta to
-        // the power of the float32 step counter) are reproduced exactly, so float64's tolerance holds.
-        var f64 = DType.Float64;
-        Tolerance.AssertClose(p, Fixture.Numbers(record["param"]), f64, "param");
-        foreach (var (key, value) in record["state"]!.AsObject())
-            TrajectoryCheck.AssertStateValue(state[key], value!, f64, $"state {key}");
-        Tolerance.AssertClose(loss, [Fixture.Number(record["loss"])], f64, "loss");
-        Tolerance.AssertClose(x0.Grad!, Fixture.Numbers(record["grad_x0"]), f64, "grad of x0");
-        for (int k = 0; k < grads.Count; k++)
-            Tolerance.AssertClose(grads[k].Grad!, Fixture.Numbers(record["grad_grads"]![k]), f64, $"grad of grads[{k}]");
-        var hyperTensors = new Dictionary<string, Tensor?> { ["lr"] = lr, ["betas0"] = tensorBetas?.Item1, ["betas1"] = tensorBetas?.Item2 };
-        foreach (var (name, expected) in gradKwargs)
-        {
-            var grad = hyperTensors[name]!.Grad;
-            if (expected is null) Assert.Null(grad);
-            else Tolerance.AssertClose(Assert.IsAssignableFrom<Tensor>(grad), [Fixture.Number(expected)], f64, $"grad of {name}");
-        }
-    }
-
-    private static Tensor Shaped(JsonNode node)
-        => Fixture.Tensor(node["data"], node["shape"]!.AsArray().Select(x => x!.GetValue<int>()).ToArray(), DType.Float64);
-
-    private static Optimizer MakeDifferentiable(string prefix, Tensor p, AdamFamilyKwargs k, Tensor? lr, (Tensor, Tensor)? tensorBetas)
-    {
-        FloatOrTensor rate = lr is null ? k.Lr(prefix == "adamax" ? 2e-3 : 1e-3) : lr;
-        (FloatOrTensor, FloatOrTensor)? betas = tensorBetas is var (b1, b2) ? (b1, b2) : k.Betas();
-        return prefix switch
-        {
-            "adam" => new Adam([p], lr: rate, betas: betas, eps: k.Number("eps", 1e-8), weightDecay: k.Number("weight_decay", 0),
-                               amsgrad: k.Flag("amsgrad"), maximize: k.Flag("maximize"),
-                               decoupledWeightDecay: k.Flag("decoupled_weight_decay"), differentiable: true),
-            "adamw" => new AdamW([p], lr: rate, betas: betas, eps: k.Number("eps", 1e-8), weightDecay: k.Number("weight_decay", 1e-2),
-                                 amsgrad: k.Flag("amsgrad"), maximize: k.Flag("maximize"), differentiable: true),
-            _ => new Adamax([p], lr: rate, betas: k.NumberBetas(), eps: k.Number("eps", 1e-8), weightDecay: k.Number("weight_decay", 0),
-                            maximize: k.Flag("maximize"), differentiable: true),
-        };
-    }
 
     // ------------------------------------------------------------ capturable on the CPU
 

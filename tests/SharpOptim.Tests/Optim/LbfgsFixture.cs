@@ -61,17 +61,17 @@ internal sealed class LogisticClosureProblem(JsonNode problem, DType dtype) : IC
 }
 
 /// <summary>
-/// Reads lbfgs_trajectories.json.gz / lbfgs_state_dict.json.gz (tools/golden/lbfgs.py) and
-/// lbfgs_nonquadratic_trajectories.json.gz (tools/golden/lbfgs_nonquadratic.py): builds the
+/// Reads lbfgs_trajectories.sofx / lbfgs_state_dict.sofx (tools/golden/lbfgs.py) and
+/// lbfgs_nonquadratic_trajectories.sofx (tools/golden/lbfgs_nonquadratic.py): builds the
 /// problem and our LBFGS for a recorded case, replays PyTorch's closure evaluations, and compares
 /// params and state with PyTorch's after each step.
 /// </summary>
 internal static class LbfgsFixture
 {
-    public const string Trajectories = "lbfgs_trajectories.json.gz";
-    public const string StateDicts = "lbfgs_state_dict.json.gz";
+    public const string Trajectories = "lbfgs_trajectories.sofx";
+    public const string StateDicts = "lbfgs_state_dict.sofx";
 
-    public const string NonQuadratic = "lbfgs_nonquadratic_trajectories.json.gz";
+    public const string NonQuadratic = "lbfgs_nonquadratic_trajectories.sofx";
 
     public static IEnumerable<object[]> CaseIds(Func<JsonObject, bool>? where = null, string fixture = Trajectories)
         => Fixture.Load(fixture)["cases"]!.AsArray().Select(c => c!.AsObject())
@@ -261,6 +261,7 @@ internal static class LbfgsFixture
     {
         null => null,
         JsonObject o when o["tensor"] is not null => new TaggedTensor(Fixture.TaggedTensor(o)),
+        JsonObject o when Fixture.IsNumbers(o) => Fixture.Numbers(o),
         JsonArray arr when arr.Count > 0 && arr.All(n => n is JsonValue) => Fixture.Numbers(arr),
         JsonArray list => list.Select(Expected).ToList(),
         JsonValue v when v.TryGetValue<long>(out var integer) => integer,

@@ -8,7 +8,7 @@ namespace SharpOptim.Tests.Optim;
 
 /// <summary>
 /// LBFGS's state dict against PyTorch's after 10 of the 20 recorded Rosenbrock steps
-/// (lbfgs_state_dict.json.gz): the layout and values at the save point, our own dict and
+/// (lbfgs_state_dict.sofx): the layout and values at the save point, our own dict and
 /// PyTorch's loaded into a fresh optimizer and continued through the recorded steps 11–20.
 /// </summary>
 public class LbfgsStateDictTests

@@ -8,12 +8,12 @@ namespace SharpOptim.Tests.Optim;
 
 /// <summary>
 /// Muon's bfloat16 Newton–Schulz iteration alone against PyTorch's <c>_zeropower_via_newtonschulz</c>
-/// (muon_newton_schulz.json.gz, tools/golden/muon.py): 12 shapes × 3 coefficient/step/eps settings
+/// (muon_newton_schulz.sofx, tools/golden/muon.py): 12 shapes × 3 coefficient/step/eps settings
 /// × 3 input scales, a zero matrix and a float64 input.
 /// </summary>
 public class NewtonSchulzTests
 {
-    private const string Recorded = "muon_newton_schulz.json.gz";
+    private const string Recorded = "muon_newton_schulz.sofx";
 
     private static IEnumerable<JsonNode> Cases() => Fixture.Load(Recorded)["cases"]!.AsArray().Select(c => c!);
 

@@ -7,7 +7,7 @@ using Xunit;
 namespace SharpOptim.Tests.Optim;
 
 /// <summary>
-/// Steps fed non-finite or overflowing gradients (nonfinite.json.gz, tools/golden/nonfinite.py),
+/// Steps fed non-finite or overflowing gradients (nonfinite.sofx, tools/golden/nonfinite.py),
 /// each of our paths against PyTorch's for-loop and foreach runs: Adafactor with a NaN or
 /// infinite gradient element (Python's <c>max</c> keeps alpha and the clipping denominator
 /// finite, so a full-variance param, or the other matrix of a batched factored one, keeps its
@@ -19,7 +19,7 @@ namespace SharpOptim.Tests.Optim;
 /// </summary>
 public class NonFiniteStepTests
 {
-    private const string FixtureName = "nonfinite.json.gz";
+    private const string FixtureName = "nonfinite.sofx";
 
     public static IEnumerable<object[]> Cases()
         => from c in Fixture.Load(FixtureName)["cases"]!.AsArray()

@@ -10,17 +10,20 @@ namespace SharpOptim.Tests.Optim;
 /// at step 6, never rectified), float32 and float64, 100 steps, on every path; mid-run state
 /// dicts; differentiable runs with gradients through the steps.
 /// </summary>
-public class RAdamConformanceTests : AlgorithmConformance<RAdamConformanceTests>, IAlgorithmFixtures
+public class RAdamConformanceTests : OptimizerConformance<RAdamConformanceTests>, ICapturableAlgorithm
 {
-    public static string Trajectories => "radam_trajectories.json.gz";
-    public static string StateDicts => "radam_state_dict.json.gz";
-    public static string DifferentiableFixture => "radam_differentiable.json.gz";
+    public static string Name => "RAdam";
+    public static string FixturePrefix => "radam";
     public static string CapturableCaseId => "radam/nonzero_weight_decay/forloop/float64";
 
-    public static OptimizerFactory Factory(string path) => FactoryFor(path);
-
-    public static Optimizer Build(Tensor[] parameters, RecordedKwargs kwargs, Tensor? lr, bool? @foreach, bool differentiable, bool capturable)
-        => new RAdam(parameters, lr: lr is null ? kwargs.Lr(1e-3) : lr, betas: kwargs.Pair("betas"), eps: kwargs.Number("eps", 1e-8),
-                     weightDecay: kwargs.Number("weight_decay", 0), decoupledWeightDecay: kwargs.Bool("decoupled_weight_decay"),
-                     @foreach: @foreach, maximize: kwargs.Bool("maximize"), capturable: capturable, differentiable: differentiable);
+    public static Optimizer Build(Tensor[] parameters, RecordedKwargs k, OptimizerPath path)
+        => new RAdam(parameters, lr: k.Lr(1e-3), betas: k.Pair("betas"), eps: k.Number("eps", 1e-8),
+                     weightDecay: k.Number("weight_decay", 0), decoupledWeightDecay: k.Bool("decoupled_weight_decay"),
+                     @foreach: path.Foreach, maximize: k.Bool("maximize"), capturable: path.Capturable, differentiable: path.Differentiable);
 }
+
+/// <summary>RAdam's differentiable runs (on the problem's recorded gradients; radam.py).</summary>
+public class RAdamDifferentiableTests : DifferentiableConformance<RAdamConformanceTests>;
+
+/// <summary>RAdam with <c>capturable: true</c> on each path.</summary>
+public class RAdamCapturableTests : CapturableConformance<RAdamConformanceTests>;

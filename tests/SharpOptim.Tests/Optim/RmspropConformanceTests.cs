@@ -10,29 +10,18 @@ namespace SharpOptim.Tests.Optim;
 /// (optim_inputs_func_rmsprop; PyTorch has no fused RMSprop, so our fused kernel is held to its
 /// for-loop), mid-run state dicts and differentiable steps.
 /// </summary>
-public class RmspropConformanceTests : OptimizerConformance<RmspropConformanceTests>, IOptimizerFixtures
+public class RmspropConformanceTests : OptimizerConformance<RmspropConformanceTests>, ICapturableAlgorithm
 {
-    public static string Trajectories => "rmsprop_trajectories.json.gz";
-    public static string StateDicts => "rmsprop_state_dict.json.gz";
-    private const string Differentiable = "rmsprop_differentiable.json";
+    public static string Name => "RMSprop";
+    public static string FixturePrefix => "rmsprop";
+    public static string CapturableCaseId => "rmsprop/maximize_centered_weight_decay_w_momentum/forloop/float64";
 
     /// <summary>Our RMSprop on a path; it has no <c>fused</c> flag, so "fused" is the default (fused-kernel) path.</summary>
-    public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs) =>
-    {
-        var k = new RecordedKwargs(kwargs, tensorKwargs);
-        return new RMSprop(parameters, lr: k.Lr(1e-2), alpha: k.Number("alpha", 0.99), eps: k.Number("eps", 1e-8),
+    public static Optimizer Build(Tensor[] parameters, RecordedKwargs k, OptimizerPath path)
+        => new RMSprop(parameters, lr: k.Lr(1e-2), alpha: k.Number("alpha", 0.99), eps: k.Number("eps", 1e-8),
             weightDecay: k.Number("weight_decay", 0), momentum: k.Number("momentum", 0), centered: k.Flag("centered"),
-            capturable: k.Flag("capturable"), @foreach: RecordedKwargs.ForeachFor(path), maximize: k.Flag("maximize"),
-            differentiable: path == "differentiable");
-    };
-
-
-    public static IEnumerable<object[]> DifferentiableCases() => DifferentiableCheck.Cases(Differentiable);
-
-    [Theory]
-    [MemberData(nameof(DifferentiableCases))]
-    public void DifferentiableStepsGivePyTorchsGradients(int index)
-        => DifferentiableCheck.Run(Differentiable, index, (ps, kwargs) => Factory("differentiable")(ps, kwargs, new HashSet<string>()));
+            capturable: path.Capturable || k.Flag("capturable"), @foreach: path.Foreach, maximize: k.Flag("maximize"),
+            differentiable: path.Differentiable);
 
     [Fact]
     public void CapturableIsANoOpOnTheCpu()
@@ -55,3 +44,9 @@ public class RmspropConformanceTests : OptimizerConformance<RmspropConformanceTe
         Assert.Equal(2, ((Tensor)optimizer.State[p]["step"]!).Item());
     }
 }
+
+/// <summary>RMSprop's differentiable runs (x, g feedback; adaptive.py).</summary>
+public class RmspropDifferentiableTests : DifferentiableConformance<RmspropConformanceTests>;
+
+/// <summary>RMSprop with <c>capturable: true</c> on each path.</summary>
+public class RmspropCapturableTests : CapturableConformance<RmspropConformanceTests>;

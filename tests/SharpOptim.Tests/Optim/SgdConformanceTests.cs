@@ -10,22 +10,15 @@ namespace SharpOptim.Tests.Optim;
 /// SGD against PyTorch 2.14 over PyTorch's own option grid (optim_inputs_func_sgd), float32 and
 /// float64, 100 steps (fixtures by tools/golden/sgd.py).
 /// </summary>
-public class SgdConformanceTests : OptimizerConformance<SgdConformanceTests>, IOptimizerFixtures
+public class SgdConformanceTests : OptimizerConformance<SgdConformanceTests>, IConformanceAlgorithm
 {
-    public static string Trajectories => "sgd_trajectories.json.gz";
-    public static string StateDicts => "sgd_state_dict.json.gz";
+    public static string Name => "SGD";
+    public static string FixturePrefix => "sgd";
 
-    /// <summary>Builds our SGD from a recorded case's kwargs, on the chosen path.</summary>
-    public static OptimizerFactory Factory(string path) => (parameters, kwargs, tensorKwargs) =>
-    {
-        double Get(string key, double fallback) => kwargs[key] is { } v ? Fixture.Number(v) : fallback;
-        FloatOrTensor lr = tensorKwargs.Contains("lr") ? Torch.Tensor(Get("lr", 1e-3), DType.Float32) : Get("lr", 1e-3);
-        return new SGD(parameters, lr: lr, momentum: Get("momentum", 0), dampening: Get("dampening", 0),
-            weightDecay: Get("weight_decay", 0), nesterov: kwargs["nesterov"]?.GetValue<bool>() ?? false,
-            maximize: kwargs["maximize"]?.GetValue<bool>() ?? false,
-            @foreach: path switch { "reference" => false, "foreach" => true, _ => null },
-            fused: path == "fused" ? true : null);
-    };
+    public static Optimizer Build(Tensor[] parameters, RecordedKwargs k, OptimizerPath path)
+        => new SGD(parameters, lr: k.Lr(1e-3), momentum: k.Number("momentum", 0), dampening: k.Number("dampening", 0),
+            weightDecay: k.Number("weight_decay", 0), nesterov: k.Flag("nesterov"), maximize: k.Flag("maximize"),
+            @foreach: path.Foreach, fused: path.Fused);
 
     /// <summary>
     /// Closed loop: the gradients come from our own autograd on the same loss, so our tensor

@@ -54,8 +54,8 @@ internal sealed class SparseEmbeddingProblem
 /// <summary>Reads the SparseAdam fixtures, builds our SparseAdam for a recorded case and checks steps against PyTorch's records.</summary>
 internal static class SparseAdamFixture
 {
-    public const string Trajectories = "sparse_adam_trajectories.json.gz";
-    public const string StateDicts = "sparse_adam_state_dict.json.gz";
+    public const string Trajectories = "sparse_adam_trajectories.sofx";
+    public const string StateDicts = "sparse_adam_state_dict.sofx";
 
     public static IEnumerable<string> CaseIds() => TrajectoryCheck.CaseIds(Trajectories);
 

@@ -8,7 +8,7 @@ namespace SharpOptim.Tests.Optim;
 
 /// <summary>
 /// SparseAdam's state dict against PyTorch's after 50 of the 100 recorded steps
-/// (sparse_adam_state_dict.json.gz): layout and values (the step a plain int), our dict and
+/// (sparse_adam_state_dict.sofx): layout and values (the step a plain int), our dict and
 /// PyTorch's loaded into a fresh optimizer and continued through the recorded steps 51–100.
 /// </summary>
 public class SparseAdamStateDictTests

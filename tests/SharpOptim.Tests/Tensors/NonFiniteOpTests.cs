@@ -5,14 +5,14 @@ namespace SharpOptim.Tests.Tensors;
 
 /// <summary>
 /// The tensor ops whose non-finite results the optimizers depend on, against PyTorch's
-/// (nonfinite.json.gz, tools/golden/nonfinite.py): <c>sign</c> of NaN, ±Inf, ±0 and subnormals
+/// (nonfinite.sofx, tools/golden/nonfinite.py): <c>sign</c> of NaN, ±Inf, ±0 and subnormals
 /// (PyTorch's CPU sign is <c>(0 &lt; x) − (x &lt; 0)</c>: NaN and −0.0 give +0.0), and
 /// <see cref="Tensor.Addcmul"/>, which rounds once as PyTorch's CPU addcmul does (centered RMSprop
 /// relies on it to keep an overflowing <c>grad_avg²</c> at inf rather than NaN).
 /// </summary>
 public class NonFiniteOpTests
 {
-    private const string FixtureName = "nonfinite.json.gz";
+    private const string FixtureName = "nonfinite.sofx";
 
     [Theory]
     [InlineData("float32")]

@@ -1,3 +1,4 @@
+using System.Globalization;
 namespace SharpOptim.Optim;
 
 // state_dict() and load_state_dict() in PyTorch's exact layout. Loading validates everything
@@ -113,7 +114,7 @@ public abstract partial class Optimizer
         return ids switch
         {
             List<int> l => l,
-            IEnumerable<object?> l => l.Select(x => x is int or long ? Convert.ToInt32(x) : throw new ArgumentException($"loaded state dict's param group {groupIndex} lists a parameter id that is not an integer: {StateValues.Describe(x)}", "stateDict")).ToList(),
+            IEnumerable<object?> l => l.Select(x => x is int or long ? Convert.ToInt32(x, CultureInfo.InvariantCulture) : throw new ArgumentException($"loaded state dict's param group {groupIndex} lists a parameter id that is not an integer: {StateValues.Describe(x)}", "stateDict")).ToList(),
             _ => throw new ArgumentException($"loaded state dict's param group {groupIndex} has 'params' of {StateValues.Describe(ids)}, not a list of integers", "stateDict"),
         };
     }

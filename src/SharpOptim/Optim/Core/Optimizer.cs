@@ -1,3 +1,4 @@
+using System.Globalization;
 using SharpOptim.Autograd;
 
 namespace SharpOptim.Optim;
@@ -175,6 +176,7 @@ public abstract partial class Optimizer
     protected bool IsDifferentiable => Defaults.TryGetValue("differentiable", out var d) && OptionValues.ToBool(d, "differentiable");
 
     /// <summary>Runs the closure (if any) with grad enabled, then steps each group. LBFGS overrides this whole.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "Public API since 0.1; renaming breaks subclasses.")]
     protected virtual Tensor? StepImpl(Func<Tensor>? closure)
     {
         var loss = EvaluateClosure(closure);
@@ -246,9 +248,9 @@ public abstract partial class Optimizer
         var sb = new System.Text.StringBuilder(GetType().Name + " (");
         for (int i = 0; i < _paramGroups.Count; i++)
         {
-            sb.Append('\n').Append($"Parameter Group {i}\n");
+            sb.Append('\n').Append(CultureInfo.InvariantCulture, $"Parameter Group {i}\n");
             foreach (var key in _paramGroups[i].Keys.Order(StringComparer.Ordinal))
-                sb.Append($"    {key}: {FormatOption(_paramGroups[i][key])}\n");
+                sb.Append(CultureInfo.InvariantCulture, $"    {key}: {FormatOption(_paramGroups[i][key])}\n");
         }
         return sb.Append(')').ToString();
     }

@@ -183,7 +183,7 @@ public sealed partial class ParamGroup : IEnumerable<KeyValuePair<string, object
     /// <summary>A group over the same parameters with the given options (used when loading a state dict).</summary>
     internal ParamGroup WithOptions(IEnumerable<KeyValuePair<string, object?>> options)
     {
-        var copy = new ParamGroup((IEnumerable<Tensor>)_params);
+        var copy = new ParamGroup(_params);
         foreach (var kv in options)
             if (kv.Key != "params") copy._options[kv.Key] = kv.Value;
         return copy;

@@ -33,6 +33,7 @@ internal static class KernelWorkers
     private static readonly List<Helper> Helpers = [];
 
     /// <summary>A helper thread, its wake-up event and whether it sleeps on it.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Helpers live as long as the process; their events are never released.")]
     private sealed class Helper
     {
         public readonly AutoResetEvent Signal = new(false);

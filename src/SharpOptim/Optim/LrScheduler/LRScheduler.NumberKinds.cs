@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections;
 
 namespace SharpOptim.Optim.LrScheduler;
@@ -23,10 +24,10 @@ public abstract partial class LRScheduler
     private protected void NoteLoadedKinds(string key, object? loaded)
     {
         foreach (var noted in _intValues.Keys.Where(k => k.Key == key).ToList()) _intValues.Remove(noted);
-        if (IsPythonInt(loaded)) NoteInt(key, -1, Convert.ToDouble(loaded));
+        if (IsPythonInt(loaded)) NoteInt(key, -1, Convert.ToDouble(loaded, CultureInfo.InvariantCulture));
         else if (loaded is IList list)
             for (int i = 0; i < list.Count; i++)
-                if (IsPythonInt(list[i])) NoteInt(key, i, Convert.ToDouble(list[i]));
+                if (IsPythonInt(list[i])) NoteInt(key, i, Convert.ToDouble(list[i], CultureInfo.InvariantCulture));
     }
 
     private static bool IsPythonInt(object? value) => value is int or long or short or byte;

@@ -43,12 +43,12 @@ internal static class LrLambdas
     public static IReadOnlyDictionary<string, object?> Stripped(IReadOnlyDictionary<string, object?> stateDict)
     {
         var (entry, found, rest) = StateDictEntries.Split(stateDict, Key);
-        if (!found) throw new ArgumentException($"state dict has no '{Key}' entry", "stateDict");
+        if (!found) throw new ArgumentException($"state dict has no '{Key}' entry", nameof(stateDict));
         int i = 0;
         foreach (var item in SchedulerStateValues.Items(entry, Key))
         {
             if (item is not null)
-                throw new ArgumentException($"state dict entry '{Key}'[{i}] holds the state of a Python callable object, which a .NET delegate cannot take", "stateDict");
+                throw new ArgumentException($"state dict entry '{Key}'[{i}] holds the state of a Python callable object, which a .NET delegate cannot take", nameof(stateDict));
             i++;
         }
         return rest;

@@ -63,7 +63,7 @@ internal static class ParamGroupValues
         group["betas"] = (value.AsOption, second) switch
         {
             (double b1, double b2) => (b1, b2),
-            var (b1, b2) => ((object)b1, b2),
+            var (b1, b2) => (b1, b2),
         };
     }
 }

@@ -38,10 +38,10 @@ internal static class SchedulerList
                                      Func<IReadOnlyDictionary<string, object?>, Action> prepareOwn)
     {
         var (nested, found, rest) = StateDictEntries.Split(stateDict, Key);
-        if (!found) throw new ArgumentException($"state dict has no '{Key}' entry", "stateDict");
+        if (!found) throw new ArgumentException($"state dict has no '{Key}' entry", nameof(stateDict));
         var dicts = SchedulerStateValues.Items(nested, Key).ToList();
         if (dicts.Count != schedulers.Count)
-            throw new ArgumentException($"state dict entry '{Key}' holds {dicts.Count} schedulers, this scheduler has {schedulers.Count}", "stateDict");
+            throw new ArgumentException($"state dict entry '{Key}' holds {dicts.Count} schedulers, this scheduler has {schedulers.Count}", nameof(stateDict));
         var loads = new List<Action>();
         for (int i = 0; i < dicts.Count; i++)
         {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections;
 
 namespace SharpOptim.Optim.LrScheduler;
@@ -27,7 +28,7 @@ internal static class SchedulerStateValues
     {
         int i => i,
         long l when l is >= int.MinValue and <= int.MaxValue => (int)l,
-        short or byte => Convert.ToInt32(value),
+        short or byte => Convert.ToInt32(value, CultureInfo.InvariantCulture),
         _ => throw Bad(key, value, "an int"),
     };
 
@@ -35,7 +36,7 @@ internal static class SchedulerStateValues
     {
         double d => d,
         float f => f,
-        int or long or short or byte => Convert.ToDouble(value),
+        int or long or short or byte => Convert.ToDouble(value, CultureInfo.InvariantCulture),
         Tensor { Numel: 1 } t => t.Item(),
         _ => throw Bad(key, value, "a number"),
     };
