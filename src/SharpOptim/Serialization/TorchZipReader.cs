@@ -82,8 +82,17 @@ internal sealed class TorchZipReader
     {
         var e = Get(name);
         if (destination.Length != e.Size) throw Bad($"record '{name}' is {e.Size} bytes, expected {destination.Length}");
-        ReadAt(_stream, _length, e.DataOffset, destination);
-        uint crc = Crc32.Compute(destination);
+        // Read and checksum slice by slice, each slice checksummed while it is still in the cache.
+        SeekFor(_stream, _length, e.DataOffset, destination.Length);
+        uint state = Crc32.Start;
+        for (int done = 0; done < destination.Length;)
+        {
+            var slice = destination.Slice(done, Math.Min(destination.Length - done, TorchZipWriter.CacheSlice));
+            ReadExactly(_stream, slice);
+            state = Crc32.Update(state, slice);
+            done += slice.Length;
+        }
+        uint crc = Crc32.Finish(state);
         if (crc != e.Crc) throw Bad($"record '{name}' fails its CRC-32 check (stored {e.Crc:x8}, computed {crc:x8}): the file is corrupted");
     }
 
@@ -235,8 +244,19 @@ internal sealed class TorchZipReader
 
     private static void ReadAt(Stream stream, long length, long offset, Span<byte> destination)
     {
-        if (offset < 0 || offset > length - destination.Length) throw Bad("a read runs past the end of the file: it is truncated or damaged");
+        SeekFor(stream, length, offset, destination.Length);
+        ReadExactly(stream, destination);
+    }
+
+    /// <summary>Positions the stream to read <paramref name="count"/> bytes at <paramref name="offset"/>, which must lie within the file.</summary>
+    private static void SeekFor(Stream stream, long length, long offset, long count)
+    {
+        if (offset < 0 || offset > length - count) throw Bad("a read runs past the end of the file: it is truncated or damaged");
         stream.Position = offset;
+    }
+
+    private static void ReadExactly(Stream stream, Span<byte> destination)
+    {
         try { stream.ReadExactly(destination); }
         catch (EndOfStreamException) { throw Bad("the file ended early: it is truncated"); }
     }
