@@ -82,17 +82,9 @@ internal sealed class TorchZipReader
     {
         var e = Get(name);
         if (destination.Length != e.Size) throw Bad($"record '{name}' is {e.Size} bytes, expected {destination.Length}");
-        // Read and checksum slice by slice, each slice checksummed while it is still in the cache.
         SeekFor(_stream, _length, e.DataOffset, destination.Length);
-        uint state = Crc32.Start;
-        for (int done = 0; done < destination.Length;)
-        {
-            var slice = destination.Slice(done, Math.Min(destination.Length - done, TorchZipWriter.CacheSlice));
-            ReadExactly(_stream, slice);
-            state = Crc32.Update(state, slice);
-            done += slice.Length;
-        }
-        uint crc = Crc32.Finish(state);
+        var stream = _stream;
+        uint crc = ChecksummedTransfer.Run(destination, piece => ReadExactly(stream, piece));
         if (crc != e.Crc) throw Bad($"record '{name}' fails its CRC-32 check (stored {e.Crc:x8}, computed {crc:x8}): the file is corrupted");
     }
 

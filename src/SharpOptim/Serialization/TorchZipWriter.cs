@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace SharpOptim.Serialization;
@@ -134,25 +135,10 @@ internal sealed class TorchZipWriter
         return mod == 0 ? 0 : (int)(Alignment - mod);
     }
 
-    /// <summary>
-    /// Writes <paramref name="data"/> in slices small enough to stay in the processor's cache
-    /// between checksumming and writing, so that a large tensor crosses memory once, not twice.
-    /// </summary>
+    /// <summary>Writes <paramref name="data"/> and returns its CRC-32, computed as it goes out (<see cref="ChecksummedTransfer"/>).</summary>
     private uint WriteChecksummed(ReadOnlySpan<byte> data)
-    {
-        uint state = Crc32.Start;
-        while (data.Length > 0)
-        {
-            var slice = data[..Math.Min(data.Length, CacheSlice)];
-            state = Crc32.Update(state, slice);
-            Write(slice);
-            data = data[slice.Length..];
-        }
-        return Crc32.Finish(state);
-    }
-
-    /// <summary>The slice <see cref="WriteChecksummed"/> and the reader checksum then copy: a share of a core's L2 cache.</summary>
-    public const int CacheSlice = 256 * 1024;
+        // The transfer only reads the pieces it is given here: the span is made writable to share the reader's code.
+        => ChecksummedTransfer.Run(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(data), data.Length), piece => Write(piece));
 
     private void Write(ReadOnlySpan<byte> bytes)
     {
