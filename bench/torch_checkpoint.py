@@ -1,16 +1,20 @@
 """PyTorch's side of the checkpoint benchmark (bench/README.md, `--checkpoint`).
 
-Run by bench/SharpOptim.Bench through the PyTorch oracle:
+Run by bench/SharpOptim.Bench through the PyTorch oracle, which drives it step by step so that
+its saves and loads alternate with SharpOptim's under the same machine load:
     ../shared/oracle/python bench/torch_checkpoint.py '<json request>'
-The request: {"layers": 64, "rows": 2048, "cols": 2048, "repeats": 3, "dir": "/dev/shm", "threads": 2}
-The state dict is the one SharpOptim's side saves: for each layer i, "layers.i.weight"
-(rows x cols) and "layers.i.bias" (rows), random float32. Each repeat times torch.save to a file in a
-new folder under `dir` (the oracle's own /dev/shm: memory, as on SharpOptim's side; the temp
-folder where it has none), removed first, and then torch.load(path, weights_only=True) of it, the file in the page cache as
-on SharpOptim's side. Memory: the process's peak resident set during the load (VmHWM after
-resetting it through /proc/self/clear_refs), less the resident set before it and less the loaded
-tensors' bytes. Prints one JSON object: {"torch_version", "save_s": [...], "load_s": [...],
-"load_extra_peak_bytes": [...] (null where the kernel gives no peak), "file_bytes"}.
+The request: {"layers": 64, "rows": 2048, "cols": 2048, "dir": "/dev/shm", "threads": 2}.
+It builds the state dict SharpOptim's side saves (for each layer i, "layers.i.weight" of
+rows x cols and "layers.i.bias" of rows, random float32), prints {"torch_version", "ready": true}
+and then answers one JSON line per command read from stdin:
+  save  -> {"seconds"}: torch.save to a file in a new folder under `dir` (the oracle's own
+           /dev/shm: memory, as on SharpOptim's side; the temp folder where it has none),
+           removed first;
+  load  -> {"seconds", "extra_peak_bytes", "file_bytes"}: torch.load(path, weights_only=True);
+           memory: the peak resident set during the load (VmHWM after resetting it through
+           /proc/self/clear_refs), less the resident set before it and the loaded tensors'
+           bytes (null where the kernel gives no peak);
+  quit  -> removes the folder and exits.
 """
 import gc
 import json
@@ -40,6 +44,10 @@ def reset_peak():
         return False
 
 
+def reply(obj):
+    print(json.dumps(obj), flush=True)
+
+
 def main():
     req = json.loads(sys.argv[1])
     torch.set_num_threads(int(req.get("threads", torch.get_num_threads())))
@@ -52,28 +60,35 @@ def main():
     root = req.get("dir")
     folder = tempfile.mkdtemp(prefix="sharpoptim-bench-", dir=root if root and os.path.isdir(root) else None)
     path = os.path.join(folder, "torch.pt")
-    saves, loads, extras = [], [], []
-    for _ in range(req["repeats"]):
-        if os.path.exists(path):
-            os.remove(path)
-        t0 = time.perf_counter()
-        torch.save(state, path)
-        saves.append(time.perf_counter() - t0)
-
-        gc.collect()
-        before = status_kib("VmRSS")
-        can_peak = reset_peak()
-        t0 = time.perf_counter()
-        loaded = torch.load(path, weights_only=True)
-        loads.append(time.perf_counter() - t0)
-        peak = status_kib("VmHWM")
-        extras.append((peak - before) * 1024 - data_bytes if can_peak and peak is not None else None)
-        assert len(loaded) == len(state)
-        del loaded
-    file_bytes = os.path.getsize(path)
-    shutil.rmtree(folder)
-    print(json.dumps({"torch_version": torch.__version__, "save_s": saves, "load_s": loads,
-                      "load_extra_peak_bytes": extras, "file_bytes": file_bytes}))
+    reply({"torch_version": torch.__version__, "ready": True})
+    try:
+        for command in sys.stdin:
+            command = command.strip()
+            if command == "save":
+                if os.path.exists(path):
+                    os.remove(path)
+                t0 = time.perf_counter()
+                torch.save(state, path)
+                reply({"seconds": time.perf_counter() - t0})
+            elif command == "load":
+                gc.collect()
+                before = status_kib("VmRSS")
+                can_peak = reset_peak()
+                t0 = time.perf_counter()
+                loaded = torch.load(path, weights_only=True)
+                seconds = time.perf_counter() - t0
+                peak = status_kib("VmHWM")
+                assert len(loaded) == len(state)
+                del loaded
+                reply({"seconds": seconds,
+                       "extra_peak_bytes": (peak - before) * 1024 - data_bytes if can_peak and peak is not None else None,
+                       "file_bytes": os.path.getsize(path)})
+            elif command == "quit":
+                break
+            else:
+                reply({"error": f"unknown command {command!r}"})
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
