@@ -3,13 +3,13 @@
 Run by bench/SharpOptim.Bench through the PyTorch oracle, which drives it step by step so that
 its saves and loads alternate with SharpOptim's under the same machine load:
     ../shared/oracle/python bench/torch_checkpoint.py '<json request>'
-The request: {"layers": 64, "rows": 2048, "cols": 2048, "dir": "/dev/shm", "threads": 2}.
+The request: {"layers": 64, "rows": 2048, "cols": 2048, "dir": "artifacts/bench-checkpoint", "threads": 2}.
 It builds the state dict SharpOptim's side saves (for each layer i, "layers.i.weight" of
 rows x cols and "layers.i.bias" of rows, random float32), prints {"torch_version", "ready": true}
 and then answers one JSON line per command read from stdin:
-  save  -> {"seconds"}: torch.save to a file in a new folder under `dir` (the oracle's own
-           /dev/shm: memory, as on SharpOptim's side; the temp folder where it has none),
-           removed first;
+  save  -> {"seconds"}: torch.save to a file in a new folder under `dir` (relative to the
+           working directory, which the oracle shares with SharpOptim's side; the temp folder
+           if it does not exist), removed first;
   load  -> {"seconds", "extra_peak_bytes", "file_bytes"}: torch.load(path, weights_only=True);
            memory: the peak resident set during the load (VmHWM after resetting it through
            /proc/self/clear_refs), less the resident set before it and the loaded tensors'

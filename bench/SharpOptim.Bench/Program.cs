@@ -56,7 +56,7 @@ root.SetAction(parsed =>
     }
     if (parsed.GetValue(CheckpointBench.Flag))
         document.Checkpoints = CheckpointBench.Run(parsed.GetValue(CheckpointBench.Layers), parsed.GetValue(CheckpointBench.Repeats),
-                                                   parsed.GetValue(CheckpointBench.Folder), parsed.GetValue(threads), parsed.GetValue(oracle)!);
+                                                   parsed.GetValue(CheckpointBench.Folder)!, parsed.GetValue(threads), parsed.GetValue(oracle)!);
     if (parsed.GetValue(output) is { } path) document.Write(path);
     return 0;
 });
