@@ -44,42 +44,6 @@ internal static class Crc32
     /// <summary>The shortest input <see cref="UpdateFolded"/> takes: four 16-byte lanes.</summary>
     public const int FoldMinimum = 64;
 
-    /// <summary>
-    /// The state after data A then data B, from the state after A and <paramref name="stateOfB"/>,
-    /// B's state when started from zero (not from <see cref="Start"/>): so pieces can be
-    /// checksummed apart, on other threads, and joined. A register is linear in GF(2): running B
-    /// from <paramref name="stateOfA"/> adds <paramref name="stateOfA"/> × x^(8·length of B) mod P.
-    /// </summary>
-    public static uint Combine(uint stateOfA, uint stateOfB, long lengthOfB) => MultiplyModP(stateOfA, XPowModP(8 * lengthOfB)) ^ stateOfB;
-
-    /// <summary>a × b mod P, both reflected (bit 31 is x^0).</summary>
-    private static uint MultiplyModP(uint a, uint b)
-    {
-        uint product = 0;
-        for (uint bit = 0x80000000u; bit != 0 && a != 0; bit >>= 1)
-        {
-            if ((a & bit) != 0)
-            {
-                product ^= b;
-                a ^= bit;
-            }
-            b = (b & 1) != 0 ? (b >> 1) ^ Polynomial : b >> 1;
-        }
-        return product;
-    }
-
-    /// <summary>x^<paramref name="power"/> mod P, reflected, by squaring.</summary>
-    private static uint XPowModP(long power)
-    {
-        uint result = 0x80000000u, square = 0x40000000u;   // x^0 and x^1
-        for (; power > 0; power >>= 1)
-        {
-            if ((power & 1) != 0) result = MultiplyModP(result, square);
-            square = MultiplyModP(square, square);
-        }
-        return result;
-    }
-
     /// <summary>The portable path: slicing-by-16, then byte by byte for the last 15 bytes at most.</summary>
     internal static uint UpdateTables(uint state, ReadOnlySpan<byte> data)
     {

@@ -4,42 +4,36 @@ using Reference = System.IO.Hashing.Crc32;
 
 namespace SharpOptim.Tests.Serialization;
 
-/// <summary>
-/// The zip reader and writer move a record and checksum it in one go: slice by slice on one
-/// thread, or in chunks checksummed by other threads. Either way every byte moves once, in order,
-/// and the checksum is the record's.
-/// </summary>
+/// <summary>The zip reader and writer move a record and checksum it in one pass: every byte moves once, in order, and the checksum is the record's.</summary>
 public class ChecksummedTransferTests
 {
     [Theory]
-    [InlineData(0, 0)]
-    [InlineData(1000, 0)]
-    [InlineData(3 * ChecksummedTransfer.Chunk + 12345, 0)]
-    [InlineData(2 * ChecksummedTransfer.Chunk, 1)]
-    [InlineData(3 * ChecksummedTransfer.Chunk + 12345, 1)]
-    [InlineData(5 * ChecksummedTransfer.Chunk - 1, 3)]
-    public void EveryByteIsReadOnceInOrderAndTheChecksumIsTheRecords(int length, int helpers)
+    [InlineData(0)]
+    [InlineData(1000)]
+    [InlineData(ChecksummedTransfer.CacheSlice)]
+    [InlineData(3 * ChecksummedTransfer.CacheSlice + 12345)]
+    public void EveryByteIsReadOnceInOrderAndTheChecksumIsTheRecords(int length)
     {
         var source = new byte[length];
         new Random(length).NextBytes(source);
         var file = new MemoryStream(source);
         var destination = new byte[length];
-        uint crc = ChecksummedTransfer.Run(destination, piece => file.ReadExactly(piece), helpers);
+        uint crc = ChecksummedTransfer.Run(destination, slice => file.ReadExactly(slice));
         Assert.Equal(length, file.Position);
         Assert.True(source.AsSpan().SequenceEqual(destination));
         Assert.Equal(Reference.HashToUInt32(source), crc);
     }
 
-    /// <summary>A read that fails part way (a truncated file) fails the transfer, after the checksums in flight have finished.</summary>
+    /// <summary>A read that fails part way (a truncated file) fails the transfer there.</summary>
     [Fact]
     public void AFailingStepFailsTheTransfer()
     {
-        var destination = new byte[4 * ChecksummedTransfer.Chunk];
+        var destination = new byte[4 * ChecksummedTransfer.CacheSlice];
         int steps = 0;
-        var e = Assert.Throws<EndOfStreamException>(() => ChecksummedTransfer.Run(destination, piece =>
+        var e = Assert.Throws<EndOfStreamException>(() => ChecksummedTransfer.Run(destination, _ =>
         {
             if (++steps == 3) throw new EndOfStreamException("truncated");
-        }, helpers: 2));
+        }));
         Assert.Equal("truncated", e.Message);
         Assert.Equal(3, steps);
     }

@@ -73,23 +73,6 @@ public class Crc32Tests
         }
     }
 
-    /// <summary>Pieces checksummed apart (the second from zero) and joined give the whole checksum, whatever the split.</summary>
-    [Theory]
-    [InlineData(0, 0)]
-    [InlineData(1, 0)]
-    [InlineData(0, 1)]
-    [InlineData(17, 1)]
-    [InlineData(100, 4099)]
-    [InlineData(5000, 1 << 20)]
-    public void CombiningTheStatesOfTwoPiecesGivesTheWholeChecksum(int first, int second)
-    {
-        var data = new byte[first + second];
-        new Random(first ^ second).NextBytes(data);
-        uint stateOfA = Crc32.Update(Crc32.Start, data.AsSpan(0, first));
-        uint stateOfB = Crc32.Update(0, data.AsSpan(first));
-        Assert.Equal(Reference.HashToUInt32(data), Crc32.Finish(Crc32.Combine(stateOfA, stateOfB, second)));
-    }
-
     [Fact]
     public void TheFoldedPathRefusesInputShorterThanItsFourLanes()
     {

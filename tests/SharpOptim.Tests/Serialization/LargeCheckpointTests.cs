@@ -4,15 +4,14 @@ using Xunit;
 namespace SharpOptim.Tests.Serialization;
 
 /// <summary>
-/// A record of several <see cref="ChecksummedTransfer.Chunk"/>s goes through the overlapped path
-/// on save and load (whenever more than one thread is allowed): it comes back bit for bit, and a
-/// byte changed in a chunk that another thread checksums is still caught.
+/// A record of many slices (a 12 MiB tensor), written and read slice by slice with the checksum
+/// carried along: it comes back bit for bit, and a byte changed in a late slice is caught.
 /// </summary>
 public class LargeCheckpointTests
 {
     private static byte[] SavedLargeTensor(out Tensor tensor)
     {
-        tensor = Torch.Randn([3 * ChecksummedTransfer.Chunk / sizeof(float) + 7], generator: new Generator(3));
+        tensor = Torch.Randn([3 * 1024 * 1024 + 7], generator: new Generator(3));
         using var stream = new MemoryStream();
         Torch.Save(new OrderedDictionary<string, object?> { ["weight"] = tensor }, stream);
         return stream.ToArray();
@@ -27,10 +26,10 @@ public class LargeCheckpointTests
     }
 
     [Fact]
-    public void AByteChangedInALaterChunkFailsTheCrc()
+    public void AByteChangedInALateSliceFailsTheCrc()
     {
         var file = SavedLargeTensor(out _);
-        file[file.Length * 3 / 4] ^= 0x10;   // inside the tensor's record, in its third chunk
+        file[file.Length * 3 / 4] ^= 0x10;   // inside the tensor's record, three quarters in
         var e = Assert.Throws<CheckpointFormatException>(() => Torch.Load(new MemoryStream(file)));
         Assert.Contains("fails its CRC-32 check", e.Message);
     }
