@@ -45,7 +45,7 @@ public static partial class ComparisonChart
     public static PlotModel LossPlot(IReadOnlyList<ComparisonSeries> series)
     {
         var model = Panel("Training loss per epoch", series, s => s.TrainLoss);
-        model.Axes.Add(new LogarithmicAxis { Position = AxisPosition.Left, Title = "cross-entropy (log scale)", MajorGridlineStyle = LineStyle.Solid, MajorGridlineColor = Grid });
+        model.Axes.Add(new LogarithmicAxis { Position = AxisPosition.Left, Title = "cross-entropy (log scale)", AxisTitleDistance = 12, MajorGridlineStyle = LineStyle.Solid, MajorGridlineColor = Grid });
         return model;
     }
 
@@ -58,7 +58,7 @@ public static partial class ComparisonChart
         double margin = Math.Max(0.05 * (high - low), 0.005);
         model.Axes.Add(new LinearAxis
         {
-            Position = AxisPosition.Left, Title = "accuracy",
+            Position = AxisPosition.Left, Title = "accuracy", AxisTitleDistance = 12,
             Minimum = Math.Max(0, low - margin), Maximum = Math.Min(1, high + margin),
             MajorGridlineStyle = LineStyle.Solid, MajorGridlineColor = Grid,
         });
@@ -84,7 +84,8 @@ public static partial class ComparisonChart
         svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Width / 2}\" y=\"24\" text-anchor=\"middle\" font-family=\"Arial, Helvetica, sans-serif\" font-size=\"16\" font-weight=\"bold\">{System.Security.SecurityElement.Escape(title)}</text>\n");
         for (int i = 0; i < panels.Length; i++)
         {
-            var exporter = new SvgExporter { Width = Width, Height = PanelHeight, IsDocument = false };
+            // The workaround places text by offsets instead of dominant-baseline, which not every SVG renderer honours.
+            var exporter = new SvgExporter { Width = Width, Height = PanelHeight, IsDocument = false, UseVerticalTextAlignmentWorkaround = true };
             svg.Append(CultureInfo.InvariantCulture, $"<g transform=\"translate(0,{titleHeight + i * PanelHeight})\">\n");
             // OxyPlot writes an XML declaration even for a fragment; inside this document it would be an error.
             svg.Append(XmlDeclaration().Replace(exporter.ExportToString(panels[i]), ""));
@@ -101,9 +102,21 @@ public static partial class ComparisonChart
 
     private static PlotModel Panel(string title, IReadOnlyList<ComparisonSeries> series, Func<ComparisonSeries, IReadOnlyList<double>> values)
     {
-        var model = new PlotModel { Title = title, TitleFontSize = 14, DefaultFont = "Arial", Background = OxyColors.White };
-        model.Legends.Add(new Legend { LegendPlacement = LegendPlacement.Outside, LegendPosition = LegendPosition.RightTop, LegendSymbolLength = 28 });
-        model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "epoch", MajorGridlineStyle = LineStyle.Solid, MajorGridlineColor = Grid });
+        // Text is measured with Helvetica's metrics: the legend's padding and the axis titles' distance
+        // leave room for a wider fallback font where Arial is missing.
+        var model = new PlotModel
+        {
+            Title = title, TitleFontSize = 14, DefaultFont = "Arial, Helvetica, sans-serif", Background = OxyColors.White,
+        };
+        model.Legends.Add(new Legend
+        {
+            LegendPlacement = LegendPlacement.Outside, LegendPosition = LegendPosition.RightTop, LegendSymbolLength = 28, LegendPadding = 16,
+        });
+        model.Axes.Add(new LinearAxis
+        {
+            Position = AxisPosition.Bottom, Title = "epoch", MinimumMajorStep = 1, MinimumMinorStep = 1,
+            MajorGridlineStyle = LineStyle.Solid, MajorGridlineColor = Grid,
+        });
         for (int i = 0; i < series.Count; i++)
         {
             var (colour, marker, line) = Style(i);
