@@ -40,6 +40,9 @@ public sealed class BenchDocument
     /// </summary>
     public IReadOnlyList<string>? TrainingComparison { get; set; }
 
+    /// <summary>The checkpoint comparison (the bench's <c>--checkpoint</c>, CheckpointBench.cs): its markdown lines; null says it was not run.</summary>
+    public IReadOnlyList<string>? Checkpoints { get; set; }
+
     public void Write(string path)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(path));
@@ -88,6 +91,11 @@ public sealed class BenchDocument
         // Filled by the training comparison (TrainComparison.cs) through TrainingComparison.
         if (TrainingComparison is null) yield return "_Not run in this benchmark._";
         else foreach (var line in TrainingComparison) yield return line;
+        yield return "";
+        yield return "## Checkpoints (torch.save / torch.load)";
+        yield return "";
+        if (Checkpoints is null) yield return "_Not run (pass `--checkpoint`)._";
+        else foreach (var line in Checkpoints) yield return line;
         yield return "";
         yield return "## Distributed (MPI)";
         yield return "";

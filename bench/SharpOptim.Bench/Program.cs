@@ -1,5 +1,5 @@
 // Optimizer-step benchmark: SharpOptim beside PyTorch 2.14 (bench/README.md).
-//   dotnet run -c Release --project bench/SharpOptim.Bench [-- --algorithms adam,sgd --cases a,b,c --scaling --train --markdown docs/benchmarks.md]
+//   dotnet run -c Release --project bench/SharpOptim.Bench [-- --algorithms adam,sgd --cases a,b,c --scaling --train --checkpoint --markdown docs/benchmarks.md]
 using System.CommandLine;
 using SharpOptim;
 using SharpOptim.Bench;
@@ -16,6 +16,7 @@ var followUps = new FollowUpRuns();
 var root = new RootCommand("Time one optimizer step of SharpOptim and PyTorch on the same shapes.")
 {
     algorithms, cases, repeats, warmup, threads, oracle, output, TrainComparison.Flag, TrainComparison.Runs, TrainComparison.Program,
+    CheckpointBench.Flag, CheckpointBench.Layers, CheckpointBench.Repeats, CheckpointBench.Folder,
 };
 followUps.AddTo(root);
 root.SetAction(parsed =>
@@ -53,6 +54,9 @@ root.SetAction(parsed =>
         Console.Write(training.ToString());
         document.TrainingComparison = training.ToString().TrimEnd().Split('\n');
     }
+    if (parsed.GetValue(CheckpointBench.Flag))
+        document.Checkpoints = CheckpointBench.Run(parsed.GetValue(CheckpointBench.Layers), parsed.GetValue(CheckpointBench.Repeats),
+                                                   parsed.GetValue(CheckpointBench.Folder)!, parsed.GetValue(threads), parsed.GetValue(oracle)!);
     if (parsed.GetValue(output) is { } path) document.Write(path);
     return 0;
 });

@@ -18,6 +18,9 @@ public sealed class Checkpoint(
     Module model, OptimizerSet optimizers, LRScheduler? scheduler,
     AveragedModel? swaModel, SWALR? swaScheduler, AveragedModel? emaModel)
 {
+    /// <summary>The run's options that a resume must repeat (<see cref="ResumeCheck.Record"/>), saved with every checkpoint.</summary>
+    public IReadOnlyDictionary<string, object?>? Options { get; init; }
+
     public void Save(string path, int epochsDone)
     {
         var contents = new OrderedDictionary<string, object?>
@@ -32,29 +35,59 @@ public sealed class Checkpoint(
         if (swaModel is not null) contents["swa_model"] = swaModel.StateDict();
         if (swaScheduler is not null) contents["swa_scheduler"] = swaScheduler.StateDict();
         if (emaModel is not null) contents["ema_model"] = emaModel.StateDict();
+        if (Options is not null) contents[ResumeCheck.Key] = Options;
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null) Directory.CreateDirectory(directory);
         Torch.Save(contents, path);
     }
 
-    /// <summary>Restores every part the run has from <paramref name="path"/>; returns the epochs already done.</summary>
+    /// <summary>
+    /// Restores every part the run has from <paramref name="path"/>; returns the epochs already done.
+    /// A file that is not such a checkpoint, or one whose parts do not fit this run (written with
+    /// other options and without their record), fails with a one-line <see cref="ResumeException"/>.
+    /// </summary>
     public int Load(string path)
     {
-        var contents = Torch.Load<OrderedDictionary<string, object?>>(path);
+        var contents = ResumeCheck.Load(path);
         IReadOnlyDictionary<string, object?> Part(string key) =>
             contents.TryGetValue(key, out var value) && value is IReadOnlyDictionary<string, object?> part
                 ? part
-                : throw new InvalidDataException($"checkpoint {path} has no '{key}' entry; it was written by a run with other options");
+                : throw new ResumeException($"--resume: {path} has no '{key}' entry; it was written by a run with other options.");
 
+        try
+        {
+            Restore(Part);
+            if (contents.TryGetValue("rng_state", out var rngState) && rngState is Tensor state) Torch.SetRngState(state);   // absent before the example saved it
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidCastException or KeyNotFoundException)
+        {
+            throw new ResumeException($"--resume: {path} does not fit this run ({e.Message}); resume with the options it was written with.", e);
+        }
+        return ResumeCheck.EpochsDone(contents, path);
+    }
+
+    private void Restore(Func<string, IReadOnlyDictionary<string, object?>> Part)
+    {
         model.LoadStateDict(Part("model"));
-        optimizers.Main.LoadStateDict(Part("optimizer"));
-        for (int i = 0; i < optimizers.Others.Length; i++) optimizers.Others[i].LoadStateDict(Part($"optimizer_{i + 2}"));
+        LoadOptimizer(optimizers.Main, Part("optimizer"), "optimizer");
+        for (int i = 0; i < optimizers.Others.Length; i++) LoadOptimizer(optimizers.Others[i], Part($"optimizer_{i + 2}"), $"optimizer_{i + 2}");
         scheduler?.LoadStateDict(Part("scheduler"));
         swaModel?.LoadStateDict(Part("swa_model"));
         swaScheduler?.LoadStateDict(Part("swa_scheduler"));
         emaModel?.LoadStateDict(Part("ema_model"));
-        if (contents.TryGetValue("rng_state", out var rngState) && rngState is Tensor state) Torch.SetRngState(state);   // absent before the example saved it
-        return contents["epoch"] is long epoch ? checked((int)epoch)
-            : throw new InvalidDataException($"checkpoint {path} has no integer 'epoch' entry");
+    }
+
+    /// <summary>
+    /// Loads an optimizer's state and checks that its param groups kept every option this
+    /// optimizer reads: a state dict of another algorithm replaces them without complaint (as in
+    /// PyTorch), and the first step would then fail on a missing option.
+    /// </summary>
+    private static void LoadOptimizer(Optimizer optimizer, IReadOnlyDictionary<string, object?> state, string key)
+    {
+        var options = optimizer.ParamGroups.Select(g => g.Keys.ToList()).ToList();
+        optimizer.LoadStateDict(state);
+        for (int g = 0; g < options.Count && g < optimizer.ParamGroups.Count; g++)
+            if (options[g].FirstOrDefault(option => !optimizer.ParamGroups[g].ContainsKey(option)) is { } missing)
+                throw new ArgumentException($"the '{key}' entry's param groups have no option '{missing}' that {optimizer.GetType().Name} needs");
     }
 }

@@ -1,13 +1,12 @@
 using System.Globalization;
-using Spectre.Console;
-using SharpOptim.Examples.Shared;
 
 namespace SharpOptim.Examples.Train;
 
 /// <summary>
 /// <c>--compare</c>: trains the same model with every optimizer in turn (each at its default
 /// learning rate unless <c>--lr</c> is given, same scheduler, seed and batches), prints a table of
-/// final training loss, test accuracy and time, and writes the loss curves to an SVG chart.
+/// final training loss, test accuracy and training time (Markdown), and writes the loss and
+/// accuracy curves to an SVG chart (<see cref="ComparisonChart"/>).
 /// </summary>
 public static class Compare
 {
@@ -29,36 +28,45 @@ public static class Compare
         Console.WriteLine($"Loss curves written to {Path.GetFullPath(chartPath)}");
     }
 
+    /// <summary>
+    /// The results as a Markdown table, written as plain text: a rendered table would be wrapped
+    /// to the terminal's width (80 columns when piped), which breaks the Markdown rows.
+    /// </summary>
+    public static IReadOnlyList<string> MarkdownTable(IEnumerable<(string Optimizer, double FinalTrainLoss, double TestAcc, TimeSpan TrainingTime)> rows)
+    {
+        string[] header = ["Optimizer", "Final train loss", "Test accuracy", "Training time"];
+        var cells = rows.Select(r => new[]
+        {
+            r.Optimizer.Replace("|", "\\|", StringComparison.Ordinal), TrainingDisplay.F(r.FinalTrainLoss, 5), TrainingDisplay.F(r.TestAcc), TrainingDisplay.Seconds(r.TrainingTime),
+        }).ToList();
+        var widths = Enumerable.Range(0, header.Length).Select(c => cells.Select(r => r[c].Length).Append(Math.Max(3, header[c].Length)).Max()).ToArray();
+        string Line(IEnumerable<string> values) => "| " + string.Join(" | ", values) + " |";
+        var lines = new List<string>
+        {
+            Line(header.Select((h, c) => c == 0 ? h.PadRight(widths[c]) : h.PadLeft(widths[c]))),
+            Line(widths.Select((w, c) => c == 0 ? new string('-', w) : new string('-', w - 1) + ":")),
+        };
+        lines.AddRange(cells.Select(r => Line(r.Select((v, c) => c == 0 ? v.PadRight(widths[c]) : v.PadLeft(widths[c])))));
+        return lines;
+    }
+
     private static void PrintTable(List<(OptimizerEntry Entry, double Lr, TrainingResult Result)> results)
     {
-        var table = new Table().Border(TableBorder.Markdown)
-            .AddColumn("Optimizer")
-            .AddColumn(new TableColumn("Final train loss").RightAligned())
-            .AddColumn(new TableColumn("Test accuracy").RightAligned())
-            .AddColumn(new TableColumn("Time").RightAligned());
-        foreach (var (entry, lr, result) in results.OrderByDescending(r => r.Result.TestAcc).ThenBy(r => r.Result.Epochs[^1].TrainLoss))
-            table.AddRow(
-                Markup.Escape(entry.Describe(lr)),
-                TrainingDisplay.F(result.Epochs[^1].TrainLoss, 5),
-                TrainingDisplay.F(result.TestAcc),
-                TrainingDisplay.Seconds(result.TrainingTime));
-        AnsiConsole.Write(table);
+        var rows = results.OrderByDescending(r => r.Result.TestAcc).ThenBy(r => r.Result.Epochs[^1].TrainLoss)
+            .Select(r => (r.Entry.Describe(r.Lr), r.Result.Epochs[^1].TrainLoss, r.Result.TestAcc, r.Result.TrainingTime));
+        Console.WriteLine();
+        foreach (var line in MarkdownTable(rows)) Console.WriteLine(line);
+        Console.WriteLine();
     }
 
     private static void WriteChart(List<(OptimizerEntry Entry, double Lr, TrainingResult Result)> results, TrainOptions template, string path)
     {
-        var loss = new SvgChart("Training loss per epoch", "epoch", "cross-entropy (log scale)") { LogY = true, Width = 720, Height = 440 };
-        var accuracy = new SvgChart("Test accuracy per epoch", "epoch", "accuracy") { Width = 720, Height = 440 };
-        foreach (var (entry, _, result) in results)
-        {
-            var epochs = result.Epochs.Select(e => (double)e.Epoch).ToArray();
-            loss.AddSeries(entry.Name, epochs, result.Epochs.Select(e => e.TrainLoss).ToArray());
-            accuracy.AddSeries(entry.Name, epochs, result.Epochs.Select(e => e.TestAcc).ToArray());
-        }
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null) Directory.CreateDirectory(directory);
-        SvgChart.SaveGrid(path, $"Every optimizer on the digits MLP (scheduler {template.Scheduler}, {template.Epochs} epochs, seed {template.Seed})",
-                          [loss, accuracy], columns: 2);
+        var series = results.Select(r => new ComparisonSeries(
+            r.Entry.Name,
+            r.Result.Epochs.Select(e => (double)e.Epoch).ToArray(),
+            r.Result.Epochs.Select(e => e.TrainLoss).ToArray(),
+            r.Result.Epochs.Select(e => e.TestAcc).ToArray())).ToList();
+        ComparisonChart.Save(path, $"Every optimizer on the digits MLP (scheduler {template.Scheduler}, {template.Epochs} epochs, seed {template.Seed})", series);
     }
 
     private sealed class Silent : ITrainingProgress

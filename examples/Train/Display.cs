@@ -64,7 +64,7 @@ internal sealed class PlainDisplay : ITrainingDisplay, ITrainingProgress
 
     public void OnEpoch(EpochResult r) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"epoch {r.Epoch.ToString().PadLeft(r.Epochs.ToString().Length)}/{r.Epochs}  lr {TrainingDisplay.F(r.Lr, 5)}  train loss {TrainingDisplay.F(r.TrainLoss)}  train acc {TrainingDisplay.F(r.TrainAcc)}  test acc {TrainingDisplay.F(r.TestAcc)}  {TrainingDisplay.Seconds(r.Elapsed)}"));
+            $"epoch {r.Epoch.ToString().PadLeft(r.Epochs.ToString().Length)}/{r.Epochs}  lr {TrainingDisplay.F(r.Lr, 5)}  train loss {TrainingDisplay.F(r.TrainLoss)}  train acc {TrainingDisplay.F(r.TrainAcc)}  test acc {TrainingDisplay.F(r.TestAcc)}  total time {TrainingDisplay.Seconds(r.Elapsed)}"));
 
     public void Summary(TrainingResult result, int testCount)
     {
@@ -86,7 +86,7 @@ internal sealed class LiveDisplay : ITrainingDisplay
             .AddColumn(new TableColumn("Train loss").RightAligned())
             .AddColumn(new TableColumn("Train acc").RightAligned())
             .AddColumn(new TableColumn("Test acc").RightAligned())
-            .AddColumn(new TableColumn("Time").RightAligned());
+            .AddColumn(new TableColumn("Total time").RightAligned());   // since the run started, not per epoch
         TrainingResult? result = null;
         AnsiConsole.Live(new Rows(table, new Markup(string.Empty)))
             .AutoClear(false)

@@ -27,7 +27,11 @@ scheduler.Validators.Add(r =>
     if (!SchedulerCatalog.IsSupported(name))
         r.AddError($"Unknown scheduler '{name}'. Supported schedulers: {string.Join(", ", SchedulerCatalog.Names)}.");
 });
-var lr = new Option<double?>("--lr") { Description = "Base learning rate (default: the optimizer's own, see --help of the README)" };
+var lr = new Option<double?>("--lr")
+{
+    Description = "Base learning rate (default: the optimizer's own: " +
+                  string.Join(", ", OptimizerCatalog.Names.Select(n => $"{n} {OptimizerCatalog.Get(n).DefaultLr.ToString(System.Globalization.CultureInfo.InvariantCulture)}")) + ")",
+};
 lr.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is double v && !(v > 0)) r.AddError("--lr must be a positive number."); });
 var epochs = new Option<int>("--epochs") { Description = "Passes over the training set", DefaultValueFactory = _ => 30 };
 epochs.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--epochs must be at least 1."); });
@@ -69,10 +73,19 @@ root.SetAction(parsed =>
         Compare.Run(options, train, test, parsed.GetValue(chart)!);
         return 0;
     }
-    var display = TrainingDisplay.Create();
-    display.Header(options, train.Count, test.Count);
-    var result = display.Run(progress => new Trainer(options, train, test).Run(progress));
-    display.Summary(result, test.Count);
-    return 0;
+    try
+    {
+        if (options.ResumePath is not null) ResumeCheck.Verify(options);
+        var display = TrainingDisplay.Create();
+        display.Header(options, train.Count, test.Count);
+        var result = display.Run(progress => new Trainer(options, train, test).Run(progress));
+        display.Summary(result, test.Count);
+        return 0;
+    }
+    catch (ResumeException e)
+    {
+        Console.Error.WriteLine(e.Message);
+        return 1;
+    }
 });
 return root.Parse(args).Invoke();

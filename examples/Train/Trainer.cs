@@ -53,8 +53,9 @@ public sealed class Trainer(TrainOptions options, Split train, Split test)
             ? new SWALR(optimizer, swaLr: options.SwaLr, annealEpochs: Math.Max(1, (options.Epochs - options.SwaStart) / 4))
             : null;
         var emaModel = options.EmaDecay is double decay ? new AveragedModel(model, multiAvgFn: Swa.GetEmaMultiAvgFn(decay)) : null;
-        var checkpoint = new Checkpoint(model, optimizers, scheduler, swaModel, swaScheduler, emaModel);
+        var checkpoint = new Checkpoint(model, optimizers, scheduler, swaModel, swaScheduler, emaModel) { Options = ResumeCheck.Record(options) };
         int firstEpoch = options.ResumePath is { } resumePath ? checkpoint.Load(resumePath) : 0;
+        if (firstEpoch >= options.Epochs) throw ResumeCheck.Finished(options.ResumePath!, firstEpoch);
 
         var history = new List<EpochResult>(options.Epochs);
         // Wall-clock time of the training loop (including the per-epoch test evaluation), not

@@ -24,7 +24,7 @@ echo "aot-check: published in $((SECONDS - start)) s"
 # A decay this close to 1 keeps the EMA model near its initial weights, far from the live model's
 # accuracy, so a copy that computes with the live model's layers cannot go unnoticed.
 args=(--optimizer sgd --epochs 5 --swa --ema 0.99999)
-report() { grep -E '^(epoch |Final test accuracy|SWA model|EMA model)' | sed -E 's/^(epoch .*)  [0-9.]+ s$/\1/'; }
+report() { grep -E '^(epoch |Final test accuracy|SWA model|EMA model)' | sed -E 's/^(epoch .*)  total time [0-9.]+ s$/\1/'; }
 dotnet run -c Release --project examples/Train -- "${args[@]}" | report >"$out/jit.txt"
 "$out/aot/Train" "${args[@]}" | report >"$out/aot.txt"
 cat "$out/aot.txt"

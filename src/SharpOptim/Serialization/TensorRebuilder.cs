@@ -42,17 +42,15 @@ internal sealed class TensorRebuilder(TorchZipReader zip, bool littleEndian)
 
         LoadedStorage loaded;
         if (element is null) loaded = new LoadedStorage(key, null, null, zip.Read(record));
-        else
+        else if (element.IsNativeLayout(littleEndian))
         {
-            Array data;
-            if (element.IsNativeLayout(littleEndian))
-            {
-                data = DTypeInfo.Allocate(element.LoadsAs, (int)numel);
-                zip.ReadInto(record, StorageElement.BytesOf(data));
-            }
-            else data = element.Decode(zip.Read(record), (int)numel, littleEndian);
-            loaded = new LoadedStorage(key, element, new Storage(data, element.LoadsAs), null);
+            // Straight from the file into the tensor's own array: no zeroing first (every byte is
+            // read), no intermediate buffer, so a load needs little beyond the tensors themselves.
+            var storage = Storage.AllocateUninitialized(element.LoadsAs, (int)numel);
+            zip.ReadInto(record, StorageElement.BytesOf(storage.Data));
+            loaded = new LoadedStorage(key, element, storage, null);
         }
+        else loaded = new LoadedStorage(key, element, new Storage(element.Decode(zip.Read(record), (int)numel, littleEndian), element.LoadsAs), null);
         _storageElements += numel;
         _storages[key] = loaded;
         return loaded;

@@ -82,8 +82,9 @@ internal sealed class TorchZipReader
     {
         var e = Get(name);
         if (destination.Length != e.Size) throw Bad($"record '{name}' is {e.Size} bytes, expected {destination.Length}");
-        ReadAt(_stream, _length, e.DataOffset, destination);
-        uint crc = Crc32.Compute(destination);
+        SeekFor(_stream, _length, e.DataOffset, destination.Length);
+        var stream = _stream;
+        uint crc = ChecksummedTransfer.Run(destination, piece => ReadExactly(stream, piece));
         if (crc != e.Crc) throw Bad($"record '{name}' fails its CRC-32 check (stored {e.Crc:x8}, computed {crc:x8}): the file is corrupted");
     }
 
@@ -235,8 +236,19 @@ internal sealed class TorchZipReader
 
     private static void ReadAt(Stream stream, long length, long offset, Span<byte> destination)
     {
-        if (offset < 0 || offset > length - destination.Length) throw Bad("a read runs past the end of the file: it is truncated or damaged");
+        SeekFor(stream, length, offset, destination.Length);
+        ReadExactly(stream, destination);
+    }
+
+    /// <summary>Positions the stream to read <paramref name="count"/> bytes at <paramref name="offset"/>, which must lie within the file.</summary>
+    private static void SeekFor(Stream stream, long length, long offset, long count)
+    {
+        if (offset < 0 || offset > length - count) throw Bad("a read runs past the end of the file: it is truncated or damaged");
         stream.Position = offset;
+    }
+
+    private static void ReadExactly(Stream stream, Span<byte> destination)
+    {
         try { stream.ReadExactly(destination); }
         catch (EndOfStreamException) { throw Bad("the file ended early: it is truncated"); }
     }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace SharpOptim.Serialization;
@@ -42,9 +43,8 @@ internal sealed class TorchZipWriter
         if (end >= uint.MaxValue || _entries.Count >= ushort.MaxValue)
             throw new NotSupportedException("checkpoints of 4 GiB or more (or 65535 records) need zip64 records, which SharpOptim does not write");
 
-        uint crc = data.Length > 0 ? Crc32.Compute(data) : 0;
         ushort flags = data.Length > 0 ? (ushort)(FlagUtf8 | FlagDataDescriptor) : FlagUtf8;
-        _entries.Add((fullName, flags, crc, (uint)data.Length, (uint)_position));
+        long headerOffset = _position;
 
         var header = new byte[ZipLayout.LocalHeaderSize + fullName.Length + 4 + padding];
         var h = header.AsSpan();
@@ -59,7 +59,8 @@ internal sealed class TorchZipWriter
         BinaryPrimitives.WriteUInt16LittleEndian(extra[2..], (ushort)padding);
         extra[4..].Fill((byte)'Z');
         Write(header);
-        Write(data);
+        uint crc = data.Length > 0 ? WriteChecksummed(data) : 0;
+        _entries.Add((fullName, flags, crc, (uint)data.Length, (uint)headerOffset));
         if (data.Length > 0)
         {
             Span<byte> descriptor = stackalloc byte[16];
@@ -133,6 +134,11 @@ internal sealed class TorchZipWriter
         long mod = start % Alignment;
         return mod == 0 ? 0 : (int)(Alignment - mod);
     }
+
+    /// <summary>Writes <paramref name="data"/> and returns its CRC-32, computed as it goes out (<see cref="ChecksummedTransfer"/>).</summary>
+    private uint WriteChecksummed(ReadOnlySpan<byte> data)
+        // The transfer only reads the pieces it is given here: the span is made writable to share the reader's code.
+        => ChecksummedTransfer.Run(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(data), data.Length), piece => Write(piece));
 
     private void Write(ReadOnlySpan<byte> bytes)
     {
