@@ -108,8 +108,12 @@ public partial class Tensor
         return Graph.Record(r, "ToCopyBackward0", g => [g.To(from)], this);
     }
 
+    /// <summary>This tensor as float32, as <c>torch.Tensor.float()</c>: itself when already float32, else a converted copy (recorded by autograd between float types).</summary>
+    /// <exception cref="NotSupportedException">A sparse tensor that is not float32.</exception>
     public Tensor Float() => To(DType.Float32);
 
+    /// <summary>This tensor as float64, as <c>torch.Tensor.double()</c>: itself when already float64, else a converted copy (recorded by autograd between float types).</summary>
+    /// <exception cref="NotSupportedException">A sparse tensor that is not float64.</exception>
     public Tensor Double() => To(DType.Float64);
 
     private static void ConvertElements(Tensor src, Tensor dst)
