@@ -5,7 +5,13 @@ namespace SharpOptim;
 // Add, sub, mul, div (tensor and scalar, with alpha) and their in-place forms, with autograd.
 public partial class Tensor
 {
-    /// <summary><c>this + alpha * other</c>, broadcasting.</summary>
+    /// <summary>
+    /// <c>this + alpha * other</c>, broadcasting, as <c>torch.Tensor.add(other, alpha=alpha)</c>.
+    /// A sparse operand needs this exact shape: dense + sparse is dense, sparse + sparse is an
+    /// uncoalesced sparse tensor.
+    /// </summary>
+    /// <exception cref="ArgumentException">The shapes do not broadcast (or, with a sparse operand, differ).</exception>
+    /// <exception cref="InvalidOperationException">A sparse tensor plus a dense one (PyTorch's message: use dense + sparse).</exception>
     public Tensor Add(Tensor other, double alpha = 1)
     {
         if (IsSparse || other.IsSparse) return SparseAwareAdd(other, alpha);
@@ -20,7 +26,8 @@ public partial class Tensor
         return r;
     }
 
-    /// <summary><c>this - alpha * other</c>, broadcasting.</summary>
+    /// <summary><c>this - alpha * other</c>, broadcasting, as <c>torch.Tensor.sub(other, alpha=alpha)</c>; sparse operands as in <see cref="Add(Tensor, double)"/>.</summary>
+    /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
     public Tensor Sub(Tensor other, double alpha = 1)
     {
         if (IsSparse || other.IsSparse) return SparseAwareAdd(other, -alpha);
@@ -107,7 +114,7 @@ public partial class Tensor
         return Graph.NeedsGrad(this) ? Graph.MarkSavesValues(Graph.Record(r, "DivBackward1", g => [g.Div(scalar)], this)) : r;
     }
 
-    /// <summary><c>scalar - this</c>.</summary>
+    /// <summary><c>scalar - this</c> element-wise, as <c>torch.rsub</c> (Python's <c>number - tensor</c>).</summary>
     public Tensor RSub(double scalar)
     {
         var r = BinaryScalarOut<SubOp>(this, scalar, scalarFirst: true);

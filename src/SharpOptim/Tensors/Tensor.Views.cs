@@ -5,7 +5,13 @@ namespace SharpOptim;
 // Views that share storage (reshape, flatten, dim-0 slices), copies, casts and fills.
 public partial class Tensor
 {
-    /// <summary>A tensor with the same elements and a new shape, sharing storage (one dimension may be -1).</summary>
+    /// <summary>
+    /// The same elements with a new shape, sharing storage, as <c>torch.Tensor.reshape</c>: one
+    /// dimension may be -1 and is inferred, e.g. <c>x.Reshape(x.Size(0), -1)</c>. Recorded by
+    /// autograd; writing into the result writes into this tensor.
+    /// </summary>
+    /// <exception cref="ArgumentException">The element counts differ, more than one -1, or a negative size.</exception>
+    /// <exception cref="NotSupportedException">A sparse tensor.</exception>
     public Tensor Reshape(params int[] shape)
     {
         ThrowIfSparse();
@@ -16,7 +22,8 @@ public partial class Tensor
         return Graph.Record(r, "ViewBackward0", g => [g.Reshape(old)], this);
     }
 
-    /// <summary>Same as <see cref="Reshape"/>: every tensor here is contiguous, so a view always exists.</summary>
+    /// <summary>As <c>torch.Tensor.view</c>: the same as <see cref="Reshape"/>, because every tensor here is contiguous, so a view always exists.</summary>
+    /// <exception cref="ArgumentException">The element counts differ, more than one -1, or a negative size.</exception>
     public Tensor View(params int[] shape) => Reshape(shape);
 
     /// <summary>A view with <paramref name="other"/>'s shape, as PyTorch's <c>view_as</c>; the element counts must agree.</summary>
