@@ -194,6 +194,6 @@ public sealed partial class ParamGroup : IEnumerable<KeyValuePair<string, object
         return copy;
     }
 
-    /// <summary>The group as Python prints a dict, e.g. <c>{'params': [...], 'lr': 0.1, 'momentum': 0}</c>, in key order.</summary>
+    /// <summary>The group's options as Python prints a dict, in insertion order, e.g. <c>{'lr': 0.1, 'momentum': 0}</c>; the parameters are not listed.</summary>
     public override string ToString() => "{" + string.Join(", ", this.Select(kv => $"'{kv.Key}': {PyRepr.Value(kv.Value)}")) + "}";
 }

@@ -34,6 +34,6 @@ public readonly partial struct FloatOrTensor
     /// <exception cref="ArgumentNullException"><paramref name="tensor"/> is null.</exception>
     public static implicit operator FloatOrTensor(Tensor tensor) => new(0, tensor ?? throw new ArgumentNullException(nameof(tensor)));
 
-    /// <summary>The tensor's repr, or the number as Python prints a float (e.g. <c>0.01</c>, <c>1e-05</c>).</summary>
+    /// <summary>The tensor's repr, or the number as PyTorch's messages print it: Python's float repr (<c>0.01</c>, <c>1e-05</c>) without the <c>.0</c> of an integral value.</summary>
     public override string ToString() => Tensor?.ToString() ?? PyRepr.Number(Number);
 }
