@@ -41,10 +41,13 @@ public sealed class DistributedSampler : IEnumerable<int>
         TotalSize = NumSamples * NumReplicas;
     }
 
+    /// <summary>The number of ranks the dataset is split between (PyTorch's <c>num_replicas</c>).</summary>
     public int NumReplicas { get; }
 
+    /// <summary>The rank whose share this sampler yields, 0 to <see cref="NumReplicas"/> − 1.</summary>
     public int Rank { get; }
 
+    /// <summary>The base seed of the shuffle, the same on every rank (PyTorch's <c>seed</c>).</summary>
     public long Seed { get; }
 
     /// <summary>The epoch the next enumeration shuffles for.</summary>
@@ -59,6 +62,7 @@ public sealed class DistributedSampler : IEnumerable<int>
     /// <summary>Sets the epoch, so that each epoch draws a different order (the same on every rank).</summary>
     public void SetEpoch(int epoch) => Epoch = epoch;
 
+    /// <summary>This rank's <see cref="NumSamples"/> dataset indices for epoch <see cref="Epoch"/>; enumerating again gives the same order until <see cref="SetEpoch"/> changes it.</summary>
     public IEnumerator<int> GetEnumerator()
     {
         int[] order = _shuffle

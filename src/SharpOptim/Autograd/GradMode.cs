@@ -28,6 +28,7 @@ public sealed class GradModeScope : IDisposable
         GradMode.IsEnabled = enabled;
     }
 
+    /// <summary>Restores the grad mode that was in effect when the scope was entered (on this thread); a second call does nothing. Scopes must be disposed in reverse order of creation, as a <c>using</c> block does.</summary>
     public void Dispose()
     {
         if (_disposed) return;

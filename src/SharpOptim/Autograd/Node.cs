@@ -111,5 +111,6 @@ public sealed class Node
             $"expected version {version} instead.");
     }
 
+    /// <summary>The node's PyTorch name in angle brackets, e.g. <c>&lt;AddBackward0&gt;</c>, as <c>grad_fn</c> prints in PyTorch (without the object address).</summary>
     public override string ToString() => $"<{Name}>";
 }

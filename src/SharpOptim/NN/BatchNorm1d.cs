@@ -13,6 +13,14 @@ namespace SharpOptim.NN;
 /// </remarks>
 public sealed class BatchNorm1d : Module
 {
+    /// <summary>A batch norm over <paramref name="numFeatures"/> features, as <c>torch.nn.BatchNorm1d(num_features, eps, momentum, affine, track_running_stats, dtype=..., bias=...)</c>.</summary>
+    /// <param name="numFeatures">C, the size of the input's feature dim.</param>
+    /// <param name="eps">Added to the variance before its square root.</param>
+    /// <param name="momentum">Weight of the newest batch in the running statistics; null for a cumulative average.</param>
+    /// <param name="affine">Whether to learn a per-feature scale <see cref="Weight"/> and shift <see cref="Bias"/>.</param>
+    /// <param name="trackRunningStats">Whether to keep running statistics for evaluation (else evaluation uses the batch's).</param>
+    /// <param name="dtype">Dtype of the parameters and running statistics; <see cref="Torch.DefaultDType"/> when null.</param>
+    /// <param name="bias">With <paramref name="affine"/>, whether to learn <see cref="Bias"/> too.</param>
     public BatchNorm1d(int numFeatures, double eps = 1e-5, double? momentum = 0.1, bool affine = true, bool trackRunningStats = true,
                        DType? dtype = null, bool bias = true)
     {
@@ -38,23 +46,31 @@ public sealed class BatchNorm1d : Module
         ResetParameters();
     }
 
+    /// <summary>C, the number of features (PyTorch's <c>num_features</c>).</summary>
     public int NumFeatures { get; }
 
+    /// <summary>Added to the variance for numerical stability (PyTorch's <c>eps</c>).</summary>
     public double Eps { get; }
 
     /// <summary>Weight of the newest batch in the running statistics; null for a cumulative average. Settable.</summary>
     public double? Momentum { get; set; }
 
+    /// <summary>Whether <see cref="Weight"/> (and <see cref="Bias"/>) are learned (PyTorch's <c>affine</c>).</summary>
     public bool Affine { get; }
 
+    /// <summary>Whether running statistics are kept and used in evaluation mode (PyTorch's <c>track_running_stats</c>).</summary>
     public bool TrackRunningStats { get; }
 
+    /// <summary>The per-feature scale γ, shape (C); null unless <see cref="Affine"/>.</summary>
     public Parameter? Weight => GetParameter("weight");
 
+    /// <summary>The per-feature shift β, shape (C); null unless <see cref="Affine"/> and constructed with <c>bias: true</c>.</summary>
     public Parameter? Bias => GetParameter("bias");
 
+    /// <summary>The buffer <c>running_mean</c>, shape (C); null unless <see cref="TrackRunningStats"/>.</summary>
     public Tensor? RunningMean => GetBuffer("running_mean");
 
+    /// <summary>The buffer <c>running_var</c> (unbiased batch variances averaged), shape (C); null unless <see cref="TrackRunningStats"/>.</summary>
     public Tensor? RunningVar => GetBuffer("running_var");
 
     /// <summary>Batches seen in training mode since the last reset (int64, 0-d).</summary>
@@ -80,6 +96,10 @@ public sealed class BatchNorm1d : Module
         if (Bias is { } b) Init.Zeros_(b);
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Input and output are (N, C). In training mode N must be at least 2, and with tracking each call counts one batch in <see cref="NumBatchesTracked"/>.</remarks>
+    /// <exception cref="ArgumentException">Input that is not 2-D or 3-D, a training batch of one, or C that does not match.</exception>
+    /// <exception cref="NotSupportedException">(N, C, L) input, which PyTorch accepts and this layer does not.</exception>
     public override Tensor Forward(Tensor input)
     {
         if (input.Dim != 2 && input.Dim != 3)
@@ -103,6 +123,7 @@ public sealed class BatchNorm1d : Module
                                     useBatchStats, factor, Eps);
     }
 
+    /// <inheritdoc/>
     protected override string ExtraRepr()
         => $"{NumFeatures}, eps={PyRepr.Float(Eps)}, momentum={PyRepr.Float(Momentum)}, affine={PyRepr.Bool(Affine)}, " +
            $"bias={PyRepr.Bool(Bias is not null)}, track_running_stats={PyRepr.Bool(TrackRunningStats)}";

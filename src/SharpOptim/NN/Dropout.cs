@@ -16,7 +16,10 @@ public sealed class Dropout : Module
     /// <summary>Probability of an element being zeroed.</summary>
     public double P { get; }
 
+    /// <inheritdoc/>
+    /// <remarks>Any shape; the mask is drawn from <see cref="Torch.DefaultGenerator"/> (so <see cref="Torch.ManualSeed"/> makes it reproducible, though not PyTorch's mask).</remarks>
     public override Tensor Forward(Tensor input) => Functional.Dropout(input, P, Training);
 
+    /// <inheritdoc/>
     protected override string ExtraRepr() => $"p={PyRepr.Float(P)}, inplace=False";
 }

@@ -17,7 +17,11 @@ public sealed class Flatten : Module
     /// <summary>Last dim merged.</summary>
     public int EndDim { get; }
 
+    /// <inheritdoc/>
+    /// <remarks>(N, C, H, W) becomes (N, C·H·W) with the defaults; the output shares the input's storage. See <see cref="Tensor.Flatten"/>.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">A dim outside the input's dims.</exception>
     public override Tensor Forward(Tensor input) => input.Flatten(StartDim, EndDim);
 
+    /// <inheritdoc/>
     protected override string ExtraRepr() => $"start_dim={StartDim}, end_dim={EndDim}";
 }

@@ -26,6 +26,7 @@ public static class Functional
         return Tensor.Linear(flat, weight, bias).Reshape([.. lead, weight.Size(0)]);
     }
 
+    /// <summary><c>max(x, 0)</c> element-wise, as <c>torch.nn.functional.relu</c>; see <see cref="Tensor.Relu"/>.</summary>
     public static Tensor Relu(Tensor input) => input.Relu();
 
     /// <summary>

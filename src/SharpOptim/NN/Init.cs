@@ -27,14 +27,20 @@ public static class Init
         return tensor;
     }
 
+    /// <summary>Fills <paramref name="tensor"/> with <paramref name="value"/> in place, without recording autograd, as <c>torch.nn.init.constant_</c>.</summary>
+    /// <returns><paramref name="tensor"/>.</returns>
     public static Tensor Constant_(Tensor tensor, double value)
     {
         using (Torch.NoGrad()) tensor.Fill_(value);
         return tensor;
     }
 
+    /// <summary>Fills <paramref name="tensor"/> with ones in place, without recording autograd, as <c>torch.nn.init.ones_</c>.</summary>
+    /// <returns><paramref name="tensor"/>.</returns>
     public static Tensor Ones_(Tensor tensor) => Constant_(tensor, 1);
 
+    /// <summary>Fills <paramref name="tensor"/> with zeros in place, without recording autograd, as <c>torch.nn.init.zeros_</c>.</summary>
+    /// <returns><paramref name="tensor"/>.</returns>
     public static Tensor Zeros_(Tensor tensor) => Constant_(tensor, 0);
 
     /// <summary>(fan_in, fan_out) of a weight: dim 1 and dim 0 sizes times the receptive field (dims 2..).</summary>

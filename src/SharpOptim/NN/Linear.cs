@@ -19,12 +19,16 @@ public class Linear : Module
         ResetParameters();
     }
 
+    /// <summary>Size of each input sample, the input's last dim (PyTorch's <c>in_features</c>).</summary>
     public int InFeatures { get; }
 
+    /// <summary>Size of each output sample (PyTorch's <c>out_features</c>).</summary>
     public int OutFeatures { get; }
 
+    /// <summary>W, shape (<see cref="OutFeatures"/>, <see cref="InFeatures"/>).</summary>
     public Parameter Weight => GetParameter("weight")!;
 
+    /// <summary>b, shape (<see cref="OutFeatures"/>); null when constructed with <c>bias: false</c>.</summary>
     public Parameter? Bias => GetParameter("bias");
 
     /// <summary>
@@ -42,7 +46,11 @@ public class Linear : Module
         }
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Input (…, <see cref="InFeatures"/>), e.g. (N, in); output (…, <see cref="OutFeatures"/>). See <see cref="Functional.Linear"/>.</remarks>
+    /// <exception cref="ArgumentException">A 0-d input, or a last dim other than <see cref="InFeatures"/>.</exception>
     public override Tensor Forward(Tensor input) => Functional.Linear(input, Weight, Bias);
 
+    /// <inheritdoc/>
     protected override string ExtraRepr() => $"in_features={InFeatures}, out_features={OutFeatures}, bias={PyRepr.Bool(Bias is not null)}";
 }

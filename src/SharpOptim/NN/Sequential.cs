@@ -11,6 +11,8 @@ public sealed class Sequential : Module, IEnumerable<Module>
     // The children in order, beside the registry for a Forward without lookups.
     private List<Module> _layers = [];
 
+    /// <summary>The modules in the order they run, named "0", "1", …, as <c>torch.nn.Sequential(*modules)</c>.</summary>
+    /// <exception cref="ArgumentNullException">A null module.</exception>
     public Sequential(params Module[] modules)
     {
         foreach (var m in modules) Add(m);
@@ -41,6 +43,8 @@ public sealed class Sequential : Module, IEnumerable<Module>
     /// <summary>Same as <see cref="Add"/>.</summary>
     public Sequential Append(Module module) => Add(module);
 
+    /// <inheritdoc/>
+    /// <remarks>Each module's output is the next one's input; an empty Sequential returns its input.</remarks>
     public override Tensor Forward(Tensor input)
     {
         foreach (var layer in _layers) input = layer.Forward(input);
@@ -50,6 +54,7 @@ public sealed class Sequential : Module, IEnumerable<Module>
     /// <summary>Points the copy's layer list at the copied children.</summary>
     protected override void OnDeepCopy(DeepCopyMap map) => _layers = _layers.ConvertAll(layer => map.Copy(layer));
 
+    /// <summary>The modules in order, so <c>foreach (var layer in seq)</c> works as iterating a <c>torch.nn.Sequential</c>.</summary>
     public IEnumerator<Module> GetEnumerator() => _layers.GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();

@@ -14,7 +14,9 @@ namespace SharpOptim.Serialization;
 /// </remarks>
 public sealed class CheckpointFormatException : IOException
 {
+    /// <summary>An exception whose <paramref name="message"/> says what is wrong with the checkpoint (and where).</summary>
     public CheckpointFormatException(string message) : base(message) { }
 
+    /// <summary>An exception whose <paramref name="message"/> says what is wrong with the checkpoint, caused by <paramref name="innerException"/> (e.g. a decompression error).</summary>
     public CheckpointFormatException(string message, Exception innerException) : base(message, innerException) { }
 }

@@ -53,16 +53,21 @@ public sealed class PyTuple : IReadOnlyList<object?>, ITuple, IEquatable<PyTuple
     /// <summary>Set once the reader has checked this tuple can be a key, so a key used again costs nothing.</summary>
     internal bool CheckedAsKey { get; set; }
 
+    /// <summary>Number of items (Python's <c>len(t)</c>).</summary>
     public int Count => _items.Length;
 
+    /// <summary>The item at <paramref name="index"/>, 0-based (Python's <c>t[i]</c>, without negative indices).</summary>
+    /// <exception cref="IndexOutOfRangeException"><paramref name="index"/> is outside [0, <see cref="Count"/>).</exception>
     public object? this[int index] => _items[index];
 
     int ITuple.Length => _items.Length;
 
+    /// <summary>The items in order.</summary>
     public IEnumerator<object?> GetEnumerator() => ((IEnumerable<object?>)_items).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => _items.GetEnumerator();
 
+    /// <summary>Structural equality: the same length and items pairwise equal by <see cref="object.Equals(object)"/>, nested tuples compared the same way.</summary>
     public bool Equals(PyTuple? other)
     {
         if (ReferenceEquals(this, other)) return true;
@@ -72,8 +77,10 @@ public sealed class PyTuple : IReadOnlyList<object?>, ITuple, IEquatable<PyTuple
         return true;
     }
 
+    /// <inheritdoc cref="Equals(PyTuple)"/>
     public override bool Equals(object? obj) => obj is PyTuple t && Equals(t);
 
+    /// <summary>A hash consistent with <see cref="Equals(PyTuple)"/>, computed once, so a tuple can key a dictionary.</summary>
     public override int GetHashCode() => _hash;
 
     /// <summary>Python's repr, e.g. <c>(0.9, 0.999)</c>.</summary>

@@ -3,9 +3,13 @@ namespace SharpOptim;
 /// <summary>Element types a <see cref="Tensor"/> can hold. Names follow PyTorch's <c>torch.float32</c> etc.</summary>
 public enum DType
 {
+    /// <summary><c>torch.float32</c> (C# <c>float</c>), the default (<see cref="Torch.DefaultDType"/>).</summary>
     Float32,
+    /// <summary><c>torch.float64</c> (C# <c>double</c>).</summary>
     Float64,
+    /// <summary><c>torch.int64</c> (C# <c>long</c>): class labels, indices, counts. No arithmetic or gradients.</summary>
     Int64,
+    /// <summary><c>torch.bool</c> (C# <c>bool</c>): comparison results and masks. No arithmetic or gradients.</summary>
     Bool,
 }
 

@@ -6,6 +6,11 @@ namespace SharpOptim;
 // PyTorch-like printing, e.g. tensor([[1.0000, 2.0000]], dtype=torch.float64, requires_grad=True).
 public partial class Tensor
 {
+    /// <summary>
+    /// PyTorch's <c>repr</c>, e.g. <c>tensor([[1.0000, 2.0000]], dtype=torch.float64, requires_grad=True)</c>:
+    /// the elements (elided past 1000), the dtype unless float32, int64 or bool, and <c>grad_fn</c> or
+    /// <c>requires_grad</c>. A sparse tensor prints its indices, values, size and nnz.
+    /// </summary>
     public override string ToString()
     {
         if (IsSparse)

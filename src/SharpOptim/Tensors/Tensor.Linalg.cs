@@ -7,7 +7,8 @@ public partial class Tensor
 {
     private enum MatLayout { NN, NT, TN }
 
-    /// <summary>Matrix product of two 2-D tensors.</summary>
+    /// <summary>Matrix product (n, k) · (k, m) → (n, m) of two 2-D float tensors, as <c>torch.mm</c>.</summary>
+    /// <exception cref="ArgumentException">An operand that is not 2-D, or inner sizes that differ.</exception>
     public Tensor Mm(Tensor other)
     {
         if (Dim != 2) throw new ArgumentException($"self must be a matrix, got {Dim}-D");
@@ -15,7 +16,12 @@ public partial class Tensor
         return Product(this, other, MatLayout.NN, "MmBackward0");
     }
 
-    /// <summary>PyTorch's matmul for 1-D and 2-D operands (vector·vector, matrix·vector, vector·matrix, matrix·matrix).</summary>
+    /// <summary>
+    /// <c>torch.matmul</c> (Python's <c>@</c>) for 1-D and 2-D operands: vector·vector gives a 0-d
+    /// tensor, matrix·vector and vector·matrix a vector, matrix·matrix a matrix.
+    /// </summary>
+    /// <exception cref="ArgumentException">Inner sizes that differ.</exception>
+    /// <exception cref="NotSupportedException">An operand of 0 or more than 2 dims (no batched matmul), or a sparse one.</exception>
     public Tensor Matmul(Tensor other)
     {
         ThrowIfSparse();

@@ -5,6 +5,8 @@ namespace SharpOptim;
 // Unary math, activations, addcmul/addcdiv/lerp, clamp, maximum/minimum, where, comparisons.
 public partial class Tensor
 {
+    /// <summary><c>-this</c> element-wise, as <c>torch.Tensor.neg</c>; a sparse tensor stays sparse.</summary>
+    /// <exception cref="NotSupportedException">An int64 or bool tensor.</exception>
     public Tensor Neg()
     {
         if (IsSparse) return SparseScale(-1);
@@ -12,6 +14,8 @@ public partial class Tensor
         return Graph.NeedsGrad(this) ? Graph.Record(r, "NegBackward0", g => [g.Neg()], this) : r;
     }
 
+    /// <summary><c>e^x</c> element-wise, as <c>torch.Tensor.exp</c>; same shape and dtype.</summary>
+    /// <exception cref="NotSupportedException">An int64, bool or sparse tensor.</exception>
     public Tensor Exp()
     {
         var r = UnaryOut<ExpOp>(this);
@@ -20,6 +24,8 @@ public partial class Tensor
         return Graph.RecordSaving(r, "ExpBackward0", [saved], g => [g.Mul(saved)], this);
     }
 
+    /// <summary>Natural logarithm element-wise, as <c>torch.Tensor.log</c>: <c>-inf</c> at 0, NaN below 0.</summary>
+    /// <exception cref="NotSupportedException">An int64, bool or sparse tensor.</exception>
     public Tensor Log()
     {
         var r = UnaryOut<LogOp>(this);
@@ -28,6 +34,8 @@ public partial class Tensor
         return Graph.RecordSaving(r, "LogBackward0", [x], g => [g.Div(x)], this);
     }
 
+    /// <summary>Square root element-wise, as <c>torch.Tensor.sqrt</c>: NaN below 0 (<c>-0.0</c> stays <c>-0.0</c>).</summary>
+    /// <exception cref="NotSupportedException">An int64, bool or sparse tensor.</exception>
     public Tensor Sqrt()
     {
         var r = UnaryOut<SqrtOp>(this);
@@ -36,6 +44,8 @@ public partial class Tensor
         return Graph.RecordSaving(r, "SqrtBackward0", [saved], g => [g.Div(saved.Mul(2))], this);
     }
 
+    /// <summary><c>1 / sqrt(x)</c> element-wise, as <c>torch.Tensor.rsqrt</c>: <c>+inf</c> at 0, NaN below 0.</summary>
+    /// <exception cref="NotSupportedException">An int64, bool or sparse tensor.</exception>
     public Tensor Rsqrt()
     {
         var r = UnaryOut<RsqrtOp>(this);
@@ -44,6 +54,8 @@ public partial class Tensor
         return Graph.RecordSaving(r, "RsqrtBackward0", [saved], g => [g.Mul(saved.Mul(saved).Mul(saved)).Mul(-0.5)], this);
     }
 
+    /// <summary>Absolute value element-wise, as <c>torch.Tensor.abs</c>; its gradient is <c>sign(x)</c> (0 at 0).</summary>
+    /// <exception cref="NotSupportedException">An int64, bool or sparse tensor.</exception>
     public Tensor Abs()
     {
         var r = UnaryOut<AbsOp>(this);
@@ -52,6 +64,8 @@ public partial class Tensor
         return Graph.RecordSaving(r, "AbsBackward0", [x], g => [g.Mul(x.Sign())], this);
     }
 
+    /// <summary>-1, 0 or +1 element-wise, as <c>torch.Tensor.sign</c> (0 for ±0 and for NaN, as PyTorch's CPU kernel); its gradient is zero.</summary>
+    /// <exception cref="NotSupportedException">An int64, bool or sparse tensor.</exception>
     public Tensor Sign()
     {
         var r = UnaryOut<SignOp>(this);
@@ -59,6 +73,8 @@ public partial class Tensor
         return Graph.Record(r, "SignBackward0", g => [Torch.ZerosLike(g)], this);
     }
 
+    /// <summary><c>x * x</c> element-wise, as <c>torch.Tensor.square</c> (recorded as <c>PowBackward0</c>, as PyTorch's <c>pow(x, 2)</c>).</summary>
+    /// <exception cref="NotSupportedException">An int64, bool or sparse tensor.</exception>
     public Tensor Square()
     {
         var r = UnaryOut<SquareOp>(this);
@@ -67,6 +83,8 @@ public partial class Tensor
         return Graph.RecordSaving(r, "PowBackward0", [x], g => [g.Mul(x.Mul(2))], this);
     }
 
+    /// <summary><c>1 / x</c> element-wise, as <c>torch.Tensor.reciprocal</c>: ±inf at ±0.</summary>
+    /// <exception cref="NotSupportedException">An int64, bool or sparse tensor.</exception>
     public Tensor Reciprocal()
     {
         var r = UnaryOut<ReciprocalOp>(this);
@@ -75,6 +93,8 @@ public partial class Tensor
         return Graph.RecordSaving(r, "ReciprocalBackward0", [saved], g => [g.Neg().Mul(saved.Mul(saved))], this);
     }
 
+    /// <summary><c>x ^ exponent</c> element-wise, as <c>torch.Tensor.pow</c> with a Python number (IEEE <c>pow</c>: NaN for a negative base and a non-integer exponent).</summary>
+    /// <exception cref="NotSupportedException">An int64, bool or sparse tensor.</exception>
     public Tensor Pow(double exponent)
     {
         var r = BinaryScalarOut<PowOp>(this, exponent);
@@ -83,6 +103,8 @@ public partial class Tensor
         return Graph.RecordSaving(r, "PowBackward0", [x], g => [exponent == 0 ? Torch.ZerosLike(x) : g.Mul(x.Pow(exponent - 1).Mul(exponent))], this);
     }
 
+    /// <summary>Hyperbolic tangent element-wise, as <c>torch.Tensor.tanh</c>; the gradient is computed from the output, as PyTorch's <c>tanh_backward</c>.</summary>
+    /// <exception cref="NotSupportedException">An int64, bool or sparse tensor.</exception>
     public Tensor Tanh()
     {
         var r = UnaryOut<TanhOp>(this);
@@ -91,6 +113,8 @@ public partial class Tensor
         return Graph.RecordSaving(r, "TanhBackward0", [y], g => [TanhBackward(g, y)], this);
     }
 
+    /// <summary>Logistic function <c>1 / (1 + e^-x)</c> element-wise, as <c>torch.Tensor.sigmoid</c>; the gradient is computed from the output, as PyTorch's <c>sigmoid_backward</c>.</summary>
+    /// <exception cref="NotSupportedException">An int64, bool or sparse tensor.</exception>
     public Tensor Sigmoid()
     {
         var r = UnaryOut<SigmoidOp>(this);
@@ -105,6 +129,8 @@ public partial class Tensor
     /// <summary>PyTorch's <c>sigmoid_backward(g, y)</c>: <c>(g·(1 − y))·y</c>, in that order.</summary>
     internal static Tensor SigmoidBackward(Tensor g, Tensor y) => g.Mul(y.RSub(1)).Mul(y);
 
+    /// <summary><c>max(x, 0)</c> element-wise, as <c>torch.relu</c> (NaN passes through); the gradient is 1 where the output is positive, else 0.</summary>
+    /// <exception cref="NotSupportedException">An int64, bool or sparse tensor.</exception>
     public Tensor Relu()
     {
         var r = ReluOut(this);
@@ -114,18 +140,44 @@ public partial class Tensor
         return Graph.MarkFreshGradients(r);
     }
 
+    /// <summary>In-place <see cref="Neg"/>, as <c>torch.Tensor.neg_</c>; a sparse tensor negates its values.</summary>
+    /// <returns>This tensor.</returns>
     public Tensor Neg_() => IsSparse ? SparseScale_(-1) : InPlace(s => s.Neg(), () => UnaryInto<NegOp>(this, this));
+    /// <summary>In-place <see cref="Exp"/>, as <c>torch.Tensor.exp_</c>.</summary>
+    /// <returns>This tensor.</returns>
     public Tensor Exp_() => InPlace(s => s.Exp(), () => UnaryInto<ExpOp>(this, this));
+    /// <summary>In-place <see cref="Log"/>, as <c>torch.Tensor.log_</c>.</summary>
+    /// <returns>This tensor.</returns>
     public Tensor Log_() => InPlace(s => s.Log(), () => UnaryInto<LogOp>(this, this));
+    /// <summary>In-place <see cref="Sqrt"/>, as <c>torch.Tensor.sqrt_</c>.</summary>
+    /// <returns>This tensor.</returns>
     public Tensor Sqrt_() => InPlace(s => s.Sqrt(), () => UnaryInto<SqrtOp>(this, this));
+    /// <summary>In-place <see cref="Rsqrt"/>, as <c>torch.Tensor.rsqrt_</c>.</summary>
+    /// <returns>This tensor.</returns>
     public Tensor Rsqrt_() => InPlace(s => s.Rsqrt(), () => UnaryInto<RsqrtOp>(this, this));
+    /// <summary>In-place <see cref="Abs"/>, as <c>torch.Tensor.abs_</c>.</summary>
+    /// <returns>This tensor.</returns>
     public Tensor Abs_() => InPlace(s => s.Abs(), () => UnaryInto<AbsOp>(this, this));
+    /// <summary>In-place <see cref="Sign"/>, as <c>torch.Tensor.sign_</c>.</summary>
+    /// <returns>This tensor.</returns>
     public Tensor Sign_() => InPlace(s => s.Sign(), () => UnaryInto<SignOp>(this, this));
+    /// <summary>In-place <see cref="Square"/>, as <c>torch.Tensor.square_</c>.</summary>
+    /// <returns>This tensor.</returns>
     public Tensor Square_() => InPlace(s => s.Square(), () => UnaryInto<SquareOp>(this, this));
+    /// <summary>In-place <see cref="Reciprocal"/>, as <c>torch.Tensor.reciprocal_</c>.</summary>
+    /// <returns>This tensor.</returns>
     public Tensor Reciprocal_() => InPlace(s => s.Reciprocal(), () => UnaryInto<ReciprocalOp>(this, this));
+    /// <summary>In-place <see cref="Tanh"/>, as <c>torch.Tensor.tanh_</c>.</summary>
+    /// <returns>This tensor.</returns>
     public Tensor Tanh_() => InPlace(s => s.Tanh(), () => UnaryInto<TanhOp>(this, this));
+    /// <summary>In-place <see cref="Sigmoid"/>, as <c>torch.Tensor.sigmoid_</c>.</summary>
+    /// <returns>This tensor.</returns>
     public Tensor Sigmoid_() => InPlace(s => s.Sigmoid(), () => UnaryInto<SigmoidOp>(this, this));
+    /// <summary>In-place <see cref="Relu"/>, as <c>torch.relu_</c>.</summary>
+    /// <returns>This tensor.</returns>
     public Tensor Relu_() => InPlace(s => s.Relu(), () => UnaryInto<ReluOp>(this, this));
+    /// <summary>In-place <see cref="Pow(double)"/>, as <c>torch.Tensor.pow_</c> with a Python number.</summary>
+    /// <returns>This tensor.</returns>
     public Tensor Pow_(double exponent) => InPlace(s => s.Pow(exponent), () => BinaryScalarInto<PowOp>(this, exponent, this));
 
     // ---------------------------------------------------------------- addcmul / addcdiv / lerp
@@ -154,12 +206,27 @@ public partial class Tensor
             tensor2.RequiresGrad ? g.Neg().Mul(t1).Mul(value).Div(t2.Mul(t2)).SumToShape(t2._shape) : null], s, tensor1, tensor2);
     }
 
+    /// <summary>
+    /// In-place <c>this += value * tensor1 * tensor2</c>, as <c>torch.Tensor.addcmul_</c> (the
+    /// optimizers' second-moment update); both operands must broadcast to this shape and are cast to
+    /// this dtype.
+    /// </summary>
+    /// <returns>This tensor.</returns>
+    /// <exception cref="ArgumentException">An operand does not broadcast to this shape.</exception>
+    /// <exception cref="InvalidOperationException">Under autograd, this tensor is a leaf that requires grad.</exception>
     public Tensor Addcmul_(Tensor tensor1, Tensor tensor2, double value = 1)
     {
         var (t1, t2) = (PrepareInPlaceOperand(tensor1), PrepareInPlaceOperand(tensor2));
         return InPlace(s => s.Addcmul(t1, t2, value), () => AddcInto(this, t1, t2, value, divide: false), t1, t2);
     }
 
+    /// <summary>
+    /// In-place <c>this += value * tensor1 / tensor2</c>, as <c>torch.Tensor.addcdiv_</c> (Adam's
+    /// parameter update); both operands must broadcast to this shape and are cast to this dtype.
+    /// </summary>
+    /// <returns>This tensor.</returns>
+    /// <exception cref="ArgumentException">An operand does not broadcast to this shape.</exception>
+    /// <exception cref="InvalidOperationException">Under autograd, this tensor is a leaf that requires grad.</exception>
     public Tensor Addcdiv_(Tensor tensor1, Tensor tensor2, double value = 1)
     {
         var (t1, t2) = (PrepareInPlaceOperand(tensor1), PrepareInPlaceOperand(tensor2));
@@ -210,8 +277,17 @@ public partial class Tensor
             weight.RequiresGrad ? g.Mul(e.Sub(sd)).SumToShape(w._shape) : null], this, end, weight);
     }
 
+    /// <summary>
+    /// In-place linear interpolation <c>this += weight * (end - this)</c>, as <c>torch.Tensor.lerp_</c>
+    /// with a Python number (the moving averages of Adam and EMA), in PyTorch's two-branch form.
+    /// </summary>
+    /// <returns>This tensor.</returns>
+    /// <exception cref="ArgumentException"><paramref name="end"/> does not broadcast to this shape.</exception>
     public Tensor Lerp_(Tensor end, double weight) => Lerp_(end, Torch.Scalar(weight, DType));
 
+    /// <summary>In-place linear interpolation with an element-wise weight, as <c>torch.Tensor.lerp_</c>; <paramref name="end"/> and <paramref name="weight"/> must broadcast to this shape.</summary>
+    /// <returns>This tensor.</returns>
+    /// <exception cref="ArgumentException">An operand does not broadcast to this shape.</exception>
     public Tensor Lerp_(Tensor end, Tensor weight)
     {
         var (e, w) = (PrepareInPlaceOperand(end), PrepareInPlaceOperand(weight));
@@ -253,6 +329,9 @@ public partial class Tensor
         }, this);
     }
 
+    /// <summary>In-place <see cref="Clamp"/>, as <c>torch.Tensor.clamp_</c>.</summary>
+    /// <returns>This tensor.</returns>
+    /// <exception cref="ArgumentException">Both bounds are null.</exception>
     public Tensor Clamp_(double? min = null, double? max = null)
     {
         if (min is null && max is null) throw new ArgumentException("At least one of 'min' or 'max' must not be None");
@@ -292,17 +371,35 @@ public partial class Tensor
 
     // ---------------------------------------------------------------- comparisons and where
 
+    /// <summary><c>this &gt; other</c> element-wise as a bool tensor, broadcasting, as <c>torch.Tensor.gt</c>. Float operands promote; int64 compares with int64. Not differentiable.</summary>
+    /// <exception cref="ArgumentException">The shapes do not broadcast.</exception>
+    /// <exception cref="NotSupportedException">A bool operand, or int64 against a float tensor.</exception>
     public Tensor Gt(Tensor other) => Compare(other, CompareKind.Gt);
+    /// <summary><c>this &lt; other</c> element-wise as a bool tensor, as <c>torch.Tensor.lt</c>; see <see cref="Gt(Tensor)"/>.</summary>
     public Tensor Lt(Tensor other) => Compare(other, CompareKind.Lt);
+    /// <summary><c>this &gt;= other</c> element-wise as a bool tensor, as <c>torch.Tensor.ge</c>; see <see cref="Gt(Tensor)"/>.</summary>
     public Tensor Ge(Tensor other) => Compare(other, CompareKind.Ge);
+    /// <summary><c>this &lt;= other</c> element-wise as a bool tensor, as <c>torch.Tensor.le</c>; see <see cref="Gt(Tensor)"/>.</summary>
     public Tensor Le(Tensor other) => Compare(other, CompareKind.Le);
+    /// <summary>
+    /// <c>this == other</c> element-wise as a bool tensor, as <c>torch.Tensor.eq</c>; see
+    /// <see cref="Gt(Tensor)"/>. <c>pred.Eq(target).Sum()</c> counts matching int64 labels.
+    /// </summary>
     public Tensor Eq(Tensor other) => Compare(other, CompareKind.Eq);
+    /// <summary><c>this != other</c> element-wise as a bool tensor, as <c>torch.Tensor.ne</c> (true where either is NaN); see <see cref="Gt(Tensor)"/>.</summary>
     public Tensor Ne(Tensor other) => Compare(other, CompareKind.Ne);
+    /// <summary><c>this &gt; other</c> element-wise as a bool tensor, the scalar taken in this dtype, as <c>torch.Tensor.gt</c> with a Python number.</summary>
+    /// <exception cref="NotSupportedException">A bool tensor.</exception>
     public Tensor Gt(double other) => Compare(Torch.Scalar(other, DType), CompareKind.Gt);
+    /// <summary><c>this &lt; other</c> element-wise as a bool tensor, the scalar taken in this dtype, as <c>torch.Tensor.lt</c>.</summary>
     public Tensor Lt(double other) => Compare(Torch.Scalar(other, DType), CompareKind.Lt);
+    /// <summary><c>this &gt;= other</c> element-wise as a bool tensor, the scalar taken in this dtype, as <c>torch.Tensor.ge</c>.</summary>
     public Tensor Ge(double other) => Compare(Torch.Scalar(other, DType), CompareKind.Ge);
+    /// <summary><c>this &lt;= other</c> element-wise as a bool tensor, the scalar taken in this dtype, as <c>torch.Tensor.le</c>.</summary>
     public Tensor Le(double other) => Compare(Torch.Scalar(other, DType), CompareKind.Le);
+    /// <summary><c>this == other</c> element-wise as a bool tensor, the scalar taken in this dtype, as <c>torch.Tensor.eq</c>.</summary>
     public Tensor Eq(double other) => Compare(Torch.Scalar(other, DType), CompareKind.Eq);
+    /// <summary><c>this != other</c> element-wise as a bool tensor, the scalar taken in this dtype, as <c>torch.Tensor.ne</c>.</summary>
     public Tensor Ne(double other) => Compare(Torch.Scalar(other, DType), CompareKind.Ne);
 
     private Tensor Compare(Tensor other, CompareKind kind)

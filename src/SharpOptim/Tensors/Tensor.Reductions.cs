@@ -7,9 +7,11 @@ namespace SharpOptim;
 public partial class Tensor
 {
     /// <summary>
-    /// Sum of all elements, as a 0-d tensor. As in PyTorch, int64 and bool tensors sum to int64
-    /// (so <c>pred.Eq(target).Sum()</c> counts the matches), wrapping on overflow.
+    /// Sum of all elements, as a 0-d tensor, as <c>torch.Tensor.sum()</c>. As in PyTorch, int64 and
+    /// bool tensors sum to int64 (so <c>pred.Eq(target).Sum()</c> counts the matches), wrapping on
+    /// overflow; float tensors keep their dtype and add in PyTorch's CPU order.
     /// </summary>
+    /// <exception cref="NotSupportedException">A sparse tensor.</exception>
     public Tensor Sum()
     {
         ThrowIfSparse();
@@ -25,7 +27,11 @@ public partial class Tensor
         return Graph.Record(r, "SumBackward0", g => [g.Expand(shape)], this);
     }
 
-    /// <summary>Sum along <paramref name="dim"/> (int64 for int64 and bool tensors, as <see cref="Sum()"/>).</summary>
+    /// <summary>
+    /// Sum along <paramref name="dim"/> (negative counts from the end), as
+    /// <c>torch.Tensor.sum(dim, keepdim)</c>: that dim is removed, or kept with size 1 when
+    /// <paramref name="keepdim"/>; int64 for int64 and bool tensors, as <see cref="Sum()"/>.
+    /// </summary>
     public Tensor Sum(int dim, bool keepdim = false)
     {
         ThrowIfSparse();
@@ -58,7 +64,8 @@ public partial class Tensor
         static long AsLong<T>(T v) where T : unmanaged => typeof(T) == typeof(bool) ? ((bool)(object)v ? 1 : 0) : (long)(object)v;
     }
 
-    /// <summary>Mean of all elements, as a 0-d tensor: the sum divided by the count in the element type, as PyTorch's CPU mean computes it.</summary>
+    /// <summary>Mean of all elements, as a 0-d tensor (<c>torch.Tensor.mean()</c>): the sum divided by the count in the element type, as PyTorch's CPU mean computes it; NaN for an empty tensor.</summary>
+    /// <exception cref="NotSupportedException">An int64, bool or sparse tensor (PyTorch also refuses an integer mean).</exception>
     public Tensor Mean()
     {
         ThrowIfSparse();
@@ -75,7 +82,7 @@ public partial class Tensor
         return Graph.Record(r, "MeanBackward0", g => [g.Div(n).Expand(shape)], this);
     }
 
-    /// <summary>Mean along <paramref name="dim"/>.</summary>
+    /// <summary>Mean along <paramref name="dim"/>, as <c>torch.Tensor.mean(dim, keepdim)</c>; the dim is removed unless <paramref name="keepdim"/>.</summary>
     public Tensor Mean(int dim, bool keepdim = false) => ReduceDim(dim, keepdim, mean: true);
 
     /// <summary>Broadcasts this tensor to <paramref name="shape"/> (a new tensor).</summary>

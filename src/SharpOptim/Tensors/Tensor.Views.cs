@@ -5,7 +5,13 @@ namespace SharpOptim;
 // Views that share storage (reshape, flatten, dim-0 slices), copies, casts and fills.
 public partial class Tensor
 {
-    /// <summary>A tensor with the same elements and a new shape, sharing storage (one dimension may be -1).</summary>
+    /// <summary>
+    /// The same elements with a new shape, sharing storage, as <c>torch.Tensor.reshape</c>: one
+    /// dimension may be -1 and is inferred, e.g. <c>x.Reshape(x.Size(0), -1)</c>. Recorded by
+    /// autograd; writing into the result writes into this tensor.
+    /// </summary>
+    /// <exception cref="ArgumentException">The element counts differ, more than one -1, or a negative size.</exception>
+    /// <exception cref="NotSupportedException">A sparse tensor.</exception>
     public Tensor Reshape(params int[] shape)
     {
         ThrowIfSparse();
@@ -16,7 +22,8 @@ public partial class Tensor
         return Graph.Record(r, "ViewBackward0", g => [g.Reshape(old)], this);
     }
 
-    /// <summary>Same as <see cref="Reshape"/>: every tensor here is contiguous, so a view always exists.</summary>
+    /// <summary>As <c>torch.Tensor.view</c>: the same as <see cref="Reshape"/>, because every tensor here is contiguous, so a view always exists.</summary>
+    /// <exception cref="ArgumentException">The element counts differ, more than one -1, or a negative size.</exception>
     public Tensor View(params int[] shape) => Reshape(shape);
 
     /// <summary>A view with <paramref name="other"/>'s shape, as PyTorch's <c>view_as</c>; the element counts must agree.</summary>
@@ -108,8 +115,12 @@ public partial class Tensor
         return Graph.Record(r, "ToCopyBackward0", g => [g.To(from)], this);
     }
 
+    /// <summary>This tensor as float32, as <c>torch.Tensor.float()</c>: itself when already float32, else a converted copy (recorded by autograd between float types).</summary>
+    /// <exception cref="NotSupportedException">A sparse tensor that is not float32.</exception>
     public Tensor Float() => To(DType.Float32);
 
+    /// <summary>This tensor as float64, as <c>torch.Tensor.double()</c>: itself when already float64, else a converted copy (recorded by autograd between float types).</summary>
+    /// <exception cref="NotSupportedException">A sparse tensor that is not float64.</exception>
     public Tensor Double() => To(DType.Float64);
 
     private static void ConvertElements(Tensor src, Tensor dst)

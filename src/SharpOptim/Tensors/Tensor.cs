@@ -8,6 +8,28 @@ namespace SharpOptim;
 /// A dense, contiguous, CPU tensor (or a sparse COO tensor, see <see cref="IsSparse"/>), with
 /// reverse-mode autograd. The API mirrors PyTorch's: in-place operations end in <c>_</c>.
 /// </summary>
+/// <remarks>
+/// <para>Rules shared by the operations, which their own comments do not repeat:</para>
+/// <list type="bullet">
+/// <item><b>Dtypes.</b> Arithmetic, math functions and autograd take float32 and float64; int64
+/// and bool tensors hold labels, indices and masks, and a floating-point operation on them throws
+/// <see cref="NotSupportedException"/>. Two floating operands promote as in PyTorch: a 0-d tensor
+/// takes the other operand's dtype, otherwise float32 with float64 gives float64. A <c>double</c>
+/// scalar is rounded to the tensor's dtype first, as PyTorch's CPU kernels do.</item>
+/// <item><b>Broadcasting.</b> Binary operations broadcast as PyTorch's (shapes aligned from the
+/// last dim, each pair equal or one of them 1) and throw <see cref="ArgumentException"/> naming
+/// the sizes when they do not.</item>
+/// <item><b>In place</b> (<c>Add_</c>, <c>Exp_</c>, ...). The result is written into this
+/// tensor's storage in its own dtype and shape (operands are cast, and must broadcast to this
+/// shape), the version counter is bumped (a backward that saved the old values then throws, as
+/// PyTorch's), and the method returns <c>this</c>. While autograd records it, an in-place
+/// operation on a leaf that requires grad throws <see cref="InvalidOperationException"/> (as
+/// PyTorch), and one on a view (<see cref="Reshape"/>, <see cref="Narrow"/>, indexing) throws
+/// <see cref="NotSupportedException"/>.</item>
+/// <item><b>Sparse tensors</b> support only what their methods say; any other operation throws
+/// <see cref="NotSupportedException"/>.</item>
+/// </list>
+/// </remarks>
 public partial class Tensor
 {
     private readonly int[] _shape;

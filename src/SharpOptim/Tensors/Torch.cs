@@ -38,20 +38,36 @@ public static partial class Torch
 
     // ---------------------------------------------------------------- factories
 
+    /// <summary>
+    /// A new tensor of <paramref name="shape"/>, as <c>torch.empty</c>. Unlike PyTorch's, its
+    /// elements are zero (managed memory is cleared), so it is the same as <see cref="Zeros(int[], DType?, bool)"/>.
+    /// </summary>
+    /// <param name="shape">The sizes of each dimension (copied); empty for a 0-d tensor.</param>
+    /// <param name="dtype">The element type; <see cref="DefaultDType"/> (float32) when null.</param>
+    /// <param name="requiresGrad">Whether the new leaf records operations for autograd (float dtypes only).</param>
     public static Tensor Empty(int[] shape, DType? dtype = null, bool requiresGrad = false)
     {
         var t = new Tensor(Storage.Allocate(dtype ?? DefaultDType, ShapeUtil.Numel(shape)), (int[])shape.Clone());
         return requiresGrad ? t.RequiresGrad_() : t;
     }
 
+    /// <summary>A new tensor of zeros, as <c>torch.zeros(shape, dtype=..., requires_grad=...)</c>; <paramref name="dtype"/> defaults to <see cref="DefaultDType"/>.</summary>
     public static Tensor Zeros(int[] shape, DType? dtype = null, bool requiresGrad = false) => Empty(shape, dtype, requiresGrad);
 
+    /// <summary>A new tensor of zeros in <see cref="DefaultDType"/>: <c>Torch.Zeros(2, 3)</c> as <c>torch.zeros(2, 3)</c>.</summary>
     public static Tensor Zeros(params int[] shape) => Zeros(shape, null);
 
+    /// <summary>A new tensor of ones, as <c>torch.ones(shape, dtype=..., requires_grad=...)</c>; <paramref name="dtype"/> defaults to <see cref="DefaultDType"/>.</summary>
     public static Tensor Ones(int[] shape, DType? dtype = null, bool requiresGrad = false) => Full(shape, 1, dtype, requiresGrad);
 
+    /// <summary>A new tensor of ones in <see cref="DefaultDType"/>: <c>Torch.Ones(2, 3)</c> as <c>torch.ones(2, 3)</c>.</summary>
     public static Tensor Ones(params int[] shape) => Ones(shape, null);
 
+    /// <summary>
+    /// A new tensor with every element <paramref name="value"/>, as <c>torch.full</c>;
+    /// <paramref name="dtype"/> defaults to <see cref="DefaultDType"/> (PyTorch would infer int64 from
+    /// an integer fill value: pass <see cref="DType.Int64"/> for that).
+    /// </summary>
     public static Tensor Full(int[] shape, double value, DType? dtype = null, bool requiresGrad = false)
     {
         var t = Empty(shape, dtype);
@@ -59,12 +75,16 @@ public static partial class Torch
         return requiresGrad ? t.RequiresGrad_() : t;
     }
 
+    /// <summary>Zeros with <paramref name="t"/>'s shape and dtype, as <c>torch.zeros_like</c>; not requiring grad.</summary>
     public static Tensor ZerosLike(Tensor t) => Zeros(t.ShapeRef, t.DType);
 
+    /// <summary>Ones with <paramref name="t"/>'s shape and dtype, as <c>torch.ones_like</c>; not requiring grad.</summary>
     public static Tensor OnesLike(Tensor t) => Ones(t.ShapeRef, t.DType);
 
+    /// <summary>A tensor with <paramref name="t"/>'s shape and dtype, as <c>torch.empty_like</c> (zero-filled, see <see cref="Empty"/>).</summary>
     public static Tensor EmptyLike(Tensor t) => Empty(t.ShapeRef, t.DType);
 
+    /// <summary><paramref name="value"/> everywhere, with <paramref name="t"/>'s shape and dtype, as <c>torch.full_like</c>.</summary>
     public static Tensor FullLike(Tensor t, double value) => Full(t.ShapeRef, value, t.DType);
 
     /// <summary>A 0-d tensor holding <paramref name="value"/>.</summary>
@@ -81,6 +101,8 @@ public static partial class Torch
         return t;
     }
 
+    /// <summary><c>0, 1, ..., ceil(end) - 1</c> as a 1-D tensor, as <c>torch.arange(end)</c>; <paramref name="dtype"/> defaults to <see cref="DefaultDType"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="end"/> is negative.</exception>
     public static Tensor Arange(double end, DType? dtype = null) => Arange(0, end, 1, dtype);
 
     /// <summary>Uniform samples in [0, 1).</summary>
@@ -93,6 +115,7 @@ public static partial class Torch
         return requiresGrad ? t.RequiresGrad_() : t;
     }
 
+    /// <summary>Uniform samples in [0, 1) from <see cref="DefaultGenerator"/>, in <see cref="DefaultDType"/>, as <c>torch.rand(*shape)</c> (not PyTorch's stream: the generator is SharpOptim's own).</summary>
     public static Tensor Rand(params int[] shape) => Rand(shape, null);
 
     /// <summary>Standard normal samples.</summary>
@@ -105,6 +128,7 @@ public static partial class Torch
         return requiresGrad ? t.RequiresGrad_() : t;
     }
 
+    /// <summary>Standard normal samples from <see cref="DefaultGenerator"/>, in <see cref="DefaultDType"/>, as <c>torch.randn(*shape)</c> (not PyTorch's stream: the generator is SharpOptim's own).</summary>
     public static Tensor Randn(params int[] shape) => Randn(shape, null);
 
     /// <summary>A random permutation of 0..n-1 (int64).</summary>

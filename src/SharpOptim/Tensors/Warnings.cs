@@ -8,6 +8,7 @@ public sealed class TorchWarningEventArgs(string category, string message) : Eve
     /// <summary>PyTorch's warning class, e.g. <c>UserWarning</c>.</summary>
     public string Category { get; } = category;
 
+    /// <summary>The text PyTorch warns with, word for word (e.g. the learning-rate scheduler's call-order warning).</summary>
     public string Message { get; } = message;
 
     /// <summary>The warning as the console shows it: <c>UserWarning: message</c>.</summary>

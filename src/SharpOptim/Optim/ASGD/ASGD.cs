@@ -50,10 +50,13 @@ public sealed class ASGD : Optimizer
         };
     }
 
+    /// <inheritdoc/>
     protected override IEnumerable<string> ElementwiseStateKeys => ["ax"];
 
+    /// <inheritdoc/>
     protected override IEnumerable<string> ScalarStateKeys => ["step", "eta", "mu"];
 
+    /// <inheritdoc/>
     protected override void SetGroupDefaults(ParamGroup group) => GroupDefaults.SetPathFlags(group);
 
     /// <summary>ASGD's options for one group, lr as the path takes it.</summary>
@@ -78,8 +81,10 @@ public sealed class ASGD : Optimizer
 
     private readonly ElementwiseSteps<Algorithm, ParamState, Hyper, Scalars> _steps = new();
 
+    /// <inheritdoc/>
     protected override void CheckGroup(ParamGroup group) => _steps.Check(this, group);
 
+    /// <inheritdoc/>
     protected override void StepGroup(ParamGroup group) => _steps.Step(this, group);
 
     /// <summary>ASGD's options, state, reference path and kernel math, for the shared skeleton.</summary>

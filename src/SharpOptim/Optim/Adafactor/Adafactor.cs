@@ -61,10 +61,13 @@ public sealed partial class Adafactor : Optimizer
         return defaults;
     }
 
+    /// <inheritdoc/>
     protected override IEnumerable<string> ElementwiseStateKeys => ["variance"];
 
+    /// <inheritdoc/>
     protected override IEnumerable<string> ScalarStateKeys => ["step"];
 
+    /// <inheritdoc/>
     protected override void SetGroupDefaults(ParamGroup group) => group.SetDefault("foreach", null);
 
     /// <summary>Besides the base checks, row_var and col_var must have the factored shapes of their param.</summary>
@@ -94,8 +97,10 @@ public sealed partial class Adafactor : Optimizer
     private readonly List<Tensor> _params = [];
     private readonly List<ParamState> _states = [];
 
+    /// <inheritdoc/>
     protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
 
+    /// <inheritdoc/>
     protected override void StepGroup(ParamGroup group)
     {
         if (Gather(group, create: true) is not { } gathered) return;

@@ -67,10 +67,13 @@ public sealed class Adagrad : Optimizer
         state["sum"] = Torch.FullLike(p, initialAccumulatorValue);
     }
 
+    /// <inheritdoc/>
     protected override IEnumerable<string> ElementwiseStateKeys => ["sum"];
 
+    /// <inheritdoc/>
     protected override IEnumerable<string> ScalarStateKeys => ["step"];
 
+    /// <inheritdoc/>
     protected override void SetGroupDefaults(ParamGroup group)
     {
         group.SetDefault("foreach", null);
@@ -81,8 +84,10 @@ public sealed class Adagrad : Optimizer
 
     private readonly ElementwiseSteps<Algorithm, ParamState, Hyper, Scalars> _steps = new();
 
+    /// <inheritdoc/>
     protected override void CheckGroup(ParamGroup group) => _steps.Check(this, group);
 
+    /// <inheritdoc/>
     protected override void StepGroup(ParamGroup group) => _steps.Step(this, group);
 
     /// <summary>One parameter's step counter and <c>sum</c>.</summary>

@@ -83,10 +83,13 @@ public partial class Adam : Optimizer
         };
     }
 
+    /// <inheritdoc/>
     protected override IEnumerable<string> ElementwiseStateKeys => ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"];
 
+    /// <inheritdoc/>
     protected override IEnumerable<string> ScalarStateKeys => ["step"];
 
+    /// <inheritdoc/>
     protected override void SetGroupDefaults(ParamGroup group)
     {
         group.SetDefault("amsgrad", false);
@@ -100,8 +103,10 @@ public partial class Adam : Optimizer
 
     private readonly ElementwiseSteps<Algorithm, ParamState, Hyper, AdamScalars> _steps = new();
 
+    /// <inheritdoc/>
     protected override void CheckGroup(ParamGroup group) => _steps.Check(this, group);
 
+    /// <inheritdoc/>
     protected override void StepGroup(ParamGroup group) => _steps.Step(this, group);
 
     /// <summary>One group's options as a step reads them, and the path it takes.</summary>

@@ -56,10 +56,13 @@ public sealed class Adamax : Optimizer
         };
     }
 
+    /// <inheritdoc/>
     protected override IEnumerable<string> ElementwiseStateKeys => ["exp_avg", "exp_inf"];
 
+    /// <inheritdoc/>
     protected override IEnumerable<string> ScalarStateKeys => ["step"];
 
+    /// <inheritdoc/>
     protected override void SetGroupDefaults(ParamGroup group) => GroupDefaults.SetPathFlags(group);
 
     /// <summary>One group's options as a step reads them.</summary>
@@ -87,8 +90,10 @@ public sealed class Adamax : Optimizer
 
     private readonly ElementwiseSteps<Algorithm, ParamState, Hyper, AdamaxScalars> _steps = new();
 
+    /// <inheritdoc/>
     protected override void CheckGroup(ParamGroup group) => _steps.Check(this, group);
 
+    /// <inheritdoc/>
     protected override void StepGroup(ParamGroup group) => _steps.Step(this, group);
 
     /// <summary>Adamax's options, state, reference path and kernel math, for the shared skeleton.</summary>

@@ -78,11 +78,47 @@ public abstract partial class Optimizer
     /// <summary>A post-step hook (PyTorch's <c>register_step_post_hook</c>).</summary>
     public RemovableHandle RegisterStepPostHook(StepPostHook hook) => _stepPostHooks.Add(hook);
 
+    /// <summary>
+    /// Registers <paramref name="hook"/> to run before <see cref="StateDict"/> builds the dictionary,
+    /// as PyTorch's <c>register_state_dict_pre_hook</c> (e.g. to move state to a common device or flush
+    /// a lazily kept buffer).
+    /// </summary>
+    /// <param name="hook">Called with this optimizer.</param>
+    /// <param name="prepend">Run before the hooks already registered instead of after them.</param>
+    /// <returns>A handle whose <see cref="RemovableHandle.Remove"/> unregisters the hook.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="hook"/> is null.</exception>
     public RemovableHandle RegisterStateDictPreHook(StateDictPreHook hook, bool prepend = false) => _stateDictPreHooks.Add(hook, prepend);
 
+    /// <summary>
+    /// Registers <paramref name="hook"/> to run on the finished state dict, as PyTorch's
+    /// <c>register_state_dict_post_hook</c>; a non-null return replaces the dict that
+    /// <see cref="StateDict"/> returns (and that later hooks see).
+    /// </summary>
+    /// <param name="hook">Called with this optimizer and the dict; returns a replacement or null.</param>
+    /// <param name="prepend">Run before the hooks already registered instead of after them.</param>
+    /// <returns>A handle whose <see cref="RemovableHandle.Remove"/> unregisters the hook.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="hook"/> is null.</exception>
     public RemovableHandle RegisterStateDictPostHook(StateDictPostHook hook, bool prepend = false) => _stateDictPostHooks.Add(hook, prepend);
 
+    /// <summary>
+    /// Registers <paramref name="hook"/> to run on a shallow copy of the dict given to
+    /// <see cref="LoadStateDict(OptimizerStateDict)"/> before it is loaded, as PyTorch's
+    /// <c>register_load_state_dict_pre_hook</c>; a non-null return is loaded instead (e.g. to migrate
+    /// an old checkpoint's keys).
+    /// </summary>
+    /// <param name="hook">Called with this optimizer and the dict; returns a replacement or null.</param>
+    /// <param name="prepend">Run before the hooks already registered instead of after them.</param>
+    /// <returns>A handle whose <see cref="RemovableHandle.Remove"/> unregisters the hook.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="hook"/> is null.</exception>
     public RemovableHandle RegisterLoadStateDictPreHook(LoadStateDictPreHook hook, bool prepend = false) => _loadStateDictPreHooks.Add(hook, prepend);
 
+    /// <summary>
+    /// Registers <paramref name="hook"/> to run after <see cref="LoadStateDict(OptimizerStateDict)"/>
+    /// has loaded a state dict, as PyTorch's <c>register_load_state_dict_post_hook</c>.
+    /// </summary>
+    /// <param name="hook">Called with this optimizer.</param>
+    /// <param name="prepend">Run before the hooks already registered instead of after them.</param>
+    /// <returns>A handle whose <see cref="RemovableHandle.Remove"/> unregisters the hook.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="hook"/> is null.</exception>
     public RemovableHandle RegisterLoadStateDictPostHook(LoadStateDictPostHook hook, bool prepend = false) => _loadStateDictPostHooks.Add(hook, prepend);
 }

@@ -243,6 +243,11 @@ public abstract partial class Optimizer
         return StepImplementation.Reference;
     }
 
+    /// <summary>
+    /// PyTorch's optimizer repr: the class name and <c>(</c>, then for each group a
+    /// <c>Parameter Group i</c> line followed by one <c>key: value</c> line per option, sorted by key
+    /// (a tensor lr printed as its value), and a closing <c>)</c>.
+    /// </summary>
     public override string ToString()
     {
         var sb = new System.Text.StringBuilder(GetType().Name + " (");

@@ -7,6 +7,10 @@ namespace SharpOptim.Optim;
 /// </summary>
 public sealed partial class OptimizerStateDict
 {
+    /// <summary>A state dict over the given collections (kept, not copied), e.g. one built by hand or migrated before <see cref="Optimizer.LoadStateDict(OptimizerStateDict)"/>.</summary>
+    /// <param name="state">Per-parameter state keyed by parameter index; see <see cref="State"/>.</param>
+    /// <param name="paramGroups">One dictionary per group, options plus <c>"params"</c>; see <see cref="ParamGroups"/>.</param>
+    /// <exception cref="ArgumentNullException">Either argument is null.</exception>
     public OptimizerStateDict(OrderedDictionary<object, OrderedDictionary<string, object?>> state, List<OrderedDictionary<string, object?>> paramGroups)
     {
         State = state ?? throw new ArgumentNullException(nameof(state));

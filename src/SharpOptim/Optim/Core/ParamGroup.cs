@@ -112,8 +112,11 @@ public sealed partial class ParamGroup : IEnumerable<KeyValuePair<string, object
         }
     }
 
+    /// <summary>Whether the group has option <paramref name="key"/> (Python's <c>key in group</c>); true for <c>"params"</c>.</summary>
     public bool ContainsKey(string key) => key == "params" || _options.ContainsKey(key);
 
+    /// <summary>Reads option <paramref name="key"/> (or <c>"params"</c>) if present, as Python's <c>group.get(key)</c> does, without throwing.</summary>
+    /// <returns>Whether the key is present; <paramref name="value"/> is null when not.</returns>
     public bool TryGetValue(string key, out object? value)
     {
         if (ContainsKey(key)) { value = this[key]; return true; }
@@ -124,6 +127,8 @@ public sealed partial class ParamGroup : IEnumerable<KeyValuePair<string, object
     /// <summary>Sets <paramref name="key"/> only when absent (Python's <c>setdefault</c>).</summary>
     public void SetDefault(string key, object? value) => _options.TryAdd(key, value);
 
+    /// <summary>Removes option <paramref name="key"/> (Python's <c>del group[key]</c>); <c>"params"</c> cannot be removed.</summary>
+    /// <returns>Whether the option was present and removed.</returns>
     public bool Remove(string key) => _options.Remove(key);
 
     /// <summary>Option keys other than <c>params</c>, in insertion order (<c>param_names</c> included when present).</summary>
@@ -189,5 +194,6 @@ public sealed partial class ParamGroup : IEnumerable<KeyValuePair<string, object
         return copy;
     }
 
+    /// <summary>The group's options as Python prints a dict, in insertion order, e.g. <c>{'lr': 0.1, 'momentum': 0}</c>; the parameters are not listed.</summary>
     public override string ToString() => "{" + string.Join(", ", this.Select(kv => $"'{kv.Key}': {PyRepr.Value(kv.Value)}")) + "}";
 }

@@ -10,5 +10,6 @@ public sealed class RemovableHandle : IDisposable
     /// <summary>Unregisters the hook. Calling it again (from any thread) does nothing.</summary>
     public void Remove() => Interlocked.Exchange(ref _remove, null)?.Invoke();
 
+    /// <summary>Same as <see cref="Remove"/>, so <c>using var handle = opt.RegisterStepPreHook(...)</c> scopes a hook.</summary>
     public void Dispose() => Remove();
 }

@@ -59,6 +59,7 @@ public sealed class ChainedScheduler : LRScheduler
 
     private protected override bool ComputesLr => false;
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
         => throw new InvalidOperationException("ChainedScheduler has no get_lr of its own: it steps the schedulers it chains");
 

@@ -24,6 +24,7 @@ public sealed class ConstantLR : LRScheduler
         Initialize(lastEpoch);
     }
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
     {
         if (LastEpoch == 0) return GroupLrsTimes(_factor);
@@ -31,6 +32,7 @@ public sealed class ConstantLR : LRScheduler
         return GroupLrsTimes(PyMath.Div(1.0, _factor));
     }
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeClosedFormLr()
     {
         double multiplier = _factor + (LastEpoch >= _totalIters ? 1 : 0) * (1 - _factor);

@@ -24,6 +24,7 @@ public sealed class CosineAnnealingLR : LRScheduler
         Initialize(lastEpoch);
     }
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
     {
         int epoch = LastEpoch;
@@ -50,6 +51,7 @@ public sealed class CosineAnnealingLR : LRScheduler
         return lrs;
     }
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeClosedFormLr()
     {
         double cosine = 1 + Math.Cos(PyMath.Div(Math.PI * LastEpoch, _tMax));

@@ -55,6 +55,7 @@ public sealed class CosineAnnealingWarmRestarts : LRScheduler
     /// <summary>The length of the current period (PyTorch's <c>T_i</c>).</summary>
     public int TI => _tI;
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
     {
         double cosine = 1 + Math.Cos(PyMath.Div(Math.PI * _tCur, _tI));

@@ -7,6 +7,7 @@ namespace SharpOptim.Optim.LrScheduler;
 /// </summary>
 public sealed class Counter : OrderedDictionary<int, int>
 {
+    /// <summary>An empty counter, as Python's <c>Counter()</c>.</summary>
     public Counter() { }
 
     /// <summary>Counts <paramref name="items"/>.</summary>
@@ -19,6 +20,7 @@ public sealed class Counter : OrderedDictionary<int, int>
     /// <summary>The items repeated as many times as counted (Python's <c>Counter.elements()</c>).</summary>
     public IEnumerable<int> Elements() => this.SelectMany(kv => Enumerable.Repeat(kv.Key, Math.Max(kv.Value, 0)));
 
+    /// <summary>An independent copy with the same counts in the same order (Python's <c>Counter.copy()</c>).</summary>
     public Counter Copy()
     {
         var copy = new Counter();

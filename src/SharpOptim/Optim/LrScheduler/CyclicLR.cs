@@ -120,6 +120,7 @@ public sealed class CyclicLR : LRScheduler
         };
     }
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
     {
         double position = PyMath.Div(LastEpoch, _totalSize);
@@ -159,5 +160,6 @@ public sealed class CyclicLR : LRScheduler
         return base.PrepareLoad(rest);
     }
 
+    /// <inheritdoc/>
     protected override void OnStateLoaded() => InitScaleMode();
 }

@@ -15,6 +15,7 @@ public sealed class ExponentialLR : LRScheduler
         Initialize(lastEpoch);
     }
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
     {
         // On construction (also when resuming) the lr is left where it is, not decayed one step ahead.
@@ -22,6 +23,7 @@ public sealed class ExponentialLR : LRScheduler
         return GroupLrsTimes(_gamma);
     }
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeClosedFormLr()
         => BaseLrs.Select(baseLr => baseLr * Math.Pow(_gamma, LastEpoch)).ToList();
 }

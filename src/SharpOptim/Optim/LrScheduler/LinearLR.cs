@@ -32,6 +32,7 @@ public sealed class LinearLR : LRScheduler
         Initialize(lastEpoch);
     }
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
     {
         if (LastEpoch == 0) return GroupLrsTimes(_startFactor);
@@ -41,6 +42,7 @@ public sealed class LinearLR : LRScheduler
         return GroupLrsTimes(multiplier);
     }
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeClosedFormLr()
     {
         double multiplier = _startFactor + PyMath.Div((_endFactor - _startFactor) * Math.Min(_totalIters, LastEpoch), _totalIters);

@@ -27,12 +27,14 @@ public sealed class MultiStepLR : LRScheduler
     /// <summary>The milestones with their multiplicities (PyTorch's <c>milestones</c> Counter).</summary>
     public IReadOnlyDictionary<int, int> Milestones => _milestones;
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
     {
         if (!_milestones.TryGetValue(LastEpoch, out int times)) return GroupLrs();
         return GroupLrsTimes(Math.Pow(_gamma, times));
     }
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeClosedFormLr()
     {
         var sorted = _milestones.Elements().Order().ToList();

@@ -26,6 +26,7 @@ public sealed class MultiplicativeLR : LRScheduler
         Initialize(lastEpoch);
     }
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
     {
         var lrs = GroupLrs();

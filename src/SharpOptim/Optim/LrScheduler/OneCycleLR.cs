@@ -149,6 +149,7 @@ public sealed class OneCycleLR : LRScheduler
         return (end - start) * pct + start;
     }
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
     {
         int stepNum = LastEpoch;

@@ -23,18 +23,29 @@ public readonly struct PerGroup
     /// <summary>The values given, one for all groups or one per group.</summary>
     internal IReadOnlyList<FloatOrTensor> Given => _many ?? [_one];
 
+    /// <summary>One number for every group.</summary>
     public static implicit operator PerGroup(double value) => new(value, null);
 
+    /// <summary>One one-element tensor for every group (each group gets its own clone).</summary>
     public static implicit operator PerGroup(Tensor value) => new(value, null);
 
+    /// <summary>One value for every group (a tensor is cloned per group).</summary>
     public static implicit operator PerGroup(FloatOrTensor value) => new(value, null);
 
+    /// <summary>One number per group, in group order; the count is checked against the optimizer's groups when the scheduler is built.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="values"/> is null.</exception>
     public static implicit operator PerGroup(double[] values) => FromList(values?.Select(v => (FloatOrTensor)v));
 
+    /// <summary>One number per group, in group order; the count is checked against the optimizer's groups when the scheduler is built.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="values"/> is null.</exception>
     public static implicit operator PerGroup(List<double> values) => FromList(values?.Select(v => (FloatOrTensor)v));
 
+    /// <summary>One value per group, in group order; the count is checked against the optimizer's groups when the scheduler is built.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="values"/> is null.</exception>
     public static implicit operator PerGroup(FloatOrTensor[] values) => FromList(values);
 
+    /// <summary>One value per group, in group order; the count is checked against the optimizer's groups when the scheduler is built.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="values"/> is null.</exception>
     public static implicit operator PerGroup(List<FloatOrTensor> values) => FromList(values);
 
     private static PerGroup FromList(IEnumerable<FloatOrTensor>? values)
@@ -55,5 +66,6 @@ public readonly struct PerGroup
         return _many.Select(v => v.Clone()).ToList();
     }
 
+    /// <summary>The value, or the list as Python prints it (<c>[0.01, 0.02]</c>).</summary>
     public override string ToString() => _many is null ? _one.ToString() : "[" + string.Join(", ", _many) + "]";
 }

@@ -22,6 +22,7 @@ public sealed class PolynomialLR : LRScheduler
         Initialize(lastEpoch);
     }
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
     {
         if (IsInitial || LastEpoch > _totalIters) return GroupLrs();
@@ -30,6 +31,7 @@ public sealed class PolynomialLR : LRScheduler
         return GroupLrsTimes(decay);
     }
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeClosedFormLr()
     {
         double decay = PyMath.Pow(1.0 - PyMath.Div(Math.Min(_totalIters, LastEpoch), _totalIters), _power);

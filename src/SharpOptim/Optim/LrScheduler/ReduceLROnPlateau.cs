@@ -227,6 +227,7 @@ public sealed class ReduceLROnPlateau : LRScheduler
 
     private protected override bool ComputesLr => false;
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
         => throw new InvalidOperationException("ReduceLROnPlateau has no get_lr: its lrs follow the metric given to Step(metrics)");
 }

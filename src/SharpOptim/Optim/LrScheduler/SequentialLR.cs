@@ -94,6 +94,7 @@ public sealed class SequentialLR : LRScheduler
 
     private protected override bool ComputesLr => false;
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
         => throw new InvalidOperationException("SequentialLR has no get_lr of its own: it steps the scheduler in charge");
 

@@ -22,12 +22,14 @@ public sealed class StepLR : LRScheduler
         Initialize(lastEpoch);
     }
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
     {
         if (LastEpoch == 0 || PyMath.Mod(LastEpoch, _stepSize) != 0) return GroupLrs();
         return GroupLrsTimes(_gamma);
     }
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeClosedFormLr()
         => BaseLrs.Select(baseLr => baseLr * Math.Pow(_gamma, PyMath.FloorDiv(LastEpoch, _stepSize))).ToList();
 }

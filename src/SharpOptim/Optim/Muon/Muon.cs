@@ -72,14 +72,17 @@ public sealed partial class Muon : Optimizer
         return defaults;
     }
 
+    /// <inheritdoc/>
     protected override IEnumerable<string> ElementwiseStateKeys => ["momentum_buffer"];
 
     // Lists kept between steps and refilled per group, so that a steady-state step allocates nothing.
     private readonly List<Tensor> _params = [];
     private readonly List<MomentumBuffer> _buffers = [];
 
+    /// <inheritdoc/>
     protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
 
+    /// <inheritdoc/>
     protected override void StepGroup(ParamGroup group)
     {
         if (Gather(group, create: true) is not { } gathered) return;

@@ -52,10 +52,13 @@ public sealed class NAdam : Optimizer
         };
     }
 
+    /// <inheritdoc/>
     protected override IEnumerable<string> ElementwiseStateKeys => ["exp_avg", "exp_avg_sq"];
 
+    /// <inheritdoc/>
     protected override IEnumerable<string> ScalarStateKeys => ["step", "mu_product"];
 
+    /// <inheritdoc/>
     protected override void SetGroupDefaults(ParamGroup group)
     {
         group.SetDefault("maximize", false);
@@ -89,8 +92,10 @@ public sealed class NAdam : Optimizer
 
     private readonly ElementwiseSteps<Algorithm, ParamState, Hyper, StepScalars> _steps = new();
 
+    /// <inheritdoc/>
     protected override void CheckGroup(ParamGroup group) => _steps.Check(this, group);
 
+    /// <inheritdoc/>
     protected override void StepGroup(ParamGroup group) => _steps.Step(this, group);
 
     /// <summary>NAdam's options, state, reference path and kernel math, for the shared skeleton.</summary>

@@ -6,10 +6,13 @@ namespace SharpOptim.Optim;
 // float32 tensor lr follows PyTorch's float32 arithmetic step by step.
 public readonly partial struct FloatOrTensor
 {
+    /// <summary>Python's <c>a + b</c>: a number when both are numbers, else a new tensor in the tensor's dtype (rounded as PyTorch's tensor arithmetic).</summary>
     public static FloatOrTensor operator +(FloatOrTensor a, FloatOrTensor b) => From(a.AsPyNumber + b.AsPyNumber);
 
+    /// <summary>Python's <c>a - b</c>: a number when both are numbers, else a new tensor in the tensor's dtype (rounded as PyTorch's tensor arithmetic).</summary>
     public static FloatOrTensor operator -(FloatOrTensor a, FloatOrTensor b) => From(a.AsPyNumber - b.AsPyNumber);
 
+    /// <summary>Python's <c>a * b</c>: a number when both are numbers, else a new tensor in the tensor's dtype (rounded as PyTorch's tensor arithmetic).</summary>
     public static FloatOrTensor operator *(FloatOrTensor a, FloatOrTensor b) => From(a.AsPyNumber * b.AsPyNumber);
 
     /// <summary>Python's true division: a number divided by a tensor is <see cref="Tensor.RDiv"/>, a zero number divisor raises.</summary>

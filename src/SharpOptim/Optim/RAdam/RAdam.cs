@@ -51,10 +51,13 @@ public sealed class RAdam : Optimizer
         };
     }
 
+    /// <inheritdoc/>
     protected override IEnumerable<string> ElementwiseStateKeys => ["exp_avg", "exp_avg_sq"];
 
+    /// <inheritdoc/>
     protected override IEnumerable<string> ScalarStateKeys => ["step"];
 
+    /// <inheritdoc/>
     protected override void SetGroupDefaults(ParamGroup group)
     {
         group.SetDefault("foreach", null);
@@ -87,8 +90,10 @@ public sealed class RAdam : Optimizer
 
     private readonly ElementwiseSteps<Algorithm, ParamState, Hyper, StepScalars> _steps = new();
 
+    /// <inheritdoc/>
     protected override void CheckGroup(ParamGroup group) => _steps.Check(this, group);
 
+    /// <inheritdoc/>
     protected override void StepGroup(ParamGroup group) => _steps.Step(this, group);
 
     /// <summary>RAdam's options, state, reference path and kernel math, for the shared skeleton.</summary>

@@ -58,10 +58,13 @@ public sealed class RMSprop : Optimizer
         };
     }
 
+    /// <inheritdoc/>
     protected override IEnumerable<string> ElementwiseStateKeys => ["square_avg", "momentum_buffer", "grad_avg"];
 
+    /// <inheritdoc/>
     protected override IEnumerable<string> ScalarStateKeys => ["step"];
 
+    /// <inheritdoc/>
     protected override void SetGroupDefaults(ParamGroup group)
     {
         group.SetDefault("momentum", 0);
@@ -71,8 +74,10 @@ public sealed class RMSprop : Optimizer
 
     private readonly ElementwiseSteps<Algorithm, ParamState, Hyper, Hyper> _steps = new();
 
+    /// <inheritdoc/>
     protected override void CheckGroup(ParamGroup group) => _steps.Check(this, group);
 
+    /// <inheritdoc/>
     protected override void StepGroup(ParamGroup group) => _steps.Step(this, group);
 
     /// <summary>One parameter's state tensors (<c>grad_avg</c> when centered, <c>momentum_buffer</c> with momentum).</summary>

@@ -51,16 +51,21 @@ public sealed class Rprop : Optimizer
         };
     }
 
+    /// <inheritdoc/>
     protected override IEnumerable<string> ElementwiseStateKeys => ["prev", "step_size"];
 
+    /// <inheritdoc/>
     protected override IEnumerable<string> ScalarStateKeys => ["step"];
 
+    /// <inheritdoc/>
     protected override void SetGroupDefaults(ParamGroup group) => GroupDefaults.SetPathFlags(group);
 
     private readonly ElementwiseSteps<Algorithm, ParamState, Hyper, Hyper> _steps = new();
 
+    /// <inheritdoc/>
     protected override void CheckGroup(ParamGroup group) => _steps.Check(this, group);
 
+    /// <inheritdoc/>
     protected override void StepGroup(ParamGroup group) => _steps.Step(this, group);
 
     /// <summary>One parameter's step counter, previous gradient and per-element step sizes.</summary>

@@ -52,8 +52,10 @@ public sealed class SGD : Optimizer
         };
     }
 
+    /// <inheritdoc/>
     protected override IEnumerable<string> ElementwiseStateKeys => ["momentum_buffer"];
 
+    /// <inheritdoc/>
     protected override void SetGroupDefaults(ParamGroup group)
     {
         group.SetDefault("nesterov", false);
@@ -65,8 +67,10 @@ public sealed class SGD : Optimizer
 
     private readonly ElementwiseSteps<Algorithm, MomentumBuffer, Hyper, Scalars> _steps = new();
 
+    /// <inheritdoc/>
     protected override void CheckGroup(ParamGroup group) => _steps.Check(this, group);
 
+    /// <inheritdoc/>
     protected override void StepGroup(ParamGroup group) => _steps.Step(this, group);
 
     /// <summary>A parameter's momentum buffer (null before its first momentum step), and whether this step made it.</summary>

@@ -68,6 +68,7 @@ public sealed partial class SparseAdam : Optimizer
             throw new ArgumentOutOfRangeException("betas", beta, $"Invalid beta parameter at index {index}: {PyRepr.Float(beta)}");
     }
 
+    /// <inheritdoc/>
     protected override IEnumerable<string> ElementwiseStateKeys => ["exp_avg", "exp_avg_sq"];
 
     /// <summary>
@@ -95,8 +96,10 @@ public sealed partial class SparseAdam : Optimizer
     private readonly List<Tensor> _params = [];
     private readonly List<ParamState> _states = [];
 
+    /// <inheritdoc/>
     protected override void CheckGroup(ParamGroup group) => Gather(group, create: false);
 
+    /// <inheritdoc/>
     protected override void StepGroup(ParamGroup group)
     {
         var (lr, beta1, beta2, eps, maximize) = Gather(group, create: true);

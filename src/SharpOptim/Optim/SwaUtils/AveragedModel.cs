@@ -60,10 +60,13 @@ public class AveragedModel : Module
     /// <summary>How many models have been averaged: a 0-d int64 tensor (the <c>n_averaged</c> buffer).</summary>
     public Tensor NAveraged => GetBuffer("n_averaged")!;
 
+    /// <summary>The per-tensor averaging function given to the constructor (PyTorch's <c>avg_fn</c>); null when none was given.</summary>
     public AvgFn? AvgFn { get; }
 
+    /// <summary>The in-place per-dtype-list averaging function given to the constructor (PyTorch's <c>multi_avg_fn</c>), e.g. <see cref="Swa.GetEmaMultiAvgFn"/>; null when none was given.</summary>
     public MultiAvgFn? MultiAvgFn { get; }
 
+    /// <summary>Whether <see cref="UpdateParameters"/> averages the buffers too (PyTorch's <c>use_buffers</c>); when false they are copied from the model.</summary>
     public bool UseBuffers { get; }
 
     /// <summary>Runs the averaged copy.</summary>

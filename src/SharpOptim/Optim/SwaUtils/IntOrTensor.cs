@@ -26,14 +26,19 @@ public readonly struct IntOrTensor
     /// <summary>The tensor, when one was given.</summary>
     public Tensor? Tensor { get; }
 
+    /// <summary>Whether a tensor was given (as <see cref="AveragedModel"/> passes its <c>n_averaged</c> buffer) rather than a plain count.</summary>
     public bool IsTensor => Tensor is not null;
 
     /// <summary>The count as a number (a tensor's single element, truncated to an integer).</summary>
     public long Value => Tensor is null ? _count : (long)Tensor.Item();
 
+    /// <summary>A plain count, as a Python <c>int</c>.</summary>
     public static implicit operator IntOrTensor(long count) => new(count, null);
 
+    /// <summary>A count held in a tensor (kept by reference), as PyTorch passes <c>n_averaged</c>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="tensor"/> is null.</exception>
     public static implicit operator IntOrTensor(Tensor tensor) => new(0, tensor ?? throw new ArgumentNullException(nameof(tensor)));
 
+    /// <summary>The tensor's repr, or the count.</summary>
     public override string ToString() => Tensor?.ToString() ?? _count.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

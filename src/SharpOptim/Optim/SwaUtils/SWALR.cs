@@ -76,6 +76,7 @@ public sealed class SWALR : LRScheduler
     /// <summary><c>"cos"</c> or <c>"linear"</c>.</summary>
     public string AnnealStrategy => _annealStrategy;
 
+    /// <inheritdoc/>
     protected override IReadOnlyList<FloatOrTensor> ComputeLr()
     {
         int step = StepCount - 1;
