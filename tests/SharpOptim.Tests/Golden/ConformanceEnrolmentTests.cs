@@ -22,7 +22,6 @@ public class ConformanceEnrolmentTests
     {
         [("lbfgs", Trajectories)] = "its step calls a closure many times; LbfgsConformanceTests replays every recorded closure evaluation instead of one gradient per step",
         [("sparse_adam", Trajectories)] = "its gradients are sparse; SparseAdamConformanceTests replays the recorded sparse gradients of its own embedding problem",
-        [("sgd", Differentiable)] = "tools/golden/sgd.py records no differentiable runs yet: SGD's differentiable path is compared with PyTorch nowhere",
     };
 
     public static TheoryData<string> Registered => new(OptimizerRegistry.All.Select(info => info.FixturePrefix));
