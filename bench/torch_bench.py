@@ -1,7 +1,7 @@
 """PyTorch's side of the optimizer-step benchmark (bench/README.md).
 
 Run by bench/SharpOptim.Bench through the PyTorch oracle:
-    ../shared/oracle/python bench/torch_bench.py '<json request>'
+    tools/oracle/python bench/torch_bench.py '<json request>'
 The request: {"algorithm": "sgd", "kwargs": {"momentum": 0.9}, "count": 1000, "size": 16384,
               "dtype": "float32", "impls": ["forloop", "foreach", "fused"], "warmup": 3,
               "warmup_seconds": 0.5, "repeats": 10, "threads": 2}

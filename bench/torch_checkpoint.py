@@ -2,7 +2,7 @@
 
 Run by bench/SharpOptim.Bench through the PyTorch oracle, which drives it step by step so that
 its saves and loads alternate with SharpOptim's under the same machine load:
-    ../shared/oracle/python bench/torch_checkpoint.py '<json request>'
+    tools/oracle/python bench/torch_checkpoint.py '<json request>'
 The request: {"layers": 64, "rows": 2048, "cols": 2048, "dir": "artifacts/bench-checkpoint", "threads": 2}.
 It builds the state dict SharpOptim's side saves (for each layer i, "layers.i.weight" of
 rows x cols and "layers.i.bias" of rows, random float32), prints {"torch_version", "ready": true}

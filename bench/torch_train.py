@@ -1,7 +1,7 @@
 """PyTorch's side of the end-to-end training comparison (bench/README.md, "Training run").
 
 Run from the repository root through the PyTorch oracle:
-    ../shared/oracle/python bench/torch_train.py [THREADS] [EPOCHS] [SEED]
+    tools/oracle/python bench/torch_train.py [THREADS] [EPOCHS] [SEED]
 Prints one JSON object: {"torch_version", "threads", "seconds", "test_acc", "train_loss"}.
 
 The recipe is examples/Train's default: MLP 64-128-10 (Linear, ReLU, Linear), CrossEntropyLoss,

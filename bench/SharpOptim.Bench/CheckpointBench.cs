@@ -52,7 +52,7 @@ public static class CheckpointBench
         try
         {
             string python = Path.GetFullPath(oraclePython);
-            using var theirs = File.Exists(python) && File.Exists(TorchCheckpointSide.Script)
+            using var theirs = File.Exists(TorchCheckpointSide.Script) && Oracle.Answers(python)
                 ? new TorchCheckpointSide(python, layers, Rows, Cols, folder, threads)
                 : null;
             using var ours = new OurCheckpointSide(layers, Rows, Cols, Path.Combine(dir, "ours.pt"));

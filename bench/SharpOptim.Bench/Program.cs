@@ -9,7 +9,7 @@ var cases = new Option<string>("--cases") { Description = "Comma-separated cases
 var repeats = new Option<int>("--repeats") { Description = "Timed steps per configuration (the median is reported)", DefaultValueFactory = _ => 10 };
 var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (at least)", DefaultValueFactory = _ => 3 };
 var threads = new Option<int>("--threads") { Description = "Threads for both libraries", DefaultValueFactory = _ => Environment.ProcessorCount };
-var oracle = new Option<string>("--oracle") { Description = "PyTorch's python (the oracle)", DefaultValueFactory = _ => "../shared/oracle/python" };
+var oracle = new Option<string>("--oracle") { Description = "PyTorch's python (the oracle)", DefaultValueFactory = _ => "tools/oracle/python" };
 var output = new Option<string?>("--markdown") { Description = "Also write the whole report (docs/benchmarks.md) to this file" };
 var followUps = new FollowUpRuns();
 

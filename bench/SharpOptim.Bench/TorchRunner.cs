@@ -12,7 +12,9 @@ public sealed class TorchRunner(string pythonPath, string script, int threads)
     public static readonly string[] Impls = ["forloop", "foreach", "fused"];
 
     /// <summary>The oracle runs scripts relative to the current directory, which must be the repository root.</summary>
-    public bool Available => File.Exists(pythonPath) && File.Exists(script);
+    public bool Available => _available ??= File.Exists(script) && Oracle.Answers(pythonPath);
+
+    private bool? _available;
 
     public string? Version { get; private set; }
 

@@ -49,7 +49,7 @@ public static partial class TrainComparison
         }
         if (Configuration != "Release") Console.Error.WriteLine($"Warning: this is a {Configuration} build; timings are meant for -c Release.");
         string python = Path.GetFullPath(oraclePython);
-        bool torch = File.Exists(python) && File.Exists(TorchScript);
+        bool torch = File.Exists(TorchScript) && Oracle.Answers(python);
         if (!torch) output.WriteLine($"PyTorch was not found ({oraclePython}): printing SharpOptim's figures only.");
 
         var torchThreads = threads > 1 ? new[] { 1, threads } : [1];

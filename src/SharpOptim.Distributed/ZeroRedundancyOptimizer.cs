@@ -14,7 +14,8 @@ namespace SharpOptim.Distributed;
 /// <para><c>new ZeroRedundancyOptimizer(ddp.Parameters(), ps => new Adam(ps, lr: 1e-3))</c> is
 /// PyTorch's <c>ZeroRedundancyOptimizer(ddp.parameters(), torch.optim.Adam, lr=1e-3)</c>: the
 /// factory gets the parameters (or groups) to optimize and adds the keyword arguments.</para>
-/// <para>LBFGS and SparseAdam are refused (see <see cref="Refuse"/>).</para>
+/// <para>An algorithm whose registry entry needs a closure (LBFGS) or sparse gradients
+/// (SparseAdam) is refused (see <see cref="Refuse"/>).</para>
 /// </summary>
 public sealed partial class ZeroRedundancyOptimizer : Optimizer
 {
@@ -135,14 +136,19 @@ public sealed partial class ZeroRedundancyOptimizer : Optimizer
     }
 
     /// <summary>
-    /// LBFGS's step is a line search over all parameters as one vector, and SparseAdam's state
-    /// follows sparse gradients that DistributedDataParallel does not reduce: neither shards.
+    /// Refuses an algorithm whose <see cref="OptimizerRegistry"/> entry says it cannot be sharded:
+    /// one that needs a closure (LBFGS: its step is a line search over all parameters as one
+    /// vector, so every rank would need every parameter's state) or sparse gradients (SparseAdam:
+    /// DistributedDataParallel over MPI reduces dense gradients only). Read from the registry, so
+    /// an algorithm added with either need is refused too.
     /// </summary>
-    private static void Refuse(Optimizer optimizer)
+    internal static void Refuse(Optimizer optimizer)
     {
-        if (optimizer is LBFGS)
-            throw new NotSupportedException("ZeroRedundancyOptimizer cannot shard LBFGS: its step is a line search over all parameters as one vector, so every rank would need every parameter's state. Use LBFGS unsharded.");
-        if (optimizer is SparseAdam)
-            throw new NotSupportedException("ZeroRedundancyOptimizer cannot shard SparseAdam: it needs sparse gradients, which DistributedDataParallel over MPI does not reduce. Use Adam (dense gradients) or SparseAdam on one process.");
+        var info = OptimizerRegistry.All.FirstOrDefault(i => i.Type.IsInstanceOfType(optimizer));
+        if (info is null) return;
+        if (info.StepRequiresClosure)
+            throw new NotSupportedException($"ZeroRedundancyOptimizer cannot shard {info.Name}: its step needs a closure that re-evaluates the loss over all parameters as one vector, so every rank would need every parameter's state. Use {info.Name} unsharded.");
+        if (info.SparseGradientsOnly)
+            throw new NotSupportedException($"ZeroRedundancyOptimizer cannot shard {info.Name}: it needs sparse gradients, which DistributedDataParallel over MPI does not reduce. Use a dense-gradient optimizer (Adam), or {info.Name} on one process.");
     }
 }

@@ -6,9 +6,8 @@ From the repository root:
 Writes (for each of adam and adamw)
     tests/SharpOptim.Tests/Fixtures/<prefix>_trajectories.sofx
     tests/SharpOptim.Tests/Fixtures/<prefix>_state_dict.sofx
-    tests/SharpOptim.Tests/Fixtures/<prefix>_errors.json
+    tests/SharpOptim.Tests/Fixtures/<prefix>_errors.json          (with defaults, repr, old state dicts, capturable on CPU)
     tests/SharpOptim.Tests/Fixtures/<prefix>_differentiable.sofx  (pytorch_diff_fn_chain)
-    tests/SharpOptim.Tests/Fixtures/<prefix>_extras.json          (defaults, repr, old state dicts, capturable on CPU)
 """
 
 import os
@@ -19,7 +18,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import torch  # noqa: E402
 
-import common as C  # noqa: E402
 import recorder as R  # noqa: E402
 
 
@@ -99,7 +97,7 @@ def error_cases(cls):
 
 
 # ---------------------------------------------------------------------------
-# Extras: the differentiable path through autograd; defaults; capturable on CPU
+# The differentiable path through autograd; defaults; capturable on CPU
 # ---------------------------------------------------------------------------
 def differentiable_configs(cls):
     """(desc, kwargs builder) for the autograd checks. Tensor hyper-parameters require grad so
@@ -122,38 +120,31 @@ def differentiable_configs(cls):
     return cases
 
 
-def record_extras(cls):
-    """<prefix>_extras.json: the default group, repr and older state dicts, and capturable on CPU."""
+def defaults_and_capturable_cases(cls):
+    """The default group, repr and older state dicts (recorder.defaults_cases), and capturable on
+    the CPU: PyTorch refuses it at the step except on its fused path."""
     name = cls.__name__
-    loads = []
+    cases = R.defaults_cases(cls, ("amsgrad", "maximize", "foreach", "capturable", "differentiable", "fused",
+                                   "decoupled_weight_decay"))
     if cls is torch.optim.AdamW:
         # AdamW.__setstate__ forces decoupled weight decay whatever the dict says.
-        loads.append(C.run_error_case(
-            "adamw_load_adam_state_dict",
-            "sd = torch.optim.Adam([p], weight_decay=0.1).state_dict()\n"
-            "opt = torch.optim.AdamW([p])\n"
-            "opt.load_state_dict(sd)\n"
-            "result = {k: v for k, v in opt.param_groups[0].items() if k != 'params'}",
-            {"scope": name}))
-    return {
-        **C.header(name),
-        "defaults": R.record_defaults(cls, ("amsgrad", "maximize", "foreach", "capturable", "differentiable",
-                                            "fused", "decoupled_weight_decay")) + loads,
-        "capturable_on_cpu": [
-            C.run_error_case(f"{name.lower()}_capturable_step_on_cpu",
-                             f"opt = torch.optim.{name}([p], capturable=True)\n"
-                             "p.grad = torch.ones_like(p)\n"
-                             "opt.step()",
-                             {"scope": name}),
-            C.run_error_case(f"{name.lower()}_capturable_fused_step_on_cpu",
-                             "q = torch.nn.Parameter(torch.tensor([0.5, -1.0]))\n"
-                             f"opt = torch.optim.{name}([q], capturable=True, fused=True)\n"
-                             "q.grad = torch.tensor([0.25, -2.0])\n"
-                             "opt.step()\n"
-                             "result = q.detach()",
-                             {"scope": name}),
-        ],
-    }
+        cases.append(("adamw_load_adam_state_dict",
+                      "sd = torch.optim.Adam([p], weight_decay=0.1).state_dict()\n"
+                      "opt = torch.optim.AdamW([p])\n"
+                      "opt.load_state_dict(sd)\n"
+                      f"result = {R.GROUP_OPTIONS}"))
+    return cases + [
+        (f"{name.lower()}_capturable_step_on_cpu",
+         f"opt = torch.optim.{name}([p], capturable=True)\n"
+         "p.grad = torch.ones_like(p)\n"
+         "opt.step()"),
+        (f"{name.lower()}_capturable_fused_step_on_cpu",
+         "q = torch.nn.Parameter(torch.tensor([0.5, -1.0]))\n"
+         f"opt = torch.optim.{name}([q], capturable=True, fused=True)\n"
+         "q.grad = torch.tensor([0.25, -2.0])\n"
+         "opt.step()\n"
+         "result = q.detach()"),
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -161,9 +152,8 @@ def algorithm(cls, prefix):
     return R.Algorithm(
         cls, prefix, adam_configs(), impls=("forloop", "fused"),
         state_dict_descs=("amsgrad", "maximize", "Tensor lr, Tensor betas, with capturable" + R.CAPTURABLE_DROPPED),
-        errors=error_cases(cls.__name__),
+        errors=error_cases(cls.__name__) + defaults_and_capturable_cases(cls),
         differentiable=R.Differentiable("pytorch_diff_fn_chain", differentiable_configs(cls)),
-        extra_files=[lambda problem: (f"{prefix}_extras.json", record_extras(cls))],
     )
 
 

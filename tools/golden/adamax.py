@@ -6,9 +6,8 @@ From the repository root:
 Writes
     tests/SharpOptim.Tests/Fixtures/adamax_trajectories.sofx
     tests/SharpOptim.Tests/Fixtures/adamax_state_dict.sofx
-    tests/SharpOptim.Tests/Fixtures/adamax_errors.json
+    tests/SharpOptim.Tests/Fixtures/adamax_errors.json          (with defaults, repr, old state dicts, capturable on CPU)
     tests/SharpOptim.Tests/Fixtures/adamax_differentiable.sofx  (pytorch_diff_fn_chain)
-    tests/SharpOptim.Tests/Fixtures/adamax_extras.json          (defaults, repr, old state dicts, capturable on CPU)
 """
 
 import os
@@ -19,7 +18,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import torch  # noqa: E402
 
-import common as C  # noqa: E402
 import recorder as R  # noqa: E402
 Adamax = torch.optim.Adamax
 
@@ -73,27 +71,20 @@ def differentiable_configs():
     ]
 
 
-def record_extras():
-    """adamax_extras.json: the default group, repr and older state dicts, and capturable on CPU."""
-    return {
-        **C.header("Adamax"),
-        "defaults": R.record_defaults(Adamax, ("foreach", "maximize", "differentiable", "capturable")),
-        "capturable_on_cpu": [
-            C.run_error_case("adamax_capturable_step_on_cpu",
-                             "opt = torch.optim.Adamax([p], capturable=True)\n"
-                             "p.grad = torch.ones_like(p)\n"
-                             "opt.step()",
-                             {"scope": "Adamax"}),
-        ],
-    }
+# The default group, repr and older state dicts, and capturable on the CPU (PyTorch refuses it at the step).
+DEFAULTS_AND_CAPTURABLE = R.defaults_cases(Adamax, ("foreach", "maximize", "differentiable", "capturable")) + [
+    ("adamax_capturable_step_on_cpu",
+     "opt = torch.optim.Adamax([p], capturable=True)\n"
+     "p.grad = torch.ones_like(p)\n"
+     "opt.step()"),
+]
 
 
 ALGORITHM = R.Algorithm(
     Adamax, "adamax", adamax_configs(),
     state_dict_descs=("maximize, weight_decay", "non-default lr"),
-    errors=ERROR_CASES,
+    errors=ERROR_CASES + DEFAULTS_AND_CAPTURABLE,
     differentiable=R.Differentiable("pytorch_diff_fn_chain", differentiable_configs()),
-    extra_files=[lambda problem: ("adamax_extras.json", record_extras())],
 )
 
 

@@ -93,11 +93,12 @@ def x_g_feedback_fixture(prefix, fixture):
 
 
 def recorded_grads_fixture(fixture):
-    """The fixture algorithm_fixtures.py (now recorder.record_recorded_grads) wrote (header, problem, param_names, cases with ids)."""
+    """A recorded_grads fixture as recorder.record_recorded_grads builds it (header, problem, param_names, cases with ids)."""
     return _with_procedure(fixture, "recorded_grads", fixture["cases"])
 
 
 def chained_fixture(prefix, extras):
-    """The "differentiable" list adam_family.py (now recorder.record_diff_fn_chain) wrote into <prefix>_extras (with its header)."""
+    """A pytorch_diff_fn_chain fixture from its header and its "differentiable" list of cases, as
+    recorder.record_diff_fn_chain builds it (and as the Adam family's old <prefix>_extras.json held it)."""
     cases = [{"id": f"{prefix}_differentiable/{slug(c['desc'])}", **c} for c in extras["differentiable"]]
     return _with_procedure({k: extras[k] for k in HEADER_KEYS}, "pytorch_diff_fn_chain", cases)

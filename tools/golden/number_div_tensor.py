@@ -2,7 +2,7 @@
 `tensor.reciprocal() * number`, two roundings where one division would round once.
 
 From the repository root:
-    ../shared/oracle/python tools/golden/number_div_tensor.py
+    tools/oracle/python tools/golden/number_div_tensor.py
 
 Writes tests/SharpOptim.Tests/Fixtures/number_div_tensor.json.
 

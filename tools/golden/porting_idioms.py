@@ -3,7 +3,7 @@ view_as, cat/stack along any dim, sum of bool tensors, item(), TensorDataset + D
 one JSON fixture.
 
 From the repository root:
-    ../shared/oracle/python tools/golden/porting_idioms.py
+    tools/oracle/python tools/golden/porting_idioms.py
 
 Writes
     tests/SharpOptim.Tests/Fixtures/porting_idioms.json

@@ -503,28 +503,30 @@ class Differentiable:
 # ---------------------------------------------------------------------------
 # Defaults, repr and loading older state dicts (recorded as "ok" error records)
 # ---------------------------------------------------------------------------
-def record_defaults(cls, dropped_keys):
-    """The group a bare cls([p]) builds and its repr, and what load_state_dict makes of a
-    state dict (saved by cls itself) whose groups lack `dropped_keys` (older PyTorch versions):
-    each case records the loaded group's options and state."""
+GROUP_OPTIONS = "{k: v for k, v in opt.param_groups[0].items() if k != 'params'}"
+
+
+def defaults_cases(cls, dropped_keys):
+    """Error-fixture snippets ("ok" cases with a result): the group a bare cls([p]) builds and its
+    repr, and what load_state_dict makes of a state dict (saved by cls itself) whose groups lack
+    `dropped_keys` (older PyTorch versions): the loaded group's options, with the dropped keys
+    recorded beside them."""
     name = cls.__name__
     o = f"torch.optim.{name}"
-    group = "{k: v for k, v in opt.param_groups[0].items() if k != 'params'}"
     return [
-        C.run_error_case(f"{name.lower()}_default_group", f"opt = {o}([p])\nresult = {group}", {"scope": name}),
-        C.run_error_case(f"{name.lower()}_repr", f"opt = {o}([p])\nresult = repr(opt)", {"scope": name}),
-        C.run_error_case(
-            f"{name.lower()}_load_old_state_dict",
-            f"old = {o}([p])\n"
-            "p.grad = torch.ones_like(p)\n"
-            "old.step()\n"
-            "sd = old.state_dict()\n"
-            f"for k in {list(dropped_keys)!r}:\n"
-            "    del sd['param_groups'][0][k]\n"
-            f"opt = {o}([p])\n"
-            "opt.load_state_dict(sd)\n"
-            f"result = {group}",
-            {"scope": name, "dropped_keys": list(dropped_keys)}),
+        (f"{name.lower()}_default_group", f"opt = {o}([p])\nresult = {GROUP_OPTIONS}"),
+        (f"{name.lower()}_repr", f"opt = {o}([p])\nresult = repr(opt)"),
+        (f"{name.lower()}_load_old_state_dict",
+         f"old = {o}([p])\n"
+         "p.grad = torch.ones_like(p)\n"
+         "old.step()\n"
+         "sd = old.state_dict()\n"
+         f"for k in {list(dropped_keys)!r}:\n"
+         "    del sd['param_groups'][0][k]\n"
+         f"opt = {o}([p])\n"
+         "opt.load_state_dict(sd)\n"
+         f"result = {GROUP_OPTIONS}",
+         name, {"dropped_keys": list(dropped_keys)}),
     ]
 
 
@@ -541,7 +543,8 @@ class Algorithm:
     state_dict_descs: tuple = ()  # configs (by desc) whose mid-run state dicts are recorded
     # dtypes whose reload continues bit-identically (record_state_dict_cases' exact_continuation)
     exact_continuation_dtypes: tuple = ("float64", "float32")
-    errors: list = field(default_factory=list)  # (name, code[, scope]) snippets; scope: the class name
+    # (name, code[, scope[, extra]]) snippets; scope: the class name; extra: fields added to the record
+    errors: list = field(default_factory=list)
     error_grid: list = None       # PyTorch's optim_error_inputs_func_*: each entry needs a snippet
     errors_file: str = None       # default <prefix>_errors.json
     differentiable: Differentiable = None
@@ -598,7 +601,8 @@ def record(alg):
     print(f"{alg.prefix}_state_dict: {len(sd_cases)} cases, {n} bytes")
 
     if alg.errors:
-        recs = [C.run_error_case(e[0], e[1], {"scope": e[2] if len(e) > 2 else name}) for e in alg.errors]
+        recs = [C.run_error_case(e[0], e[1], {"scope": e[2] if len(e) > 2 else name, **(e[3] if len(e) > 3 else {})})
+                for e in alg.errors]
         if alg.error_grid is not None:
             check_against_pytorch_error_grid(alg.cls, alg.error_grid, recs)
         merged = C.write_error_fixture(f"{FIXTURES}/{alg.errors_file or alg.prefix + '_errors.json'}", recs)

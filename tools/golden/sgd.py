@@ -7,6 +7,7 @@ Writes
     tests/SharpOptim.Tests/Fixtures/sgd_trajectories.sofx
     tests/SharpOptim.Tests/Fixtures/sgd_state_dict.sofx    (with "named_two_groups")
     tests/SharpOptim.Tests/Fixtures/optimizer_errors.json  (scopes "all_optimizers" and "SGD")
+    tests/SharpOptim.Tests/Fixtures/sgd_differentiable.sofx (differentiable runs on the problem's recorded gradients)
 """
 
 import os
@@ -134,12 +135,24 @@ SGD_ERROR_CASES = [
 ]
 
 
+S = R.RECORDED_GRADS_STEPS
+# Every option that changes the update; the first step's momentum buffer is a detached copy of the
+# gradient in PyTorch's for-loop, so no gradient flows through it.
+DIFFERENTIABLE = [
+    (R.extra("default", lr=0.1), S),
+    (R.extra("momentum, dampening, weight_decay", lr=0.1, momentum=0.9, dampening=0.2, weight_decay=0.1), S),
+    (R.extra("nesterov, maximize", lr=0.1, momentum=0.9, nesterov=True, maximize=True), S),
+    (R.extra("tensor lr, momentum", lr=torch.tensor(0.05), momentum=0.5), S),
+]
+
+
 ALGORITHM = R.Algorithm(
     SGD, "sgd", sgd_configs(), impls=("forloop", "fused"),
     state_dict_descs=("weight_decay w/ momentum", "nesterov"),
     errors=[(n, code, "all_optimizers") for n, code in BASE_ERROR_CASES] + SGD_ERROR_CASES,
     errors_file="optimizer_errors.json",
     state_dict_extras=named_two_groups,
+    differentiable=R.Differentiable("recorded_grads", DIFFERENTIABLE),
 )
 
 

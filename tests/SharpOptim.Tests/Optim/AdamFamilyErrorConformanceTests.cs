@@ -8,11 +8,13 @@ namespace SharpOptim.Tests.Optim;
 
 /// <summary>The arguments of an Adam or AdamW construction in the recorded cases (AdamW has no decoupledWeightDecay).</summary>
 internal sealed record AdamArgs(IEnumerable<object> Params, FloatOrTensor? Lr = null, (FloatOrTensor, FloatOrTensor)? Betas = null,
-    double Eps = 1e-8, double? WeightDecay = null, bool? Foreach = null, bool Capturable = false, bool Differentiable = false, bool? Fused = null);
+    double Eps = 1e-8, double? WeightDecay = null, bool? Foreach = null, bool Capturable = false, bool Differentiable = false, bool? Fused = null,
+    bool Amsgrad = false);
 
 /// <summary>
 /// The C# reproductions of tools/golden/adam.py's error cases, for Adam and AdamW alike (the
-/// recorded names carry the class as prefix). PyTorch's snippets use fresh 1×1 parameters.
+/// recorded names carry the class as prefix), with its default-group, repr, old-state-dict and
+/// capturable-on-CPU cases. PyTorch's snippets use fresh 1×1 parameters.
 /// </summary>
 internal static class AdamErrorCases
 {
@@ -28,7 +30,33 @@ internal static class AdamErrorCases
         return q;
     }
 
-    public static Dictionary<string, Action> For(string prefix, Func<AdamArgs, Optimizer> make) => new()
+    public static Dictionary<string, Action> For(string prefix, Func<AdamArgs, Optimizer> make)
+    {
+        var cases = RecordedDefaults.Cases($"{prefix}_errors.json", prefix, p => make(new([p])));
+        foreach (var (name, action) in ErrorsFor(prefix, make)) cases.Add(name, action);
+        return cases;
+    }
+
+    /// <summary>
+    /// PyTorch refuses <c>capturable=True</c> at a CPU step except on its fused path (recorded);
+    /// SharpOptim accepts it as a documented no-op (<see cref="CapturableCheck"/>).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> CapturableDeviation(string prefix) => new Dictionary<string, string>
+    {
+        [$"{prefix}_capturable_step_on_cpu"] = "capturable is a documented no-op on the CPU: every path steps exactly as without it",
+    };
+
+    /// <summary>The reproduction of the refused capturable step: PyTorch's message recorded, and each of our non-fused paths unchanged by the flag.</summary>
+    public static void CapturableIsANoOp(string fixture, string name, Func<bool, bool?, Optimizer> make)
+    {
+        var record = Fixture.Load(fixture).AsArray().Single(c => c!["name"]!.GetValue<string>() == name)!;
+        Assert.Equal("AssertionError", record["type"]!.GetValue<string>());
+        Assert.StartsWith("If capturable=True, params and state_steps must be on supported devices", record["message"]!.GetValue<string>());
+        foreach (bool? @foreach in new bool?[] { false, true, null })
+            CapturableCheck.SameAsNotCapturable(capturable => make(capturable, @foreach));
+    }
+
+    private static Dictionary<string, Action> ErrorsFor(string prefix, Func<AdamArgs, Optimizer> make) => new()
     {
         [$"{prefix}_negative_lr"] = () => make(new([P()], Lr: -0.1)),
         [$"{prefix}_nan_lr"] = () => make(new([P()], Lr: double.NaN)),
@@ -65,6 +93,19 @@ internal static class AdamErrorCases
         [$"{prefix}_tensor_betas_later_set_with_foreach"] = () => StepWithForeachAfterSetting(make, "betas", (F32(0.9), F32(0.99))),
         [$"{prefix}_tensor_beta2_later_set_with_foreach"] = () => StepWithForeachAfterSetting(make, "betas", (0.9, F32(0.99))),
         [$"{prefix}_tensor_lr_later_set_with_foreach"] = () => StepWithForeachAfterSetting(make, "lr", F32(0.01)),
+        [$"{prefix}_capturable_step_on_cpu"] = () => CapturableIsANoOp($"{prefix}_errors.json", $"{prefix}_capturable_step_on_cpu",
+            (capturable, @foreach) => make(new(CapturableCheck.Params(), Lr: 0.1, WeightDecay: 0.1, Amsgrad: true, Capturable: capturable, Foreach: @foreach))),
+        // PyTorch's fused CPU kernel takes capturable=True: its result recorded, ours the same, and the flag changes nothing.
+        [$"{prefix}_capturable_fused_step_on_cpu"] = () =>
+        {
+            var q = new Parameter(Torch.Tensor([0.5f, -1f]));
+            var optimizer = make(new([q], Capturable: true, Fused: true));
+            q.Grad = Torch.Tensor([0.25f, -2f]);
+            optimizer.Step();
+            RecordedResult.AssertParamMatches($"{prefix}_errors.json", $"{prefix}_capturable_fused_step_on_cpu", q);
+            CapturableCheck.SameAsNotCapturable(capturable => make(new(CapturableCheck.Params(), Lr: 0.1, WeightDecay: 0.1, Amsgrad: true,
+                                                                          Capturable: capturable, Fused: true)));
+        },
     };
 
     /// <summary>An optimizer built with foreach=True whose group option is then replaced, stepped once.</summary>
@@ -77,10 +118,10 @@ internal static class AdamErrorCases
         optimizer.Step();
     }
 
-    public static Optimizer Adam(AdamArgs a) => new Adam(a.Params, a.Lr, a.Betas, a.Eps, a.WeightDecay ?? 0, @foreach: a.Foreach,
+    public static Optimizer Adam(AdamArgs a) => new Adam(a.Params, a.Lr, a.Betas, a.Eps, a.WeightDecay ?? 0, amsgrad: a.Amsgrad, @foreach: a.Foreach,
         capturable: a.Capturable, differentiable: a.Differentiable, fused: a.Fused);
 
-    public static Optimizer AdamW(AdamArgs a) => new AdamW(a.Params, a.Lr, a.Betas, a.Eps, a.WeightDecay ?? 1e-2, @foreach: a.Foreach,
+    public static Optimizer AdamW(AdamArgs a) => new AdamW(a.Params, a.Lr, a.Betas, a.Eps, a.WeightDecay ?? 1e-2, amsgrad: a.Amsgrad, @foreach: a.Foreach,
         capturable: a.Capturable, differentiable: a.Differentiable, fused: a.Fused);
 }
 
@@ -89,13 +130,29 @@ public class AdamErrorConformanceTests : RecordedErrorConformance<AdamErrorConfo
 {
     public static string ErrorFixture => "adam_errors.json";
     public static IReadOnlyDictionary<string, Action> ErrorCases { get; } = AdamErrorCases.For("adam", AdamErrorCases.Adam);
+    public static IReadOnlyDictionary<string, string> Deviations { get; } = AdamErrorCases.CapturableDeviation("adam");
 }
 
 /// <summary>AdamW's recorded invalid calls (tools/golden/adam.py → adamw_errors.json).</summary>
 public class AdamWErrorConformanceTests : RecordedErrorConformance<AdamWErrorConformanceTests>, IRecordedErrors
 {
     public static string ErrorFixture => "adamw_errors.json";
-    public static IReadOnlyDictionary<string, Action> ErrorCases { get; } = AdamErrorCases.For("adamw", AdamErrorCases.AdamW);
+    public static IReadOnlyDictionary<string, string> Deviations { get; } = AdamErrorCases.CapturableDeviation("adamw");
+
+    public static IReadOnlyDictionary<string, Action> ErrorCases { get; } = WithLoadingAnAdamStateDict(AdamErrorCases.For("adamw", AdamErrorCases.AdamW));
+
+    /// <summary>AdamW decays decoupled whatever the loaded dict says (PyTorch's AdamW.__setstate__).</summary>
+    private static Dictionary<string, Action> WithLoadingAnAdamStateDict(Dictionary<string, Action> cases)
+    {
+        cases.Add("adamw_load_adam_state_dict", () =>
+        {
+            var p = AdamErrorCases.P();
+            var optimizer = new AdamW([p]);
+            optimizer.LoadStateDict(new Adam([p], weightDecay: 0.1).StateDict());
+            RecordedDefaults.AssertGroup(optimizer.ParamGroups[0], RecordedResult.Of(ErrorFixture, "adamw_load_adam_state_dict"));
+        });
+        return cases;
+    }
 }
 
 /// <summary>Adamax's recorded invalid calls (tools/golden/adamax.py → adamax_errors.json).</summary>
@@ -105,8 +162,12 @@ public class AdamaxErrorConformanceTests : RecordedErrorConformance<AdamaxErrorC
 
     private static Parameter P() => AdamErrorCases.P();
 
-    public static IReadOnlyDictionary<string, Action> ErrorCases { get; } = new Dictionary<string, Action>
+    public static IReadOnlyDictionary<string, string> Deviations { get; } = AdamErrorCases.CapturableDeviation("adamax");
+
+    public static IReadOnlyDictionary<string, Action> ErrorCases { get; } = new Dictionary<string, Action>(RecordedDefaults.Cases(ErrorFixture, "adamax", p => new Adamax([p])))
     {
+        ["adamax_capturable_step_on_cpu"] = () => AdamErrorCases.CapturableIsANoOp(ErrorFixture, "adamax_capturable_step_on_cpu",
+            (capturable, @foreach) => new Adamax(CapturableCheck.Params(), lr: 0.1, weightDecay: 0.1, capturable: capturable, @foreach: @foreach)),
         ["adamax_negative_lr"] = () => _ = new Adamax([P()], lr: -0.1),
         ["adamax_nan_lr"] = () => _ = new Adamax([P()], lr: double.NaN),
         ["adamax_negative_tensor_lr"] = () => _ = new Adamax([P()], lr: Torch.Tensor(-0.1, DType.Float32)),

@@ -18,7 +18,7 @@ public class SgdConformanceTests : OptimizerConformance<SgdConformanceTests>, IC
     public static Optimizer Build(Tensor[] parameters, RecordedKwargs k, OptimizerPath path)
         => new SGD(parameters, lr: k.Lr(1e-3), momentum: k.Number("momentum", 0), dampening: k.Number("dampening", 0),
             weightDecay: k.Number("weight_decay", 0), nesterov: k.Flag("nesterov"), maximize: k.Flag("maximize"),
-            @foreach: path.Foreach, fused: path.Fused);
+            @foreach: path.Foreach, fused: path.Fused, differentiable: path.Differentiable);
 
     /// <summary>
     /// Closed loop: the gradients come from our own autograd on the same loss, so our tensor
@@ -48,3 +48,6 @@ public class SgdConformanceTests : OptimizerConformance<SgdConformanceTests>, IC
         }
     }
 }
+
+/// <summary>SGD's differentiable runs on the problem's recorded gradients (sgd.py).</summary>
+public class SgdDifferentiableTests : DifferentiableConformance<SgdConformanceTests>;

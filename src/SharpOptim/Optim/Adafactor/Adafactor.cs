@@ -108,7 +108,7 @@ public sealed partial class Adafactor : Optimizer
         switch (implementation)
         {
             case StepImplementation.Reference: Reference(_params, _states, h); break;
-            case StepImplementation.ForEach: InOrderKernel<ExactMath>(_params, _states, h); break;
+            case StepImplementation.ExactKernel: InOrderKernel<ExactMath>(_params, _states, h); break;
             default: ReorderedKernel<FusedMath>(_params, _states, h); break;
         }
     }

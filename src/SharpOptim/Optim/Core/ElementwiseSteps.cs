@@ -38,7 +38,7 @@ internal sealed class ElementwiseSteps<TAlgorithm, TState, THyper, TScalars>
         {
             ComputeScalars(ps, states, h);
             TAlgorithm.BeforeKernel(ps, states, h);
-            if (path == StepImplementation.ForEach) ElementwiseKernel.Run(ps, TAlgorithm.Name, new Chunks<ExactMath>(ps, states, _scalars));
+            if (path == StepImplementation.ExactKernel) ElementwiseKernel.Run(ps, TAlgorithm.Name, new Chunks<ExactMath>(ps, states, _scalars));
             else ElementwiseKernel.Run(ps, TAlgorithm.Name, new Chunks<FusedMath>(ps, states, _scalars));
         }
         TAlgorithm.AfterStep(owner, ps, states, h, path);

@@ -6,17 +6,21 @@ namespace SharpOptim.Optim;
 /// <summary>The arguments of one <see cref="Optimizer.Step(Func{Tensor}?)"/> call, as step hooks see them.</summary>
 public sealed record StepArgs(Func<Tensor>? Closure);
 
-/// <summary>How a group's update is computed: PyTorch's for-loop, its foreach path, or its fused kernel.</summary>
+/// <summary>How a group's update is computed: the reference path (PyTorch's for-loop) or one of the two kernels.</summary>
 public enum StepImplementation
 {
     /// <summary>Per-parameter tensor ops in PyTorch's order; runs under autograd when differentiable.</summary>
     Reference,
 
-    /// <summary>The single-pass kernel with the reference's exact rounding (<c>foreach: true</c>).</summary>
-    ForEach,
+    /// <summary>
+    /// The single-pass kernel with the reference's exact rounding (<c>ExactMath</c>), asked for by
+    /// <c>foreach: true</c>. Not <c>Torch.ForEach</c> (PyTorch's <c>torch._foreach_*</c> list ops):
+    /// PyTorch's name for the flag is kept, this path's name says what runs.
+    /// </summary>
+    ExactKernel,
 
-    /// <summary>The single-pass kernel allowed to contract into fused multiply-adds (<c>fused: true</c>).</summary>
-    Fused,
+    /// <summary>The single-pass kernel allowed to contract into fused multiply-adds (<c>FusedMath</c>): <c>fused: true</c>, and the default.</summary>
+    FusedKernel,
 }
 
 /// <summary>
@@ -237,9 +241,9 @@ public abstract partial class Optimizer
         bool? fused = group.ContainsKey("fused") ? group.GetNullableBool("fused") : null;
         bool? forEach = group.ContainsKey("foreach") ? group.GetNullableBool("foreach") : null;
         if (differentiable || hasSparseGrad || group.HasDuplicateParams) return StepImplementation.Reference;
-        if (fused == true) return StepImplementation.Fused;
-        if (forEach == true) return StepImplementation.ForEach;
-        if (fused is null && forEach is null) return StepImplementation.Fused;
+        if (fused == true) return StepImplementation.FusedKernel;
+        if (forEach == true) return StepImplementation.ExactKernel;
+        if (fused is null && forEach is null) return StepImplementation.FusedKernel;
         return StepImplementation.Reference;
     }
 

@@ -90,7 +90,7 @@ public sealed partial class Muon : Optimizer
         switch (implementation)
         {
             case StepImplementation.Reference: Reference(_params, _buffers, h); break;
-            case StepImplementation.ForEach: Kernel<ExactMath>(_params, _buffers, h); break;
+            case StepImplementation.ExactKernel: Kernel<ExactMath>(_params, _buffers, h); break;
             default: Kernel<FusedMath>(_params, _buffers, h); break;
         }
     }

@@ -14,7 +14,7 @@ namespace SharpOptim.Optim;
 /// an element can land one bfloat16 step from PyTorch's and the iteration carries that on:
 /// measured with a Python model of this arithmetic on 1500 random matrices per shape, none of
 /// 3×4, 4×3 or 7×5 and 0.1–0.3% of 9×6, 12×16, 16×12, 6×31 and 8×40 matrices. Every recorded
-/// case (muon_newton_schulz.json.gz) and every step of the recorded Muon trajectories match bit
+/// case (muon_newton_schulz.sofx) and every step of the recorded Muon trajectories match bit
 /// for bit.
 /// </summary>
 internal static class NewtonSchulz

@@ -76,11 +76,8 @@ public sealed class NAdam : Optimizer
         public KernelBuffers Buffers => new(ExpAvg, ExpAvgSq);
     }
 
-    /// <summary>
-    /// One group's options as a step reads them: lr as the path takes it, and for the kernels the
-    /// decoupled decay factor <c>1 - lr * weight_decay</c> (1 when unused), the same for every parameter.
-    /// </summary>
-    private readonly record struct Hyper(MomentHyper Moments, double MomentumDecay, StepLr Lr, bool Differentiable, double DecayFactor);
+    /// <summary>One group's options as a step reads them: those it shares with RAdam, and <c>momentum_decay</c>.</summary>
+    private readonly record struct Hyper(NAdamRAdamHyper Common, double MomentumDecay);
 
     /// <summary>
     /// One parameter's scalars for this step (they depend on its own <c>step</c> and
@@ -104,13 +101,7 @@ public sealed class NAdam : Optimizer
         public static string Name => nameof(NAdam);
 
         public static Hyper ReadHyper(Optimizer owner, ParamGroup group, List<Tensor> ps, bool anySparse, StepImplementation path)
-        {
-            StepGuards.CheckDenseStep(Name, group, ps, anySparse);
-            var h = MomentHyper.Read(group);
-            var lr = StepLr.Read(group, path);
-            double decayFactor = path != StepImplementation.Reference && h.WeightDecay != 0 && h.Decoupled ? (1 - lr.Kernel * h.WeightDecay).Value : 1;
-            return new(h, group.GetDouble("momentum_decay"), lr, group.GetBool("differentiable"), decayFactor);
-        }
+            => new(NAdamRAdamHyper.Read(Name, group, ps, anySparse, path), group.GetDouble("momentum_decay"));
 
         public static ParamState ReadState(in StepStateEntries e, in Hyper h)
             => new(e.Step(), e.Scalar("mu_product"), e.Elementwise("exp_avg"), e.Elementwise("exp_avg_sq"));
@@ -126,7 +117,7 @@ public sealed class NAdam : Optimizer
         /// <summary>PyTorch's <c>_single_tensor_nadam</c>, operation for operation (both of its branches).</summary>
         public static void Reference(List<Tensor> ps, List<ParamState> states, in Hyper hyper)
         {
-            var (h, lr, momentumDecay, differentiable) = (hyper.Moments, hyper.Lr.Reference, hyper.MomentumDecay, hyper.Differentiable);
+            var (h, lr, momentumDecay, differentiable) = (hyper.Common.Moments, hyper.Common.Lr.Reference, hyper.MomentumDecay, hyper.Common.Differentiable);
             for (int i = 0; i < ps.Count; i++)
             {
                 var (param, state) = (ps[i], states[i]);
@@ -161,11 +152,11 @@ public sealed class NAdam : Optimizer
         public static StepScalars Scalars(in ParamState state, Tensor param, double step, in Hyper h, in StepScalars previous, bool hasPrevious)
         {
             bool sameStep = hasPrevious && step == previous.Step;
-            var (mu, muNext) = sameStep ? (previous.Mu, previous.MuNext) : Momentum(step, h.Moments.Beta1, h.MomentumDecay);
-            double biasCorrection2 = sameStep ? previous.BiasCorrection2 : 1 - Math.Pow(h.Moments.Beta2, step);
+            var (mu, muNext) = sameStep ? (previous.Mu, previous.MuNext) : Momentum(step, h.Common.Moments.Beta1, h.MomentumDecay);
+            double biasCorrection2 = sameStep ? previous.BiasCorrection2 : 1 - Math.Pow(h.Common.Moments.Beta2, step);
             double muProduct = ScalarStateUpdate.Multiply(state.MuProduct, mu);
             if (sameStep && muProduct == previous.MuProduct) return previous;
-            var (gradCoef, avgCoef) = Coefficients(h.Lr.Kernel, mu, muNext, muProduct);
+            var (gradCoef, avgCoef) = Coefficients(h.Common.Lr.Kernel, mu, muNext, muProduct);
             return new(h, step, mu, muNext, muProduct, biasCorrection2, gradCoef, avgCoef);
         }
 
@@ -216,8 +207,8 @@ public sealed class NAdam : Optimizer
     private readonly struct Op<T, TMath>(StepScalars s) : IElementOp<T>
         where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
     {
-        private readonly DecayedMoments<T> _moments = DecayedMoments<T>.Of(s.H.Moments, s.H.DecayFactor);
-        private readonly Vector<T> _bc2 = new(T.CreateTruncating(s.BiasCorrection2)), _eps = new(T.CreateTruncating(s.H.Moments.Eps)),
+        private readonly DecayedMoments<T> _moments = DecayedMoments<T>.Of(s.H.Common.Moments, s.H.Common.DecayFactor);
+        private readonly Vector<T> _bc2 = new(T.CreateTruncating(s.BiasCorrection2)), _eps = new(T.CreateTruncating(s.H.Common.Moments.Eps)),
             _gradCoef = new(T.CreateTruncating(s.GradCoefficient)), _avgCoef = new(T.CreateTruncating(s.AvgCoefficient));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -76,19 +76,13 @@ public sealed class RAdam : Optimizer
     }
 
     /// <summary>
-    /// One group's options as a step reads them: lr as the path takes it, and for the kernels the
-    /// decoupled decay factor <c>1 - lr * weight_decay</c> (1 when unused).
-    /// </summary>
-    private readonly record struct Hyper(MomentHyper Moments, StepLr Lr, bool Differentiable, double DecayFactor);
-
-    /// <summary>
     /// One parameter's scalars for this step: <c>lr</c>'s value, <c>bias_correction1</c>, and
     /// whether this step is rectified, with <c>bias_correction2 ** 0.5</c> and the rectification term when it is.
     /// </summary>
-    private readonly record struct StepScalars(Hyper H, double Step, double Lr, double BiasCorrection1, bool Rectified,
+    private readonly record struct StepScalars(NAdamRAdamHyper H, double Step, double Lr, double BiasCorrection1, bool Rectified,
                                                double SqrtBiasCorrection2, double Rect);
 
-    private readonly ElementwiseSteps<Algorithm, ParamState, Hyper, StepScalars> _steps = new();
+    private readonly ElementwiseSteps<Algorithm, ParamState, NAdamRAdamHyper, StepScalars> _steps = new();
 
     /// <inheritdoc/>
     protected override void CheckGroup(ParamGroup group) => _steps.Check(this, group);
@@ -97,30 +91,24 @@ public sealed class RAdam : Optimizer
     protected override void StepGroup(ParamGroup group) => _steps.Step(this, group);
 
     /// <summary>RAdam's options, state, reference path and kernel math, for the shared skeleton.</summary>
-    private readonly struct Algorithm : IElementwiseAlgorithm<ParamState, Hyper, StepScalars>
+    private readonly struct Algorithm : IElementwiseAlgorithm<ParamState, NAdamRAdamHyper, StepScalars>
     {
         public static string Name => nameof(RAdam);
 
-        public static Hyper ReadHyper(Optimizer owner, ParamGroup group, List<Tensor> ps, bool anySparse, StepImplementation path)
-        {
-            StepGuards.CheckDenseStep(Name, group, ps, anySparse);
-            var h = MomentHyper.Read(group);
-            var lr = StepLr.Read(group, path);
-            double decayFactor = path != StepImplementation.Reference && h.WeightDecay != 0 && h.Decoupled ? (1 - lr.Kernel * h.WeightDecay).Value : 1;
-            return new(h, lr, group.GetBool("differentiable"), decayFactor);
-        }
+        public static NAdamRAdamHyper ReadHyper(Optimizer owner, ParamGroup group, List<Tensor> ps, bool anySparse, StepImplementation path)
+            => NAdamRAdamHyper.Read(Name, group, ps, anySparse, path);
 
-        public static ParamState ReadState(in StepStateEntries e, in Hyper h) => new(e.Step(), e.Elementwise("exp_avg"), e.Elementwise("exp_avg_sq"));
+        public static ParamState ReadState(in StepStateEntries e, in NAdamRAdamHyper h) => new(e.Step(), e.Elementwise("exp_avg"), e.Elementwise("exp_avg_sq"));
 
         /// <summary>At zero, in PyTorch's key order.</summary>
-        public static void CreateState(OrderedDictionary<string, object?> state, Tensor p, in Hyper h)
+        public static void CreateState(OrderedDictionary<string, object?> state, Tensor p, in NAdamRAdamHyper h)
         {
             state["step"] = ScalarState.NewStep();
             NAdamRAdamMoments.AddZeroMoments(state, p);
         }
 
         /// <summary>PyTorch's <c>_single_tensor_radam</c> (non-capturable), operation for operation.</summary>
-        public static void Reference(List<Tensor> ps, List<ParamState> states, in Hyper hyper)
+        public static void Reference(List<Tensor> ps, List<ParamState> states, in NAdamRAdamHyper hyper)
         {
             var (h, lr, differentiable) = (hyper.Moments, hyper.Lr.Reference, hyper.Differentiable);
             for (int i = 0; i < ps.Count; i++)
@@ -144,7 +132,7 @@ public sealed class RAdam : Optimizer
         }
 
         /// <summary>The scalars depend on the step alone, which parameters usually share.</summary>
-        public static StepScalars Scalars(in ParamState state, Tensor param, double step, in Hyper h, in StepScalars previous, bool hasPrevious)
+        public static StepScalars Scalars(in ParamState state, Tensor param, double step, in NAdamRAdamHyper h, in StepScalars previous, bool hasPrevious)
         {
             if (hasPrevious && step == previous.Step) return previous;
             var (biasCorrection1, biasCorrection2, rectified, rect) = Schedule(step, h.Moments.Beta1, h.Moments.Beta2);

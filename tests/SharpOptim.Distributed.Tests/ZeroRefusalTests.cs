@@ -1,0 +1,31 @@
+using SharpOptim.NN;
+using SharpOptim.Optim;
+using Xunit;
+
+namespace SharpOptim.Distributed.Tests;
+
+/// <summary>
+/// ZeroRedundancyOptimizer refuses exactly the registered algorithms whose registry entry needs a
+/// closure or sparse gradients, saying which need rules it out (no MPI needed: the refusal comes
+/// before any collective).
+/// </summary>
+public class ZeroRefusalTests
+{
+    public static IEnumerable<object[]> Registered() => OptimizerRegistry.All.Select(info => new object[] { info.FixturePrefix });
+
+    [Theory]
+    [MemberData(nameof(Registered))]
+    public void RefusesExactlyTheAlgorithmsThatNeedAClosureOrSparseGradients(string name)
+    {
+        var info = OptimizerRegistry.Get(name);
+        var optimizer = info.Create([new Parameter(Torch.Ones([2, 3]))], ImplementationChoice.Default);
+        if (!info.StepRequiresClosure && !info.SparseGradientsOnly)
+        {
+            ZeroRedundancyOptimizer.Refuse(optimizer);
+            return;
+        }
+        var refusal = Assert.Throws<NotSupportedException>(() => ZeroRedundancyOptimizer.Refuse(optimizer));
+        Assert.Contains($"cannot shard {info.Name}: ", refusal.Message);
+        Assert.Contains(info.StepRequiresClosure ? "needs a closure" : "needs sparse gradients", refusal.Message);
+    }
+}
