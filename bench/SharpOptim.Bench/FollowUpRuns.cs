@@ -31,6 +31,12 @@ public sealed class FollowUpRuns
         CustomParser = ParseElements,
     };
 
+    private readonly Option<int> _scalingRounds = new("--scaling-rounds")
+    {
+        Description = "Alternating rounds (ours, PyTorch, C) per size of the scaling run; each figure is the median over all rounds",
+        DefaultValueFactory = _ => 1,
+    };
+
     private readonly Option<string?> _chart = new("--chart")
     {
         Description = "Where the scaling chart (SVG) goes; default: beside --markdown as NAME-scaling.svg, else the temp folder",
@@ -61,7 +67,7 @@ public sealed class FollowUpRuns
 
     public void AddTo(RootCommand root)
     {
-        foreach (Option option in new Option[] { WarmupSeconds, _scaling, _scalingAlgorithms, _scalingMax, _chart, _noCKernel, _cRounds })
+        foreach (Option option in new Option[] { WarmupSeconds, _scaling, _scalingAlgorithms, _scalingMax, _scalingRounds, _chart, _noCKernel, _cRounds })
             root.Options.Add(option);
     }
 
@@ -85,7 +91,8 @@ public sealed class FollowUpRuns
         var series = new List<ScalingSeries>();
         foreach (var algorithm in scalingAlgorithms)
         {
-            series.Add(ScalingRun.Measure(algorithm, parsed.GetValue(_scalingMax), torch, kernel, threads, warmup, repeats));
+            series.Add(ScalingRun.Measure(algorithm, parsed.GetValue(_scalingMax), torch, kernel, threads, warmup, repeats,
+                                          Math.Max(1, parsed.GetValue(_scalingRounds))));
             Print(ScalingReport.Lines(series[^1], torch.Available));
         }
         string? chart = series.Count == 0 ? null : ChartPath(parsed.GetValue(_chart), markdownPath);

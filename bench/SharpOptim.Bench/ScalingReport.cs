@@ -17,7 +17,9 @@ public static class ScalingReport
         header.Add("ours GB/s");
         if (withTorch) header.Add("speed-up vs PyTorch fastest");
         if (withC) header.Add("ours / C");
-        yield return $"{series.Algorithm}, one float32 tensor ({series.BytesPerElement} bytes moved per element):";
+        int rounds = series.Points.Count > 0 ? series.Points[0].Rounds : 1;
+        yield return $"{series.Algorithm}, one float32 tensor ({series.BytesPerElement} bytes moved per element)" +
+                     (rounds > 1 ? $", {rounds} alternating rounds per size (ours, PyTorch, C), repeats per round, medians over all rounds:" : ":");
         yield return "";
         yield return "| " + string.Join(" | ", header) + " |";
         yield return "|" + string.Concat(header.Select((_, i) => i == 0 ? "---|" : "---:|"));

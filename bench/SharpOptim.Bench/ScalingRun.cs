@@ -4,7 +4,7 @@ namespace SharpOptim.Bench;
 
 /// <summary>One size of the scaling run: each side's median ms per step (null where it did not run).</summary>
 public sealed record ScalingPoint(
-    long Elements, int Repeats, double OursMs, Dictionary<string, (double? MedianMs, string? Error)> Torch, double? CMs)
+    long Elements, int Repeats, int Rounds, double OursMs, Dictionary<string, (double? MedianMs, string? Error)> Torch, double? CMs)
 {
     public (string Impl, double Ms)? TorchFastest => Torch
         .Where(kv => kv.Value.MedianMs is not null)
@@ -35,7 +35,13 @@ public static class ScalingRun
         _ => requested,
     };
 
-    public static ScalingSeries Measure(string algorithm, long maxElements, TorchRunner torch, CAdamKernel? kernel, int threads, Warmup warmup, int repeats)
+    /// <summary>
+    /// Each size in <paramref name="rounds"/> alternating rounds (ours, PyTorch, C, ours, ...), so
+    /// that every side sees the same spells of machine load; each figure is the median of all its
+    /// rounds' steps.
+    /// </summary>
+    public static ScalingSeries Measure(string algorithm, long maxElements, TorchRunner torch, CAdamKernel? kernel, int threads,
+                                        Warmup warmup, int repeats, int rounds = 1)
     {
         var points = new List<ScalingPoint>();
         int bytesPerElement = 0;
@@ -43,19 +49,32 @@ public static class ScalingRun
         {
             int count = Repeats(n, repeats);
             var shape = new BenchCase(Numbers.Elements(n), 1, checked((int)n));
-            var ours = SharpStepTimer.Run(algorithm, shape, ImplementationChoice.Default, warmup, count, allocationSteps: 0);
-            bytesPerElement = ours.BytesPerElement;
-            GC.Collect(); // our 2 GiB at 128M must be gone before PyTorch and C allocate theirs
-            GC.WaitForPendingFinalizers();
-            var theirs = torch.Available ? torch.Run(algorithm, shape, warmup, count) : [];
-            double? c = kernel is not null && IsAdam(algorithm)
-                ? SharpStepTimer.Median(kernel.Time([(n, count)], threads, warmup)[n])
-                : null;
-            var point = new ScalingPoint(n, count, ours.MedianMs, theirs, c);
+            List<double> ours = [], c = [];
+            var theirs = new Dictionary<string, (List<double> Times, string? Error)>();
+            for (int round = 0; round < rounds; round++)
+            {
+                var timing = SharpStepTimer.Run(algorithm, shape, ImplementationChoice.Default, warmup, count, allocationSteps: 0);
+                ours.AddRange(timing.StepsMs);
+                bytesPerElement = timing.BytesPerElement;
+                GC.Collect(); // our 2 GiB at 128M must be gone before PyTorch and C allocate theirs
+                GC.WaitForPendingFinalizers();
+                if (torch.Available)
+                {
+                    foreach (var (impl, (times, error)) in torch.RunTimes(algorithm, shape, warmup, count))
+                    {
+                        if (!theirs.TryGetValue(impl, out var entry)) theirs[impl] = entry = ([], error);
+                        if (times is not null) entry.Times.AddRange(times);
+                    }
+                }
+                if (kernel is not null && IsAdam(algorithm)) c.AddRange(kernel.Time([(n, count)], threads, warmup)[n]);
+            }
+            var point = new ScalingPoint(n, count, rounds, SharpStepTimer.Median(ours),
+                theirs.ToDictionary(kv => kv.Key, kv => kv.Value.Times.Count > 0 ? ((double?)SharpStepTimer.Median(kv.Value.Times), (string?)null) : (null, kv.Value.Error)),
+                c.Count > 0 ? SharpStepTimer.Median(c) : null);
             points.Add(point);
             Console.Error.WriteLine($"  scaling {algorithm} {shape.Name}: ours {Numbers.Ms(point.OursMs)} ms" +
                 (point.TorchFastest is { } t ? $", PyTorch {t.Impl} {Numbers.Ms(t.Ms)} ms" : "") +
-                (c is { } cMs ? $", C {Numbers.Ms(cMs)} ms" : ""));
+                (point.CMs is { } cMs ? $", C {Numbers.Ms(cMs)} ms" : ""));
         }
         return new ScalingSeries(algorithm, bytesPerElement, points);
     }

@@ -20,6 +20,11 @@ public sealed class TorchRunner(string pythonPath, string script, int threads)
 
     /// <summary>PyTorch's median ms per step for each implementation, or the reason it has none.</summary>
     public Dictionary<string, (double? MedianMs, string? Error)> Run(string algorithm, BenchCase shape, Warmup warmup, int repeats)
+        => RunTimes(algorithm, shape, warmup, repeats).ToDictionary(
+            kv => kv.Key, kv => kv.Value.Times is { } times ? ((double?)SharpStepTimer.Median(times), (string?)null) : (null, kv.Value.Error));
+
+    /// <summary>Each implementation's ms per timed step, or the reason it has none.</summary>
+    public Dictionary<string, (double[]? Times, string? Error)> RunTimes(string algorithm, BenchCase shape, Warmup warmup, int repeats)
     {
         var request = new JsonObject
         {
@@ -37,10 +42,10 @@ public sealed class TorchRunner(string pythonPath, string script, int threads)
         string stdout = ChildProcess.RunChecked(pythonPath, [script, request.ToJsonString()]).Stdout;
         var reply = JsonNode.Parse(stdout.Trim().Split('\n')[^1]) ?? throw new InvalidDataException("empty reply from torch_bench.py");
         Version = reply["torch_version"]?.GetValue<string>();
-        var results = new Dictionary<string, (double?, string?)>();
+        var results = new Dictionary<string, (double[]?, string?)>();
         foreach (var (impl, value) in reply["results"]!.AsObject())
             results[impl] = value is JsonArray times
-                ? (SharpStepTimer.Median(times.Select(t => t!.GetValue<double>()).ToArray()), null)
+                ? (times.Select(t => t!.GetValue<double>()).ToArray(), null)
                 : (null, value!.GetValue<string>());
         return results;
     }

@@ -53,7 +53,7 @@ internal static class CheckpointWriter
         zip.WriteRecord(".storage_alignment", Encoding.ASCII.GetBytes(TorchZipWriter.Alignment.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         zip.WriteRecord("byteorder", BitConverter.IsLittleEndian ? "little"u8 : "big"u8);
         for (int i = 0; i < storages.Count; i++)
-            zip.WriteRecord($"data/{i}", StorageElement.BytesOf(storages[i].Data));
+            zip.WriteRecord($"data/{i}", storages[i].Bytes());
         zip.Finish();
     }
 

@@ -47,7 +47,7 @@ internal sealed class TensorRebuilder(TorchZipReader zip, bool littleEndian)
             // Straight from the file into the tensor's own array: no zeroing first (every byte is
             // read), no intermediate buffer, so a load needs little beyond the tensors themselves.
             var storage = Storage.AllocateUninitialized(element.LoadsAs, (int)numel);
-            zip.ReadInto(record, StorageElement.BytesOf(storage.Data));
+            zip.ReadInto(record, storage.Bytes());
             loaded = new LoadedStorage(key, element, storage, null);
         }
         else loaded = new LoadedStorage(key, element, new Storage(element.Decode(zip.Read(record), (int)numel, littleEndian), element.LoadsAs), null);
@@ -165,10 +165,10 @@ internal sealed class TensorRebuilder(TorchZipReader zip, bool littleEndian)
             throw Bad("its strided tensors would need far more memory than its storages hold (expanded views)");
         Array copy = storage.Data switch
         {
-            float[] s => GatherFrom(s, offset, shape, strides, (int)numel),
-            double[] s => GatherFrom(s, offset, shape, strides, (int)numel),
-            long[] s => GatherFrom(s, offset, shape, strides, (int)numel),
-            bool[] s => GatherFrom(s, offset, shape, strides, (int)numel),
+            float[] s => GatherFrom(s, storage.Start + offset, shape, strides, (int)numel),
+            double[] s => GatherFrom(s, storage.Start + offset, shape, strides, (int)numel),
+            long[] s => GatherFrom(s, storage.Start + offset, shape, strides, (int)numel),
+            bool[] s => GatherFrom(s, storage.Start + offset, shape, strides, (int)numel),
             _ => throw new InvalidOperationException("unknown storage array"),
         };
         return new Tensor(new Storage(copy, storage.DType), shape);

@@ -27,7 +27,7 @@ public partial class Tensor
         outShape[0] = idx.Length;
         var r = NewUninitialized(outShape);
         // Whole rows, whatever the element type (one untyped copy per row), so every element is written.
-        for (int j = 0; j < idx.Length; j++) Array.Copy(Storage.Data, Offset + (int)idx[j] * inner, r.Storage.Data, j * inner, inner);
+        for (int j = 0; j < idx.Length; j++) Array.Copy(Storage.Data, Storage.Start + Offset + (int)idx[j] * inner, r.Storage.Data, r.Storage.Start + j * inner, inner);
         if (!Graph.NeedsGrad(this)) return r;
         var shape = _shape;
         return Graph.MarkSavesValues(Graph.Record(r, sparseGrad ? "EmbeddingBackward0" : "IndexSelectBackward0", g =>

@@ -183,7 +183,7 @@ public partial class Tensor
         ThrowIfSparse();
         if (DTypeInfo.Of<T>() != DType)
             throw new InvalidOperationException($"tensor has dtype {DType.TorchName()}, not {DTypeInfo.Of<T>().TorchName()}");
-        return new Span<T>((T[])Storage.Data, Offset, Numel);
+        return new Span<T>((T[])Storage.Data, Storage.Start + Offset, Numel);
     }
 
     /// <summary>
@@ -192,7 +192,7 @@ public partial class Tensor
     /// </summary>
     public void MarkModified() => Storage.Version++;
 
-    internal Span<T> Span<T>() where T : unmanaged => new((T[])Storage.Data, Offset, Numel);
+    internal Span<T> Span<T>() where T : unmanaged => new((T[])Storage.Data, Storage.Start + Offset, Numel);
 
     /// <summary>The elements as a new array, in row-major order.</summary>
     public T[] ToArray<T>() where T : unmanaged => AsSpan<T>().ToArray();

@@ -167,8 +167,8 @@ public static partial class Torch
         shape ??= [data.Length];
         if (ShapeUtil.Numel(shape) != data.Length)
             throw new ArgumentException($"{data.Length} values do not fill shape {ShapeUtil.Format(shape)}");
-        var array = data.ToArray();
-        var t = new Tensor(new Storage(array, DTypeInfo.Of<T>()), (int[])shape.Clone());
+        var t = new Tensor(Storage.AllocateUninitialized(DTypeInfo.Of<T>(), data.Length), (int[])shape.Clone());
+        data.CopyTo(t.Span<T>());
         return requiresGrad ? t.RequiresGrad_() : t;
     }
 

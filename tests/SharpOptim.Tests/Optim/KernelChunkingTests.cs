@@ -1,5 +1,7 @@
+using System.Runtime.Intrinsics;
 using SharpOptim;
 using SharpOptim.Optim;
+using SharpOptim.Optim.Kernels;
 using SharpOptim.Tests.Golden;
 using Xunit;
 
@@ -9,7 +11,8 @@ namespace SharpOptim.Tests.Optim;
 /// The recorded problem's tensors are small (one kernel chunk each). Here every registered
 /// algorithm with a kernel path steps a group large enough for its kernels to be cut into chunks
 /// and run in parallel, alongside a tiny tensor, and the foreach kernel must still equal the
-/// reference bit for bit. SGD, Adagrad, Adadelta, RMSprop and Rprop step with options that take
+/// reference bit for bit, at each vector width the kernels run at (the machine's
+/// <c>Vector&lt;T&gt;</c>, and 512 bits where the CPU has them). SGD, Adagrad, Adadelta, RMSprop and Rprop step with options that take
 /// their kernels through more branches; the others with their defaults (the registry's factory).
 /// </summary>
 public class KernelChunkingTests
@@ -19,7 +22,20 @@ public class KernelChunkingTests
         .Where(info => info.Supports(ImplementationChoice.ForEach) && !info.SparseGradientsOnly && !info.StepRequiresClosure)
         .Select(info => info.Name);
 
-    public static TheoryData<string> Algorithms => new(Enrolled);
+    /// <summary>Every enrolled algorithm at each width this machine runs: false for <see cref="NativeLanes{T}"/>, true for <see cref="Lanes512{T}"/>.</summary>
+    public static TheoryData<string, bool> Algorithms
+    {
+        get
+        {
+            var data = new TheoryData<string, bool>();
+            foreach (var name in Enrolled)
+            {
+                data.Add(name, false);
+                if (Vector512.IsHardwareAccelerated) data.Add(name, true);
+            }
+            return data;
+        }
+    }
 
     private static readonly Dictionary<string, Func<Tensor[], bool, Optimizer>> Configured = new()
     {
@@ -55,7 +71,23 @@ public class KernelChunkingTests
 
     [Theory]
     [MemberData(nameof(Algorithms))]
-    public void ForeachKernelEqualsReferenceAcrossChunks(string algorithm)
+    public void ForeachKernelEqualsReferenceAcrossChunks(string algorithm, bool use512)
+    {
+        // Only this class switches the width (its theories run one at a time); kernels of other
+        // tests running meanwhile give the same bits at either width.
+        bool machineDefault = KernelVectors.Use512;
+        KernelVectors.Use512 = use512;
+        try
+        {
+            StepBothAndCompare(algorithm);
+        }
+        finally
+        {
+            KernelVectors.Use512 = machineDefault;
+        }
+    }
+
+    private static void StepBothAndCompare(string algorithm)
     {
         var info = OptimizerRegistry.Get(algorithm);
         var (reference, kernel) = (Params(info), Params(info));

@@ -140,9 +140,9 @@ public sealed class ASGD : Optimizer
             return new(step, 1 - h.Lambd * eta, eta, mu, mu != 1, nextEta, nextMu, h.WeightDecay, h.Maximize);
         }
 
-        public static void Chunk<T, TMath>(in Scalars s, in ElementChunk<T> chunk)
-            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
-            => ElementwiseDriver.Run(new Op<T, TMath>(s), chunk);
+        public static void Chunk<T, TMath, TVec>(in Scalars s, in ElementChunk<T> chunk)
+            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath where TVec : struct, ISimdVector<TVec, T>
+            => ElementwiseDriver<T, TVec>.Run(new Op<T, TMath, TVec>(s), chunk);
 
         /// <summary><c>mu = 1 / max(1, step - t0)</c>, with Python's <c>max</c>: 1 unless the difference is greater (a NaN t0 gives 1).</summary>
         private static double AveragingWeight(double step, double t0)
@@ -184,19 +184,19 @@ public sealed class ASGD : Optimizer
     /// The average is never contracted: PyTorch computes it as three tensor ops (<c>sub</c>, <c>mul_</c>,
     /// <c>add_</c>), each rounded, so the fused path stays equal to PyTorch's for-loop there too. Buffer: ax.
     /// </summary>
-    private readonly struct Op<T, TMath>(Scalars s) : IElementOp<T>
-        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+    private readonly struct Op<T, TMath, TVec>(Scalars s) : IElementOp<T, TVec>
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath where TVec : struct, ISimdVector<TVec, T>
     {
-        private readonly Vector<T> _wd = new(T.CreateTruncating(s.WeightDecay)), _decay = new(T.CreateTruncating(s.DecayFactor)),
-            _negEta = new(T.CreateTruncating(-s.Eta)), _mu = new(T.CreateTruncating(s.Mu));
+        private readonly TVec _wd = TVec.Create(T.CreateTruncating(s.WeightDecay)), _decay = TVec.Create(T.CreateTruncating(s.DecayFactor)),
+            _negEta = TVec.Create(T.CreateTruncating(-s.Eta)), _mu = TVec.Create(T.CreateTruncating(s.Mu));
         private readonly bool _l2 = s.WeightDecay != 0, _maximize = s.Maximize, _averaging = s.Averaging;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> ax, ref Vector<T> unused1, ref Vector<T> unused2)
+        public void Apply(ref TVec p, TVec g, ref TVec ax, ref TVec unused1, ref TVec unused2)
         {
             if (_maximize) g = -g;
-            if (_l2) g = TMath.MulAdd(_wd, p, g);
-            p = TMath.MulAdd(_negEta, g, p * _decay);
+            if (_l2) g = TVec.MulAdd(_wd, p, g);
+            p = TVec.MulAdd(_negEta, g, p * _decay);
             ax = _averaging ? ax + (p - ax) * _mu : p;
         }
     }

@@ -127,9 +127,9 @@ public sealed class Adadelta : Optimizer
 
         public static Hyper Scalars(in ParamState state, Tensor param, double step, in Hyper h, in Hyper previous, bool hasPrevious) => h;
 
-        public static void Chunk<T, TMath>(in Hyper h, in ElementChunk<T> chunk)
-            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
-            => ElementwiseDriver.Run(new Op<T, TMath>(h), chunk);
+        public static void Chunk<T, TMath, TVec>(in Hyper h, in ElementChunk<T> chunk)
+            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath where TVec : struct, ISimdVector<TVec, T>
+            => ElementwiseDriver<T, TVec>.Run(new Op<T, TMath, TVec>(h), chunk);
     }
 
     /// <summary>
@@ -138,23 +138,23 @@ public sealed class Adadelta : Optimizer
     /// <c>p -= lr·delta</c>. Where PyTorch has one operation of the form <c>a + b·c</c> (add with alpha,
     /// addcmul) it rounds once in either numerics mode, as the reference's tensor op rounds it.
     /// </summary>
-    private readonly struct Op<T, TMath>(Hyper h) : IElementOp<T>
-        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+    private readonly struct Op<T, TMath, TVec>(Hyper h) : IElementOp<T, TVec>
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath where TVec : struct, ISimdVector<TVec, T>
     {
         // Hyper-parameters cast to the element type first, as PyTorch's CPU kernels cast alpha/value.
-        private readonly Vector<T> _wd = new(T.CreateTruncating(h.WeightDecay)), _rho = new(T.CreateTruncating(h.Rho)),
-            _oneMinusRho = new(T.CreateTruncating(1 - h.Rho)), _eps = new(T.CreateTruncating(h.Eps)), _negLr = new(T.CreateTruncating(-h.Lr));
+        private readonly TVec _wd = TVec.Create(T.CreateTruncating(h.WeightDecay)), _rho = TVec.Create(T.CreateTruncating(h.Rho)),
+            _oneMinusRho = TVec.Create(T.CreateTruncating(1 - h.Rho)), _eps = TVec.Create(T.CreateTruncating(h.Eps)), _negLr = TVec.Create(T.CreateTruncating(-h.Lr));
         private readonly bool _decay = h.WeightDecay != 0, _maximize = h.Maximize;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> squareAvg, ref Vector<T> accDelta, ref Vector<T> unused)
+        public void Apply(ref TVec p, TVec g, ref TVec squareAvg, ref TVec accDelta, ref TVec unused)
         {
             if (_maximize) g = -g;
-            if (_decay) g = TMath.MulAdd(_wd, p, g);
-            squareAvg = TMath.MulAdd(_oneMinusRho * g, g, squareAvg * _rho);
-            var delta = Vector.SquareRoot(accDelta + _eps) / Vector.SquareRoot(squareAvg + _eps) * g;
-            accDelta = TMath.MulAdd(_oneMinusRho * delta, delta, accDelta * _rho);
-            p = TMath.MulAdd(_negLr, delta, p);
+            if (_decay) g = TVec.MulAdd(_wd, p, g);
+            squareAvg = TVec.MulAdd(_oneMinusRho * g, g, squareAvg * _rho);
+            var delta = TVec.Sqrt(accDelta + _eps) / TVec.Sqrt(squareAvg + _eps) * g;
+            accDelta = TVec.MulAdd(_oneMinusRho * delta, delta, accDelta * _rho);
+            p = TVec.MulAdd(_negLr, delta, p);
         }
     }
 }

@@ -156,9 +156,9 @@ public sealed class Adagrad : Optimizer
         public static Scalars Scalars(in ParamState state, Tensor param, double step, in Hyper h, in Scalars previous, bool hasPrevious)
             => hasPrevious && previous.Step == step ? previous : new(h, step, DecayedLr(h.Lr, step, h.LrDecay));
 
-        public static void Chunk<T, TMath>(in Scalars scalars, in ElementChunk<T> chunk)
-            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
-            => ElementwiseDriver.Run(new Op<T, TMath>(scalars.H, scalars.Clr), chunk);
+        public static void Chunk<T, TMath, TVec>(in Scalars scalars, in ElementChunk<T> chunk)
+            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath where TVec : struct, ISimdVector<TVec, T>
+            => ElementwiseDriver<T, TVec>.Run(new Op<T, TMath, TVec>(scalars.H, scalars.Clr), chunk);
     }
 
     /// <summary>PyTorch's step-time refusals, checked before anything changes.</summary>
@@ -199,21 +199,21 @@ public sealed class Adagrad : Optimizer
     /// reference's operations in its order; <c>sum + g·g</c> (an <c>addcmul_</c>) and the weight decay
     /// (an <c>add(alpha=)</c>) round once in either numerics mode.
     /// </summary>
-    private readonly struct Op<T, TMath>(Hyper h, double clr) : IElementOp<T>
-        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+    private readonly struct Op<T, TMath, TVec>(Hyper h, double clr) : IElementOp<T, TVec>
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath where TVec : struct, ISimdVector<TVec, T>
     {
         // Scalars cast to the element type first, as PyTorch's CPU kernels cast alpha/value.
-        private readonly Vector<T> _wd = new(T.CreateTruncating(h.WeightDecay)), _eps = new(T.CreateTruncating(h.Eps)),
-            _negClr = new(T.CreateTruncating(-clr));
+        private readonly TVec _wd = TVec.Create(T.CreateTruncating(h.WeightDecay)), _eps = TVec.Create(T.CreateTruncating(h.Eps)),
+            _negClr = TVec.Create(T.CreateTruncating(-clr));
         private readonly bool _decay = h.WeightDecay != 0, _maximize = h.Maximize;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> sum, ref Vector<T> unused, ref Vector<T> unused2)
+        public void Apply(ref TVec p, TVec g, ref TVec sum, ref TVec unused, ref TVec unused2)
         {
             if (_maximize) g = -g;
-            if (_decay) g = TMath.MulAdd(_wd, p, g);
-            sum = TMath.MulAdd(g, g, sum);
-            p += _negClr * g / (Vector.SquareRoot(sum) + _eps);
+            if (_decay) g = TVec.MulAdd(_wd, p, g);
+            sum = TVec.MulAdd(g, g, sum);
+            p += _negClr * g / (TVec.Sqrt(sum) + _eps);
         }
     }
 }

@@ -197,9 +197,9 @@ public partial class Adam : Optimizer
         public static AdamScalars Scalars(in ParamState state, Tensor param, double step, in Hyper h, in AdamScalars previous, bool hasPrevious)
             => hasPrevious && step == previous.Step && param.DType == previous.DType ? previous : h.Scalars(step, param.DType, h.FusedArithmetic);
 
-        public static void Chunk<T, TMath>(in AdamScalars s, in ElementChunk<T> chunk)
-            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
-            => ElementwiseDriver.Run(new Op<T, TMath>(s), chunk);
+        public static void Chunk<T, TMath, TVec>(in AdamScalars s, in ElementChunk<T> chunk)
+            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath where TVec : struct, ISimdVector<TVec, T>
+            => ElementwiseDriver<T, TVec>.Run(new Op<T, TMath, TVec>(s), chunk);
     }
 
     /// <summary>
@@ -207,21 +207,21 @@ public partial class Adam : Optimizer
     /// multiply-add is one tensor op of the reference (<c>add(alpha=)</c>, <c>addcmul_</c>,
     /// <c>lerp_</c>), rounded once in either numerics mode. Buffers: exp_avg, exp_avg_sq, max_exp_avg_sq.
     /// </summary>
-    private readonly struct Op<T, TMath>(AdamScalars s) : IElementOp<T>
-        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+    private readonly struct Op<T, TMath, TVec>(AdamScalars s) : IElementOp<T, TVec>
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath where TVec : struct, ISimdVector<TVec, T>
     {
-        private readonly DecayedMoments<T> _moments = new(s.LerpWeight, s.Beta2, s.OneMinusBeta2, s.WeightDecay, s.DecayFactor, s.Maximize);
-        private readonly Vector<T> _bc2Sqrt = new(T.CreateTruncating(s.Bc2Sqrt)), _eps = new(T.CreateTruncating(s.Eps)),
-            _negStepSize = new(T.CreateTruncating(-s.StepSize));
+        private readonly DecayedMoments<T, TVec> _moments = new(s.LerpWeight, s.Beta2, s.OneMinusBeta2, s.WeightDecay, s.DecayFactor, s.Maximize);
+        private readonly TVec _bc2Sqrt = TVec.Create(T.CreateTruncating(s.Bc2Sqrt)), _eps = TVec.Create(T.CreateTruncating(s.Eps)),
+            _negStepSize = TVec.Create(T.CreateTruncating(-s.StepSize));
         private readonly bool _amsgrad = s.Amsgrad;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> expAvg, ref Vector<T> expAvgSq, ref Vector<T> maxExpAvgSq)
+        public void Apply(ref TVec p, TVec g, ref TVec expAvg, ref TVec expAvgSq, ref TVec maxExpAvgSq)
         {
-            _moments.Apply<TMath>(ref p, ref g, ref expAvg, ref expAvgSq);
+            _moments.Apply(ref p, ref g, ref expAvg, ref expAvgSq);
             var v = expAvgSq;
             if (_amsgrad) v = maxExpAvgSq = AdamFamilyMath.Maximum(maxExpAvgSq, v);
-            var denom = Vector.SquareRoot(v) / _bc2Sqrt + _eps;
+            var denom = TVec.Sqrt(v) / _bc2Sqrt + _eps;
             p += _negStepSize * expAvg / denom;
         }
     }

@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace SharpOptim.Optim.Kernels;
@@ -12,9 +11,9 @@ internal static class AdamFamilyMath
 {
     /// <summary><c>torch.maximum</c> lane-wise (the scalar rule is the tensor op's <c>MaximumOp</c>): NaN if either is NaN, else the larger (the second on a tie).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<T> Maximum<T>(Vector<T> a, Vector<T> b) where T : unmanaged, IFloatingPointIeee754<T>
+    public static TVec Maximum<TVec>(TVec a, TVec b) where TVec : struct, ISimdArithmetic<TVec>
     {
-        var larger = Vector.ConditionalSelect(Vector.GreaterThan(a, b), a, b); // NaN in b comes through
-        return Vector.ConditionalSelect(Vector.Equals(a, a), larger, a);       // NaN in a comes through
+        var larger = TVec.ConditionalSelect(TVec.GreaterThan(a, b), a, b); // NaN in b comes through
+        return TVec.ConditionalSelect(TVec.EqualTo(a, a), larger, a);       // NaN in a comes through
     }
 }

@@ -13,10 +13,11 @@ namespace SharpOptim.Optim.Kernels;
 /// each one-op multiply-add rounded once. The caller goes on with the updated parameter, gradient
 /// and moments. Built from numbers, so Adam can pass its own (a tensor beta rounds them to its dtype).
 /// </summary>
-internal readonly struct DecayedMoments<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal readonly struct DecayedMoments<T, TVec>
+    where T : unmanaged, IFloatingPointIeee754<T> where TVec : struct, ISimdVector<TVec, T>
 {
     private readonly LerpWeight<T> _lerp;
-    private readonly Vector<T> _beta2, _oneMinusBeta2, _l2WeightDecay, _decayFactor;
+    private readonly TVec _beta2, _oneMinusBeta2, _l2WeightDecay, _decayFactor;
     private readonly bool _maximize, _l2, _decoupled;
 
     /// <param name="lerpWeight"><c>1 - beta1</c>, as the algorithm computes it.</param>
@@ -28,26 +29,26 @@ internal readonly struct DecayedMoments<T> where T : unmanaged, IFloatingPointIe
     public DecayedMoments(double lerpWeight, double beta2, double oneMinusBeta2, double l2WeightDecay, double decayFactor, bool maximize)
     {
         _lerp = new LerpWeight<T>(lerpWeight);
-        _beta2 = new(T.CreateTruncating(beta2));
-        _oneMinusBeta2 = new(T.CreateTruncating(oneMinusBeta2));
-        _l2WeightDecay = new(T.CreateTruncating(l2WeightDecay));
-        _decayFactor = new(T.CreateTruncating(decayFactor));
+        _beta2 = TVec.Create(T.CreateTruncating(beta2));
+        _oneMinusBeta2 = TVec.Create(T.CreateTruncating(oneMinusBeta2));
+        _l2WeightDecay = TVec.Create(T.CreateTruncating(l2WeightDecay));
+        _decayFactor = TVec.Create(T.CreateTruncating(decayFactor));
         _maximize = maximize;
         _l2 = l2WeightDecay != 0;
         _decoupled = decayFactor != 1;
     }
 
     /// <summary>NAdam's and RAdam's moments, from their options (the decay factor computed per parameter).</summary>
-    public static DecayedMoments<T> Of(in MomentHyper h, double decayFactor)
+    public static DecayedMoments<T, TVec> Of(in MomentHyper h, double decayFactor)
         => new(1 - h.Beta1, h.Beta2, 1 - h.Beta2, h.Decoupled ? 0 : h.WeightDecay, decayFactor, h.Maximize);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Apply<TMath>(ref Vector<T> param, ref Vector<T> grad, ref Vector<T> expAvg, ref Vector<T> expAvgSq) where TMath : IKernelMath
+    public void Apply(ref TVec param, ref TVec grad, ref TVec expAvg, ref TVec expAvgSq)
     {
         if (_maximize) grad = -grad;
         if (_decoupled) param *= _decayFactor;
-        else if (_l2) grad = TMath.MulAdd(_l2WeightDecay, param, grad);
-        expAvg = _lerp.Apply<TMath>(expAvg, grad);
-        expAvgSq = TMath.MulAdd(_oneMinusBeta2 * grad, grad, expAvgSq * _beta2);
+        else if (_l2) grad = TVec.MulAdd(_l2WeightDecay, param, grad);
+        expAvg = _lerp.Apply(expAvg, grad);
+        expAvgSq = TVec.MulAdd(_oneMinusBeta2 * grad, grad, expAvgSq * _beta2);
     }
 }

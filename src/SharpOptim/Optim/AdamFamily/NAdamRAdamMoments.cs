@@ -6,7 +6,7 @@ namespace SharpOptim.Optim;
 /// What NAdam's and RAdam's steps share before their own update, on the reference path (tensor
 /// ops, in PyTorch's order): the moment state, the weight decay (L2 or decoupled) and the two
 /// moment estimates <c>exp_avg</c> / <c>exp_avg_sq</c>. Their kernels do the same per element with
-/// <see cref="DecayedMoments{T}"/>, and the two must stay operation for operation alike.
+/// <see cref="DecayedMoments{T, TVec}"/>, and the two must stay operation for operation alike.
 /// </summary>
 internal static class NAdamRAdamMoments
 {

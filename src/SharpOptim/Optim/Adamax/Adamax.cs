@@ -144,27 +144,27 @@ public sealed class Adamax : Optimizer
         public static AdamaxScalars Scalars(in ParamState state, Tensor param, double step, in Hyper h, in AdamaxScalars previous, bool hasPrevious)
             => hasPrevious && step == previous.Step ? previous : h.Scalars(step);
 
-        public static void Chunk<T, TMath>(in AdamaxScalars s, in ElementChunk<T> chunk)
-            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
-            => ElementwiseDriver.Run(new Op<T, TMath>(s), chunk);
+        public static void Chunk<T, TMath, TVec>(in AdamaxScalars s, in ElementChunk<T> chunk)
+            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath where TVec : struct, ISimdVector<TVec, T>
+            => ElementwiseDriver<T, TVec>.Run(new Op<T, TMath, TVec>(s), chunk);
     }
 
     /// <summary>One vector of Adamax, in the reference path's order of operations. Buffers: exp_avg, exp_inf.</summary>
-    private readonly struct Op<T, TMath>(AdamaxScalars s) : IElementOp<T>
-        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+    private readonly struct Op<T, TMath, TVec>(AdamaxScalars s) : IElementOp<T, TVec>
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath where TVec : struct, ISimdVector<TVec, T>
     {
-        private readonly Vector<T> _wd = new(T.CreateTruncating(s.WeightDecay)), _beta2 = new(T.CreateTruncating(s.Beta2)),
-            _eps = new(T.CreateTruncating(s.Eps)), _negStepSize = new(T.CreateTruncating(-s.StepSize));
+        private readonly TVec _wd = TVec.Create(T.CreateTruncating(s.WeightDecay)), _beta2 = TVec.Create(T.CreateTruncating(s.Beta2)),
+            _eps = TVec.Create(T.CreateTruncating(s.Eps)), _negStepSize = TVec.Create(T.CreateTruncating(-s.StepSize));
         private readonly LerpWeight<T> _lerp = new(s.LerpWeight);
         private readonly bool _l2 = s.WeightDecay != 0, _maximize = s.Maximize;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> expAvg, ref Vector<T> expInf, ref Vector<T> unused)
+        public void Apply(ref TVec p, TVec g, ref TVec expAvg, ref TVec expInf, ref TVec unused)
         {
             if (_maximize) g = -g;
-            if (_l2) g = TMath.MulAdd(_wd, p, g);
-            expAvg = _lerp.Apply<TMath>(expAvg, g);
-            expInf = AdamFamilyMath.Maximum(expInf * _beta2, Vector.Abs(g) + _eps);
+            if (_l2) g = TVec.MulAdd(_wd, p, g);
+            expAvg = _lerp.Apply(expAvg, g);
+            expInf = AdamFamilyMath.Maximum(expInf * _beta2, TVec.Abs(g) + _eps);
             p += _negStepSize * expAvg / expInf;
         }
     }

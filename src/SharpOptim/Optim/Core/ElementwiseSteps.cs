@@ -104,11 +104,13 @@ internal sealed class ElementwiseSteps<TAlgorithm, TState, THyper, TScalars>
                 b?.MarkModified();
                 c?.MarkModified();
             }
-            TAlgorithm.Chunk<T, TMath>(scalars[tensor], new ElementChunk<T>(
+            var chunk = new ElementChunk<T>(
                 ElementwiseKernel.Chunk<T>(p, start, length), ElementwiseKernel.Chunk<T>(p.Grad!, start, length),
                 a is null ? default : ElementwiseKernel.Chunk<T>(a, start, length),
                 b is null ? default : ElementwiseKernel.Chunk<T>(b, start, length),
-                c is null ? default : ElementwiseKernel.Chunk<T>(c, start, length)));
+                c is null ? default : ElementwiseKernel.Chunk<T>(c, start, length));
+            if (KernelVectors.Use512) TAlgorithm.Chunk<T, TMath, Lanes512<T>>(scalars[tensor], chunk);
+            else TAlgorithm.Chunk<T, TMath, NativeLanes<T>>(scalars[tensor], chunk);
         }
     }
 }

@@ -5,7 +5,7 @@ namespace SharpOptim.Optim;
 
 /// <summary>
 /// The state tensors of one parameter that an element-wise kernel updates, in the order the
-/// algorithm's <see cref="IElementOp{T}"/> takes them (null: absent). The skeleton slices them per
+/// algorithm's <see cref="IElementOp{T, TVec}"/> takes them (null: absent). The skeleton slices them per
 /// chunk and bumps their version counters, so no algorithm has to remember to.
 /// </summary>
 internal readonly record struct KernelBuffers(Tensor? A = null, Tensor? B = null, Tensor? C = null);
@@ -68,9 +68,12 @@ internal interface IElementwiseAlgorithm<TState, THyper, TScalars>
     /// </summary>
     static abstract TScalars Scalars(in TState state, Tensor param, double step, in THyper h, in TScalars previous, bool hasPrevious);
 
-    /// <summary>Runs the algorithm's <see cref="IElementOp{T}"/> over one chunk with <see cref="ElementwiseDriver"/>.</summary>
-    static abstract void Chunk<T, TMath>(in TScalars scalars, in ElementChunk<T> chunk)
-        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath;
+    /// <summary>
+    /// Runs the algorithm's <see cref="IElementOp{T, TVec}"/> over one chunk with
+    /// <see cref="ElementwiseDriver{T, TVec}"/>, at the vector width <typeparamref name="TVec"/> the skeleton chose.
+    /// </summary>
+    static abstract void Chunk<T, TMath, TVec>(in TScalars scalars, in ElementChunk<T> chunk)
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath where TVec : struct, ISimdVector<TVec, T>;
 
     /// <summary>Before the kernel runs (after scalars): e.g. SGD's new momentum buffers. Default: nothing.</summary>
     static virtual void BeforeKernel(List<Tensor> ps, List<TState> states, in THyper h) { }

@@ -13,6 +13,9 @@ namespace SharpOptim.Optim.Kernels;
 /// </summary>
 internal interface IKernelMath
 {
+    /// <summary>Whether a multiply and an add that the reference computes as two ops are contracted into one rounding.</summary>
+    static abstract bool ContractsTwoOps { get; }
+
     /// <summary><c>a * b + c</c> as one tensor op computes it (add with alpha, addcmul, lerp): rounded once.</summary>
     static abstract T MulAdd<T>(T a, T b, T c) where T : unmanaged, IFloatingPointIeee754<T>;
 
@@ -28,6 +31,8 @@ internal interface IKernelMath
 
 internal struct ExactMath : IKernelMath
 {
+    public static bool ContractsTwoOps => false;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T MulAdd<T>(T a, T b, T c) where T : unmanaged, IFloatingPointIeee754<T> => T.FusedMultiplyAdd(a, b, c);
 
@@ -44,6 +49,8 @@ internal struct ExactMath : IKernelMath
 
 internal struct FusedMath : IKernelMath
 {
+    public static bool ContractsTwoOps => true;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T MulAdd<T>(T a, T b, T c) where T : unmanaged, IFloatingPointIeee754<T> => T.FusedMultiplyAdd(a, b, c);
 

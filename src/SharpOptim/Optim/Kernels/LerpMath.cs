@@ -24,12 +24,18 @@ internal static class LerpMath
         return smallWeight ? TMath.MulAdd(weight, diff, start) : TMath.MulAdd(-diff, T.One - weight, end);
     }
 
+    /// <summary>Lane-wise, for the kernels written on <see cref="Vector{T}"/> (Adafactor's, Muon's).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<T> Lerp<T, TMath>(Vector<T> start, Vector<T> end, Vector<T> weight, Vector<T> oneMinusWeight, bool smallWeight)
         where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+        => Lerp(new NativeLanes<T>(start), new NativeLanes<T>(end), new NativeLanes<T>(weight), new NativeLanes<T>(oneMinusWeight), smallWeight).Value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec Lerp<TVec>(TVec start, TVec end, TVec weight, TVec oneMinusWeight, bool smallWeight)
+        where TVec : struct, ISimdArithmetic<TVec>
     {
         var diff = end - start;
-        return smallWeight ? TMath.MulAdd(weight, diff, start) : TMath.MulAdd(-diff, oneMinusWeight, end);
+        return smallWeight ? TVec.MulAdd(weight, diff, start) : TVec.MulAdd(-diff, oneMinusWeight, end);
     }
 }
 
@@ -55,7 +61,8 @@ internal readonly struct LerpWeight<T> where T : unmanaged, IFloatingPointIeee75
     public T Apply<TMath>(T start, T end) where TMath : IKernelMath
         => LerpMath.Lerp<T, TMath>(start, end, _weight, Small);
 
+    /// <summary>Lane-wise; a lerp is one rounding in either numerics mode, so it takes none.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector<T> Apply<TMath>(Vector<T> start, Vector<T> end) where TMath : IKernelMath
-        => LerpMath.Lerp<T, TMath>(start, end, new Vector<T>(_weight), new Vector<T>(_oneMinusWeight), Small);
+    public TVec Apply<TVec>(TVec start, TVec end) where TVec : struct, ISimdVector<TVec, T>
+        => LerpMath.Lerp(start, end, TVec.Create(_weight), TVec.Create(_oneMinusWeight), Small);
 }

@@ -160,9 +160,9 @@ public sealed class NAdam : Optimizer
             return new(h, step, mu, muNext, muProduct, biasCorrection2, gradCoef, avgCoef);
         }
 
-        public static void Chunk<T, TMath>(in StepScalars s, in ElementChunk<T> chunk)
-            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
-            => ElementwiseDriver.Run(new Op<T, TMath>(s), chunk);
+        public static void Chunk<T, TMath, TVec>(in StepScalars s, in ElementChunk<T> chunk)
+            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath where TVec : struct, ISimdVector<TVec, T>
+            => ElementwiseDriver<T, TVec>.Run(new Op<T, TMath, TVec>(s), chunk);
     }
 
     /// <summary>The momentum schedule's <c>mu</c> and <c>mu_next</c> for step <paramref name="step"/>, in double as PyTorch's Python computes them.</summary>
@@ -204,18 +204,18 @@ public sealed class NAdam : Optimizer
     }
 
     /// <summary>One vector of NAdam, in the reference path's order of operations. Buffers: exp_avg, exp_avg_sq.</summary>
-    private readonly struct Op<T, TMath>(StepScalars s) : IElementOp<T>
-        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+    private readonly struct Op<T, TMath, TVec>(StepScalars s) : IElementOp<T, TVec>
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath where TVec : struct, ISimdVector<TVec, T>
     {
-        private readonly DecayedMoments<T> _moments = DecayedMoments<T>.Of(s.H.Common.Moments, s.H.Common.DecayFactor);
-        private readonly Vector<T> _bc2 = new(T.CreateTruncating(s.BiasCorrection2)), _eps = new(T.CreateTruncating(s.H.Common.Moments.Eps)),
-            _gradCoef = new(T.CreateTruncating(s.GradCoefficient)), _avgCoef = new(T.CreateTruncating(s.AvgCoefficient));
+        private readonly DecayedMoments<T, TVec> _moments = DecayedMoments<T, TVec>.Of(s.H.Common.Moments, s.H.Common.DecayFactor);
+        private readonly TVec _bc2 = TVec.Create(T.CreateTruncating(s.BiasCorrection2)), _eps = TVec.Create(T.CreateTruncating(s.H.Common.Moments.Eps)),
+            _gradCoef = TVec.Create(T.CreateTruncating(s.GradCoefficient)), _avgCoef = TVec.Create(T.CreateTruncating(s.AvgCoefficient));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> expAvg, ref Vector<T> expAvgSq, ref Vector<T> unused)
+        public void Apply(ref TVec p, TVec g, ref TVec expAvg, ref TVec expAvgSq, ref TVec unused)
         {
-            _moments.Apply<TMath>(ref p, ref g, ref expAvg, ref expAvgSq);
-            var denom = Vector.SquareRoot(expAvgSq / _bc2) + _eps;
+            _moments.Apply(ref p, ref g, ref expAvg, ref expAvgSq);
+            var denom = TVec.Sqrt(expAvgSq / _bc2) + _eps;
             p += _gradCoef * g / denom;
             p += _avgCoef * expAvg / denom;
         }

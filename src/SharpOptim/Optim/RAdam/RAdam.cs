@@ -139,9 +139,9 @@ public sealed class RAdam : Optimizer
             return new(h, step, h.Lr.Kernel.Value, biasCorrection1, rectified, Math.Pow(biasCorrection2, 0.5), rect);
         }
 
-        public static void Chunk<T, TMath>(in StepScalars s, in ElementChunk<T> chunk)
-            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
-            => ElementwiseDriver.Run(new Op<T, TMath>(s), chunk);
+        public static void Chunk<T, TMath, TVec>(in StepScalars s, in ElementChunk<T> chunk)
+            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath where TVec : struct, ISimdVector<TVec, T>
+            => ElementwiseDriver<T, TVec>.Run(new Op<T, TMath, TVec>(s), chunk);
     }
 
     /// <summary>
@@ -163,21 +163,21 @@ public sealed class RAdam : Optimizer
     }
 
     /// <summary>One vector of RAdam, in the reference path's order of operations. Buffers: exp_avg, exp_avg_sq.</summary>
-    private readonly struct Op<T, TMath>(StepScalars s) : IElementOp<T>
-        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+    private readonly struct Op<T, TMath, TVec>(StepScalars s) : IElementOp<T, TVec>
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath where TVec : struct, ISimdVector<TVec, T>
     {
-        private readonly DecayedMoments<T> _moments = DecayedMoments<T>.Of(s.H.Moments, s.H.DecayFactor);
-        private readonly Vector<T> _lr = new(T.CreateTruncating(s.Lr)), _bc1 = new(T.CreateTruncating(s.BiasCorrection1)),
-            _eps = new(T.CreateTruncating(s.H.Moments.Eps)), _sqrtBc2 = new(T.CreateTruncating(s.SqrtBiasCorrection2)),
-            _rect = new(T.CreateTruncating(s.Rect));
+        private readonly DecayedMoments<T, TVec> _moments = DecayedMoments<T, TVec>.Of(s.H.Moments, s.H.DecayFactor);
+        private readonly TVec _lr = TVec.Create(T.CreateTruncating(s.Lr)), _bc1 = TVec.Create(T.CreateTruncating(s.BiasCorrection1)),
+            _eps = TVec.Create(T.CreateTruncating(s.H.Moments.Eps)), _sqrtBc2 = TVec.Create(T.CreateTruncating(s.SqrtBiasCorrection2)),
+            _rect = TVec.Create(T.CreateTruncating(s.Rect));
         private readonly bool _rectified = s.Rectified;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> expAvg, ref Vector<T> expAvgSq, ref Vector<T> unused)
+        public void Apply(ref TVec p, TVec g, ref TVec expAvg, ref TVec expAvgSq, ref TVec unused)
         {
-            _moments.Apply<TMath>(ref p, ref g, ref expAvg, ref expAvgSq);
+            _moments.Apply(ref p, ref g, ref expAvg, ref expAvgSq);
             var update = expAvg / _bc1 * _lr;
-            if (_rectified) update = update * (Vector<T>.One / (Vector.SquareRoot(expAvgSq) + _eps) * _sqrtBc2) * _rect;
+            if (_rectified) update = update * (TVec.Create(T.One) / (TVec.Sqrt(expAvgSq) + _eps) * _sqrtBc2) * _rect;
             p -= update;
         }
     }

@@ -162,9 +162,9 @@ public sealed class RMSprop : Optimizer
 
         public static Hyper Scalars(in ParamState state, Tensor param, double step, in Hyper h, in Hyper previous, bool hasPrevious) => h;
 
-        public static void Chunk<T, TMath>(in Hyper h, in ElementChunk<T> chunk)
-            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
-            => ElementwiseDriver.Run(new Op<T, TMath>(h), chunk);
+        public static void Chunk<T, TMath, TVec>(in Hyper h, in ElementChunk<T> chunk)
+            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath where TVec : struct, ISimdVector<TVec, T>
+            => ElementwiseDriver<T, TVec>.Run(new Op<T, TMath, TVec>(h), chunk);
     }
 
     /// <summary>
@@ -174,42 +174,42 @@ public sealed class RMSprop : Optimizer
     /// else <c>p -= lr·g/avg</c>. Where PyTorch has one operation of the form <c>a + b·c</c>, it rounds
     /// once in either numerics mode, as PyTorch's CPU kernel and the reference's tensor op round it.
     /// </summary>
-    private readonly struct Op<T, TMath> : IElementOp<T>
-        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+    private readonly struct Op<T, TMath, TVec> : IElementOp<T, TVec>
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath where TVec : struct, ISimdVector<TVec, T>
     {
-        private readonly Vector<T> _wd, _alpha, _oneMinusAlpha, _eps, _momentum, _negLr, _lerpOneMinusWeight;
+        private readonly TVec _wd, _alpha, _oneMinusAlpha, _eps, _momentum, _negLr, _lerpOneMinusWeight;
         private readonly bool _decay, _centered, _useMomentum, _maximize, _lerpFromStart;
 
         public Op(in Hyper h)
         {
             // Hyper-parameters cast to the element type first, as PyTorch's CPU kernels cast alpha/value.
             T oneMinusAlpha = T.CreateTruncating(1 - h.Alpha);
-            (_wd, _alpha, _oneMinusAlpha) = (new(T.CreateTruncating(h.WeightDecay)), new(T.CreateTruncating(h.Alpha)), new(oneMinusAlpha));
-            (_eps, _momentum, _negLr) = (new(T.CreateTruncating(h.Eps)), new(T.CreateTruncating(h.Momentum)), new(T.CreateTruncating(-h.Lr)));
+            (_wd, _alpha, _oneMinusAlpha) = (TVec.Create(T.CreateTruncating(h.WeightDecay)), TVec.Create(T.CreateTruncating(h.Alpha)), TVec.Create(oneMinusAlpha));
+            (_eps, _momentum, _negLr) = (TVec.Create(T.CreateTruncating(h.Eps)), TVec.Create(T.CreateTruncating(h.Momentum)), TVec.Create(T.CreateTruncating(-h.Lr)));
             // grad_avg.lerp_(g, 1 - α): PyTorch's two-branch lerp, picked once for the whole chunk.
             _lerpFromStart = T.Abs(oneMinusAlpha) < T.CreateTruncating(0.5);
-            _lerpOneMinusWeight = new(T.One - oneMinusAlpha);
+            _lerpOneMinusWeight = TVec.Create(T.One - oneMinusAlpha);
             (_decay, _centered, _useMomentum, _maximize) = (h.WeightDecay != 0, h.Centered, h.Momentum > 0, h.Maximize);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> squareAvg, ref Vector<T> gradAvg, ref Vector<T> buffer)
+        public void Apply(ref TVec p, TVec g, ref TVec squareAvg, ref TVec gradAvg, ref TVec buffer)
         {
             if (_maximize) g = -g;
-            if (_decay) g = TMath.MulAdd(_wd, p, g);
-            squareAvg = TMath.MulAdd(_oneMinusAlpha * g, g, squareAvg * _alpha);
-            Vector<T> avg;
+            if (_decay) g = TVec.MulAdd(_wd, p, g);
+            squareAvg = TVec.MulAdd(_oneMinusAlpha * g, g, squareAvg * _alpha);
+            TVec avg;
             if (_centered)
             {
                 var diff = g - gradAvg;
-                gradAvg = _lerpFromStart ? TMath.MulAdd(_oneMinusAlpha, diff, gradAvg) : TMath.MulAdd(-diff, _lerpOneMinusWeight, g);
-                avg = Vector.SquareRoot(TMath.MulAdd(-gradAvg, gradAvg, squareAvg)) + _eps;
+                gradAvg = _lerpFromStart ? TVec.MulAdd(_oneMinusAlpha, diff, gradAvg) : TVec.MulAdd(-diff, _lerpOneMinusWeight, g);
+                avg = TVec.Sqrt(TVec.MulAdd(-gradAvg, gradAvg, squareAvg)) + _eps;
             }
-            else avg = Vector.SquareRoot(squareAvg) + _eps;
+            else avg = TVec.Sqrt(squareAvg) + _eps;
             if (_useMomentum)
             {
                 buffer = buffer * _momentum + g / avg;
-                p = TMath.MulAdd(_negLr, buffer, p);
+                p = TVec.MulAdd(_negLr, buffer, p);
             }
             else p += _negLr * g / avg;
         }

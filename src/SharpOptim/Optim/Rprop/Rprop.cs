@@ -137,9 +137,9 @@ public sealed class Rprop : Optimizer
         public static Hyper Scalars(in ParamState state, Tensor param, double step, in Hyper h, in Hyper previous, bool hasPrevious) => h;
 
         /// <summary>There is no multiply-add to contract, so one op serves both numerics modes.</summary>
-        public static void Chunk<T, TMath>(in Hyper h, in ElementChunk<T> chunk)
-            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
-            => ElementwiseDriver.Run(new Op<T>(h), chunk);
+        public static void Chunk<T, TMath, TVec>(in Hyper h, in ElementChunk<T> chunk)
+            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath where TVec : struct, ISimdVector<TVec, T>
+            => ElementwiseDriver<T, TVec>.Run(new Op<T, TVec>(h), chunk);
     }
 
     private static bool AnyWithoutState(Optimizer owner, List<Tensor> ps)
@@ -157,31 +157,32 @@ public sealed class Rprop : Optimizer
     /// NaN product (a NaN gradient, or an infinite one against a zero prev) keeps the step size, and
     /// a NaN gradient leaves its element where it was; only prev takes the NaN.
     /// </summary>
-    private readonly struct Op<T>(in Hyper h) : IElementOp<T> where T : unmanaged, IFloatingPointIeee754<T>
+    private readonly struct Op<T, TVec>(in Hyper h) : IElementOp<T, TVec>
+        where T : unmanaged, IFloatingPointIeee754<T> where TVec : struct, ISimdVector<TVec, T>
     {
-        private readonly Vector<T> _etaMinus = new(T.CreateTruncating(h.EtaMinus)), _etaPlus = new(T.CreateTruncating(h.EtaPlus)),
-            _min = new(T.CreateTruncating(h.StepSizeMin)), _max = new(T.CreateTruncating(h.StepSizeMax));
+        private readonly TVec _etaMinus = TVec.Create(T.CreateTruncating(h.EtaMinus)), _etaPlus = TVec.Create(T.CreateTruncating(h.EtaPlus)),
+            _min = TVec.Create(T.CreateTruncating(h.StepSizeMin)), _max = TVec.Create(T.CreateTruncating(h.StepSizeMax));
         private readonly bool _maximize = h.Maximize;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> prev, ref Vector<T> stepSize, ref Vector<T> unused)
+        public void Apply(ref TVec p, TVec g, ref TVec prev, ref TVec stepSize, ref TVec unused)
         {
             if (_maximize) g = -g;
             var product = g * prev;
-            var flipped = Vector.LessThan(product, Vector<T>.Zero);
-            var factor = Vector.ConditionalSelect(Vector.GreaterThan(product, Vector<T>.Zero), _etaPlus,
-                Vector.ConditionalSelect(flipped, _etaMinus, Vector<T>.One));
+            var flipped = TVec.LessThan(product, default(TVec));
+            var factor = TVec.ConditionalSelect(TVec.GreaterThan(product, default(TVec)), _etaPlus,
+                TVec.ConditionalSelect(flipped, _etaMinus, TVec.Create(T.One)));
             var size = stepSize * factor;
-            size = Vector.ConditionalSelect(Vector.LessThan(size, _min), _min, size);
-            stepSize = Vector.ConditionalSelect(Vector.GreaterThan(size, _max), _max, size);
-            g = Vector.ConditionalSelect(flipped, Vector<T>.Zero, g);
+            size = TVec.ConditionalSelect(TVec.LessThan(size, _min), _min, size);
+            stepSize = TVec.ConditionalSelect(TVec.GreaterThan(size, _max), _max, size);
+            g = TVec.ConditionalSelect(flipped, default(TVec), g);
             p -= Sign(g) * stepSize;
             prev = g;
         }
 
         /// <summary>PyTorch's sign, as <c>Tensor.Sign</c>: +0 for NaN and for ±0.</summary>
-        private static Vector<T> Sign(Vector<T> x)
-            => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<T>.Zero), Vector<T>.One,
-                Vector.ConditionalSelect(Vector.LessThan(x, Vector<T>.Zero), -Vector<T>.One, Vector<T>.Zero));
+        private static TVec Sign(TVec x)
+            => TVec.ConditionalSelect(TVec.GreaterThan(x, default(TVec)), TVec.Create(T.One),
+                TVec.ConditionalSelect(TVec.LessThan(x, default(TVec)), -TVec.Create(T.One), default(TVec)));
     }
 }

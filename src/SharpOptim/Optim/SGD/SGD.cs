@@ -146,9 +146,9 @@ public sealed class SGD : Optimizer
                 if (buffers[i].IsNew) owner.State[ps[i]]["momentum_buffer"] = buffers[i].Buffer;
         }
 
-        public static void Chunk<T, TMath>(in Scalars scalars, in ElementChunk<T> chunk)
-            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
-            => ElementwiseDriver.Run(new Op<T, TMath>(scalars.H, scalars.NewBuffer), chunk);
+        public static void Chunk<T, TMath, TVec>(in Scalars scalars, in ElementChunk<T> chunk)
+            where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath where TVec : struct, ISimdVector<TVec, T>
+            => ElementwiseDriver<T, TVec>.Run(new Op<T, TMath, TVec>(scalars.H, scalars.NewBuffer), chunk);
     }
 
     /// <summary>
@@ -157,26 +157,26 @@ public sealed class SGD : Optimizer
     /// <c>p -= lr·g</c>. The reference's operations in its order; each multiply-add is one
     /// <c>add(alpha=)</c> of the reference, rounded once in either numerics mode.
     /// </summary>
-    private readonly struct Op<T, TMath>(Hyper h, bool newBuffer) : IElementOp<T>
-        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath
+    private readonly struct Op<T, TMath, TVec>(Hyper h, bool newBuffer) : IElementOp<T, TVec>
+        where T : unmanaged, IFloatingPointIeee754<T> where TMath : IKernelMath where TVec : struct, ISimdVector<TVec, T>
     {
         // Hyper-parameters cast to the element type first, as PyTorch's CPU kernels cast alpha/value.
-        private readonly Vector<T> _wd = new(T.CreateTruncating(h.WeightDecay)), _m = new(T.CreateTruncating(h.Momentum)),
-            _oneMinusDampening = new(T.CreateTruncating(1 - h.Dampening)), _negLr = new(T.CreateTruncating(-h.Lr));
+        private readonly TVec _wd = TVec.Create(T.CreateTruncating(h.WeightDecay)), _m = TVec.Create(T.CreateTruncating(h.Momentum)),
+            _oneMinusDampening = TVec.Create(T.CreateTruncating(1 - h.Dampening)), _negLr = TVec.Create(T.CreateTruncating(-h.Lr));
         private readonly bool _decay = h.WeightDecay != 0, _momentum = h.Momentum != 0, _maximize = h.Maximize, _nesterov = h.Nesterov,
             _newBuffer = newBuffer;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply(ref Vector<T> p, Vector<T> g, ref Vector<T> buffer, ref Vector<T> unused, ref Vector<T> unused2)
+        public void Apply(ref TVec p, TVec g, ref TVec buffer, ref TVec unused, ref TVec unused2)
         {
             if (_maximize) g = -g;
-            if (_decay) g = TMath.MulAdd(_wd, p, g);
+            if (_decay) g = TVec.MulAdd(_wd, p, g);
             if (_momentum)
             {
-                buffer = _newBuffer ? g : TMath.MulAdd(_oneMinusDampening, g, buffer * _m);
-                g = _nesterov ? TMath.MulAdd(_m, buffer, g) : buffer;
+                buffer = _newBuffer ? g : TVec.MulAdd(_oneMinusDampening, g, buffer * _m);
+                g = _nesterov ? TVec.MulAdd(_m, buffer, g) : buffer;
             }
-            p = TMath.MulAdd(_negLr, g, p);
+            p = TVec.MulAdd(_negLr, g, p);
         }
     }
 }
