@@ -10,12 +10,13 @@ var repeats = new Option<int>("--repeats") { Description = "Timed steps per conf
 var warmup = new Option<int>("--warmup") { Description = "Untimed steps first (at least)", DefaultValueFactory = _ => 3 };
 var threads = new Option<int>("--threads") { Description = "Threads for both libraries", DefaultValueFactory = _ => Environment.ProcessorCount };
 var oracle = new Option<string>("--oracle") { Description = "PyTorch's python (the oracle)", DefaultValueFactory = _ => "tools/oracle/python" };
+var referenceDir = new Option<string?>("--reference-dir") { Description = "Folder (under the repository) with the reference implementations of algorithms torch.optim lacks (bench/README.md)" };
 var output = new Option<string?>("--markdown") { Description = "Also write the whole report (docs/benchmarks.md) to this file" };
 var followUps = new FollowUpRuns();
 
 var root = new RootCommand("Time one optimizer step of SharpOptim and PyTorch on the same shapes.")
 {
-    algorithms, cases, repeats, warmup, threads, oracle, output, TrainComparison.Flag, TrainComparison.Runs, TrainComparison.Program,
+    algorithms, cases, repeats, warmup, threads, oracle, referenceDir, output, TrainComparison.Flag, TrainComparison.Runs, TrainComparison.Program,
     CheckpointBench.Flag, CheckpointBench.Layers, CheckpointBench.Repeats, CheckpointBench.Folder,
 };
 followUps.AddTo(root);
@@ -36,7 +37,7 @@ root.SetAction(parsed =>
     }
     var warmupPolicy = new Warmup(parsed.GetValue(warmup), parsed.GetValue(followUps.WarmupSeconds));
     Torch.SetNumThreads(parsed.GetValue(threads));
-    var torch = new TorchRunner(Path.GetFullPath(parsed.GetValue(oracle)!), "bench/torch_bench.py", parsed.GetValue(threads));
+    var torch = new TorchRunner(Path.GetFullPath(parsed.GetValue(oracle)!), "bench/torch_bench.py", parsed.GetValue(threads), parsed.GetValue(referenceDir));
     var report = new BenchReport(torch.Available);
     if (!torch.Available)
         Console.WriteLine($"PyTorch was not found ({parsed.GetValue(oracle)}): printing SharpOptim's figures only.");

@@ -6,8 +6,10 @@ namespace SharpOptim.Bench;
 /// <summary>
 /// Runs bench/torch_bench.py through the PyTorch oracle's python, on the same shapes, in the same
 /// process tree, so both sides share the machine's state. Absent oracle: <see cref="Available"/> is false.
+/// <paramref name="referenceDir"/>: a folder under the repository holding reference implementations
+/// of algorithms torch.optim lacks (bench/README.md says which), where torch_bench.py also looks.
 /// </summary>
-public sealed class TorchRunner(string pythonPath, string script, int threads)
+public sealed class TorchRunner(string pythonPath, string script, int threads, string? referenceDir = null)
 {
     public static readonly string[] Impls = ["forloop", "foreach", "fused"];
 
@@ -39,6 +41,7 @@ public sealed class TorchRunner(string pythonPath, string script, int threads)
             ["repeats"] = repeats,
             ["threads"] = threads,
         };
+        if (referenceDir is not null) request["reference_dir"] = referenceDir;
         string stdout = ChildProcess.RunChecked(pythonPath, [script, request.ToJsonString()]).Stdout;
         var reply = JsonNode.Parse(stdout.Trim().Split('\n')[^1]) ?? throw new InvalidDataException("empty reply from torch_bench.py");
         Version = reply["torch_version"]?.GetValue<string>();

@@ -44,6 +44,7 @@ public sealed class DistributedTrainer(TrainOptions options, bool zero, Split tr
         {
             double epochLr = optimizer.ParamGroups[0].Lr;
             ddp.Train();
+            ScheduleFreeModes.Train(optimizers);
             sampler.SetEpoch(epoch);
             var mine = sampler.Select(i => (long)i).ToArray();
             double lossSum = 0;
@@ -75,6 +76,7 @@ public sealed class DistributedTrainer(TrainOptions options, bool zero, Split tr
             double trainLoss = lossSum / mine.Length;
             if (scheduler is ReduceLROnPlateau plateau) plateau.Step(trainLoss);
             else if (!schedule.PerStep) scheduler?.Step();
+            ScheduleFreeModes.Eval(optimizers);   // evaluate at a schedule-free optimizer's x
             double testAcc = Trainer.Accuracy(model, test);
             history.Add(new EpochResult(epoch + 1, options.Epochs, epochLr, trainLoss, (double)correct.Item<long>() / sampler.TotalSize, testAcc, clock.Elapsed));
             progress.OnEpoch(history[^1]);
@@ -91,6 +93,8 @@ public sealed class DistributedTrainer(TrainOptions options, bool zero, Split tr
         var entry = OptimizerCatalog.Get(options.Optimizer);
         if (zero && entry.Name == "lbfgs") return "--zero cannot shard LBFGS (its step is a line search over all parameters); drop --zero.";
         if (zero && entry.Name == "muon") return "--zero shards one optimizer; muon pairs Muon with AdamW. Drop --zero or pick another optimizer.";
+        if (zero && OptimizerRegistry.Get(entry.Name).Type.IsSubclassOf(typeof(ScheduleFreeOptimizer)))
+            return $"--zero cannot switch {entry.Name}'s shards between its train and eval points; drop --zero.";
         return null;
     }
 

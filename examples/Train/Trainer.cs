@@ -25,7 +25,9 @@ public interface ITrainingProgress
 /// every epoch, under any optimizer and learning-rate scheduler — the recipe PyTorch users write
 /// by hand. Optionally SWA and EMA as in PyTorch's docs ("Putting it all together: SWA / EMA"):
 /// SWA from 75% of the epochs on with SWALR in place of the scheduler, EMA after every step, and
-/// the averaged models' BatchNorm statistics refreshed with UpdateBn at the end.
+/// the averaged models' BatchNorm statistics refreshed with UpdateBn at the end. A schedule-free
+/// optimizer is put in eval mode (its parameters at the averaged point x) wherever the model is
+/// evaluated, averaged or saved, and back in train mode to train (<see cref="ScheduleFreeModes"/>).
 /// </summary>
 public sealed class Trainer(TrainOptions options, Split train, Split test)
 {
@@ -53,6 +55,7 @@ public sealed class Trainer(TrainOptions options, Split train, Split test)
             ? new SWALR(optimizer, swaLr: options.SwaLr, annealEpochs: Math.Max(1, (options.Epochs - options.SwaStart) / 4))
             : null;
         var emaModel = options.EmaDecay is double decay ? new AveragedModel(model, multiAvgFn: Swa.GetEmaMultiAvgFn(decay)) : null;
+        bool scheduleFree = ScheduleFreeModes.Any(optimizers);
         var checkpoint = new Checkpoint(model, optimizers, scheduler, swaModel, swaScheduler, emaModel) { Options = ResumeCheck.Record(options) };
         int firstEpoch = options.ResumePath is { } resumePath ? checkpoint.Load(resumePath) : 0;
         if (firstEpoch >= options.Epochs) throw ResumeCheck.Finished(options.ResumePath!, firstEpoch);
@@ -73,6 +76,7 @@ public sealed class Trainer(TrainOptions options, Split train, Split test)
             bool swaPhase = swaScheduler is not null && epoch >= options.SwaStart;
             double lr = optimizer.ParamGroups[0].Lr;
             model.Train();
+            ScheduleFreeModes.Train(optimizers);   // also after a resume: the checkpoint was saved in eval mode
             double lossSum = 0;
             long correct = 0;
             var order = Torch.RandPerm(n, new Generator(unchecked(options.Seed * 1_000_003 + epoch)));
@@ -95,7 +99,13 @@ public sealed class Trainer(TrainOptions options, Split train, Split test)
                     return l;
                 })!;
                 foreach (var other in optimizers.Others) other.Step();   // gradients are in place from the closure
-                emaModel?.UpdateParameters(model);
+                if (emaModel is not null)
+                {
+                    // The EMA averages the weights to evaluate: a schedule-free optimizer's x.
+                    if (scheduleFree) ScheduleFreeModes.Eval(optimizers);
+                    emaModel.UpdateParameters(model);
+                    if (scheduleFree) ScheduleFreeModes.Train(optimizers);
+                }
                 if (schedule.PerStep && !swaPhase) scheduler?.Step();
 
                 lossSum += loss.Item() * size;
@@ -104,6 +114,8 @@ public sealed class Trainer(TrainOptions options, Split train, Split test)
             }
 
             double trainLoss = lossSum / n;
+            // From here to the next epoch the weights are evaluated, averaged and saved: at x.
+            ScheduleFreeModes.Eval(optimizers);
             if (swaPhase)
             {
                 swaModel!.UpdateParameters(model);

@@ -218,8 +218,19 @@ public class OptimizerRegistryTests
     /// <summary>The one public constructor, which the registry's factory calls.</summary>
     private static ConstructorInfo Constructor(OptimizerInfo info) => Assert.Single(info.Type.GetConstructors());
 
-    /// <summary>The constructor called with these flags by name (when it takes them) and every other argument at its default.</summary>
+    /// <summary>
+    /// The constructor called with these flags by name (when it takes them) and every other argument
+    /// at its default, then made ready to step as the registry hands optimizers out (a schedule-free
+    /// one put in train mode).
+    /// </summary>
     private static Optimizer Construct(OptimizerInfo info, Tensor[] ps, bool? forEach, bool? fused, bool differentiable)
+    {
+        var optimizer = ConstructOnly(info, ps, forEach, fused, differentiable);
+        if (optimizer is ScheduleFreeOptimizer scheduleFree) scheduleFree.Train();
+        return optimizer;
+    }
+
+    private static Optimizer ConstructOnly(OptimizerInfo info, Tensor[] ps, bool? forEach, bool? fused, bool differentiable)
     {
         var arguments = Constructor(info).GetParameters().Select(p => p.Name switch
         {

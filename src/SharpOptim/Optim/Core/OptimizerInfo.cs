@@ -105,7 +105,7 @@ public sealed class OptimizerInfo
         };
     }
 
-    /// <summary>The optimizer over <paramref name="parameters"/> on <paramref name="choice"/>, every other option at its default.</summary>
+    /// <summary>The optimizer over <paramref name="parameters"/> on <paramref name="choice"/>, every other option at its default, ready to step (a <see cref="ScheduleFreeOptimizer"/> in train mode).</summary>
     /// <param name="parameters">Tensors, (name, tensor) tuples, or <see cref="ParamGroup"/>s, as the constructor takes them.</param>
     /// <param name="choice">One of its <see cref="Implementations"/>.</param>
     /// <param name="lr">The learning rate; null: the constructor's default.</param>
@@ -118,7 +118,7 @@ public sealed class OptimizerInfo
 
     /// <summary>
     /// The optimizer over <paramref name="parameters"/> with PyTorch's implementation flags, every
-    /// other option at its default. A flag its constructor does not take is refused, as Python
+    /// other option at its default, ready to step (a <see cref="ScheduleFreeOptimizer"/> in train mode). A flag its constructor does not take is refused, as Python
     /// refuses an unexpected keyword argument; combinations the constructor refuses (<c>fused</c>
     /// with <c>foreach</c> or <c>differentiable</c>) it refuses with its own exception.
     /// </summary>
@@ -133,7 +133,10 @@ public sealed class OptimizerInfo
         RefuseAbsentFlag(@foreach is not null, ImplementationChoice.ForEach, nameof(@foreach));
         RefuseAbsentFlag(fused is not null, ImplementationChoice.Fused, nameof(fused));
         RefuseAbsentFlag(differentiable, ImplementationChoice.Differentiable, nameof(differentiable));
-        return _create(parameters, new ImplementationFlags(@foreach, fused, differentiable), lr);
+        var optimizer = _create(parameters, new ImplementationFlags(@foreach, fused, differentiable), lr);
+        // Ready to step, as every caller of the registry steps it: a schedule-free optimizer in train mode.
+        if (optimizer is ScheduleFreeOptimizer scheduleFree) scheduleFree.Train();
+        return optimizer;
     }
 
     private void RefuseAbsentFlag(bool given, ImplementationChoice flag, string name)

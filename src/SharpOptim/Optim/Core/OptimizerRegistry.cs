@@ -29,6 +29,8 @@ public static class OptimizerRegistry
         Info("rmsprop", 1e-3, [ForEach, Differentiable], (ps, f, lr) => new RMSprop(ps, lr, @foreach: f.ForEach, differentiable: f.Differentiable)),
         Info("rprop", 1e-2, [ForEach, Differentiable], (ps, f, lr) => new Rprop(ps, lr, @foreach: f.ForEach, differentiable: f.Differentiable)),
         Info("adafactor", 1e-2, [ForEach, Fused], (ps, f, lr) => new Adafactor(ps, lr, @foreach: f.ForEach, fused: f.Fused)),
+        Info("adamw_schedulefree", 0.02, [ForEach], (ps, f, lr) => new AdamWScheduleFree(ps, lr, @foreach: f.ForEach)),
+        Info("sgd_schedulefree", 1.0, [ForEach], (ps, f, lr) => new SGDScheduleFree(ps, lr, @foreach: f.ForEach)),
         Info("lbfgs", 1.0, [], (ps, _, lr) => new LBFGS(ps, lr), Needs.Closure | Needs.SingleGroup),
         Info("muon", 0.02, [ForEach, Fused], (ps, f, lr) => new Muon(ps, lr, @foreach: f.ForEach, fused: f.Fused), Needs.Matrices),
         Info("sparse_adam", null, [ForEach, Fused], (ps, f, lr) => new SparseAdam(ps, lr, @foreach: f.ForEach, fused: f.Fused), Needs.SparseGradients),

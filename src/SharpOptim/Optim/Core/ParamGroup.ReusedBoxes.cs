@@ -29,6 +29,14 @@ public sealed partial class ParamGroup
         else Store(key, value);
     }
 
+    /// <summary>Sets <paramref name="key"/> to an integer (a Python int: a step count), as <see cref="WriteNumber"/> does.</summary>
+    internal void WriteInteger(string key, long value)
+    {
+        if (PrivateBox(key) is { } box && box is long)
+            Unsafe.Unbox<long>(box) = value;
+        else Store(key, value);
+    }
+
     /// <summary>Sets <paramref name="key"/> to a pair of numbers (<c>betas</c>), as <see cref="WriteNumber"/> does.</summary>
     internal void WritePair(string key, (double, double) value)
     {
