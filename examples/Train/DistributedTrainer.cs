@@ -93,7 +93,7 @@ public sealed class DistributedTrainer(TrainOptions options, bool zero, Split tr
         var entry = OptimizerCatalog.Get(options.Optimizer);
         if (zero && entry.Name == "lbfgs") return "--zero cannot shard LBFGS (its step is a line search over all parameters); drop --zero.";
         if (zero && entry.Name == "muon") return "--zero shards one optimizer; muon pairs Muon with AdamW. Drop --zero or pick another optimizer.";
-        if (zero && OptimizerRegistry.Get(entry.Name).Type.IsSubclassOf(typeof(ScheduleFreeOptimizer)))
+        if (zero && OptimizerRegistry.Get(entry.Name).SwitchesTrainEvalModes)
             return $"--zero cannot switch {entry.Name}'s shards between its train and eval points; drop --zero.";
         return null;
     }

@@ -136,19 +136,34 @@ public sealed partial class ZeroRedundancyOptimizer : Optimizer
     }
 
     /// <summary>
+    /// Whether ZeroRedundancyOptimizer can shard the algorithm of <paramref name="info"/>: one that
+    /// needs no closure, no sparse gradients and no train/eval modes (see <see cref="Refuse"/>).
+    /// </summary>
+    /// <param name="info">The algorithm's registry entry.</param>
+    public static bool CanShard(OptimizerInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        return !info.StepRequiresClosure && !info.SparseGradientsOnly && !info.SwitchesTrainEvalModes;
+    }
+
+    /// <summary>
     /// Refuses an algorithm whose <see cref="OptimizerRegistry"/> entry says it cannot be sharded:
     /// one that needs a closure (LBFGS: its step is a line search over all parameters as one
     /// vector, so every rank would need every parameter's state) or sparse gradients (SparseAdam:
-    /// DistributedDataParallel over MPI reduces dense gradients only). Read from the registry, so
-    /// an algorithm added with either need is refused too.
+    /// DistributedDataParallel over MPI reduces dense gradients only) or train/eval modes
+    /// (Schedule-Free: the shards' optimizers would each need Train() and Eval(), which this
+    /// wrapper does not forward). Read from the registry, so an algorithm added with any of these
+    /// needs is refused too.
     /// </summary>
     internal static void Refuse(Optimizer optimizer)
     {
         var info = OptimizerRegistry.All.FirstOrDefault(i => i.Type.IsInstanceOfType(optimizer));
-        if (info is null) return;
+        if (info is null || CanShard(info)) return;
         if (info.StepRequiresClosure)
             throw new NotSupportedException($"ZeroRedundancyOptimizer cannot shard {info.Name}: its step needs a closure that re-evaluates the loss over all parameters as one vector, so every rank would need every parameter's state. Use {info.Name} unsharded.");
         if (info.SparseGradientsOnly)
             throw new NotSupportedException($"ZeroRedundancyOptimizer cannot shard {info.Name}: it needs sparse gradients, which DistributedDataParallel over MPI does not reduce. Use a dense-gradient optimizer (Adam), or {info.Name} on one process.");
+        if (info.SwitchesTrainEvalModes)
+            throw new NotSupportedException($"ZeroRedundancyOptimizer cannot shard {info.Name}: it needs train and eval modes (Train() before stepping, Eval() before evaluating), which ZeroRedundancyOptimizer does not forward to the shards' optimizers. Use {info.Name} unsharded.");
     }
 }

@@ -7,9 +7,9 @@ namespace SharpOptim.Distributed.Tests;
 
 public class ZeroRedundancyOptimizerTests(ITestOutputHelper output)
 {
-    /// <summary>Every registered algorithm but those that need a closure (LBFGS) or sparse gradients (SparseAdam), which ZeRO refuses.</summary>
+    /// <summary>Every registered algorithm but those that need a closure (LBFGS) or sparse gradients (SparseAdam) or train/eval modes (Schedule-Free), which ZeRO refuses.</summary>
     private static readonly string[] Sharded = OptimizerRegistry.All
-        .Where(info => !info.StepRequiresClosure && !info.SparseGradientsOnly).Select(info => info.FixturePrefix).ToArray();
+        .Where(ZeroRedundancyOptimizer.CanShard).Select(info => info.FixturePrefix).ToArray();
 
     /// <summary>
     /// For SGD, Adam, AdamW, RMSprop, Adagrad, Adafactor and Muon, and the other element-wise

@@ -34,7 +34,7 @@ internal static class ZeroScenarios
     /// </summary>
     private static IEnumerable<(string Name, Func<IEnumerable<object>, Optimizer> Make, bool MatricesOnly)> Optimizers()
         => OptimizerRegistry.All
-            .Where(info => !info.StepRequiresClosure && !info.SparseGradientsOnly)
+            .Where(ZeroRedundancyOptimizer.CanShard)
             .Select(info => (info.FixturePrefix, Configured.GetValueOrDefault(info.FixturePrefix) ?? (ps => info.Create(ps, lr: info.TrainingLr)), info.MatricesOnly));
 
     /// <param name="args">[0]: a folder all ranks can read and write; [1] (optional): where rank 0 writes the golden Adam checkpoint.</param>

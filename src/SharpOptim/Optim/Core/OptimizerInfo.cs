@@ -32,6 +32,7 @@ public sealed class OptimizerInfo
         StepRequiresClosure = needs.HasFlag(Needs.Closure);
         MatricesOnly = needs.HasFlag(Needs.Matrices);
         SupportsParamGroups = !needs.HasFlag(Needs.SingleGroup);
+        SwitchesTrainEvalModes = needs.HasFlag(Needs.TrainEvalModes);
     }
 
     /// <summary>What an algorithm needs from its callers, for the registry's lines.</summary>
@@ -43,6 +44,7 @@ public sealed class OptimizerInfo
         Closure = 2,
         Matrices = 4,
         SingleGroup = 8,
+        TrainEvalModes = 16,
     }
 
     /// <summary>PyTorch's class name, which is also ours: <c>"SGD"</c>, <c>"SparseAdam"</c>.</summary>
@@ -82,6 +84,12 @@ public sealed class OptimizerInfo
 
     /// <summary>It takes more than one parameter group (all but LBFGS).</summary>
     public bool SupportsParamGroups { get; }
+
+    /// <summary>
+    /// It switches its parameters between a training and an evaluation sequence, so its caller
+    /// must call <c>Train()</c> before stepping and <c>Eval()</c> before evaluating (Schedule-Free).
+    /// </summary>
+    public bool SwitchesTrainEvalModes { get; }
 
     /// <summary>Whether <paramref name="choice"/> is one of its <see cref="Implementations"/>.</summary>
     public bool Supports(ImplementationChoice choice) => Implementations.Contains(choice);
