@@ -120,7 +120,7 @@ internal static class ScheduleSpec
 
     private static PerGroup PerGroupValue(JsonNode value) => value switch
     {
-        JsonArray list => list.Select(v => v is JsonObject t ? (FloatOrTensor)Tensor(t) : Fixture.Number(v)).ToList(),
+        JsonArray list => list.Select(v => v is JsonObject t ? (FloatOrTensor)Tensor(t) : (FloatOrTensor)Fixture.Number(v)).ToList(),
         JsonObject t => Tensor(t),
         _ => Fixture.Number(value),
     };
