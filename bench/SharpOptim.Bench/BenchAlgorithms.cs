@@ -43,7 +43,7 @@ public static class BenchAlgorithms
     {
         var info = Table[name];
         if (!info.Supports(path) && path == ImplementationChoice.Fused) path = ImplementationChoice.Default;
-        var group = new ParamGroup(parameters);
+        var group = new ParamGroup([.. parameters]);
         foreach (var (key, value) in Options.GetValueOrDefault(name.ToLowerInvariant(), [])) group[key] = value;
         return info.Create([group], path);
     }

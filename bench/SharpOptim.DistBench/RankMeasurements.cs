@@ -90,8 +90,8 @@ internal static class RankMeasurements
         var a = Enumerable.Range(0, 16).Select(_ => (Tensor)new Parameter(Torch.Randn(512, 1024))).ToList();
         var b = a.Select(p => (Tensor)new Parameter(p.Clone())).ToList();
         foreach (var p in a.Concat(b)) p.Grad = Torch.Randn(p.Shape).Mul(1e-2);
-        var unsharded = new Adam(a.Cast<object>(), lr: 1e-3);
-        var zero = new ZeroRedundancyOptimizer(b.Cast<object>(), ps => new Adam(ps, lr: 1e-3));
+        var unsharded = new Adam(a, lr: 1e-3);
+        var zero = new ZeroRedundancyOptimizer(b, ps => new Adam(ps, lr: 1e-3));
         var (unshardedMs, zeroMs) = MedianPair(() => unsharded.Step(), () => zero.Step());
         Row("zero", "unsharded_ms", unshardedMs);
         Row("zero", "zero_ms", zeroMs);

@@ -49,10 +49,17 @@ public sealed class Checkpoint(
     public int Load(string path)
     {
         var contents = ResumeCheck.Load(path);
-        IReadOnlyDictionary<string, object?> Part(string key) =>
-            contents.TryGetValue(key, out var value) && value is IReadOnlyDictionary<string, object?> part
-                ? part
-                : throw new ResumeException($"--resume: {path} has no '{key}' entry; it was written by a run with other options.");
+        IReadOnlyDictionary<string, object?> Part(string key)
+        {
+            try
+            {
+                return contents.GetStateDict(key);
+            }
+            catch (Exception e) when (e is KeyNotFoundException or InvalidCastException)
+            {
+                throw new ResumeException($"--resume: {path} does not fit this run ({e.Message}); it was written by a run with other options.", e);
+            }
+        }
 
         try
         {

@@ -103,8 +103,8 @@ public sealed class DistributedTrainer(TrainOptions options, bool zero, Split tr
     /// parameter groups): the catalog's optimizers take one group with their defaults, which is
     /// what each local group holds.
     /// </summary>
-    private static List<Tensor> Tensors(IEnumerable<object> items)
-        => items.SelectMany(i => i is ParamGroup g ? g.Params : [(Tensor)i]).ToList();
+    private static List<Tensor> Tensors(OptimizerParams items)
+        => items.SelectMany(i => i.Group is { } g ? g.Params : [i.Param!]).ToList();
 
     /// <summary>The loss averaged over ranks (a copy; the rank's own loss was already differentiated).</summary>
     private static Tensor MeanOverRanks(Tensor loss)

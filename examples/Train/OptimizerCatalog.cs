@@ -39,23 +39,23 @@ public static class OptimizerCatalog
     private static OptimizerEntry Entry(OptimizerInfo info)
     {
         var plain = new OptimizerEntry(info.Name.ToLowerInvariant(), info.TrainingLr!.Value, lr => $"{info.Name}(lr={lr})",
-                                       (ps, lr) => info.Create(ps, lr: lr), FullBatchClosure: info.StepRequiresClosure);
+                                       (ps, lr) => info.Create([.. ps], lr: lr), FullBatchClosure: info.StepRequiresClosure);
         return info.Name switch
         {
-            nameof(SGD) => plain with { Describe = lr => $"SGD(lr={lr}, momentum=0.9)", Create = (ps, lr) => new SGD(ps, lr: lr, momentum: 0.9) },
+            nameof(SGD) => plain with { Describe = lr => $"SGD(lr={lr}, momentum=0.9)", Create = (ps, lr) => new SGD([.. ps], lr: lr, momentum: 0.9) },
             nameof(AdamW) => plain with { Describe = lr => $"AdamW(lr={lr}, weight_decay=0.01)" },
             // Rprop adapts its steps to the sign of the full gradient: PyTorch's docs recommend full batches.
             nameof(Rprop) => plain with { Describe = lr => $"Rprop(lr={lr}), full batch", FullBatchClosure = true },
             nameof(LBFGS) => plain with
             {
                 Describe = lr => $"LBFGS(lr={lr}, line_search_fn=strong_wolfe), full batch",
-                Create = (ps, lr) => new LBFGS(ps, lr: lr, lineSearchFn: "strong_wolfe"),
+                Create = (ps, lr) => new LBFGS([.. ps], lr: lr, lineSearchFn: "strong_wolfe"),
             },
             // Muon takes only matrices: the biases step with the AdamW that PyTorch's docs pair it with.
             nameof(Muon) => plain with
             {
                 Describe = lr => $"Muon(lr={lr}) on the weight matrices + AdamW(lr=1e-3) on the biases",
-                Create = (ps, lr) => new OptimizerSet(info.Create(ps.Where(p => p.Dim == 2), lr: lr), new AdamW(ps.Where(p => p.Dim != 2), lr: 1e-3)),
+                Create = (ps, lr) => new OptimizerSet(info.Create([.. ps.Where(p => p.Dim == 2)], lr: lr), new AdamW([.. ps.Where(p => p.Dim != 2)], lr: 1e-3)),
             },
             _ => plain,
         };

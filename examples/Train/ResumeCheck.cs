@@ -1,5 +1,6 @@
 using System.Globalization;
 using SharpOptim.Serialization;
+using LoadedCheckpoint = SharpOptim.Serialization.Checkpoint;
 
 namespace SharpOptim.Examples.Train;
 
@@ -59,11 +60,11 @@ public static class ResumeCheck
     }
 
     /// <summary>The checkpoint's contents, or a <see cref="ResumeException"/> naming why the file is not one.</summary>
-    public static OrderedDictionary<string, object?> Load(string path)
+    public static LoadedCheckpoint Load(string path)
     {
         try
         {
-            return Torch.Load<OrderedDictionary<string, object?>>(path);
+            return Torch.Load<LoadedCheckpoint>(path);
         }
         catch (CheckpointFormatException e)
         {
@@ -72,10 +73,19 @@ public static class ResumeCheck
     }
 
     /// <summary>The checkpoint's <c>epoch</c> entry: how many epochs the saved run had finished.</summary>
-    public static int EpochsDone(IReadOnlyDictionary<string, object?> contents, string path)
-        => contents.TryGetValue("epoch", out var epoch) && epoch is long e && e >= 0 && e <= int.MaxValue
-            ? (int)e
-            : throw new ResumeException($"--resume: {path} has no 'epoch' entry of a whole number; it was not written by --save.");
+    public static int EpochsDone(LoadedCheckpoint contents, string path)
+    {
+        try
+        {
+            int epoch = contents.GetInt("epoch");
+            if (epoch >= 0) return epoch;
+        }
+        catch (Exception e) when (e is KeyNotFoundException or InvalidCastException)
+        {
+            throw new ResumeException($"--resume: {path} has no 'epoch' entry of a whole number ({e.Message}); it was not written by --save.", e);
+        }
+        throw new ResumeException($"--resume: {path} has no 'epoch' entry of a whole number; it was not written by --save.");
+    }
 
     /// <summary>A resume with nothing left to train (it would report an empty run).</summary>
     public static ResumeException Finished(string path, int done)

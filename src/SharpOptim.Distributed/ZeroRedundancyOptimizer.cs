@@ -27,11 +27,8 @@ public sealed partial class ZeroRedundancyOptimizer : Optimizer
 
     /// <param name="parameters">Tensors, (name, tensor) pairs or <see cref="ParamGroup"/>s, as any optimizer takes.</param>
     /// <param name="optimizerClass">Makes the optimizer from parameters or groups (PyTorch's <c>optimizer_class</c> with its <c>**defaults</c>).</param>
-    public ZeroRedundancyOptimizer(IEnumerable<object> parameters, Func<IEnumerable<object>, Optimizer> optimizerClass)
-        : this(Materialize(parameters), optimizerClass) { }
-
-    private ZeroRedundancyOptimizer(List<object> items, Func<IEnumerable<object>, Optimizer> optimizerClass)
-        : base(items, Template(items, optimizerClass).Defaults)
+    public ZeroRedundancyOptimizer(OptimizerParams parameters, Func<OptimizerParams, Optimizer> optimizerClass)
+        : base(parameters, Template(parameters, optimizerClass).Defaults)
     {
         Dist.RequireInit();
         _rank = Dist.GetRank();
@@ -84,9 +81,9 @@ public sealed partial class ZeroRedundancyOptimizer : Optimizer
     }
 
     /// <summary>This rank's share of each group, with the group's options (an empty group where it owns none).</summary>
-    private List<object> LocalGroups()
+    private List<ParamGroup> LocalGroups()
     {
-        var groups = new List<object>();
+        var groups = new List<ParamGroup>();
         for (int g = 0; g < ParamGroups.Count; g++)
         {
             var global = ParamGroups[g];
@@ -96,7 +93,7 @@ public sealed partial class ZeroRedundancyOptimizer : Optimizer
             {
                 var index = new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance);
                 for (int i = 0; i < global.Params.Count; i++) index.TryAdd(global.Params[i], i);
-                local = new ParamGroup(mine.Select(p => (names[index[p]], p)));
+                local = new ParamGroup([.. mine.Select(p => (names[index[p]], p))]);
             }
             else local = new ParamGroup(mine);
             foreach (var (key, value) in global)
@@ -106,22 +103,16 @@ public sealed partial class ZeroRedundancyOptimizer : Optimizer
         return groups;
     }
 
-    /// <summary>The items as a list, so that they can be read twice (by <see cref="Template"/> and the base constructor).</summary>
-    private static List<object> Materialize(IEnumerable<object> parameters)
-    {
-        ArgumentNullException.ThrowIfNull(parameters);
-        return parameters.ToList();
-    }
-
     /// <summary>
     /// The unsharded optimizer over copies of the groups (its constructor fills and checks them,
     /// and gives the defaults this optimizer's groups are filled from, in the same order), then
     /// dropped: it holds no state before a step.
     /// </summary>
-    private static Optimizer Template(List<object> items, Func<IEnumerable<object>, Optimizer> optimizerClass)
+    private static Optimizer Template(OptimizerParams items, Func<OptimizerParams, Optimizer> optimizerClass)
     {
+        ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(optimizerClass);
-        var copies = items.Select(item => item is ParamGroup g ? Copy(g) : item).ToList();
+        var copies = OptimizerParams.FromItems(items.Select(item => item.Group is { } g ? Copy(g) : item));
         var template = optimizerClass(copies) ?? throw new ArgumentException("optimizerClass returned null", nameof(optimizerClass));
         Refuse(template);
         return template;
@@ -129,7 +120,7 @@ public sealed partial class ZeroRedundancyOptimizer : Optimizer
 
     private static ParamGroup Copy(ParamGroup group)
     {
-        var copy = group.ParamNames is { } names ? new ParamGroup(names.Zip(group.Params, (n, p) => (n, p))) : new ParamGroup(group.Params);
+        var copy = group.ParamNames is { } names ? new ParamGroup([.. names.Zip(group.Params)]) : new ParamGroup([.. group.Params]);
         foreach (var (key, value) in group)
             if (key != "param_names") copy[key] = value;
         return copy;

@@ -52,7 +52,7 @@ internal static class DdpScenarios
         Check.Report("ddp", "ok", allRanks: true);
     }
 
-    private static IEnumerable<(string, Func<IEnumerable<Parameter>, (Optimizer, LRScheduler?)>)> Optimizers()
+    private static IEnumerable<(string, Func<ParameterSequence<Parameter>, (Optimizer, LRScheduler?)>)> Optimizers()
     {
         yield return ("sgd_momentum_steplr", ps =>
         {

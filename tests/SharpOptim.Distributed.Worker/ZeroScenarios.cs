@@ -10,7 +10,7 @@ internal static class ZeroScenarios
     private const int GlobalBatch = 32, Steps = 6, ResumedSteps = 3;
 
     /// <summary>Options that give the algorithms' state and kernels more to carry, by fixture prefix.</summary>
-    private static readonly Dictionary<string, Func<IEnumerable<object>, Optimizer>> Configured = new()
+    private static readonly Dictionary<string, Func<OptimizerParams, Optimizer>> Configured = new()
     {
         ["sgd"] = ps => new SGD(ps, lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-3),
         ["adam"] = ps => new Adam(ps, lr: 1e-2, weightDecay: 1e-3),
@@ -32,7 +32,7 @@ internal static class ZeroScenarios
     /// gradients), under its fixture prefix: as configured above, or else at its defaults with its
     /// training lr; on matrices only where the algorithm takes nothing else.
     /// </summary>
-    private static IEnumerable<(string Name, Func<IEnumerable<object>, Optimizer> Make, bool MatricesOnly)> Optimizers()
+    private static IEnumerable<(string Name, Func<OptimizerParams, Optimizer> Make, bool MatricesOnly)> Optimizers()
         => OptimizerRegistry.All
             .Where(ZeroRedundancyOptimizer.CanShard)
             .Select(info => (info.FixturePrefix, Configured.GetValueOrDefault(info.FixturePrefix) ?? (ps => info.Create(ps, lr: info.TrainingLr)), info.MatricesOnly));
@@ -51,12 +51,12 @@ internal static class ZeroScenarios
         Check.Report("zero", "ok", allRanks: true);
     }
 
-    private static void Compare(string name, Func<IEnumerable<object>, Optimizer> make, bool matricesOnly, string folder, string? golden)
+    private static void Compare(string name, Func<OptimizerParams, Optimizer> make, bool matricesOnly, string folder, string? golden)
     {
         int rank = Dist.GetRank(), size = Dist.GetWorldSize();
         using var ddpA = new DistributedDataParallel(Problem.Model(seed: 11));
         using var ddpB = new DistributedDataParallel(Problem.Model(seed: 11));
-        List<object> Select(Module m) => m.Parameters().Where(p => !matricesOnly || p.Dim == 2).Cast<object>().ToList();
+        List<Parameter> Select(Module m) => m.Parameters().Where(p => !matricesOnly || p.Dim == 2).ToList();
         var unsharded = make(Select(ddpA));
         var zero = new ZeroRedundancyOptimizer(Select(ddpB), make);
         var schedA = new StepLR(unsharded, stepSize: 2, gamma: 0.5);
@@ -92,8 +92,8 @@ internal static class ZeroScenarios
         var expected = new List<object?>();
         for (int step = Steps; step < Steps + ResumedSteps; step++)
         {
-            TrainStep(ddpA, unsharded, step, beforeStep: () => gradsFed.Add(Select(ddpA).Select(p => (object?)((Tensor)p).Grad!.Clone()).ToList()));
-            expected.Add(Select(ddpA).Select(p => (object?)((Tensor)p).Clone()).ToList());
+            TrainStep(ddpA, unsharded, step, beforeStep: () => gradsFed.Add(Select(ddpA).Select(p => (object?)p.Grad!.Clone()).ToList()));
+            expected.Add(Select(ddpA).Select(p => (object?)p.Clone()).ToList());
             TrainStep(ddpB, resumed, step);
             CheckBitIdentical(ddpA, ddpB, $"{name} resumed step {step}");
         }
@@ -154,8 +154,8 @@ internal static class ZeroScenarios
         int size = Dist.GetWorldSize();
         Torch.ManualSeed(5);
         var layers = Enumerable.Range(0, 8).Select(_ => (Tensor)new Parameter(Torch.Randn(64, 64))).ToList();
-        var unsharded = new Adam(layers.Cast<object>(), lr: 1e-3);
-        var zero = new ZeroRedundancyOptimizer(layers.Cast<object>(), ps => new Adam(ps, lr: 1e-3));
+        var unsharded = new Adam(layers, lr: 1e-3);
+        var zero = new ZeroRedundancyOptimizer(layers, ps => new Adam(ps, lr: 1e-3));
         foreach (var p in layers) p.Grad = Torch.OnesLike(p);
         unsharded.Step();
         zero.Step();

@@ -90,17 +90,15 @@ public abstract partial class Module
     // ---------------------------------------------------------------- traversal
 
     /// <summary>The parameters of this module and (with <paramref name="recurse"/>) its descendants, each once.</summary>
-    public IEnumerable<Parameter> Parameters(bool recurse = true)
-    {
-        foreach (var (_, p) in NamedParameters(recurse: recurse)) yield return p;
-    }
+    public ParameterSequence<Parameter> Parameters(bool recurse = true)
+        => new(() => NamedMembers(m => m._parameters, "", recurse, removeDuplicate: true).Select(np => np.Item2));
 
     /// <summary>
     /// Parameters with dotted names (<c>"0.weight"</c>). A parameter shared by two modules is
     /// listed once, under its first name, unless <paramref name="removeDuplicate"/> is false.
     /// </summary>
-    public IEnumerable<(string Name, Parameter Param)> NamedParameters(string prefix = "", bool recurse = true, bool removeDuplicate = true)
-        => NamedMembers(m => m._parameters, prefix, recurse, removeDuplicate);
+    public ParameterSequence<(string Name, Parameter Param)> NamedParameters(string prefix = "", bool recurse = true, bool removeDuplicate = true)
+        => new(() => NamedMembers(m => m._parameters, prefix, recurse, removeDuplicate));
 
     /// <summary>The buffers of this module and (with <paramref name="recurse"/>) its descendants, each once.</summary>
     public IEnumerable<Tensor> Buffers(bool recurse = true)

@@ -66,14 +66,20 @@ public static partial class Torch
         return CheckpointReader.Load(stream);
     }
 
-    /// <summary>Loads a checkpoint and checks it holds a <typeparamref name="T"/>, e.g. <c>Torch.Load&lt;OrderedDictionary&lt;string, object?&gt;&gt;("ckpt.pt")</c>.</summary>
+    /// <summary>
+    /// Loads a checkpoint and checks it holds a <typeparamref name="T"/>: <c>Torch.Load&lt;Checkpoint&gt;("ckpt.pt")</c>
+    /// for a dict with typed accessors (<see cref="Checkpoint"/>), or a loaded type such as <c>OrderedDictionary&lt;string, object?&gt;</c>.
+    /// </summary>
     /// <exception cref="CheckpointFormatException">As <see cref="Load(string)"/>, or the file holds something else.</exception>
     public static T Load<T>(string path) => As<T>(Load(path));
 
     /// <summary>Loads a checkpoint from a stream and checks it holds a <typeparamref name="T"/>.</summary>
     public static T Load<T>(Stream stream) => As<T>(Load(stream));
 
+    // A Checkpoint is a typed view of the loaded string-keyed dict rather than a loaded type.
     private static T As<T>(object? loaded) => loaded is T t
         ? t
+        : typeof(T) == typeof(Checkpoint) && loaded is IReadOnlyDictionary<string, object?> dict
+        ? (T)(object)new Checkpoint(dict)
         : throw new CheckpointFormatException($"The checkpoint holds {(loaded is null ? "None" : "a " + loaded.GetType().Name)}, not a {typeof(T).Name}.");
 }

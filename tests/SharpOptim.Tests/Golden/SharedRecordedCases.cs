@@ -7,7 +7,7 @@ using Xunit;
 namespace SharpOptim.Tests.Golden;
 
 /// <summary>Builds the optimizer under test for a shared recorded case (the options the shared cases vary).</summary>
-public delegate Optimizer SharedCaseFactory(IEnumerable<object> parameters, FloatOrTensor? lr = null, double weightDecay = 0,
+public delegate Optimizer SharedCaseFactory(OptimizerParams parameters, FloatOrTensor? lr = null, double weightDecay = 0,
                                             bool? @foreach = null, bool maximize = false, bool differentiable = false);
 
 /// <summary>

@@ -21,7 +21,7 @@ internal static class ScheduleSpec
         {
             var group = new ParamGroup([Torch.Zeros([2], requiresGrad: true)]);
             foreach (var (key, value) in g!.AsObject()) group[key] = OptionValue(value!);
-            return (object)group;
+            return group;
         }).ToList();
         var defaults = spec["defaults"]!.AsObject();
         double DefaultNumber(string key, double fallback) => defaults[key] is { } v ? Fixture.Number(v) : fallback;
@@ -120,7 +120,7 @@ internal static class ScheduleSpec
 
     private static PerGroup PerGroupValue(JsonNode value) => value switch
     {
-        JsonArray list => list.Select(v => v is JsonObject t ? (FloatOrTensor)Tensor(t) : Fixture.Number(v)).ToList(),
+        JsonArray list => list.Select(v => v is JsonObject t ? (FloatOrTensor)Tensor(t) : (FloatOrTensor)Fixture.Number(v)).ToList(),
         JsonObject t => Tensor(t),
         _ => Fixture.Number(value),
     };

@@ -25,7 +25,7 @@ public class SchedulerAllocationTests
     private static Adam Adam() => new Adam(Params(), lr: 0.01);
 
     /// <summary>Two groups of small tensors, each with a gradient, so that every step runs the kernels.</summary>
-    private static List<object> Params()
+    private static List<ParamGroup> Params()
     {
         var generator = new Generator(11);
         Tensor Param()

@@ -7,7 +7,7 @@ namespace SharpOptim.Tests.LrScheduler;
 /// options and never look at the update itself. Their defaults have the keys, in the order, of
 /// the PyTorch optimizers the fixtures used, so param-group layouts compare one to one.
 /// </summary>
-internal sealed class BetasTestOptimizer(IEnumerable<object> parameters, double lr = 1e-3)
+internal sealed class BetasTestOptimizer(OptimizerParams parameters, double lr = 1e-3)
     : Optimizer(parameters, new()
     {
         // torch.optim.Adam's defaults: a group with betas, whose betas[0] schedulers cycle.
@@ -19,7 +19,7 @@ internal sealed class BetasTestOptimizer(IEnumerable<object> parameters, double 
 }
 
 /// <summary>torch.optim.Rprop's defaults: neither momentum nor betas.</summary>
-internal sealed class PlainTestOptimizer(IEnumerable<object> parameters, double lr = 1e-2)
+internal sealed class PlainTestOptimizer(OptimizerParams parameters, double lr = 1e-2)
     : Optimizer(parameters, new()
     {
         ["lr"] = lr, ["etas"] = (0.5, 1.2), ["step_sizes"] = (1e-6, 50.0), ["foreach"] = null, ["maximize"] = false,

@@ -7,7 +7,7 @@ using Xunit;
 namespace SharpOptim.Tests.Optim;
 
 /// <summary>The arguments of an Adam or AdamW construction in the recorded cases (AdamW has no decoupledWeightDecay).</summary>
-internal sealed record AdamArgs(IEnumerable<object> Params, FloatOrTensor? Lr = null, (FloatOrTensor, FloatOrTensor)? Betas = null,
+internal sealed record AdamArgs(OptimizerParams Params, FloatOrTensor? Lr = null, (FloatOrTensor, FloatOrTensor)? Betas = null,
     double Eps = 1e-8, double? WeightDecay = null, bool? Foreach = null, bool Capturable = false, bool Differentiable = false, bool? Fused = null,
     bool Amsgrad = false);
 

@@ -199,7 +199,7 @@ public class OptimizerRegistryTests
     {
         var info = OptimizerRegistry.Get(name);
         var ps = Params(ImplementationChoice.Default);
-        ParamGroup[] groups = [new(ps.Take(1)), new(ps.Skip(1))];
+        ParamGroup[] groups = [new([.. ps.Take(1)]), new([.. ps.Skip(1)])];
         if (info.SupportsParamGroups) Assert.Equal(2, info.Create(groups).ParamGroups.Count);
         else Assert.Throws<ArgumentException>(() => info.Create(groups));
     }
@@ -234,7 +234,7 @@ public class OptimizerRegistryTests
     {
         var arguments = Constructor(info).GetParameters().Select(p => p.Name switch
         {
-            "parameters" => ps,
+            "parameters" => (OptimizerParams)ps,
             "foreach" => forEach,
             "fused" => fused,
             "differentiable" => differentiable,

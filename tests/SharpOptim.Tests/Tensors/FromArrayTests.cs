@@ -84,7 +84,7 @@ public class FromArrayTests
         var smallGrad = Draw(6);
         var largeGrad = Draw(big);
 
-        foreach (var makeOptimizer in new Func<IEnumerable<Tensor>, Optimizer>[]
+        foreach (var makeOptimizer in new Func<OptimizerParams, Optimizer>[]
                  {
                      ps => new Adam(ps, lr: 0.01, @foreach: @foreach, fused: fused),
                      ps => new SGD(ps, lr: 0.1, momentum: 0.9, @foreach: @foreach, fused: fused),

@@ -25,7 +25,7 @@ public sealed class ASGD : Optimizer
     /// <param name="maximize">Maximise the objective instead of minimising.</param>
     /// <param name="differentiable">Record the step for autograd (reference path). As in PyTorch, the step reads <c>eta</c> as a number, so no gradient reaches a tensor <c>lr</c> through it.</param>
     /// <param name="capturable">Accepted for PyTorch compatibility and stored in the groups; CUDA-graph capture does not exist on the CPU, so it changes nothing here: the non-capturable math runs (PyTorch itself refuses to step a capturable optimizer on CPU tensors).</param>
-    public ASGD(IEnumerable<object> parameters, FloatOrTensor? lr = null, double lambd = 1e-4, double alpha = 0.75, double t0 = 1e6,
+    public ASGD(OptimizerParams parameters, FloatOrTensor? lr = null, double lambd = 1e-4, double alpha = 0.75, double t0 = 1e6,
                 double weightDecay = 0, bool? @foreach = null, bool maximize = false, bool differentiable = false, bool capturable = false)
         : base(parameters, MakeDefaults(lr ?? 1e-2, lambd, alpha, t0, weightDecay, @foreach, maximize, differentiable, capturable))
     {

@@ -25,7 +25,7 @@ public sealed class Adadelta : Optimizer
     /// </param>
     /// <param name="maximize">Maximise the objective instead of minimising.</param>
     /// <param name="differentiable">Record the step for autograd (reference path).</param>
-    public Adadelta(IEnumerable<object> parameters, FloatOrTensor? lr = null, double rho = 0.9, double eps = 1e-6, double weightDecay = 0,
+    public Adadelta(OptimizerParams parameters, FloatOrTensor? lr = null, double rho = 0.9, double eps = 1e-6, double weightDecay = 0,
                     bool? @foreach = null, bool capturable = false, bool maximize = false, bool differentiable = false)
         : base(parameters, MakeDefaults(lr ?? 1.0, rho, eps, weightDecay, @foreach, capturable, maximize, differentiable))
     {

@@ -30,7 +30,7 @@ public sealed partial class Adafactor : Optimizer
     /// <param name="foreach">True: the kernel path with the reference's exact rounding. False: the reference path.</param>
     /// <param name="maximize">Maximise the objective instead of minimising.</param>
     /// <param name="fused">SharpOptim's option (PyTorch's Adafactor has none): true selects the kernel path with fused multiply-adds.</param>
-    public Adafactor(IEnumerable<object> parameters, FloatOrTensor? lr = null, double beta2Decay = -0.8,
+    public Adafactor(OptimizerParams parameters, FloatOrTensor? lr = null, double beta2Decay = -0.8,
                      (double? Eps1, double Eps2)? eps = null, double d = 1.0, double weightDecay = 0.0,
                      bool? @foreach = null, bool maximize = false, bool? fused = null)
         : base(parameters, MakeDefaults(lr ?? 1e-2, beta2Decay, eps ?? (null, 1e-3), d, weightDecay, @foreach, maximize, fused))

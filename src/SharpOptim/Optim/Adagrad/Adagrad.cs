@@ -29,7 +29,7 @@ public sealed class Adagrad : Optimizer
     /// <param name="maximize">Maximise the objective instead of minimising.</param>
     /// <param name="differentiable">Record the step for autograd (reference path).</param>
     /// <param name="fused">True: the kernel path with fused multiply-adds (dense gradients only).</param>
-    public Adagrad(IEnumerable<object> parameters, FloatOrTensor? lr = null, double lrDecay = 0, double weightDecay = 0,
+    public Adagrad(OptimizerParams parameters, FloatOrTensor? lr = null, double lrDecay = 0, double weightDecay = 0,
                    double initialAccumulatorValue = 0, double eps = 1e-10, bool? @foreach = null, bool maximize = false,
                    bool differentiable = false, bool? fused = null)
         : base(parameters, MakeDefaults(lr ?? 1e-2, lrDecay, weightDecay, initialAccumulatorValue, eps, @foreach, maximize, differentiable, fused))

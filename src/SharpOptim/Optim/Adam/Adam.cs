@@ -39,7 +39,7 @@ public partial class Adam : Optimizer
     /// <param name="differentiable">Record the step for autograd (reference path).</param>
     /// <param name="fused">True: the kernel path with fused multiply-adds and PyTorch's fused hyper-parameter arithmetic.</param>
     /// <param name="decoupledWeightDecay">Decay the parameters directly (AdamW) instead of adding an L2 term to the gradient.</param>
-    public Adam(IEnumerable<object> parameters, FloatOrTensor? lr = null, (FloatOrTensor Beta1, FloatOrTensor Beta2)? betas = null,
+    public Adam(OptimizerParams parameters, FloatOrTensor? lr = null, (FloatOrTensor Beta1, FloatOrTensor Beta2)? betas = null,
                 double eps = 1e-8, double weightDecay = 0, bool amsgrad = false, bool? @foreach = null, bool maximize = false,
                 bool capturable = false, bool differentiable = false, bool? fused = null, bool decoupledWeightDecay = false)
         : base(parameters, MakeDefaults(lr ?? 1e-3, betas ?? (0.9, 0.999), eps, weightDecay, amsgrad, @foreach, maximize,

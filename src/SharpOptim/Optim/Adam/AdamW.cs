@@ -19,7 +19,7 @@ public sealed class AdamW : Adam
     /// <param name="capturable">Accepted for PyTorch compatibility; a no-op on the CPU (see <see cref="Adam"/>).</param>
     /// <param name="differentiable">Record the step for autograd (reference path).</param>
     /// <param name="fused">True: the kernel path with fused multiply-adds and PyTorch's fused hyper-parameter arithmetic.</param>
-    public AdamW(IEnumerable<object> parameters, FloatOrTensor? lr = null, (FloatOrTensor Beta1, FloatOrTensor Beta2)? betas = null,
+    public AdamW(OptimizerParams parameters, FloatOrTensor? lr = null, (FloatOrTensor Beta1, FloatOrTensor Beta2)? betas = null,
                  double eps = 1e-8, double weightDecay = 1e-2, bool amsgrad = false, bool maximize = false, bool? @foreach = null,
                  bool capturable = false, bool differentiable = false, bool? fused = null)
         : base(parameters, lr, betas, eps, weightDecay, amsgrad, @foreach: @foreach, maximize: maximize, capturable: capturable,

@@ -28,7 +28,7 @@ public sealed class Adamax : Optimizer
     /// <param name="maximize">Maximise the objective instead of minimising.</param>
     /// <param name="differentiable">Record the step for autograd (reference path).</param>
     /// <param name="capturable">Accepted for PyTorch compatibility; a no-op on the CPU.</param>
-    public Adamax(IEnumerable<object> parameters, FloatOrTensor? lr = null, (double Beta1, double Beta2)? betas = null,
+    public Adamax(OptimizerParams parameters, FloatOrTensor? lr = null, (double Beta1, double Beta2)? betas = null,
                   double eps = 1e-8, double weightDecay = 0, bool? @foreach = null, bool maximize = false,
                   bool differentiable = false, bool capturable = false)
         : base(parameters, MakeDefaults(lr ?? 2e-3, betas ?? (0.9, 0.999), eps, weightDecay, @foreach, maximize, differentiable, capturable))

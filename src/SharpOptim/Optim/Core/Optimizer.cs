@@ -41,23 +41,22 @@ public abstract partial class Optimizer
     private readonly List<ParamGroup> _paramGroups = [];
 
     /// <summary>
-    /// Builds the groups from <paramref name="parameters"/>: tensors, (name, tensor) tuples, or
-    /// <see cref="ParamGroup"/>s (not mixed), with <paramref name="defaults"/> filling what a group leaves out.
+    /// Builds the groups from <paramref name="parameters"/>: tensors, <c>(name, tensor)</c> pairs,
+    /// or <see cref="ParamGroup"/>s (not mixed), with <paramref name="defaults"/> filling what a group leaves out.
     /// </summary>
-    protected Optimizer(IEnumerable<object> parameters, OrderedDictionary<string, object?> defaults)
+    /// <exception cref="ArgumentException">No items; groups mixed with tensors; or what <see cref="AddParamGroup"/> refuses.</exception>
+    protected Optimizer(OptimizerParams parameters, OrderedDictionary<string, object?> defaults)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         Defaults = defaults ?? throw new ArgumentNullException(nameof(defaults));
-        if (ParamGroup.IsUnorderedSet(parameters))
-            throw new ArgumentException("optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will change between runs. Please use a list instead.", nameof(parameters));
-        var items = parameters.ToList();
-        if (items.Count == 0) throw new ArgumentException("optimizer got an empty parameter list", nameof(parameters));
-        if (items[0] is ParamGroup)
+        if (parameters.Count == 0) throw new ArgumentException("optimizer got an empty parameter list", nameof(parameters));
+        if (parameters[0].Group is null)
         {
-            foreach (var item in items)
-                AddParamGroup(item as ParamGroup ?? throw new ArgumentException($"param_group must be a ParamGroup, but got {item?.GetType().Name ?? "null"}", nameof(parameters)));
+            AddParamGroup(new ParamGroup(parameters));
+            return;
         }
-        else AddParamGroup(new ParamGroup(items));
+        foreach (var item in parameters)
+            AddParamGroup(item.Group ?? throw new ArgumentException($"param_group must be a ParamGroup, but got {PyRepr.TypeName(item.Value)}", nameof(parameters)));
     }
 
     /// <summary>The default option values, keyed by PyTorch's names.</summary>

@@ -10,7 +10,7 @@ namespace SharpOptim.Optim;
 public sealed class OptimizerInfo
 {
     /// <summary>Builds the optimizer with the given flags and lr (null: the constructor's default), every other option at its default.</summary>
-    internal delegate Optimizer Factory(IEnumerable<object> parameters, ImplementationFlags flags, FloatOrTensor? lr);
+    internal delegate Optimizer Factory(OptimizerParams parameters, ImplementationFlags flags, FloatOrTensor? lr);
 
     private readonly Factory _create;
 
@@ -118,7 +118,7 @@ public sealed class OptimizerInfo
     /// <param name="choice">One of its <see cref="Implementations"/>.</param>
     /// <param name="lr">The learning rate; null: the constructor's default.</param>
     /// <exception cref="ArgumentException">It has no such implementation (or the constructor refuses an argument).</exception>
-    public Optimizer Create(IEnumerable<object> parameters, ImplementationChoice choice, FloatOrTensor? lr = null)
+    public Optimizer Create(OptimizerParams parameters, ImplementationChoice choice, FloatOrTensor? lr = null)
     {
         var flags = FlagsFor(choice);
         return Create(parameters, flags.ForEach, flags.Fused, flags.Differentiable, lr);
@@ -136,7 +136,7 @@ public sealed class OptimizerInfo
     /// <param name="differentiable">PyTorch's <c>differentiable</c> (true only where <see cref="ImplementationChoice.Differentiable"/> is supported).</param>
     /// <param name="lr">The learning rate; null: the constructor's default.</param>
     /// <exception cref="ArgumentException">A flag it does not take (or an argument the constructor refuses).</exception>
-    public Optimizer Create(IEnumerable<object> parameters, bool? @foreach = null, bool? fused = null, bool differentiable = false, FloatOrTensor? lr = null)
+    public Optimizer Create(OptimizerParams parameters, bool? @foreach = null, bool? fused = null, bool differentiable = false, FloatOrTensor? lr = null)
     {
         RefuseAbsentFlag(@foreach is not null, ImplementationChoice.ForEach, nameof(@foreach));
         RefuseAbsentFlag(fused is not null, ImplementationChoice.Fused, nameof(fused));

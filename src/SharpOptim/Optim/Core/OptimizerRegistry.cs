@@ -62,7 +62,7 @@ public static class OptimizerRegistry
 
     /// <summary>One entry: <typeparamref name="T"/>'s, built by <paramref name="create"/>.</summary>
     private static OptimizerInfo Info<T>(string fixturePrefix, double? trainingLr, ImplementationChoice[] flags,
-                                         Func<IEnumerable<object>, ImplementationFlags, FloatOrTensor?, T> create,
+                                         Func<OptimizerParams, ImplementationFlags, FloatOrTensor?, T> create,
                                          Needs needs = Needs.None) where T : Optimizer
         => new(typeof(T), fixturePrefix, trainingLr, flags, (ps, f, lr) => create(ps, f, lr), needs);
 }

@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Runtime.CompilerServices;
 
 namespace SharpOptim.Optim;
 
@@ -15,42 +14,21 @@ public sealed partial class ParamGroup : IEnumerable<KeyValuePair<string, object
     private readonly List<Tensor> _params;
     private readonly IReadOnlyList<Tensor> _paramsView;
 
-    /// <summary>A group over plain tensors.</summary>
-    public ParamGroup(IEnumerable<Tensor> parameters) : this((IEnumerable<object?>)parameters) { }
-
-    /// <summary>A group over named tensors, as PyTorch's <c>model.named_parameters()</c>.</summary>
-    public ParamGroup(IEnumerable<(string Name, Tensor Param)> namedParameters)
-        : this(namedParameters.Select(p => (object?)p)) { }
-
     /// <summary>
-    /// A group from a mixed sequence: each item a tensor or a (name, tensor) tuple. All or none
-    /// must be named, as PyTorch requires. An unordered set is refused.
+    /// A group over <paramref name="parameters"/>: tensors, or <c>(name, tensor)</c> pairs
+    /// (<c>model.NamedParameters()</c>), all named or none, as PyTorch requires.
     /// </summary>
-    public ParamGroup(IEnumerable<object?> parameters)
+    /// <exception cref="ArgumentException">An item is not a tensor (a group, or null), or only some are named.</exception>
+    public ParamGroup(OptimizerParams parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        if (IsUnorderedSet(parameters))
-            throw new ArgumentException("optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will change between runs. Please use a list instead.", nameof(parameters));
-        _params = [];
+        _params = new List<Tensor>(parameters.Count);
         var names = new List<string>();
         foreach (var item in parameters)
         {
-            switch (item)
-            {
-                case Tensor t:
-                    _params.Add(t);
-                    break;
-                case ITuple { Length: 2 } tuple when tuple[0] is string name:
-                    names.Add(name);
-                    _params.Add(tuple[1] as Tensor ?? throw NotATensor(tuple[1]));
-                    break;
-                case KeyValuePair<string, Tensor> kv:
-                    names.Add(kv.Key);
-                    _params.Add(kv.Value);
-                    break;
-                default:
-                    throw NotATensor(item);
-            }
+            if (item.Param is not { } tensor) throw NotATensor(item.Value);
+            if (item.Name is { } name) names.Add(name);
+            _params.Add(tensor);
         }
         if (names.Count > 0)
         {
@@ -64,24 +42,6 @@ public sealed partial class ParamGroup : IEnumerable<KeyValuePair<string, object
 
     private static ArgumentException NotATensor(object? item)
         => new($"optimizer can only optimize Tensors, but one of the params is {PyRepr.TypeName(item)}", "parameters");
-
-    // Without reflection over interfaces (trimming and Native AOT drop what it needs): the set
-    // interfaces over the element types a parameter list holds, and the framework's set classes
-    // (whatever the element type) found through the base-type chain.
-    internal static bool IsUnorderedSet(object collection)
-    {
-        if (collection is ISet<Tensor> or IReadOnlySet<Tensor> or ISet<object> or IReadOnlySet<object>
-            or ISet<(string, Tensor)> or IReadOnlySet<(string, Tensor)>) return true;
-        for (var type = collection.GetType(); type is not null; type = type.BaseType)
-            if (type.IsGenericType && UnorderedSetClasses.Contains(type.GetGenericTypeDefinition())) return true;
-        return false;
-    }
-
-    private static readonly Type[] UnorderedSetClasses =
-    [
-        typeof(HashSet<>), typeof(SortedSet<>), typeof(System.Collections.Immutable.ImmutableHashSet<>),
-        typeof(System.Collections.Immutable.ImmutableSortedSet<>), typeof(System.Collections.Frozen.FrozenSet<>),
-    ];
 
     /// <summary>The parameters of this group, in order.</summary>
     public IReadOnlyList<Tensor> Params => _paramsView;
@@ -188,7 +148,7 @@ public sealed partial class ParamGroup : IEnumerable<KeyValuePair<string, object
     /// <summary>A group over the same parameters with the given options (used when loading a state dict).</summary>
     internal ParamGroup WithOptions(IEnumerable<KeyValuePair<string, object?>> options)
     {
-        var copy = new ParamGroup(_params);
+        var copy = new ParamGroup(_params.ToArray());
         foreach (var kv in options)
             if (kv.Key != "params") copy._options[kv.Key] = kv.Value;
         return copy;

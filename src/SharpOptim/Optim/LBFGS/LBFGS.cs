@@ -36,7 +36,7 @@ public sealed class LBFGS : Optimizer
     /// <param name="historySize">How many curvature pairs to keep.</param>
     /// <param name="lineSearchFn">Null (fixed step <c>lr</c>) or <c>"strong_wolfe"</c>.</param>
     /// <param name="maximize">Maximise the closure's value instead of minimising it.</param>
-    public LBFGS(IEnumerable<object> parameters, FloatOrTensor? lr = null, int maxIter = 20, int? maxEval = null,
+    public LBFGS(OptimizerParams parameters, FloatOrTensor? lr = null, int maxIter = 20, int? maxEval = null,
                  double toleranceGrad = 1e-7, double toleranceChange = 1e-9, int historySize = 100,
                  string? lineSearchFn = null, bool maximize = false)
         : base(parameters, MakeDefaults(lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, lineSearchFn, maximize))

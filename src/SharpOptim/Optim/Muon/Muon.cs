@@ -35,7 +35,7 @@ public sealed partial class Muon : Optimizer
     /// <param name="adjustLrFn">null or "original": lr·√max(1, A/B); "match_rms_adamw": lr·0.2·√max(A, B); "spectral_unclamped": lr·√(A/B), for an A×B param.</param>
     /// <param name="foreach">SharpOptim's option: true selects the kernel path with the reference's exact rounding, false the reference path.</param>
     /// <param name="fused">SharpOptim's option: true selects the kernel path with fused multiply-adds.</param>
-    public Muon(IEnumerable<object> parameters, FloatOrTensor? lr = null, double weightDecay = 0.1, double momentum = 0.95,
+    public Muon(OptimizerParams parameters, FloatOrTensor? lr = null, double weightDecay = 0.1, double momentum = 0.95,
                 bool nesterov = true, (double A, double B, double C)? nsCoefficients = null, double eps = 1e-7, int nsSteps = 5,
                 string? adjustLrFn = null, bool? @foreach = null, bool? fused = null)
         : base(parameters, MakeDefaults(lr ?? 1e-3, weightDecay, momentum, nesterov, nsCoefficients ?? (3.4445, -4.775, 2.0315),

@@ -24,7 +24,7 @@ public sealed class NAdam : Optimizer
     /// <param name="maximize">Maximise the objective instead of minimising.</param>
     /// <param name="capturable">Accepted for PyTorch compatibility and stored in the groups; CUDA-graph capture does not exist on the CPU, so it changes nothing here: the non-capturable math runs (PyTorch itself refuses to step a capturable optimizer on CPU tensors).</param>
     /// <param name="differentiable">Record the step for autograd (reference path, PyTorch's differentiable formulation).</param>
-    public NAdam(IEnumerable<object> parameters, FloatOrTensor? lr = null, (double, double)? betas = null, double eps = 1e-8,
+    public NAdam(OptimizerParams parameters, FloatOrTensor? lr = null, (double, double)? betas = null, double eps = 1e-8,
                  double weightDecay = 0, double momentumDecay = 4e-3, bool decoupledWeightDecay = false, bool? @foreach = null,
                  bool maximize = false, bool capturable = false, bool differentiable = false)
         : base(parameters, MakeDefaults(lr ?? 2e-3, betas ?? AdamFamilyOptions.DefaultBetas, eps, weightDecay, momentumDecay,

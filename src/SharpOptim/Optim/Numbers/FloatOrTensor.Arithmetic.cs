@@ -18,6 +18,58 @@ public readonly partial struct FloatOrTensor
     /// <summary>Python's true division: a number divided by a tensor is <see cref="Tensor.RDiv"/>, a zero number divisor raises.</summary>
     public static FloatOrTensor operator /(FloatOrTensor a, FloatOrTensor b) => From(a.AsPyNumber / b.AsPyNumber);
 
+    // With a plain number on one side. Since an lr also converts to double, `lr * 0.5` and `lr / 2`
+    // would otherwise be ambiguous between this type's operators and double's; these keep them lr
+    // arithmetic (a tensor lr stays a tensor, as in Python). An integer divides as Python's `/`.
+
+    /// <summary>Python's <c>lr + number</c>: a tensor lr gives a tensor.</summary>
+    public static FloatOrTensor operator +(FloatOrTensor a, double b) => a + (FloatOrTensor)b;
+
+    /// <summary>Python's <c>number + lr</c>: a tensor lr gives a tensor.</summary>
+    public static FloatOrTensor operator +(double a, FloatOrTensor b) => (FloatOrTensor)a + b;
+
+    /// <summary>Python's <c>lr + number</c>: a tensor lr gives a tensor.</summary>
+    public static FloatOrTensor operator +(FloatOrTensor a, long b) => a + (double)b;
+
+    /// <summary>Python's <c>number + lr</c>: a tensor lr gives a tensor.</summary>
+    public static FloatOrTensor operator +(long a, FloatOrTensor b) => (double)a + b;
+
+    /// <summary>Python's <c>lr - number</c>: a tensor lr gives a tensor.</summary>
+    public static FloatOrTensor operator -(FloatOrTensor a, double b) => a - (FloatOrTensor)b;
+
+    /// <summary>Python's <c>number - lr</c>: a tensor lr gives a tensor.</summary>
+    public static FloatOrTensor operator -(double a, FloatOrTensor b) => (FloatOrTensor)a - b;
+
+    /// <summary>Python's <c>lr - number</c>: a tensor lr gives a tensor.</summary>
+    public static FloatOrTensor operator -(FloatOrTensor a, long b) => a - (double)b;
+
+    /// <summary>Python's <c>number - lr</c>: a tensor lr gives a tensor.</summary>
+    public static FloatOrTensor operator -(long a, FloatOrTensor b) => (double)a - b;
+
+    /// <summary>Python's <c>lr * number</c>: a tensor lr gives a tensor.</summary>
+    public static FloatOrTensor operator *(FloatOrTensor a, double b) => a * (FloatOrTensor)b;
+
+    /// <summary>Python's <c>number * lr</c>: a tensor lr gives a tensor.</summary>
+    public static FloatOrTensor operator *(double a, FloatOrTensor b) => (FloatOrTensor)a * b;
+
+    /// <summary>Python's <c>lr * number</c>: a tensor lr gives a tensor.</summary>
+    public static FloatOrTensor operator *(FloatOrTensor a, long b) => a * (double)b;
+
+    /// <summary>Python's <c>number * lr</c>: a tensor lr gives a tensor.</summary>
+    public static FloatOrTensor operator *(long a, FloatOrTensor b) => (double)a * b;
+
+    /// <summary>Python's <c>lr / number</c>: a tensor lr gives a tensor; a zero divisor raises.</summary>
+    public static FloatOrTensor operator /(FloatOrTensor a, double b) => a / (FloatOrTensor)b;
+
+    /// <summary>Python's <c>number / lr</c>: a tensor lr gives a tensor.</summary>
+    public static FloatOrTensor operator /(double a, FloatOrTensor b) => (FloatOrTensor)a / b;
+
+    /// <summary>Python's <c>lr / number</c>: a tensor lr gives a tensor; a zero divisor raises.</summary>
+    public static FloatOrTensor operator /(FloatOrTensor a, long b) => a / (double)b;
+
+    /// <summary>Python's <c>number / lr</c>: a tensor lr gives a tensor.</summary>
+    public static FloatOrTensor operator /(long a, FloatOrTensor b) => (double)a / b;
+
     /// <summary>The value with Python's arithmetic: the tensor as it is (no reshape), or the number as a float.</summary>
     internal PyNumber AsPyNumber => Tensor is { } t ? (PyNumber)t : PyNumber.Float(Number);
 

@@ -25,7 +25,7 @@ public sealed class RAdam : Optimizer
     /// <param name="maximize">Maximise the objective instead of minimising.</param>
     /// <param name="capturable">Accepted for PyTorch compatibility and stored in the groups; CUDA-graph capture does not exist on the CPU, so it changes nothing here: the non-capturable math runs, with its per-step branch on <c>rho_t</c> (PyTorch itself refuses to step a capturable optimizer on CPU tensors).</param>
     /// <param name="differentiable">Record the step for autograd (reference path).</param>
-    public RAdam(IEnumerable<object> parameters, FloatOrTensor? lr = null, (double, double)? betas = null, double eps = 1e-8,
+    public RAdam(OptimizerParams parameters, FloatOrTensor? lr = null, (double, double)? betas = null, double eps = 1e-8,
                  double weightDecay = 0, bool decoupledWeightDecay = false, bool? @foreach = null, bool maximize = false,
                  bool capturable = false, bool differentiable = false)
         : base(parameters, MakeDefaults(lr ?? 1e-3, betas ?? AdamFamilyOptions.DefaultBetas, eps, weightDecay, decoupledWeightDecay,

@@ -28,7 +28,7 @@ public sealed class RMSprop : Optimizer
     /// <param name="foreach">True: the kernel path with the reference's exact rounding. Null: the fastest path (the kernel with fused multiply-adds).</param>
     /// <param name="maximize">Maximise the objective instead of minimising.</param>
     /// <param name="differentiable">Record the step for autograd (reference path).</param>
-    public RMSprop(IEnumerable<object> parameters, FloatOrTensor? lr = null, double alpha = 0.99, double eps = 1e-8, double weightDecay = 0,
+    public RMSprop(OptimizerParams parameters, FloatOrTensor? lr = null, double alpha = 0.99, double eps = 1e-8, double weightDecay = 0,
                    double momentum = 0, bool centered = false, bool capturable = false, bool? @foreach = null, bool maximize = false,
                    bool differentiable = false)
         : base(parameters, MakeDefaults(lr ?? 1e-2, alpha, eps, weightDecay, momentum, centered, capturable, @foreach, maximize, differentiable))

@@ -25,7 +25,7 @@ public sealed class Rprop : Optimizer
     /// <param name="foreach">True: the kernel path (it rounds exactly as the reference). Null: the fastest path (the same kernel).</param>
     /// <param name="maximize">Maximise the objective instead of minimising.</param>
     /// <param name="differentiable">Record the step for autograd (reference path).</param>
-    public Rprop(IEnumerable<object> parameters, FloatOrTensor? lr = null, (double EtaMinus, double EtaPlus)? etas = null,
+    public Rprop(OptimizerParams parameters, FloatOrTensor? lr = null, (double EtaMinus, double EtaPlus)? etas = null,
                  (double Min, double Max)? stepSizes = null, bool capturable = false, bool? @foreach = null, bool maximize = false,
                  bool differentiable = false)
         : base(parameters, MakeDefaults(lr ?? 1e-2, etas ?? (0.5, 1.2), stepSizes ?? (1e-6, 50), capturable, @foreach, maximize, differentiable))

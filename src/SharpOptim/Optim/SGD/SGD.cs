@@ -22,7 +22,7 @@ public sealed class SGD : Optimizer
     /// <param name="foreach">True: the kernel path with the reference's exact rounding. Null with <paramref name="fused"/> null: the fastest path.</param>
     /// <param name="differentiable">Record the step for autograd (reference path).</param>
     /// <param name="fused">True: the kernel path with fused multiply-adds.</param>
-    public SGD(IEnumerable<object> parameters, FloatOrTensor? lr = null, double momentum = 0, double dampening = 0,
+    public SGD(OptimizerParams parameters, FloatOrTensor? lr = null, double momentum = 0, double dampening = 0,
                double weightDecay = 0, bool nesterov = false, bool maximize = false, bool? @foreach = null,
                bool differentiable = false, bool? fused = null)
         : base(parameters, MakeDefaults(lr ?? 1e-3, momentum, dampening, weightDecay, nesterov, maximize, @foreach, differentiable, fused))

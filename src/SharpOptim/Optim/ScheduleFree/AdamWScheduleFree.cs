@@ -32,7 +32,7 @@ public sealed class AdamWScheduleFree : ScheduleFreeOptimizer
     /// <param name="weightLrPower">Power of the largest learning rate so far in the averaging weight (default 2).</param>
     /// <param name="innerMomentum">Decay of an average of the gradient used in place of the gradient (default 0: none, and no <c>exp_avg</c> state).</param>
     /// <param name="foreach">True (the reference's default): the kernel path with the reference's exact rounding. False: the reference path. Null: the fastest path (the kernel with fused multiply-adds).</param>
-    public AdamWScheduleFree(IEnumerable<object> parameters, FloatOrTensor? lr = null, (double Beta1, double Beta2)? betas = null,
+    public AdamWScheduleFree(OptimizerParams parameters, FloatOrTensor? lr = null, (double Beta1, double Beta2)? betas = null,
                              double eps = 1e-8, double weightDecay = 0, int warmupSteps = 0, double r = 0.0, double weightLrPower = 2.0,
                              double innerMomentum = 0.0, bool? @foreach = true)
         : base(parameters, MakeDefaults(lr ?? 0.0025, betas ?? AdamFamilyOptions.DefaultBetas, eps, weightDecay, warmupSteps, r,

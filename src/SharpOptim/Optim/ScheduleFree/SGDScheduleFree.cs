@@ -27,7 +27,7 @@ public sealed class SGDScheduleFree : ScheduleFreeOptimizer
     /// <param name="r">Power of the step count in the averaging weight (default 0).</param>
     /// <param name="weightLrPower">Power of the largest learning rate so far in the averaging weight (default 2).</param>
     /// <param name="foreach">True (the reference's default): the kernel path with the reference's exact rounding. False: the reference path. Null: the fastest path (the kernel with fused multiply-adds).</param>
-    public SGDScheduleFree(IEnumerable<object> parameters, FloatOrTensor? lr = null, double momentum = 0.9, double weightDecay = 0,
+    public SGDScheduleFree(OptimizerParams parameters, FloatOrTensor? lr = null, double momentum = 0.9, double weightDecay = 0,
                            int warmupSteps = 0, double r = 0.0, double weightLrPower = 2.0, bool? @foreach = true)
         : base(parameters, MakeDefaults(lr ?? 1.0, momentum, weightDecay, warmupSteps, r, weightLrPower, @foreach))
     {

@@ -15,7 +15,7 @@ public abstract class ScheduleFreeOptimizer : Optimizer
 {
     private const string NotInTrainMode = "Optimizer was not in train mode when step is called. Please insert .train() and .eval() calls on the optimizer. See documentation for details.";
 
-    private protected ScheduleFreeOptimizer(IEnumerable<object> parameters, OrderedDictionary<string, object?> defaults)
+    private protected ScheduleFreeOptimizer(OptimizerParams parameters, OrderedDictionary<string, object?> defaults)
         : base(parameters, defaults)
     {
     }

@@ -29,7 +29,7 @@ public sealed partial class SparseAdam : Optimizer
     /// <param name="maximize">Maximise the objective instead of minimising it.</param>
     /// <param name="foreach">SharpOptim's choice of path (not a PyTorch argument): true for the exact kernel, false for the reference.</param>
     /// <param name="fused">SharpOptim's choice of path (not a PyTorch argument): true for the fused kernel.</param>
-    public SparseAdam(IEnumerable<object> parameters, FloatOrTensor? lr = null, (double Beta1, double Beta2)? betas = null,
+    public SparseAdam(OptimizerParams parameters, FloatOrTensor? lr = null, (double Beta1, double Beta2)? betas = null,
                       double eps = 1e-8, bool maximize = false, bool? @foreach = null, bool? fused = null)
         : base(parameters, MakeDefaults(lr ?? 1e-3, betas ?? (0.9, 0.999), eps, maximize))
     {
