@@ -15,7 +15,7 @@ namespace SharpOptim.Tests.Optim.ScheduleFree;
 internal static class ScheduleFreeRecordedCases
 {
     /// <summary>Builds the optimizer under test over <paramref name="groups"/> (tensors or groups) with an lr (null: its default).</summary>
-    public delegate ScheduleFreeOptimizer Factory(IEnumerable<object> groups, double? lr = null);
+    public delegate ScheduleFreeOptimizer Factory(OptimizerParams groups, double? lr = null);
 
     /// <param name="fixture">The error fixture.</param>
     /// <param name="prefix">The cases' prefix.</param>

@@ -127,7 +127,7 @@ public abstract class ScheduleFreeModesConformance<T> where T : IScheduleFreeMod
     /// <summary>A recorded group: its params by index, its options as the reference held them (betas a pair, ints as ints).</summary>
     private static ParamGroup Group(GoldenProblem problem, JsonObject recorded)
     {
-        var group = new ParamGroup(recorded["params"]!.AsArray().Select(i => problem.Params[i!.GetValue<int>()]));
+        var group = new ParamGroup([.. recorded["params"]!.AsArray().Select(i => problem.Params[i!.GetValue<int>()])]);
         foreach (var (key, value) in recorded["kwargs"]!.AsObject())
             group[key] = value switch
             {
