@@ -77,7 +77,7 @@ internal sealed class Storage
     private static Storage Aligned<T>(int length, bool zeroed) where T : unmanaged
     {
         var dtype = DTypeInfo.Of<T>();
-        int size = Marshal.SizeOf<T>();
+        int size = dtype.ElementSize();
         if ((long)length * size < AlignedBytes)
             return new(zeroed ? new T[length] : GC.AllocateUninitializedArray<T>(length), dtype);
         // Pinned, so that the array never moves and the start stays aligned; large arrays are not
